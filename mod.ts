@@ -1,0 +1,34 @@
+/**
+ * spawnkit: the Erlang parallel server for Deno and Bun. Every accepted TCP
+ * connection runs its own async loop over length-prefixed frames; the server
+ * counts, broadcasts and posts to connections; an AbortController tree carries
+ * shutdown from the server to every connection.
+ *
+ * @example An echo server
+ * ```ts
+ * import { connect, serve, silentLogger } from "./mod.ts";
+ *
+ * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
+ *   for await (const frame of conn) await conn.send(frame);
+ * });
+ * const client = await connect({ port: server.addr.port });
+ * await client.send(new TextEncoder().encode("hello"));
+ * for await (const reply of client) {
+ *   if (new TextDecoder().decode(reply) !== "hello") throw new Error("no echo");
+ *   break;
+ * }
+ * client.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+export * from "./src/errors.ts";
+export * from "./src/length_prefixed.ts";
+export * from "./src/logger.ts";
+export * from "./src/stats.ts";
+export * from "./src/outbox_options.ts";
+export { Connection, type ConnectionEvent } from "./src/connection.ts";
+export * from "./src/serve.ts";
+export * from "./src/connect.ts";
+export type { Address, RawSocket, Transport } from "./src/transport/types.ts";

@@ -1,0 +1,146 @@
+/**
+ * The typed errors of spawnkit. Each condition a caller may want to catch has
+ * a class of its own; each carries a `code` that also names the close reason
+ * in a connection's final stats.
+ *
+ * @module
+ */
+
+/** Why a connection ended, as written in its final stats and in the log. */
+export type CloseReason =
+  | "peer-closed"
+  | "closed"
+  | "frame-too-large"
+  | "truncated-frame"
+  | "handler-error"
+  | "socket-error"
+  | "shutdown"
+  | "aborted";
+
+/**
+ * An announced or outgoing frame length is over the limit: the decoder's
+ * `maxFrameSize`, or what the header of `packet` bytes can express.
+ *
+ * @example Catching an oversize send
+ * ```ts
+ * import { encodeFrame, FrameTooLargeError } from "../mod.ts";
+ * try {
+ *   encodeFrame(new Uint8Array(300), { packet: 1 });
+ * } catch (error) {
+ *   if (!(error instanceof FrameTooLargeError)) throw error;
+ *   if (error.limit !== 255) throw new Error("limit should be 255");
+ * }
+ * ```
+ */
+export class FrameTooLargeError extends RangeError {
+  /** The close reason this error causes. */
+  readonly code = "frame-too-large" as const;
+  /** The frame length, in bytes, that was announced or asked for. */
+  readonly length: number;
+  /** The largest length allowed, in bytes. */
+  readonly limit: number;
+
+  /** Builds the error; `action` completes "Cannot <action>". */
+  constructor(action: string, length: number, limit: number) {
+    super(`Cannot ${action}: frame of ${length} bytes is over the limit of ${limit} bytes`);
+    this.name = "FrameTooLargeError";
+    this.length = length;
+    this.limit = limit;
+  }
+}
+
+/**
+ * The byte stream ended inside a frame: after part of a header, or before the
+ * whole payload the header announced.
+ *
+ * @example
+ * ```ts
+ * import { TruncatedFrameError } from "../mod.ts";
+ * const error = new TruncatedFrameError(3, 10);
+ * if (error.received !== 3) throw new Error("unexpected");
+ * ```
+ */
+export class TruncatedFrameError extends Error {
+  /** The close reason this error causes. */
+  readonly code = "truncated-frame" as const;
+  /** Bytes of the unfinished frame (header included) that arrived. */
+  readonly received: number;
+  /** Bytes the unfinished frame needed (header included); unknown inside a header. */
+  readonly expected: number | undefined;
+
+  /** Builds the error from the bytes received and the bytes the frame needed. */
+  constructor(received: number, expected?: number) {
+    super(
+      `Cannot decode frame: stream ended after ${received} bytes of ` +
+        (expected === undefined ? "a header" : `a ${expected}-byte frame`),
+    );
+    this.name = "TruncatedFrameError";
+    this.received = received;
+    this.expected = expected;
+  }
+}
+
+/**
+ * The connection is closed: `send()` after the end, or a pending `send()`
+ * when the connection ended. `reason` says why it ended.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosedError } from "../mod.ts";
+ * const error = new ConnectionClosedError("peer-closed");
+ * if (error.reason !== "peer-closed") throw new Error("unexpected");
+ * ```
+ */
+export class ConnectionClosedError extends Error {
+  /** Why the connection ended. */
+  readonly reason: CloseReason;
+
+  /** Builds the error; `cause` is the error that closed the connection, if any. */
+  constructor(reason: CloseReason, options?: { cause?: unknown }) {
+    super(`Cannot send: connection is closed (${reason})`, options);
+    this.name = "ConnectionClosedError";
+    this.reason = reason;
+  }
+}
+
+/**
+ * The abort reason the server gives its connections when it shuts down.
+ *
+ * @example
+ * ```ts
+ * import { ShutdownError } from "../mod.ts";
+ * const controller = new AbortController();
+ * controller.abort(new ShutdownError());
+ * if (!(controller.signal.reason instanceof ShutdownError)) throw new Error();
+ * ```
+ */
+export class ShutdownError extends Error {
+  /** The close reason this error causes. */
+  readonly code = "shutdown" as const;
+
+  /** Builds the error. */
+  constructor(message = "Cannot continue: server is shutting down") {
+    super(message);
+    this.name = "ShutdownError";
+  }
+}
+
+/** Maps an error (an abort reason, a decode error, a thrown error) to its close reason. */
+export function closeReasonOf(error: unknown, fallback: CloseReason): CloseReason {
+  if (error !== null && typeof error === "object" && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === "string" && CLOSE_REASONS.has(code)) return code as CloseReason;
+  }
+  return fallback;
+}
+
+const CLOSE_REASONS: ReadonlySet<string> = new Set<CloseReason>([
+  "peer-closed",
+  "closed",
+  "frame-too-large",
+  "truncated-frame",
+  "handler-error",
+  "socket-error",
+  "shutdown",
+  "aborted",
+]);

@@ -1,0 +1,294 @@
+/**
+ * Length-prefixed framing, wire-compatible with Erlang's gen_tcp `{packet, N}`.
+ *
+ * ```text
+ * packet: 4 (default)                 packet: 2            packet: 1
+ * +----------------+-------------+    +-------+-------+    +----+-------+
+ * | len: u32 (BE)  |   payload   |    |len u16|payload|    |len |payload|
+ * +----------------+-------------+    +-------+-------+    +----+-------+
+ *  0x00 00 00 05     h e l l o         0x00 05  hello       0x05  hello
+ * ```
+ *
+ * The header holds the payload length only (not itself), unsigned, big-endian.
+ * Zero-length frames are legal. Options:
+ *
+ * - `packet` (both): header size in bytes, 1, 2 or 4. Checked when the stage is built.
+ * - `maxFrameSize` (both): largest payload in bytes. Decoding checks it as soon as a
+ *   header is complete, before any buffer for the payload is allocated; encoding
+ *   checks it before anything is written.
+ *
+ * {@linkcode FrameDecoder} is the incremental parser the connection loop drives
+ * directly (no promise per frame); {@linkcode FrameDecoderStream} and
+ * {@linkcode FrameEncoderStream} wrap the same code as web TransformStreams.
+ *
+ * @module
+ */
+import { FrameTooLargeError, TruncatedFrameError } from "./errors.ts";
+
+/** Header size in bytes, as Erlang's `{packet, N}`. */
+export type PacketSize = 1 | 2 | 4;
+
+/** Options shared by the framing stages. */
+export interface FramingOptions {
+  /** Header size in bytes (encoding and decoding). @default {4} */
+  packet?: PacketSize;
+  /** Largest payload in bytes (encoding and decoding). @default {262144} (256 KiB, as the original) */
+  maxFrameSize?: number;
+}
+
+/** The default `maxFrameSize`: 256 KiB, the original's `{packet_size, 256 * 1024}`. */
+export const DEFAULT_MAX_FRAME_SIZE = 262_144;
+
+/** Validated framing options with defaults applied. */
+export interface Framing {
+  readonly packet: PacketSize;
+  readonly maxFrameSize: number;
+}
+
+/**
+ * Applies defaults and checks framing options.
+ *
+ * @throws {RangeError} `packet` is not 1, 2 or 4, or `maxFrameSize` is not a non-negative integer.
+ * @example
+ * ```ts
+ * import { framingOf } from "./length_prefixed.ts";
+ * const framing = framingOf({ packet: 2 });
+ * if (framing.maxFrameSize !== 262144) throw new Error("default expected");
+ * ```
+ */
+export function framingOf(options: FramingOptions = {}): Framing {
+  const packet = options.packet ?? 4;
+  if (packet !== 1 && packet !== 2 && packet !== 4) {
+    throw new RangeError(`Cannot use packet ${packet}: header size must be 1, 2 or 4 bytes`);
+  }
+  const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+  if (!Number.isSafeInteger(maxFrameSize) || maxFrameSize < 0) {
+    throw new RangeError(`Cannot use maxFrameSize ${maxFrameSize}: must be a non-negative integer`);
+  }
+  return { packet, maxFrameSize };
+}
+
+/** The largest payload a header of `packet` bytes can express. */
+export function headerCapacity(packet: PacketSize): number {
+  return packet === 4 ? 0xffff_ffff : packet === 2 ? 0xffff : 0xff;
+}
+
+/**
+ * Checks that a payload of `length` bytes may be sent with `framing`.
+ *
+ * @throws {FrameTooLargeError} over `maxFrameSize` or over what the header can express.
+ */
+export function checkOutgoing(length: number, framing: Framing): void {
+  const limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
+  if (length > limit) throw new FrameTooLargeError("send frame", length, limit);
+}
+
+/** Writes the header for `length` at `offset` of `target`. The caller has checked the length. */
+export function writeHeader(target: Uint8Array, offset: number, length: number, packet: PacketSize): void {
+  if (packet === 4) {
+    target[offset] = length >>> 24;
+    target[offset + 1] = (length >>> 16) & 0xff;
+    target[offset + 2] = (length >>> 8) & 0xff;
+    target[offset + 3] = length & 0xff;
+  } else if (packet === 2) {
+    target[offset] = length >>> 8;
+    target[offset + 1] = length & 0xff;
+  } else {
+    target[offset] = length;
+  }
+}
+
+/**
+ * Encodes one frame: header then payload, in a new buffer.
+ *
+ * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity.
+ * @example A 2-byte header
+ * ```ts
+ * import { encodeFrame } from "../mod.ts";
+ * const bytes = encodeFrame(new TextEncoder().encode("hi"), { packet: 2 });
+ * if (bytes.join() !== "0,2,104,105") throw new Error(bytes.join());
+ * ```
+ */
+export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint8Array {
+  const framing = framingOf(options);
+  checkOutgoing(payload.length, framing);
+  const bytes = new Uint8Array(framing.packet + payload.length);
+  writeHeader(bytes, 0, payload.length, framing.packet);
+  bytes.set(payload, framing.packet);
+  return bytes;
+}
+
+/**
+ * The incremental decoder: feed it chunks of any size, get whole frames.
+ *
+ * A frame that lies inside one chunk is returned as a view into that chunk (no
+ * copy), so a caller must not reuse a chunk's memory after decoding it. A frame
+ * that spans chunks is assembled in a buffer of exactly its size, allocated
+ * only after its header passed the `maxFrameSize` check.
+ *
+ * @example Many frames in one chunk, one frame across two
+ * ```ts
+ * import { FrameDecoder } from "../mod.ts";
+ * const decoder = new FrameDecoder({ packet: 1 });
+ * const frames: Uint8Array[] = [];
+ * decoder.decode(new Uint8Array([1, 7, 0, 2, 8]), frames);
+ * decoder.decode(new Uint8Array([9]), frames);
+ * if (frames.map((f) => f.join("+")).join() !== "7,,8+9") throw new Error();
+ * ```
+ */
+export class FrameDecoder {
+  readonly #packet: PacketSize;
+  readonly #max: number;
+  readonly #header: Uint8Array;
+  #headerFill = 0;
+  #payload: Uint8Array | undefined;
+  #payloadFill = 0;
+
+  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  constructor(options?: FramingOptions) {
+    const { packet, maxFrameSize } = framingOf(options);
+    this.#packet = packet;
+    this.#max = maxFrameSize;
+    this.#header = new Uint8Array(packet);
+  }
+
+  /** Bytes of an unfinished frame held between chunks (header included). */
+  get buffered(): number {
+    return this.#headerFill + this.#payloadFill;
+  }
+
+  /**
+   * Decodes `chunk`, appending each completed frame to `out`.
+   *
+   * @returns how many frames were appended.
+   * @throws {FrameTooLargeError} a header announced more than `maxFrameSize`;
+   *   the frames completed before it are already in `out`.
+   */
+  decode(chunk: Uint8Array, out: Uint8Array[]): number {
+    const before = out.length;
+    const packet = this.#packet;
+    let at = 0;
+    const end = chunk.length;
+    while (at < end) {
+      if (this.#payload !== undefined) {
+        at = this.#continuePayload(chunk, at, out);
+        continue;
+      }
+      let length: number;
+      if (this.#headerFill === 0 && end - at >= packet) {
+        length = readLength(chunk, at, packet);
+        at += packet;
+      } else {
+        const take = Math.min(packet - this.#headerFill, end - at);
+        this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+        this.#headerFill += take;
+        at += take;
+        if (this.#headerFill < packet) break;
+        length = readLength(this.#header, 0, packet);
+      }
+      if (length > this.#max) throw new FrameTooLargeError("decode frame", length, this.#max);
+      if (end - at >= length) {
+        out.push(chunk.subarray(at, at + length));
+        at += length;
+        this.#headerFill = 0;
+      } else {
+        // The payload spans chunks: allocate exactly its size, now that it is known to be allowed.
+        this.#headerFill = packet;
+        this.#payload = new Uint8Array(length);
+        this.#payloadFill = 0;
+      }
+    }
+    return out.length - before;
+  }
+
+  /**
+   * Says the stream ended.
+   *
+   * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
+   */
+  finish(): void {
+    if (this.#payload !== undefined) {
+      throw new TruncatedFrameError(this.#packet + this.#payloadFill, this.#packet + this.#payload.length);
+    }
+    if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
+  }
+
+  #continuePayload(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
+    const payload = this.#payload!;
+    const take = Math.min(payload.length - this.#payloadFill, chunk.length - at);
+    payload.set(chunk.subarray(at, at + take), this.#payloadFill);
+    this.#payloadFill += take;
+    if (this.#payloadFill === payload.length) {
+      out.push(payload);
+      this.#payload = undefined;
+      this.#payloadFill = 0;
+      this.#headerFill = 0;
+    }
+    return at + take;
+  }
+}
+
+function readLength(bytes: Uint8Array, at: number, packet: PacketSize): number {
+  if (packet === 4) {
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  }
+  return packet === 2 ? (bytes[at]! << 8) | bytes[at + 1]! : bytes[at]!;
+}
+
+/**
+ * A TransformStream from bytes in any chunking to whole frames.
+ *
+ * @example Piping bytes to frames
+ * ```ts
+ * import { FrameDecoderStream } from "../mod.ts";
+ * const frames = ReadableStream.from([new Uint8Array([0, 0]), new Uint8Array([0, 1, 42])])
+ *   .pipeThrough(new FrameDecoderStream());
+ * const all = await Array.fromAsync(frames);
+ * if (all.length !== 1 || all[0]![0] !== 42) throw new Error();
+ * ```
+ */
+export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  constructor(options?: FramingOptions) {
+    const decoder = new FrameDecoder(options);
+    const frames: Uint8Array[] = [];
+    super({
+      transform(chunk, controller) {
+        try {
+          decoder.decode(chunk, frames);
+        } finally {
+          // Frames completed before an error are still delivered, then the error.
+          for (const frame of frames) controller.enqueue(frame);
+          frames.length = 0;
+        }
+      },
+      flush() {
+        decoder.finish();
+      },
+    });
+  }
+}
+
+/**
+ * A TransformStream from payloads to encoded frames (header prepended).
+ * An oversize payload errors the stream with {@linkcode FrameTooLargeError}.
+ *
+ * @example
+ * ```ts
+ * import { FrameEncoderStream } from "../mod.ts";
+ * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ packet: 2 }));
+ * const [bytes] = await Array.fromAsync(out);
+ * if (bytes!.join() !== "0,1,42") throw new Error();
+ * ```
+ */
+export class FrameEncoderStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  constructor(options?: FramingOptions) {
+    const framing = framingOf(options);
+    super({
+      transform(payload, controller) {
+        controller.enqueue(encodeFrame(payload, framing));
+      },
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A connection's outbox: encoded frames wait here and go to the socket as one
+ * write. Frames are copied into a fill buffer as they are sent (header and
+ * payload, no allocation per frame); a flush hands the filled part to the
+ * socket and swaps to a spare buffer, so sends go on while a write is pending.
+ *
+ * Invariants:
+ * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
+ *    plus in flight. It is what the high-water mark bounds.
+ * 2. At most one socket write is pending; the buffer it reads is not touched
+ *    until it settles.
+ * 3. Bytes leave in the order they were appended.
+ *
+ * @module
+ */
+import { ConnectionClosedError } from "./errors.ts";
+import type { PacketSize } from "./length_prefixed.ts";
+import { writeHeader } from "./length_prefixed.ts";
+import type { RawSocket } from "./transport/types.ts";
+
+// Buffers up to this size are kept for reuse; larger ones (after a burst) are let go.
+const KEEP_BUFFER_BYTES = 16_384;
+const FIRST_BUFFER_BYTES = 1024;
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The outbox of one socket. */
+export class Outbox {
+  readonly #socket: RawSocket;
+  readonly #lowWater: number;
+  #fill: Uint8Array | undefined;
+  #spare: Uint8Array | undefined;
+  #queued = 0;
+  #inFlight = 0;
+  #failure: ConnectionClosedError | undefined;
+  #roomWaiters: Waiter[] = [];
+  #drainWaiters: Waiter[] = [];
+  /** Bytes handed to the socket so far. */
+  written = 0;
+  /** The most bytes the outbox ever held. */
+  peak = 0;
+  /** Called once when a socket write fails. */
+  onError: (error: unknown) => void = () => {};
+
+  constructor(socket: RawSocket, lowWater: number) {
+    this.#socket = socket;
+    this.#lowWater = lowWater;
+  }
+
+  /** Bytes queued and in flight. */
+  get bytes(): number {
+    return this.#queued + this.#inFlight;
+  }
+
+  /** True once a write failed or {@linkcode fail} was called. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** Appends one frame: header then payload. The caller checked the length. */
+  appendFrame(payload: Uint8Array, packet: PacketSize): void {
+    const at = this.#reserve(packet + payload.length);
+    writeHeader(this.#fill!, at, payload.length, packet);
+    this.#fill!.set(payload, at + packet);
+  }
+
+  /** Appends bytes that are already encoded frames. */
+  appendEncoded(bytes: Uint8Array): void {
+    const at = this.#reserve(bytes.length);
+    this.#fill!.set(bytes, at);
+  }
+
+  /** Starts writing what is queued, if no write is pending. Never waits. */
+  flush(): void {
+    if (this.#inFlight > 0 || this.#queued === 0 || this.#failure !== undefined) return;
+    const buffer = this.#fill!;
+    const length = this.#queued;
+    this.#fill = this.#spare;
+    this.#spare = undefined;
+    this.#queued = 0;
+    this.#inFlight = length;
+    this.#socket.write(buffer.subarray(0, length)).then(
+      () => this.#written(buffer, length),
+      (error) => {
+        this.fail(new ConnectionClosedError("socket-error", { cause: error }));
+        this.onError(error);
+      },
+    );
+  }
+
+  /** Settles once the outbox holds at most the low-water mark. */
+  whenRoom(): Promise<void> {
+    return this.#wait(this.#roomWaiters, this.bytes <= this.#lowWater);
+  }
+
+  /** Flushes, then settles once every byte has been taken by the runtime. */
+  drain(): Promise<void> {
+    this.flush();
+    return this.#wait(this.#drainWaiters, this.bytes === 0);
+  }
+
+  /** Fails every waiter and every later wait with `error`; drops what is queued. */
+  fail(error: ConnectionClosedError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#queued = 0;
+    this.#fill = this.#spare = undefined;
+    for (const waiter of [...this.#roomWaiters, ...this.#drainWaiters]) waiter.reject(error);
+    this.#roomWaiters = [];
+    this.#drainWaiters = [];
+  }
+
+  #wait(waiters: Waiter[], ready: boolean): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (ready) return Promise.resolve();
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+  }
+
+  #written(buffer: Uint8Array, length: number): void {
+    this.written += length;
+    this.#inFlight = 0;
+    if (this.#failure !== undefined) return;
+    if (buffer.length <= KEEP_BUFFER_BYTES && this.#spare === undefined) this.#spare = buffer;
+    if (this.bytes <= this.#lowWater) release(this.#roomWaiters.splice(0));
+    if (this.#queued > 0) this.flush();
+    else release(this.#drainWaiters.splice(0));
+  }
+
+  #reserve(size: number): number {
+    const at = this.#queued;
+    const needed = at + size;
+    const fill = this.#fill;
+    if (fill === undefined || fill.length < needed) {
+      const grown = new Uint8Array(Math.max(FIRST_BUFFER_BYTES, needed, (fill?.length ?? 0) * 2));
+      if (fill !== undefined && at > 0) grown.set(fill.subarray(0, at));
+      this.#fill = grown;
+    }
+    this.#queued = needed;
+    const bytes = this.bytes;
+    if (bytes > this.peak) this.peak = bytes;
+    return at;
+  }
+}
+
+function release(waiters: Waiter[]): void {
+  for (const waiter of waiters) waiter.resolve();
+}

@@ -1,0 +1,217 @@
+/**
+ * The server: the original's gs_svr plus its acceptor. It accepts connections,
+ * runs a handler per connection, keeps the registry, broadcasts, posts
+ * messages, and shuts everything down through the supervision tree.
+ *
+ * Invariants (the supervision tree):
+ * 1. Parent signal (options.signal) → server → connections. Aborting a parent
+ *    ends every child, each with the parent's reason.
+ * 2. The server reaches its children through the registry, not through
+ *    listeners on its signal: nothing to unhook, no listener per connection.
+ * 3. A connection leaves the registry when its `finished` settles, and then only.
+ * 4. Shutdown, in ranch's order: stop accepting, abort the children, wait up to
+ *    the deadline, force-close the rest; `finished` settles when the last is gone.
+ *
+ * @module
+ */
+import { Connection } from "./connection.ts";
+import type { CloseReason } from "./errors.ts";
+import { ShutdownError } from "./errors.ts";
+import { checkOutgoing, encodeFrame, framingOf } from "./length_prefixed.ts";
+import type { FramingOptions } from "./length_prefixed.ts";
+import type { Logger } from "./logger.ts";
+import { consoleWarnLogger } from "./logger.ts";
+import type { ConnectionStats, ServerStats } from "./stats.ts";
+import { defaultTransport } from "./transport/select.ts";
+import type { Address, Listener, Transport } from "./transport/types.ts";
+import { outboxOptionsOf, type OutboxOptions } from "./outbox_options.ts";
+
+/** A connection handler: runs once per connection, in its own task. */
+export type Handler = (conn: Connection) => void | Promise<void>;
+
+/** Options of {@linkcode serve}. */
+export interface ServeOptions extends FramingOptions, OutboxOptions {
+  /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
+  port?: number;
+  /** Address to bind. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
+  mailboxCapacity?: number;
+  /** Aborting it shuts the server down (as `shutdown()` with the default timeout). */
+  signal?: AbortSignal;
+  /** Where the kit logs. A LogTape logger fits. @default warnings and errors to the console */
+  logger?: Logger;
+  /** Called with a connection's final stats when it ends (the original's save_on_end). */
+  onConnectionEnd?: (stats: ConnectionStats) => void | Promise<void>;
+  /** Called for a posted message met while a handler iterates frames only. */
+  onMessage?: (conn: Connection, message: unknown) => void | Promise<void>;
+  /** The socket API; the runtime's own by default. */
+  transport?: Transport;
+}
+
+/** Options of `server.shutdown()`. */
+export interface ShutdownOptions {
+  /** Seconds to wait for connections to end by themselves before force-closing them. @default {5} */
+  timeout?: number;
+}
+
+/** A running server, returned by {@linkcode serve}. */
+export interface Server extends AsyncDisposable {
+  /** The bound address, with the real port. */
+  readonly addr: Address;
+  /** Aborted when the server shuts down; the parent of every connection's signal. */
+  readonly signal: AbortSignal;
+  /** Settles once the server has shut down and every connection is gone. */
+  readonly finished: Promise<void>;
+  /** Connections open now. */
+  readonly size: number;
+  /** The server's figures now. */
+  readonly stats: ServerStats;
+  /** The connection with this id, if it is open. */
+  get(id: number): Connection | undefined;
+  /** The open connections. */
+  connections(): IterableIterator<Connection>;
+  /**
+   * Encodes `payload` once and queues it to every open connection, or to those
+   * `filter` accepts. Returns how many connections took it.
+   * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
+   */
+  broadcast(payload: Uint8Array, filter?: (conn: Connection) => boolean): number;
+  /** Posts `message` into connection `id`'s mailbox; false if it is gone or its mailbox is full. */
+  post(id: number, message: unknown): boolean;
+  /** Stops accepting, ends every connection, force-closing after the timeout. */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+/**
+ * Starts a server: listens, and runs `handler` for every accepted connection.
+ *
+ * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
+ * @example An echo server, one frame through it
+ * ```ts
+ * import { connect, serve, silentLogger } from "../mod.ts";
+ * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
+ *   for await (const frame of conn) await conn.send(frame);
+ * });
+ * const client = await connect({ port: server.addr.port });
+ * await client.send(new Uint8Array([1, 2, 3]));
+ * const { value } = await client[Symbol.asyncIterator]().next();
+ * if (value?.join() !== "1,2,3") throw new Error("no echo");
+ * client.close();
+ * await server.shutdown();
+ * ```
+ */
+export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
+  const framing = framingOf(options);
+  const outbox = outboxOptionsOf(options);
+  const mailboxCapacity = options.mailboxCapacity ?? 1024;
+  const logger = options.logger ?? consoleWarnLogger;
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot listen on port ${port}: must be an integer from 0 to 65535`);
+  }
+  const transport = options.transport ?? await defaultTransport();
+  const controller = new AbortController();
+  const registry = new Map<number, Connection>();
+  const closedByReason: Partial<Record<CloseReason, number>> = {};
+  let accepted = 0;
+  let framesDropped = 0;
+  let nextId = 1;
+  let shuttingDown: Promise<void> | undefined;
+  let allGone: (() => void) | undefined;
+
+  const ended = (conn: Connection, stats: ConnectionStats): void => {
+    registry.delete(conn.id);
+    const reason = stats.closeReason ?? "closed";
+    closedByReason[reason] = (closedByReason[reason] ?? 0) + 1;
+    framesDropped += stats.framesDropped;
+    const props = { id: stats.id, remote: `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`, reason };
+    if (reason === "frame-too-large" || reason === "truncated-frame" || reason === "socket-error") {
+      logger.warn("connection {id} from {remote} closed: {reason}: {error}", { ...props, error: stats.error });
+    } else logger.debug("connection {id} from {remote} closed: {reason}", props);
+    if (options.onConnectionEnd !== undefined) {
+      Promise.resolve().then(() => options.onConnectionEnd!(stats)).catch((error) =>
+        logger.error("onConnectionEnd failed for connection {id}: {error}", { id: stats.id, error })
+      );
+    }
+    if (registry.size === 0) allGone?.();
+  };
+
+  const listener: Listener = await transport.listen(
+    { hostname: options.hostname ?? "127.0.0.1", port },
+    (socket) => {
+      if (shuttingDown !== undefined) return socket.close();
+      const conn = new Connection(socket, {
+        id: nextId++,
+        framing,
+        ...outbox,
+        mailboxCapacity,
+        logger,
+        onMessage: options.onMessage,
+      });
+      registry.set(conn.id, conn);
+      accepted++;
+      conn.finished.then((stats) => ended(conn, stats));
+      void conn.run(handler);
+    },
+    // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
+    (error) => logger.error("accept failed: {error}", { error }),
+  );
+  logger.info("listening on {hostname}:{port} ({transport})", { ...listener.addr, transport: transport.name });
+
+  let settleFinished!: () => void;
+  const finished = new Promise<void>((resolve) => settleFinished = resolve);
+
+  const shutdown = (shutdownOptions: ShutdownOptions = {}): Promise<void> => {
+    shuttingDown ??= (async () => {
+      const timeoutMs = (shutdownOptions.timeout ?? 5) * 1000;
+      const reason = new ShutdownError();
+      listener.close();
+      controller.abort(reason);
+      logger.info("shutting down {count} connections", { count: registry.size });
+      const gone = new Promise<void>((resolve) => registry.size === 0 ? resolve() : allGone = resolve);
+      for (const conn of registry.values()) conn.abort(reason);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+      await Promise.race([gone, deadline]);
+      clearTimeout(timer);
+      for (const conn of registry.values()) void conn.forceClose(reason);
+      await gone;
+      options.signal?.removeEventListener("abort", onParentAbort);
+      settleFinished();
+    })();
+    return shuttingDown;
+  };
+  const onParentAbort = () => void shutdown();
+  if (options.signal?.aborted) void shutdown();
+  else options.signal?.addEventListener("abort", onParentAbort, { once: true });
+
+  return {
+    addr: listener.addr,
+    signal: controller.signal,
+    finished,
+    get size() {
+      return registry.size;
+    },
+    get stats(): ServerStats {
+      let dropped = framesDropped;
+      for (const conn of registry.values()) dropped += conn.stats.framesDropped;
+      return { accepted, active: registry.size, closedByReason: { ...closedByReason }, framesDropped: dropped };
+    },
+    get: (id) => registry.get(id),
+    connections: () => registry.values(),
+    broadcast(payload, filter) {
+      checkOutgoing(payload.length, framing);
+      const bytes = encodeFrame(payload, framing);
+      let taken = 0;
+      for (const conn of registry.values()) {
+        if (filter !== undefined && !filter(conn)) continue;
+        if (conn.deliverEncoded(bytes)) taken++;
+      }
+      return taken;
+    },
+    post: (id, message) => registry.get(id)?.deliver(message) ?? false,
+    shutdown,
+    [Symbol.asyncDispose]: () => shutdown(),
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The Bun adapter: Bun.listen / Bun.connect. Bun pushes bytes to a `data`
+ * callback; this adapter turns that into pull-based reads by queueing at most
+ * `READ_AHEAD_BYTES` and pausing the socket beyond that, so a peer that floods
+ * a busy connection meets TCP flow control instead of growing the queue.
+ *
+ * @module
+ */
+import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+
+// The few Bun types this adapter uses, declared here so the kit needs no Bun typings.
+interface BunTcpSocket {
+  data: BunSocket;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(enabled: boolean): boolean;
+}
+interface BunSocketHandlers {
+  open(socket: BunTcpSocket): void;
+  data(socket: BunTcpSocket, chunk: Uint8Array): void;
+  drain(socket: BunTcpSocket): void;
+  close(socket: BunTcpSocket, error?: Error): void;
+  error(socket: BunTcpSocket, error: Error): void;
+  connectError?(socket: BunTcpSocket, error: Error): void;
+}
+interface BunApi {
+  listen(options: { hostname: string; port: number; socket: BunSocketHandlers }): {
+    readonly port: number;
+    readonly hostname: string;
+    stop(closeActiveConnections?: boolean): void;
+  };
+  connect(options: { hostname: string; port: number; data: BunSocket; socket: BunSocketHandlers }): Promise<
+    BunTcpSocket
+  >;
+}
+
+const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
+
+// Enough to keep a busy server's reads large, small enough to bound memory per connection.
+const READ_AHEAD_BYTES = 65_536;
+
+class BunSocket implements RawSocket {
+  localAddr: Address = { hostname: "", port: 0 };
+  remoteAddr: Address = { hostname: "", port: 0 };
+  #socket: BunTcpSocket | undefined;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #paused = false;
+  #ended = false;
+  #error: unknown;
+  #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
+  #pending: Uint8Array | undefined;
+  #writer: { resolve(): void; reject(error: unknown): void } | undefined;
+
+  attach(socket: BunTcpSocket): void {
+    this.#socket = socket;
+    this.localAddr = { hostname: socket.localAddress, port: socket.localPort };
+    this.remoteAddr = { hostname: socket.remoteAddress, port: socket.remotePort };
+    socket.setNoDelay(true);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queuedBytes -= chunk.length;
+      if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES) {
+        this.#paused = false;
+        this.#socket?.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#ended) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+  }
+
+  onData(chunk: Uint8Array): void {
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      this.#reader = undefined;
+      reader.resolve(chunk);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queuedBytes += chunk.length;
+    if (this.#queuedBytes >= READ_AHEAD_BYTES && !this.#paused) {
+      this.#paused = true;
+      this.#socket?.pause();
+    }
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (this.#ended || socket === undefined) return Promise.reject(closedError());
+    const written = socket.write(data);
+    if (written === data.length) return Promise.resolve();
+    if (written < 0) return Promise.reject(closedError());
+    this.#pending = data.subarray(written);
+    return new Promise((resolve, reject) => this.#writer = { resolve, reject });
+  }
+
+  onDrain(): void {
+    const pending = this.#pending;
+    if (pending === undefined || this.#socket === undefined) return;
+    const written = this.#socket.write(pending);
+    if (written < 0) return this.onEnd(closedError());
+    if (written < pending.length) {
+      this.#pending = pending.subarray(written);
+      return;
+    }
+    this.#pending = undefined;
+    const writer = this.#writer;
+    this.#writer = undefined;
+    writer?.resolve();
+  }
+
+  onEnd(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    const reader = this.#reader;
+    this.#reader = undefined;
+    if (reader !== undefined) error === undefined ? reader.resolve(null) : reader.reject(error);
+    const writer = this.#writer;
+    this.#writer = undefined;
+    this.#pending = undefined;
+    writer?.reject(error ?? closedError());
+  }
+
+  close(): void {
+    if (this.#ended) return;
+    this.#queue = [];
+    this.onEnd();
+    this.#socket?.end();
+  }
+}
+
+function closedError(): Error {
+  return new Error("Cannot write: socket is closed");
+}
+
+const handlers: BunSocketHandlers = {
+  open(socket) {
+    socket.data.attach(socket);
+  },
+  data(socket, chunk) {
+    // Bun hands a Buffer; the kit's frames are plain Uint8Array views on every runtime.
+    socket.data.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  },
+  drain(socket) {
+    socket.data.onDrain();
+  },
+  close(socket, error) {
+    socket.data.onEnd(error);
+  },
+  error(socket, error) {
+    socket.data.onEnd(error);
+  },
+};
+
+/** The transport for Bun. */
+export const bunTransport: Transport = {
+  name: "bun",
+
+  listen(options: ListenOptions, onSocket): Promise<Listener> {
+    const listener = bun.listen({
+      hostname: options.hostname,
+      port: options.port,
+      socket: {
+        ...handlers,
+        open(socket) {
+          const wrapped = new BunSocket();
+          socket.data = wrapped;
+          wrapped.attach(socket);
+          onSocket(wrapped);
+        },
+      },
+    });
+    let closed = false;
+    return Promise.resolve({
+      addr: { hostname: listener.hostname, port: listener.port },
+      close() {
+        if (closed) return;
+        closed = true;
+        listener.stop(false);
+      },
+    });
+  },
+
+  async connect(options: ConnectOptions): Promise<RawSocket> {
+    const wrapped = new BunSocket();
+    const socket = await bun.connect({ hostname: options.hostname, port: options.port, data: wrapped, socket: handlers });
+    wrapped.attach(socket);
+    return wrapped;
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * The one socket shape the kit sees, whatever the runtime. Each adapter in
+ * this folder implements {@linkcode Transport} with its runtime's native API;
+ * nothing outside this folder knows which runtime it is on.
+ *
+ * @module
+ */
+
+/** A TCP endpoint. */
+export interface Address {
+  /** IP address, as the runtime reports it. */
+  readonly hostname: string;
+  /** Port number. */
+  readonly port: number;
+}
+
+/**
+ * A connected byte stream.
+ *
+ * Reading is pull-based: bytes are read from the kernel only while a `read()`
+ * is pending or a small read-ahead is not full (Erlang's `{active, once}`), so a
+ * peer that floods a connection whose handler is busy meets TCP flow control.
+ */
+export interface RawSocket {
+  /** The local end. */
+  readonly localAddr: Address;
+  /** The peer's end. */
+  readonly remoteAddr: Address;
+  /**
+   * The next chunk of bytes, `null` once the peer has closed or the socket was
+   * closed. At most one read is pending at a time. The chunk is the caller's:
+   * the adapter never writes to its memory again.
+   * @throws the runtime's error when the socket fails (for example a reset).
+   */
+  read(): Promise<Uint8Array | null>;
+  /**
+   * Writes every byte of `data`; settles when the runtime has taken them all.
+   * At most one write is pending at a time, and `data` is not changed until it settles.
+   * @throws the runtime's error when the socket fails or is closed.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** Closes the socket; pending and later reads give `null`. Idempotent. */
+  close(): void;
+}
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  /** Address to bind. */
+  hostname: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+}
+
+/** Where to connect. */
+export interface ConnectOptions {
+  /** Address of the server. */
+  hostname: string;
+  /** Port of the server. */
+  port: number;
+}
+
+/** A bound, accepting listener. */
+export interface Listener {
+  /** The bound address (with the real port when 0 was asked). */
+  readonly addr: Address;
+  /** Stops accepting and frees the port. Idempotent. */
+  close(): void;
+}
+
+/** What an adapter gives the kit. */
+export interface Transport {
+  /** The runtime's name, for logs: "deno", "bun" or "node". */
+  readonly name: string;
+  /**
+   * Binds and starts accepting; calls `onSocket` for every accepted socket and
+   * `onError` for an accept error that did not stop the listener.
+   */
+  listen(
+    options: ListenOptions,
+    onSocket: (socket: RawSocket) => void,
+    onError: (error: unknown) => void,
+  ): Promise<Listener>;
+  /** Opens a connection. */
+  connect(options: ConnectOptions): Promise<RawSocket>;
+}

@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { ConnectionClosedError, type Connection, encodeFrame, ShutdownError } from "../mod.ts";
+import { test } from "./_harness.ts";
+import {
+  client,
+  crashHandler,
+  decoder,
+  echoHandler,
+  rawConnect,
+  readToEnd,
+  startServer,
+  take,
+  text,
+  until,
+} from "./_fixtures.ts";
+
+test("serve echoes frames of sizes 0 to the limit", async () => {
+  const { server } = await startServer(echoHandler);
+  const conn = await client(server);
+  for (const size of [0, 1, 255, 65536, 262144]) {
+    const payload = new Uint8Array(size).map((_, i) => i * 7);
+    await conn.send(payload);
+    const [reply] = await take(conn, 1);
+    assert.deepEqual(reply, payload, `size ${size}`);
+  }
+  conn.close();
+  await server.shutdown();
+});
+
+test("serve answers 200 pipelined frames in order", async () => {
+  const { server } = await startServer(echoHandler);
+  const conn = await client(server);
+  const sent = Array.from({ length: 200 }, (_, i) => text(`frame ${i}`));
+  for (const frame of sent) void conn.send(frame);
+  const replies = await take(conn, 200);
+  assert.deepEqual(replies.map((r) => decoder.decode(r)), sent.map((s) => decoder.decode(s)));
+  conn.close();
+  await server.shutdown();
+});
+
+test("serve handles 200 concurrent clients, each in its own loop", async () => {
+  const { server, ends } = await startServer(echoHandler);
+  const clients = await Promise.all(Array.from({ length: 200 }, () => client(server)));
+  await until(() => server.size === 200, "200 registered connections");
+  await Promise.all(clients.map(async (conn, n) => {
+    for (let i = 0; i < 5; i++) await conn.send(text(`${n}:${i}`));
+    const replies = await take(conn, 5);
+    assert.deepEqual(replies.map((r) => decoder.decode(r)), [0, 1, 2, 3, 4].map((i) => `${n}:${i}`));
+  }));
+  for (const conn of clients) conn.close();
+  await until(() => ends.length === 200, "200 ended connections");
+  assert.equal(server.size, 0);
+  assert.equal(server.stats.accepted, 200);
+  assert.equal(server.stats.closedByReason["peer-closed"], 200);
+  assert.ok(ends.every((s) => s.framesIn === 5 && s.framesOut === 5 && s.bytesIn === s.bytesOut));
+  await server.shutdown();
+});
+
+test("serve closes only the connection that announces an oversize frame", async () => {
+  const { server, ends, logger } = await startServer(echoHandler, { maxFrameSize: 1000 });
+  const good = await client(server);
+  const bad = await rawConnect(server);
+  // One good frame, then a header announcing 0xFFFFFFFF bytes.
+  await bad.write(new Uint8Array([...encodeFrame(text("ok")), 0xff, 0xff, 0xff, 0xff]));
+  const received = await readToEnd(bad);
+  assert.deepEqual(received, encodeFrame(text("ok")), "the frame before the bad header is still answered");
+  await until(() => ends.length === 1, "the bad connection to end");
+  assert.equal(ends[0]!.closeReason, "frame-too-large");
+  assert.ok(logger.records.some((r) => r.level === "warn" && r.properties?.reason === "frame-too-large"));
+  await good.send(text("still here"));
+  assert.equal(decoder.decode((await take(good, 1))[0]), "still here");
+  good.close();
+  bad.close();
+  await server.shutdown();
+});
+
+test("serve closes only the connection whose handler throws, and logs the stack", async () => {
+  const { server, ends, logger } = await startServer(crashHandler);
+  const calm = await client(server);
+  const crashing = await client(server);
+  await crashing.send(text("crash"));
+  assert.deepEqual(await take(crashing, 1), [], "the crashing connection ends without a reply");
+  await until(() => ends.length === 1, "the crashing connection to end");
+  assert.equal(ends[0]!.closeReason, "handler-error");
+  assert.match(String((ends[0]!.error as Error).stack), /crash requested/);
+  const logged = logger.records.find((r) => r.level === "error");
+  assert.ok(logged?.properties?.error instanceof Error);
+  await calm.send(text("fine"));
+  assert.equal(decoder.decode((await take(calm, 1))[0]), "fine");
+  calm.close();
+  await server.shutdown();
+});
+
+test("Server.broadcast reaches every connection, or those the filter accepts", async () => {
+  const { server } = await startServer(echoHandler);
+  const clients = await Promise.all(Array.from({ length: 10 }, () => client(server)));
+  await until(() => server.size === 10, "10 registered connections");
+  assert.equal(server.broadcast(text("news")), 10);
+  for (const conn of clients) assert.equal(decoder.decode((await take(conn, 1))[0]), "news");
+  const even = (conn: Connection) => conn.id % 2 === 0;
+  const evens = [...server.connections()].filter(even).length;
+  assert.equal(server.broadcast(text("evens"), even), evens);
+  for (const conn of clients) void conn.send(text("ping"));
+  for (const conn of clients) {
+    const serverSide = [...server.connections()].find((c) => c.remoteAddr.port === conn.localAddr.port)!;
+    const expected = even(serverSide) ? ["evens", "ping"] : ["ping"];
+    assert.deepEqual((await take(conn, expected.length)).map((f) => decoder.decode(f)), expected);
+  }
+  assert.throws(() => server.broadcast(new Uint8Array(262_145)), RangeError);
+  for (const conn of clients) conn.close();
+  await server.shutdown();
+});
+
+test("Server.post reaches the right connection, in order with its frames", async () => {
+  const { server } = await startServer(async (conn) => {
+    for await (const event of conn.events()) {
+      if (event.type === "frame") await conn.send(event.frame);
+      else await conn.send(text(`message ${event.message}`));
+    }
+  });
+  const first = await client(server);
+  const second = await client(server);
+  await until(() => server.size === 2, "2 registered connections");
+  const idOf = (conn: Connection) =>
+    [...server.connections()].find((c) => c.remoteAddr.port === conn.localAddr.port)!.id;
+  await first.send(text("a"));
+  assert.equal(decoder.decode((await take(first, 1))[0]), "a");
+  // m1 is posted before b arrives, m2 after b's echo: each comes in its place.
+  assert.equal(server.post(idOf(first), "m1"), true);
+  await first.send(text("b"));
+  assert.deepEqual((await take(first, 2)).map((f) => decoder.decode(f)), ["message m1", "b"]);
+  assert.equal(server.post(idOf(first), "m2"), true);
+  await first.send(text("c"));
+  assert.deepEqual((await take(first, 2)).map((f) => decoder.decode(f)), ["message m2", "c"]);
+  await second.send(text("d"));
+  assert.deepEqual((await take(second, 1)).map((f) => decoder.decode(f)), ["d"], "second got no message");
+  assert.equal(server.post(9999, "nobody"), false);
+  first.close();
+  second.close();
+  await server.shutdown();
+});
+
+test("Server.shutdown closes every connection and settles finished", async () => {
+  const { server, ends } = await startServer(echoHandler);
+  const clients = await Promise.all(Array.from({ length: 20 }, () => client(server)));
+  await until(() => server.size === 20, "20 registered connections");
+  let finished = false;
+  void server.finished.then(() => finished = true);
+  await server.shutdown({ timeout: 5 });
+  assert.ok(finished || (await server.finished, true));
+  assert.equal(server.size, 0);
+  assert.equal(ends.length, 20);
+  assert.ok(ends.every((s) => s.closeReason === "shutdown" && s.error instanceof ShutdownError));
+  assert.ok(server.signal.aborted);
+  for (const conn of clients) assert.deepEqual(await take(conn, 1), [], "client sees the end");
+  await assert.rejects(client(server));
+});
+
+test("Server.shutdown force-closes a handler that ignores the abort, after the timeout", async () => {
+  const { server, ends } = await startServer(async (conn) => {
+    for await (const _ of conn) await new Promise(() => {}); // never finishes its first frame
+  });
+  const conn = await client(server);
+  await conn.send(text("hang"));
+  await until(() => server.get([...server.connections()][0]?.id ?? 0)?.stats.framesIn === 1, "the frame in");
+  await server.shutdown({ timeout: 0.05 });
+  assert.equal(ends.length, 1);
+  assert.equal(ends[0]!.closeReason, "shutdown");
+  assert.deepEqual(await take(conn, 1), [], "the client sees the end");
+  await assert.rejects(conn.send(text("after")), ConnectionClosedError);
+});
+
+test("serve shuts down when its parent signal aborts", async () => {
+  const parent = new AbortController();
+  const { server } = await startServer(echoHandler, { signal: parent.signal });
+  const conn = await client(server);
+  await until(() => server.size === 1, "1 registered connection");
+  parent.abort(new Error("app stopping"));
+  await server.finished;
+  assert.deepEqual(await take(conn, 1), []);
+});
+
+test("Connection.send waits for a slow reader while the outbox stays under its high-water mark", async () => {
+  const highWaterMark = 65_536;
+  const frame = new Uint8Array(8192).fill(7);
+  const total = 2000; // 16 MiB: far more than the socket buffers hold
+  let sent = 0;
+  const { server, ends } = await startServer(async (conn) => {
+    for (; sent < total; sent++) await conn.send(frame);
+  }, { highWaterMark });
+  const reader = await rawConnect(server);
+  await until(() => server.size === 1, "1 registered connection");
+  const serverSide = [...server.connections()][0]!;
+  // Wait until the handler stops making progress: send() is waiting on the peer.
+  let last = -1;
+  await until(() => {
+    const stalled = sent === last && serverSide.stats.outboxBytes > 0;
+    last = sent;
+    return stalled;
+  }, "send() to wait");
+  assert.ok(sent < total, `send() waited (${sent} of ${total} sent)`);
+  assert.ok(serverSide.stats.outboxPeak <= highWaterMark, `outbox peak ${serverSide.stats.outboxPeak}`);
+  const received = await readToEnd(reader);
+  assert.equal(received.length, total * (frame.length + 4), "every frame arrives once the peer reads");
+  await until(() => ends.length === 1, "the connection to end");
+  assert.ok(ends[0]!.outboxPeak <= highWaterMark, `final outbox peak ${ends[0]!.outboxPeak}`);
+  assert.equal(ends[0]!.framesOut, total);
+  await server.shutdown();
+});
+
+test("serve refuses bad options with RangeError", async () => {
+  await assert.rejects(startServer(echoHandler, { packet: 3 as 4 }), RangeError);
+  await assert.rejects(startServer(echoHandler, { port: 70000 }), RangeError);
+  await assert.rejects(startServer(echoHandler, { highWaterMark: 10, lowWaterMark: 20 }), RangeError);
+});
