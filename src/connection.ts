@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { ConnectionClosedError, type CloseReason, closeReasonOf } from "./errors.ts";
+import { type CloseReason, closeReasonOf, ConnectionClosedError } from "./errors.ts";
 import { checkOutgoing, FrameDecoder, type Framing } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { Outbox } from "./outbox.ts";
@@ -362,7 +362,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
   async #dispatch(message: unknown): Promise<void> {
     const onMessage = this.#settings.onMessage;
     if (onMessage !== undefined) await onMessage(this, message);
-    else this.#settings.logger.warn("connection {id} got a message and has no onMessage: {message}", this.#logProps({ message }));
+    else {this.#settings.logger.warn(
+        "connection {id} got a message and has no onMessage: {message}",
+        this.#logProps({ message }),
+      );}
   }
 
   /** Waits for input (this is the main flush point) and takes the next item; undefined at the end. */

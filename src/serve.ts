@@ -24,7 +24,7 @@ import { consoleWarnLogger } from "./logger.ts";
 import type { ConnectionStats, ServerStats } from "./stats.ts";
 import { defaultTransport } from "./transport/select.ts";
 import type { Address, Listener, Transport } from "./transport/types.ts";
-import { outboxOptionsOf, type OutboxOptions } from "./outbox_options.ts";
+import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
 
 /** A connection handler: runs once per connection, in its own task. */
 export type Handler = (conn: Connection) => void | Promise<void>;

@@ -27,7 +27,9 @@ export async function crashHandler(conn: Connection): Promise<void> {
 }
 
 /** A logger that keeps every record, for assertions on what was logged. */
-export function recordingLogger(): Logger & { records: Array<{ level: string; message: string; properties?: LogProperties }> } {
+export function recordingLogger(): Logger & {
+  records: Array<{ level: string; message: string; properties?: LogProperties }>;
+} {
   const records: Array<{ level: string; message: string; properties?: LogProperties }> = [];
   const at = (level: string) => (message: string, properties?: LogProperties) => {
     records.push({ level, message, properties });

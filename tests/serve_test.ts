@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConnectionClosedError, type Connection, encodeFrame, ShutdownError } from "../mod.ts";
+import { type Connection, ConnectionClosedError, encodeFrame, ShutdownError } from "../mod.ts";
 import { test } from "./_harness.ts";
 import {
   client,

@@ -195,7 +195,12 @@ export const bunTransport: Transport = {
 
   async connect(options: ConnectOptions): Promise<RawSocket> {
     const wrapped = new BunSocket();
-    const socket = await bun.connect({ hostname: options.hostname, port: options.port, data: wrapped, socket: handlers });
+    const socket = await bun.connect({
+      hostname: options.hostname,
+      port: options.port,
+      data: wrapped,
+      socket: handlers,
+    });
     wrapped.attach(socket);
     return wrapped;
   },

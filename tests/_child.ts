@@ -1,0 +1,110 @@
+/**
+ * Starts an example as a child process on the runtime running the tests, and
+ * waits for its "listening on HOST:PORT" line.
+ *
+ * Deno runs children with Deno.Command: its node:child_process reports a child
+ * that exited 0 after handling SIGTERM as killed by the signal.
+ *
+ * @module
+ */
+import { spawn as nodeSpawn } from "node:child_process";
+import process from "node:process";
+import { isDeno } from "../src/transport/select.ts";
+
+/** A child process: its output as it comes, its end, and a way to signal it. */
+export interface Spawned {
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
+  /** Settles with the exit code, or the signal's name when a signal ended it. */
+  readonly exited: Promise<number | string>;
+}
+
+/** A running example that printed its listening line. */
+export interface Child extends Spawned {
+  readonly port: number;
+  readonly output: () => string;
+}
+
+/** The command line that runs `script` with `args` on this runtime. */
+export function runtimeArgs(script: string, args: string[]): string[] {
+  return isDeno() ? ["run", "-A", script, ...args] : [script, ...args];
+}
+
+/** Spawns `script` on this runtime; `onStdout`/`onStderr` get text as it comes. */
+export function spawnScript(
+  script: string,
+  args: string[],
+  onStdout: (text: string) => void,
+  onStderr: (text: string) => void,
+): Spawned {
+  return spawnProgram(process.execPath, runtimeArgs(script, args), onStdout, onStderr);
+}
+
+/** Spawns any program; `onStdout`/`onStderr` get text as it comes. */
+export function spawnProgram(
+  program: string,
+  args: string[],
+  onStdout: (text: string) => void,
+  onStderr: (text: string) => void,
+): Spawned {
+  if (isDeno()) {
+    const child = new Deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const pump = async (stream: ReadableStream<Uint8Array>, sink: (text: string) => void) => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
+    };
+    const drained = Promise.all([pump(child.stdout, onStdout), pump(child.stderr, onStderr)]);
+    return {
+      kill: (signal) => child.kill(signal),
+      exited: Promise.all([child.status, drained]).then(([status]) => status.signal ?? status.code),
+    };
+  }
+  const child = nodeSpawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (data) => onStdout(String(data)));
+  child.stderr!.on("data", (data) => onStderr(String(data)));
+  return {
+    kill: (signal) => void child.kill(signal),
+    exited: new Promise((resolve) => child.on("close", (code, signal) => resolve(signal ?? code ?? "unknown"))),
+  };
+}
+
+/** Runs `script` to its end; returns its exit code and output. */
+export async function runToEnd(
+  script: string,
+  args: string[],
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const child = spawnScript(script, args, (t) => stdout += t, (t) => stderr += t);
+  const code = await child.exited;
+  return { code, stdout, stderr };
+}
+
+/** Starts `script` and waits (up to 30 s) for its listening line. */
+export function startChild(script: string, args: string[]): Promise<Child> {
+  return startProgram(process.execPath, runtimeArgs(script, args), script);
+}
+
+/** Starts a program and waits (up to 30 s) for its listening line. */
+export function startProgram(program: string, args: string[], label = program): Promise<Child> {
+  let output = "";
+  return new Promise((resolve, reject) => {
+    let listening = false;
+    const onText = (text: string) => {
+      output += text;
+      const match = /listening on [^\s:]+:(\d+)/.exec(output);
+      if (match !== null && !listening) {
+        listening = true;
+        clearTimeout(timer);
+        resolve({ ...child, port: Number(match[1]), output: () => output });
+      }
+    };
+    const child = spawnProgram(program, args, onText, (text) => output += text);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`No listening line from ${label} in 30 s:\n${output}`));
+    }, 30_000);
+    void child.exited.then((code) => {
+      clearTimeout(timer);
+      if (!listening) reject(new Error(`${label} exited (${code}) before listening:\n${output}`));
+    });
+  });
+}

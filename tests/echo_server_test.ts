@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { connect, silentLogger } from "../mod.ts";
+import { test } from "./_harness.ts";
+import { runToEnd, startChild } from "./_child.ts";
+import { decoder, take, text } from "./_fixtures.ts";
+
+const SCRIPT = "examples/echo_server.ts";
+
+test("echo_server echoes frames and exits 0 on SIGTERM after closing its connections", async () => {
+  const child = await startChild(SCRIPT, ["--port", "0", "--packet", "2"]);
+  const first = await connect({ port: child.port, packet: 2, logger: silentLogger });
+  const second = await connect({ port: child.port, packet: 2, logger: silentLogger });
+  await first.send(text("hello"));
+  assert.equal(decoder.decode((await take(first, 1))[0]), "hello");
+  await second.send(text("world"));
+  assert.equal(decoder.decode((await take(second, 1))[0]), "world");
+  child.kill("SIGTERM");
+  assert.equal(await child.exited, 0, child.output());
+  assert.deepEqual(await take(first, 1), [], "the open connection was closed");
+  assert.deepEqual(await take(second, 1), []);
+  assert.match(child.output(), /SIGTERM: closing 2 connections/);
+});
+
+test("echo_server exits 0 on SIGINT", async () => {
+  const child = await startChild(SCRIPT, ["--port", "0"]);
+  child.kill("SIGINT");
+  assert.equal(await child.exited, 0, child.output());
+});
+
+for (
+  const [args, message] of [
+    [["--port", "abc"], /--port must be an integer from 0 to 65535, got "abc"/],
+    [["--port", "70000"], /--port must be an integer/],
+    [["--packet", "3"], /--packet must be one of 1, 2, 4, got "3"/],
+    [["--max-frame-size=-5"], /--max-frame-size must be an integer/],
+    [["--max-frame-size", "lots"], /--max-frame-size must be an integer/],
+    [["--bogus"], /Unknown option '--bogus'/],
+  ] as const
+) {
+  test(`echo_server refuses ${args.join(" ")} with one line and exit code 2`, async () => {
+    const { code, stderr } = await runToEnd(SCRIPT, [...args]);
+    assert.equal(code, 2);
+    assert.match(stderr, message);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+  });
+}
