@@ -28,6 +28,7 @@ export * from "./src/length_prefixed.ts";
 export * from "./src/logger.ts";
 export * from "./src/stats.ts";
 export * from "./src/outbox_options.ts";
+export { type GuardOptions, type Guards, guardsOf } from "./src/guard_options.ts";
 export { Connection, type ConnectionEvent } from "./src/connection.ts";
 export * from "./src/serve.ts";
 export * from "./src/connect.ts";

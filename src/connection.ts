@@ -1,32 +1,32 @@
 /**
  * One connection's task: the original's connection process. Frames come out
  * of an async iterator in the order they arrived, interleaved with messages
- * posted by the server; replies go into a coalescing outbox.
+ * posted by the server and ticks; replies go into a coalescing outbox.
  *
  * Invariants:
- * 1. Pull-based: a socket read is started only when the handler asks for an
- *    event and none is queued. Frames of one read are queued together (one chunk's worth).
- * 2. Flush points: the outbox goes to the socket when the handler asks for an
+ * 1. Flush points: the outbox goes to the socket when the handler asks for an
  *    event and none is queued, when a send passes the high-water mark, at
  *    `flush()`, and, for sends made while the handler is not handling an event,
  *    at the end of the current microtask run. Never on a timer.
- * 3. `outboxBytes` never exceeds `highWaterMark`, except by one frame larger than the mark itself.
- * 4. The first close reason recorded is the one reported.
- * 5. `finished` settles exactly once, after the socket is closed and the end hooks ran.
+ * 2. `outboxBytes` never exceeds `highWaterMark`, except by one frame larger than the mark itself.
+ * 3. The first close reason recorded is the one reported.
+ * 4. `finished` settles exactly once, after the socket is closed.
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, ConnectionClosedError } from "./errors.ts";
+import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "./errors.ts";
 import { checkOutgoing, FrameDecoder, type Framing } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
+import { Envelope, Inbox, type InboxItem, type RateLimits, Tick } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { Address, RawSocket } from "./transport/types.ts";
 
-/** One event of the merged loop: a frame, a posted message, or a tick. */
+/** One event of the merged loop: a frame, a posted message, or a tick of the server's ticker. */
 export type ConnectionEvent =
   | { readonly type: "frame"; readonly frame: Uint8Array }
-  | { readonly type: "message"; readonly message: unknown };
+  | { readonly type: "message"; readonly message: unknown }
+  | { readonly type: "tick"; readonly idleSeconds: number };
 
 /** Internal settings the server or client gives a connection. */
 export interface ConnectionSettings {
@@ -40,10 +40,13 @@ export interface ConnectionSettings {
   readonly onMessage?: (conn: Connection, message: unknown) => void | Promise<void>;
   /** Close the socket as soon as input ends (a client, which has no handler to return). */
   readonly finishOnEnd?: boolean;
-}
-
-class Envelope {
-  constructor(readonly message: unknown) {}
+  readonly limits?: RateLimits;
+  /** Seconds without a complete frame before the connection is closed. */
+  readonly idleTimeout?: number;
+  /** Seconds for the first frame to complete. */
+  readonly firstFrameTimeout?: number;
+  /** A broadcast to a full outbox: disconnect the connection, or drop the frame. */
+  readonly slowConsumer?: "disconnect" | "drop";
 }
 
 const RESOLVED = Promise.resolve();
@@ -52,8 +55,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /**
  * A live connection, handed to the handler by `serve()` and returned by `connect()`.
  *
- * Iterate it for frames; `send()` replies; `events()` gives frames and posted
- * messages in one stream, for a handler in the Erlang receive-loop shape.
+ * Iterate it for frames; `send()` replies; `events()` gives frames, posted
+ * messages and ticks in one stream, for a handler in the Erlang receive-loop shape.
  *
  * @example An echo handler
  * ```ts
@@ -70,24 +73,19 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly remoteAddr: Address;
   /** The local address. */
   readonly localAddr: Address;
-  /** Aborted when the connection must end: server shutdown, a guard, `close()`. */
+  /** Aborted when the connection must end: shutdown, a guard, the peer, `close()`. */
   readonly signal: AbortSignal;
   /** Settles with the final stats once the connection is gone. */
   readonly finished: Promise<ConnectionStats>;
 
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
-  readonly #decoder: FrameDecoder;
+  readonly #inbox: Inbox;
   readonly #outbox: Outbox;
   readonly #controller = new AbortController();
   readonly #openedAt = Date.now();
-  #queue: Array<Uint8Array | Envelope> = [];
-  #head = 0;
-  #queuedMessages = 0;
-  #reading = false;
-  #inputDone = false;
-  #wake: (() => void) | undefined;
-  #processing = false;
+  #ageSeconds = 0;
+  #wantsTicks = false;
   #flushScheduled = false;
   #sendChain: Promise<void> = RESOLVED;
   #waitingSends = 0;
@@ -96,12 +94,8 @@ export class Connection implements AsyncIterable<Uint8Array> {
   #closedAt: number | undefined;
   #reason: CloseReason | undefined;
   #error: unknown;
-  #bytesIn = 0;
-  #framesIn = 0;
   #framesOut = 0;
   #framesDropped = 0;
-  #messagesIn = 0;
-  #messagesDropped = 0;
 
   /** @internal Built by `serve()` and `connect()`. */
   constructor(socket: RawSocket, settings: ConnectionSettings) {
@@ -110,9 +104,12 @@ export class Connection implements AsyncIterable<Uint8Array> {
     this.localAddr = socket.localAddr;
     this.#settings = settings;
     this.#socket = socket;
-    this.#decoder = new FrameDecoder(settings.framing);
+    this.#inbox = new Inbox(socket, new FrameDecoder(settings.framing), settings.mailboxCapacity, {
+      onEnd: (reason, error) => this.#ended(reason, error),
+      beforeWait: () => this.#outbox.flush(),
+    }, settings.limits);
     this.#outbox = new Outbox(socket, settings.lowWaterMark);
-    this.#outbox.onError = (error) => this.#endInput("socket-error", error);
+    this.#outbox.onError = (error) => this.#inbox.end("socket-error", error);
     this.signal = this.#controller.signal;
     this.finished = new Promise((resolve) => this.#settle = resolve);
   }
@@ -120,6 +117,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   /** The connection's figures now (final once `finished` settled). */
   get stats(): ConnectionStats {
     const closedAt = this.#closedAt;
+    const inbox = this.#inbox;
     return {
       id: this.id,
       remoteAddr: this.remoteAddr,
@@ -127,13 +125,13 @@ export class Connection implements AsyncIterable<Uint8Array> {
       openedAt: this.#openedAt,
       closedAt,
       durationMs: (closedAt ?? Date.now()) - this.#openedAt,
-      bytesIn: this.#bytesIn,
+      bytesIn: inbox.bytesIn,
       bytesOut: this.#outbox.written,
-      framesIn: this.#framesIn,
+      framesIn: inbox.framesIn,
       framesOut: this.#framesOut,
       framesDropped: this.#framesDropped,
-      messagesIn: this.#messagesIn,
-      messagesDropped: this.#messagesDropped,
+      messagesIn: inbox.messagesIn,
+      messagesDropped: inbox.messagesDropped,
       outboxBytes: this.#outbox.bytes,
       outboxPeak: this.#outbox.peak,
       closeReason: this.#reason,
@@ -141,9 +139,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
     };
   }
 
-  /** True once the connection is ending: no more input, sends refused after the outbox drains. */
+  /** True once the connection is ending: no more input; sends are refused once it has closed. */
   get closing(): boolean {
-    return this.#inputDone;
+    return this.#inbox.done;
   }
 
   /**
@@ -179,7 +177,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
    * then the socket closes. Frames already received can still be iterated.
    */
   close(): void {
-    this.#endInput("closed");
+    this.#inbox.end("closed");
     void this.#finish();
   }
 
@@ -193,7 +191,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: () => {
-        const item = this.#take();
+        const item = this.#inbox.take();
         if (item instanceof Uint8Array) return Promise.resolve({ done: false, value: item });
         return this.#nextFrameSlow(item);
       },
@@ -202,49 +200,56 @@ export class Connection implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Frames and posted messages in one stream, in arrival order: the Erlang
-   * receive-loop shape, where state is touched by one event at a time.
+   * Frames, posted messages and (with `ticks: true`) the server's 1-second
+   * ticks in one stream, in arrival order: the Erlang receive-loop shape,
+   * where state is touched by one event at a time.
    *
    * @example
    * ```ts
    * import type { Connection } from "../mod.ts";
    * async function chat(conn: Connection) {
-   *   for await (const event of conn.events()) {
+   *   for await (const event of conn.events({ ticks: true })) {
    *     if (event.type === "frame") await conn.send(event.frame);
-   *     else if (typeof event.message === "string") await conn.send(new TextEncoder().encode(event.message));
+   *     else if (event.type === "message") await conn.send(new TextEncoder().encode(String(event.message)));
+   *     else if (event.idleSeconds > 60) conn.close();
    *   }
    * }
    * ```
    */
-  async *events(): AsyncGenerator<ConnectionEvent, void, undefined> {
-    while (true) {
-      const item = this.#take() ?? await this.#waitAndTake();
-      if (item === undefined) return;
-      yield item instanceof Uint8Array ? { type: "frame", frame: item } : { type: "message", message: item.message };
+  async *events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
+    this.#wantsTicks = options.ticks ?? false;
+    try {
+      while (true) {
+        const item = this.#inbox.take() ?? await this.#inbox.next();
+        if (item === undefined) return;
+        if (item instanceof Uint8Array) yield { type: "frame", frame: item };
+        else if (item instanceof Envelope) yield { type: "message", message: item.message };
+        else yield { type: "tick", idleSeconds: item.idleSeconds };
+      }
+    } finally {
+      this.#wantsTicks = false;
     }
   }
 
   /** @internal Delivers a posted message; false when the mailbox is full or the connection ending. */
   deliver(message: unknown): boolean {
-    if (this.#inputDone || this.#queuedMessages >= this.#settings.mailboxCapacity) {
-      this.#messagesDropped++;
-      return false;
-    }
-    this.#queue.push(new Envelope(message));
-    this.#queuedMessages++;
-    this.#wakeUp();
-    return true;
+    return this.#inbox.deliver(message);
   }
 
   /**
-   * @internal Queues already-encoded frames (a broadcast). Above the high-water
-   * mark the frame is dropped and counted, and false returned.
+   * @internal Queues already-encoded frames (a broadcast). Above the
+   * high-water mark the `slowConsumer` policy applies: the frame is dropped
+   * and counted, or the connection is disconnected. Returns whether it was queued.
    */
   deliverEncoded(bytes: Uint8Array): boolean {
-    if (this.#inputDone || this.#outbox.failed) return false;
+    if (this.#inbox.done || this.#outbox.failed) return false;
     const outbox = this.#outbox;
-    if (outbox.bytes > 0 && outbox.bytes + bytes.length > this.#settings.highWaterMark) {
+    const high = this.#settings.highWaterMark;
+    if (outbox.bytes > 0 && outbox.bytes + bytes.length > high) {
       this.#framesDropped++;
+      if (this.#settings.slowConsumer !== "drop") {
+        this.abort(new GuardError("slow-consumer", `outbox over ${high} bytes`));
+      }
       return false;
     }
     outbox.appendEncoded(bytes);
@@ -253,9 +258,22 @@ export class Connection implements AsyncIterable<Uint8Array> {
     return true;
   }
 
+  /** @internal One tick of the server's shared ticker: idle and first-frame timeouts, rate budgets, ticks. */
+  tick(seconds: number): void {
+    const inbox = this.#inbox;
+    inbox.tick(seconds, this.#wantsTicks);
+    this.#ageSeconds += seconds;
+    const { idleTimeout, firstFrameTimeout } = this.#settings;
+    if (firstFrameTimeout !== undefined && inbox.framesIn === 0 && this.#ageSeconds >= firstFrameTimeout) {
+      this.abort(new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`));
+    } else if (idleTimeout !== undefined && inbox.idleTicks * seconds >= idleTimeout) {
+      this.abort(new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`));
+    }
+  }
+
   /** @internal Aborts the connection with `reason`; it ends as soon as its handler lets go. */
   abort(reason: unknown): void {
-    this.#endInput(closeReasonOf(reason, "aborted"), reason);
+    this.#inbox.end(closeReasonOf(reason, "aborted"), reason);
   }
 
   /** @internal Closes the socket now, without waiting for the outbox or the handler. */
@@ -273,7 +291,8 @@ export class Connection implements AsyncIterable<Uint8Array> {
     } catch (error) {
       // A send refused because the connection already ended is not the handler's fault.
       if (!(error instanceof ConnectionClosedError && this.#reason !== undefined)) {
-        this.#endInput("handler-error", error);
+        this.#inbox.end("handler-error", error);
+        this.#ended("handler-error", error);
         this.#settings.logger.error("connection {id} handler failed: {error}", this.#logProps({ error }));
       }
     }
@@ -296,7 +315,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   #afterAppend(): void {
     const outbox = this.#outbox;
     if (outbox.bytes >= this.#settings.highWaterMark) outbox.flush();
-    else if (!this.#processing && !this.#flushScheduled) {
+    else if (!this.#inbox.processing && !this.#flushScheduled) {
       // Nobody is handling an event, so no flush point is coming: flush once
       // this turn's sends are all in (a microtask, not a timer).
       this.#flushScheduled = true;
@@ -329,113 +348,36 @@ export class Connection implements AsyncIterable<Uint8Array> {
     }
   }
 
-  #take(): Uint8Array | Envelope | undefined {
-    const queue = this.#queue;
-    if (this.#head === queue.length) {
-      this.#processing = false;
-      return undefined;
-    }
-    const item = queue[this.#head++]!;
-    if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
-    }
-    if (!(item instanceof Uint8Array)) {
-      this.#queuedMessages--;
-      this.#messagesIn++;
-    }
-    this.#processing = true;
-    return item;
-  }
-
-  async #nextFrameSlow(first: Envelope | undefined): Promise<IteratorResult<Uint8Array>> {
-    let item: Uint8Array | Envelope | undefined = first;
+  async #nextFrameSlow(first: InboxItem | undefined): Promise<IteratorResult<Uint8Array>> {
+    let item = first;
     while (true) {
-      if (item === undefined) item = await this.#waitAndTake();
+      item ??= await this.#inbox.next();
       if (item === undefined) return DONE;
       if (item instanceof Uint8Array) return { done: false, value: item };
-      await this.#dispatch(item.message);
-      item = this.#take();
+      if (item instanceof Envelope) await this.#dispatch(item.message);
+      item = this.#inbox.take();
     }
   }
 
   async #dispatch(message: unknown): Promise<void> {
     const onMessage = this.#settings.onMessage;
     if (onMessage !== undefined) await onMessage(this, message);
-    else {this.#settings.logger.warn(
+    else {
+      this.#settings.logger.warn(
         "connection {id} got a message and has no onMessage: {message}",
         this.#logProps({ message }),
-      );}
-  }
-
-  /** Waits for input (this is the main flush point) and takes the next item; undefined at the end. */
-  async #waitAndTake(): Promise<Uint8Array | Envelope | undefined> {
-    while (true) {
-      const item = this.#take();
-      if (item !== undefined) return item;
-      if (this.#inputDone) return undefined;
-      this.#outbox.flush();
-      if (!this.#reading) this.#startRead();
-      if (this.#head === this.#queue.length && !this.#inputDone) {
-        await new Promise<void>((resolve) => this.#wake = resolve);
-      }
+      );
     }
   }
 
-  #wakeUp(): void {
-    const wake = this.#wake;
-    if (wake !== undefined) {
-      this.#wake = undefined;
-      wake();
-    }
-  }
-
-  #startRead(): void {
-    this.#reading = true;
-    this.#socket.read().then(
-      (chunk) => this.#onChunk(chunk),
-      (error) => {
-        this.#reading = false;
-        this.#endInput("socket-error", error);
-      },
-    );
-  }
-
-  #onChunk(chunk: Uint8Array | null): void {
-    this.#reading = false;
-    if (this.#inputDone) return;
-    if (chunk === null) {
-      try {
-        this.#decoder.finish();
-        this.#endInput("peer-closed");
-      } catch (error) {
-        this.#endInput("truncated-frame", error);
-      }
-      return;
-    }
-    this.#bytesIn += chunk.length;
-    const queue = this.#queue;
-    const before = queue.length;
-    try {
-      this.#decoder.decode(chunk, queue as Uint8Array[]);
-    } catch (error) {
-      // Frames decoded before the bad header stay queued and are still handled.
-      this.#endInput(closeReasonOf(error, "socket-error"), error);
-    }
-    this.#framesIn += queue.length - before;
-    this.#wakeUp();
-  }
-
-  #endInput(reason: CloseReason, error?: unknown): void {
+  /** Input ended: record the first reason, abort the signal, close a client's socket. */
+  #ended(reason: CloseReason, error?: unknown): void {
     if (this.#reason === undefined) {
       this.#reason = reason;
       this.#error = error;
     }
-    if (this.#inputDone) return;
-    this.#inputDone = true;
-    if (this.#settings.finishOnEnd) void this.#finish();
     if (!this.#controller.signal.aborted) this.#controller.abort(error ?? new ConnectionClosedError(reason));
-    this.#wakeUp();
+    if (this.#settings.finishOnEnd) void this.#finish();
   }
 
   #finish(): Promise<ConnectionStats> {
@@ -444,7 +386,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   }
 
   async #close(): Promise<ConnectionStats> {
-    this.#endInput("closed");
+    this.#inbox.end("closed");
     try {
       await this.#outbox.drain();
     } catch { /* the socket failed or was force-closed: what is queued is lost, and the reason says why */ }

@@ -15,7 +15,17 @@ export type CloseReason =
   | "handler-error"
   | "socket-error"
   | "shutdown"
-  | "aborted";
+  | "aborted"
+  | "idle-timeout"
+  | "first-frame-timeout"
+  | "rate-limit"
+  | "slow-consumer";
+
+/** The guards that end a connection, each with its close reason as `code`. */
+export type GuardReason = "idle-timeout" | "first-frame-timeout" | "rate-limit" | "slow-consumer";
+
+/** Why a new connection was refused at once (counted in `server.stats.refused`). */
+export type RefusalReason = "max-connections" | "max-connections-per-address";
 
 /**
  * An announced or outgoing frame length is over the limit: the decoder's
@@ -125,6 +135,29 @@ export class ShutdownError extends Error {
   }
 }
 
+/**
+ * A guard ended the connection: the abort reason on `conn.signal` and the
+ * error in its final stats. `code` is the close reason.
+ *
+ * @example
+ * ```ts
+ * import { GuardError } from "../mod.ts";
+ * const error = new GuardError("idle-timeout", "no frame for 30 seconds");
+ * if (error.message !== "Cannot continue: idle-timeout: no frame for 30 seconds") throw new Error(error.message);
+ * ```
+ */
+export class GuardError extends Error {
+  /** The close reason this error causes. */
+  readonly code: GuardReason;
+
+  /** Builds the error; `detail` says which limit was passed. */
+  constructor(code: GuardReason, detail: string) {
+    super(`Cannot continue: ${code}: ${detail}`);
+    this.name = "GuardError";
+    this.code = code;
+  }
+}
+
 /** Maps an error (an abort reason, a decode error, a thrown error) to its close reason. */
 export function closeReasonOf(error: unknown, fallback: CloseReason): CloseReason {
   if (error !== null && typeof error === "object" && "code" in error) {
@@ -143,4 +176,8 @@ const CLOSE_REASONS: ReadonlySet<string> = new Set<CloseReason>([
   "socket-error",
   "shutdown",
   "aborted",
+  "idle-timeout",
+  "first-frame-timeout",
+  "rate-limit",
+  "slow-consumer",
 ]);

@@ -11,26 +11,30 @@
  * 3. A connection leaves the registry when its `finished` settles, and then only.
  * 4. Shutdown, in ranch's order: stop accepting, abort the children, wait up to
  *    the deadline, force-close the rest; `finished` settles when the last is gone.
+ * 5. One ticker per server, stopped at shutdown: it drives every connection's
+ *    idle and first-frame timeouts, rate budgets and ticks.
  *
  * @module
  */
 import { Connection } from "./connection.ts";
-import type { CloseReason } from "./errors.ts";
 import { ShutdownError } from "./errors.ts";
+import { type GuardOptions, guardsOf, rateLimitsOf } from "./guard_options.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "./length_prefixed.ts";
 import type { FramingOptions } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
-import type { ConnectionStats, ServerStats } from "./stats.ts";
-import { defaultTransport } from "./transport/select.ts";
-import type { Address, Listener, Transport } from "./transport/types.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
+import { Registry } from "./registry.ts";
+import type { ConnectionStats, ServerStats } from "./stats.ts";
+import { startTicker } from "./ticker.ts";
+import { defaultTransport } from "./transport/select.ts";
+import type { Address, Listener, RawSocket, Transport } from "./transport/types.ts";
 
 /** A connection handler: runs once per connection, in its own task. */
 export type Handler = (conn: Connection) => void | Promise<void>;
 
 /** Options of {@linkcode serve}. */
-export interface ServeOptions extends FramingOptions, OutboxOptions {
+export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOptions {
   /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */
@@ -104,29 +108,25 @@ export interface Server extends AsyncDisposable {
 export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
   const framing = framingOf(options);
   const outbox = outboxOptionsOf(options);
+  const guards = guardsOf(options);
   const mailboxCapacity = options.mailboxCapacity ?? 1024;
   const logger = options.logger ?? consoleWarnLogger;
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Cannot listen on port ${port}: must be an integer from 0 to 65535`);
   }
+  const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
-  const registry = new Map<number, Connection>();
-  const closedByReason: Partial<Record<CloseReason, number>> = {};
-  let accepted = 0;
-  let framesDropped = 0;
+  const registry = new Registry(guards.maxConnections, guards.maxConnectionsPerAddress);
   let nextId = 1;
   let shuttingDown: Promise<void> | undefined;
-  let allGone: (() => void) | undefined;
 
   const ended = (conn: Connection, stats: ConnectionStats): void => {
-    registry.delete(conn.id);
+    registry.remove(conn, stats);
     const reason = stats.closeReason ?? "closed";
-    closedByReason[reason] = (closedByReason[reason] ?? 0) + 1;
-    framesDropped += stats.framesDropped;
     const props = { id: stats.id, remote: `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`, reason };
-    if (reason === "frame-too-large" || reason === "truncated-frame" || reason === "socket-error") {
+    if (WARN_REASONS.has(reason)) {
       logger.warn("connection {id} from {remote} closed: {reason}: {error}", { ...props, error: stats.error });
     } else logger.debug("connection {id} from {remote} closed: {reason}", props);
     if (options.onConnectionEnd !== undefined) {
@@ -134,30 +134,49 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
         logger.error("onConnectionEnd failed for connection {id}: {error}", { id: stats.id, error })
       );
     }
-    if (registry.size === 0) allGone?.();
+  };
+
+  const refuse = (socket: RawSocket, reason: string): void => {
+    logger.warn("refused connection from {remote}: {reason}", {
+      remote: `${socket.remoteAddr.hostname}:${socket.remoteAddr.port}`,
+      reason,
+    });
+    if (goodbye === undefined) return socket.close();
+    // The goodbye is one small frame: it fits the socket buffer, so the write settles at once.
+    socket.write(goodbye).catch(() => {}).finally(() => socket.close());
+  };
+
+  const accept = (socket: RawSocket): void => {
+    if (shuttingDown !== undefined) return socket.close();
+    const refusal = registry.refusal(socket.remoteAddr.hostname);
+    if (refusal !== undefined) return refuse(socket, refusal);
+    const conn = new Connection(socket, {
+      id: nextId++,
+      framing,
+      ...outbox,
+      mailboxCapacity,
+      logger,
+      onMessage: options.onMessage,
+      limits: rateLimitsOf(guards),
+      idleTimeout: guards.idleTimeout,
+      firstFrameTimeout: guards.firstFrameTimeout,
+      slowConsumer: guards.slowConsumer,
+    });
+    registry.add(conn);
+    conn.finished.then((stats) => ended(conn, stats));
+    void conn.run(handler);
   };
 
   const listener: Listener = await transport.listen(
     { hostname: options.hostname ?? "127.0.0.1", port },
-    (socket) => {
-      if (shuttingDown !== undefined) return socket.close();
-      const conn = new Connection(socket, {
-        id: nextId++,
-        framing,
-        ...outbox,
-        mailboxCapacity,
-        logger,
-        onMessage: options.onMessage,
-      });
-      registry.set(conn.id, conn);
-      accepted++;
-      conn.finished.then((stats) => ended(conn, stats));
-      void conn.run(handler);
-    },
+    accept,
     // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
     (error) => logger.error("accept failed: {error}", { error }),
   );
   logger.info("listening on {hostname}:{port} ({transport})", { ...listener.addr, transport: transport.name });
+  const ticker = startTicker(guards.tickInterval, () => {
+    for (const conn of registry.values()) conn.tick(guards.tickInterval);
+  });
 
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
@@ -169,14 +188,14 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       listener.close();
       controller.abort(reason);
       logger.info("shutting down {count} connections", { count: registry.size });
-      const gone = new Promise<void>((resolve) => registry.size === 0 ? resolve() : allGone = resolve);
       for (const conn of registry.values()) conn.abort(reason);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-      await Promise.race([gone, deadline]);
+      await Promise.race([registry.empty(), deadline]);
       clearTimeout(timer);
       for (const conn of registry.values()) void conn.forceClose(reason);
-      await gone;
+      await registry.empty();
+      ticker.stop();
       options.signal?.removeEventListener("abort", onParentAbort);
       settleFinished();
     })();
@@ -194,9 +213,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       return registry.size;
     },
     get stats(): ServerStats {
-      let dropped = framesDropped;
-      for (const conn of registry.values()) dropped += conn.stats.framesDropped;
-      return { accepted, active: registry.size, closedByReason: { ...closedByReason }, framesDropped: dropped };
+      return registry.stats();
     },
     get: (id) => registry.get(id),
     connections: () => registry.values(),
@@ -215,3 +232,14 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     [Symbol.asyncDispose]: () => shutdown(),
   };
 }
+
+// Close reasons that point at a misbehaving peer or socket: logged as warnings.
+const WARN_REASONS: ReadonlySet<string> = new Set([
+  "frame-too-large",
+  "truncated-frame",
+  "socket-error",
+  "idle-timeout",
+  "first-frame-timeout",
+  "rate-limit",
+  "slow-consumer",
+]);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CloseReason } from "./errors.ts";
+import type { CloseReason, RefusalReason } from "./errors.ts";
 import type { Address } from "./transport/types.ts";
 
 /**
@@ -31,7 +31,7 @@ export interface ConnectionStats {
   readonly framesIn: number;
   /** Frames sent or broadcast into the outbox. */
   readonly framesOut: number;
-  /** Broadcast frames dropped because the outbox was full (slowConsumer: "drop"). */
+  /** Broadcast frames dropped because the outbox was over its high-water mark. */
   readonly framesDropped: number;
   /** Messages posted into the mailbox and delivered. */
   readonly messagesIn: number;
@@ -53,8 +53,14 @@ export interface ServerStats {
   readonly accepted: number;
   /** Connections open now. */
   readonly active: number;
+  /** Connections closed at once because a limit was reached, counted by limit. */
+  readonly refused: Readonly<Partial<Record<RefusalReason, number>>>;
   /** Ended connections, counted by close reason. */
   readonly closedByReason: Readonly<Partial<Record<CloseReason, number>>>;
-  /** Broadcast frames dropped across all connections (slowConsumer: "drop"). */
+  /** Broadcast frames dropped across all connections (slow consumers). */
   readonly framesDropped: number;
+  /** Bytes received, over ended and open connections. */
+  readonly bytesIn: number;
+  /** Bytes written, over ended and open connections. */
+  readonly bytesOut: number;
 }

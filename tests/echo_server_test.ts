@@ -35,6 +35,9 @@ for (
     [["--max-frame-size=-5"], /--max-frame-size must be an integer/],
     [["--max-frame-size", "lots"], /--max-frame-size must be an integer/],
     [["--bogus"], /Unknown option '--bogus'/],
+    [["--idle-timeout", "0"], /--idle-timeout must be a positive number, got "0"/],
+    [["--max-frames-per-sec", "1.5"], /--max-frames-per-sec must be an integer/],
+    [["--outbox-high-water", "none"], /--outbox-high-water must be an integer/],
   ] as const
 ) {
   test(`echo_server refuses ${args.join(" ")} with one line and exit code 2`, async () => {
@@ -44,3 +47,15 @@ for (
     assert.equal(stderr.trim().split("\n").length, 1, stderr);
   });
 }
+
+test("echo_server applies its guard flags: --max-connections refuses one more", async () => {
+  const child = await startChild(SCRIPT, ["--port", "0", "--max-connections", "1", "--idle-timeout", "30"]);
+  const first = await connect({ port: child.port, logger: silentLogger });
+  await first.send(text("in"));
+  assert.equal(decoder.decode((await take(first, 1))[0]), "in");
+  const second = await connect({ port: child.port, logger: silentLogger });
+  assert.deepEqual(await take(second, 1), [], "the second connection is closed at once");
+  child.kill("SIGTERM");
+  assert.equal(await child.exited, 0, child.output());
+  assert.match(child.output(), /max-connections/);
+});

@@ -115,7 +115,7 @@ test("Server.post reaches the right connection, in order with its frames", async
   const { server } = await startServer(async (conn) => {
     for await (const event of conn.events()) {
       if (event.type === "frame") await conn.send(event.frame);
-      else await conn.send(text(`message ${event.message}`));
+      else if (event.type === "message") await conn.send(text(`message ${event.message}`));
     }
   });
   const first = await client(server);

@@ -1,0 +1,101 @@
+/**
+ * The guards' options: the original's timer and DoS checker, plus the limits
+ * ranch and Netty users rely on. All are off unless set.
+ *
+ * @module
+ */
+import type { RateLimits } from "./inbox.ts";
+import { TokenBucket } from "./token_bucket.ts";
+
+/** Options of the guards, part of `ServeOptions`. */
+export interface GuardOptions {
+  /** Seconds without a complete frame before a connection is closed (`idle-timeout`). Covers a stalled half header. @default {undefined} off */
+  idleTimeout?: number;
+  /** Seconds for a new connection to complete its first frame (`first-frame-timeout`). @default {undefined} off */
+  firstFrameTimeout?: number;
+  /** Bytes per second a connection may send (token bucket, one second of burst). @default {undefined} off */
+  maxBytesPerSecond?: number;
+  /** Frames per second a connection may send (token bucket, one second of burst). @default {undefined} off */
+  maxFramesPerSecond?: number;
+  /** Over a rate limit: `"close"` the connection (`rate-limit`), or `"pause"` reading until the budget refills. @default {"close"} */
+  rateLimitPolicy?: "close" | "pause";
+  /** Open connections in total; one more is closed at once and counted. @default {undefined} no limit */
+  maxConnections?: number;
+  /** Open connections from one remote address; one more is closed at once and counted. @default {undefined} no limit */
+  maxConnectionsPerAddress?: number;
+  /** A frame payload sent to a connection refused by a limit, just before it is closed. @default {undefined} none */
+  goodbye?: Uint8Array;
+  /** A broadcast to a connection whose outbox is over its high-water mark: `"disconnect"` it (`slow-consumer`), or `"drop"` the frame and count it. @default {"disconnect"} */
+  slowConsumer?: "disconnect" | "drop";
+  /** Seconds between ticks of the shared ticker. @default {1} */
+  tickInterval?: number;
+}
+
+/** Guard options checked, with defaults applied. */
+export interface Guards {
+  readonly idleTimeout: number | undefined;
+  readonly firstFrameTimeout: number | undefined;
+  readonly maxBytesPerSecond: number | undefined;
+  readonly maxFramesPerSecond: number | undefined;
+  readonly rateLimitPolicy: "close" | "pause";
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly goodbye: Uint8Array | undefined;
+  readonly slowConsumer: "disconnect" | "drop";
+  readonly tickInterval: number;
+}
+
+/**
+ * Checks the guard options and applies defaults.
+ *
+ * @throws {RangeError} a limit that is not a positive number (an integer, for counts).
+ * @throws {TypeError} a policy that is not one of its choices.
+ * @example
+ * ```ts
+ * import { guardsOf } from "./guard_options.ts";
+ * const guards = guardsOf({ idleTimeout: 30 });
+ * if (guards.tickInterval !== 1 || guards.slowConsumer !== "disconnect") throw new Error();
+ * ```
+ */
+export function guardsOf(options: GuardOptions): Guards {
+  return {
+    idleTimeout: positive("idleTimeout", options.idleTimeout),
+    firstFrameTimeout: positive("firstFrameTimeout", options.firstFrameTimeout),
+    maxBytesPerSecond: positive("maxBytesPerSecond", options.maxBytesPerSecond, true),
+    maxFramesPerSecond: positive("maxFramesPerSecond", options.maxFramesPerSecond, true),
+    rateLimitPolicy: choice("rateLimitPolicy", options.rateLimitPolicy, ["close", "pause"] as const),
+    maxConnections: positive("maxConnections", options.maxConnections, true) ?? Infinity,
+    maxConnectionsPerAddress: positive("maxConnectionsPerAddress", options.maxConnectionsPerAddress, true) ??
+      Infinity,
+    goodbye: options.goodbye,
+    slowConsumer: choice("slowConsumer", options.slowConsumer, ["disconnect", "drop"] as const),
+    tickInterval: positive("tickInterval", options.tickInterval) ?? 1,
+  };
+}
+
+/** A connection's own rate budget, or undefined when no rate limit is set. */
+export function rateLimitsOf(guards: Guards): RateLimits | undefined {
+  const { maxBytesPerSecond, maxFramesPerSecond } = guards;
+  if (maxBytesPerSecond === undefined && maxFramesPerSecond === undefined) return undefined;
+  return {
+    bytes: maxBytesPerSecond === undefined ? undefined : new TokenBucket(maxBytesPerSecond),
+    frames: maxFramesPerSecond === undefined ? undefined : new TokenBucket(maxFramesPerSecond),
+    policy: guards.rateLimitPolicy,
+  };
+}
+
+function positive(name: string, value: number | undefined, integer = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`Cannot use ${name} ${value}: must be a positive ${integer ? "integer" : "number"}`);
+  }
+  return value;
+}
+
+function choice<C extends string>(name: string, value: C | undefined, choices: readonly C[]): C {
+  if (value === undefined) return choices[0]!;
+  if (!choices.includes(value)) {
+    throw new TypeError(`Cannot use ${name} "${value}": must be one of ${choices.join(", ")}`);
+  }
+  return value;
+}

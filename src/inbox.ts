@@ -1,0 +1,224 @@
+/**
+ * A connection's inbound side: socket reads, the frame decoder, the mailbox
+ * and ticks, merged into one queue in arrival order.
+ *
+ * Invariants:
+ * 1. Pull-based: a read is started only when the loop waits for an item, none
+ *    is queued, no read is pending and the rate budget is not overdrawn.
+ * 2. Every frame of one read is queued together, after the messages that
+ *    arrived before the read completed.
+ * 3. Once input has ended, no read is started; items already queued are still handed out.
+ * 4. At most `mailboxCapacity` messages and one tick wait in the queue.
+ *
+ * @module
+ */
+import { type CloseReason, closeReasonOf, GuardError } from "./errors.ts";
+import type { FrameDecoder } from "./length_prefixed.ts";
+import type { TokenBucket } from "./token_bucket.ts";
+import type { RawSocket } from "./transport/types.ts";
+
+/** A message posted by the server, as queued. */
+export class Envelope {
+  constructor(readonly message: unknown) {}
+}
+
+/** A tick of the server's shared ticker, as queued. */
+export class Tick {
+  constructor(readonly idleSeconds: number) {}
+}
+
+/** What the queue holds: frames as they are, messages and ticks boxed. */
+export type InboxItem = Uint8Array | Envelope | Tick;
+
+/** What the inbox needs from its connection. */
+export interface InboxHooks {
+  /** Input ended (first reason wins at the connection). */
+  onEnd(reason: CloseReason, error?: unknown): void;
+  /** The loop is about to wait for input: the connection's flush point. */
+  beforeWait(): void;
+}
+
+/** Per-connection rate limits; a bucket is absent when its limit is off. */
+export interface RateLimits {
+  readonly bytes?: TokenBucket;
+  readonly frames?: TokenBucket;
+  /** Over the limit: close the connection, or stop reading until the budget refills. */
+  readonly policy: "close" | "pause";
+}
+
+/** The inbound side of one connection. */
+export class Inbox {
+  readonly #socket: RawSocket;
+  readonly #decoder: FrameDecoder;
+  readonly #mailboxCapacity: number;
+  readonly #hooks: InboxHooks;
+  readonly #limits: RateLimits | undefined;
+  #queue: InboxItem[] = [];
+  #head = 0;
+  #queuedMessages = 0;
+  #tickQueued = false;
+  #reading = false;
+  #paused = false;
+  #wake: (() => void) | undefined;
+  /** True once input has ended. */
+  done = false;
+  /** True while an item handed out is being handled (between a take and the next wait). */
+  processing = false;
+  bytesIn = 0;
+  framesIn = 0;
+  messagesIn = 0;
+  messagesDropped = 0;
+  /** Ticks since the last complete frame (or since opening). */
+  idleTicks = 0;
+
+  constructor(
+    socket: RawSocket,
+    decoder: FrameDecoder,
+    mailboxCapacity: number,
+    hooks: InboxHooks,
+    limits?: RateLimits,
+  ) {
+    this.#socket = socket;
+    this.#decoder = decoder;
+    this.#mailboxCapacity = mailboxCapacity;
+    this.#hooks = hooks;
+    this.#limits = limits;
+  }
+
+  /** The next queued item, without waiting; undefined when none is queued. */
+  take(): InboxItem | undefined {
+    const queue = this.#queue;
+    if (this.#head === queue.length) {
+      this.processing = false;
+      return undefined;
+    }
+    const item = queue[this.#head++]!;
+    if (this.#head === queue.length) {
+      queue.length = 0;
+      this.#head = 0;
+    }
+    if (item instanceof Envelope) {
+      this.#queuedMessages--;
+      this.messagesIn++;
+    } else if (item instanceof Tick) this.#tickQueued = false;
+    this.processing = true;
+    return item;
+  }
+
+  /** Waits for the next item (reading the socket if needed); undefined once input has ended. */
+  async next(): Promise<InboxItem | undefined> {
+    while (true) {
+      const item = this.take();
+      if (item !== undefined) return item;
+      if (this.done) return undefined;
+      this.#hooks.beforeWait();
+      if (!this.#reading && !this.#paused) this.#startRead();
+      if (this.#head === this.#queue.length && !this.done) {
+        await new Promise<void>((resolve) => this.#wake = resolve);
+      }
+    }
+  }
+
+  /** Queues a posted message; false when the mailbox is full or input has ended. */
+  deliver(message: unknown): boolean {
+    if (this.done || this.#queuedMessages >= this.#mailboxCapacity) {
+      this.messagesDropped++;
+      return false;
+    }
+    this.#queue.push(new Envelope(message));
+    this.#queuedMessages++;
+    this.#wakeUp();
+    return true;
+  }
+
+  /**
+   * One tick of the shared ticker: counts idle time, refills the rate budget
+   * (resuming a paused reader), and queues a tick when `deliverTick` (at most one waits).
+   */
+  tick(seconds: number, deliverTick: boolean): void {
+    this.idleTicks++;
+    const limits = this.#limits;
+    if (limits !== undefined) {
+      limits.bytes?.refill(seconds);
+      limits.frames?.refill(seconds);
+      if (this.#paused && !limits.bytes?.over && !limits.frames?.over) {
+        this.#paused = false;
+        this.#wakeUp();
+      }
+    }
+    if (deliverTick && !this.#tickQueued && !this.done) {
+      this.#tickQueued = true;
+      this.#queue.push(new Tick(this.idleTicks * seconds));
+      this.#wakeUp();
+    }
+  }
+
+  /** Ends input: no more reads. Items already queued are still handed out. */
+  end(reason: CloseReason, error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.#hooks.onEnd(reason, error);
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    if (wake !== undefined) {
+      this.#wake = undefined;
+      wake();
+    }
+  }
+
+  #startRead(): void {
+    this.#reading = true;
+    this.#socket.read().then(
+      (chunk) => this.#onChunk(chunk),
+      (error) => {
+        this.#reading = false;
+        this.end("socket-error", error);
+      },
+    );
+  }
+
+  #onChunk(chunk: Uint8Array | null): void {
+    this.#reading = false;
+    if (this.done) return;
+    if (chunk === null) {
+      try {
+        this.#decoder.finish();
+        this.end("peer-closed");
+      } catch (error) {
+        this.end("truncated-frame", error);
+      }
+      return;
+    }
+    this.bytesIn += chunk.length;
+    const queue = this.#queue;
+    const before = queue.length;
+    try {
+      this.#decoder.decode(chunk, queue as Uint8Array[]);
+    } catch (error) {
+      // Frames decoded before the bad header stay queued and are still handled.
+      this.end(closeReasonOf(error, "socket-error"), error);
+    }
+    const frames = queue.length - before;
+    this.framesIn += frames;
+    if (frames > 0) this.idleTicks = 0;
+    if (this.#limits !== undefined) this.#charge(chunk.length, frames);
+    this.#wakeUp();
+  }
+
+  #charge(bytes: number, frames: number): void {
+    const limits = this.#limits!;
+    const bytesOk = limits.bytes?.spend(bytes) ?? true;
+    const framesOk = limits.frames?.spend(frames) ?? true;
+    if (bytesOk && framesOk) return;
+    if (limits.policy === "pause") {
+      // Frames already read are handled; the next read waits for the budget to refill.
+      this.#paused = true;
+      return;
+    }
+    const [what, bucket] = bytesOk ? ["frames", limits.frames!] : ["bytes", limits.bytes!];
+    this.end("rate-limit", new GuardError("rate-limit", `over ${bucket.rate} ${what} per second`));
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The server's registry: open connections by id, counts per remote address,
+ * and the server-wide counters (accepted, refused, closed by reason, dropped).
+ *
+ * @module
+ */
+import type { Connection } from "./connection.ts";
+import type { CloseReason, RefusalReason } from "./errors.ts";
+import type { ConnectionStats, ServerStats } from "./stats.ts";
+
+/** Open connections and the counters about them. */
+export class Registry {
+  readonly #connections = new Map<number, Connection>();
+  readonly #perAddress = new Map<string, number>();
+  readonly #maxConnections: number;
+  readonly #maxPerAddress: number;
+  readonly #closedByReason: Partial<Record<CloseReason, number>> = {};
+  readonly #refused: Partial<Record<RefusalReason, number>> = {};
+  #accepted = 0;
+  #framesDropped = 0;
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #whenEmpty: Array<() => void> = [];
+
+  constructor(maxConnections: number, maxPerAddress: number) {
+    this.#maxConnections = maxConnections;
+    this.#maxPerAddress = maxPerAddress;
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  /** Which limit a new connection from `hostname` would pass, counted as refused; undefined when it may open. */
+  refusal(hostname: string): RefusalReason | undefined {
+    let reason: RefusalReason | undefined;
+    if (this.#connections.size >= this.#maxConnections) reason = "max-connections";
+    else if ((this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) reason = "max-connections-per-address";
+    if (reason !== undefined) this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
+    return reason;
+  }
+
+  /** Registers an accepted connection. */
+  add(conn: Connection): void {
+    this.#connections.set(conn.id, conn);
+    const host = conn.remoteAddr.hostname;
+    this.#perAddress.set(host, (this.#perAddress.get(host) ?? 0) + 1);
+    this.#accepted++;
+  }
+
+  /** Removes an ended connection and counts its final stats. */
+  remove(conn: Connection, stats: ConnectionStats): void {
+    if (!this.#connections.delete(conn.id)) return;
+    const host = conn.remoteAddr.hostname;
+    const left = (this.#perAddress.get(host) ?? 1) - 1;
+    if (left === 0) this.#perAddress.delete(host);
+    else this.#perAddress.set(host, left);
+    const reason = stats.closeReason ?? "closed";
+    this.#closedByReason[reason] = (this.#closedByReason[reason] ?? 0) + 1;
+    this.#framesDropped += stats.framesDropped;
+    this.#bytesIn += stats.bytesIn;
+    this.#bytesOut += stats.bytesOut;
+    if (this.#connections.size === 0) { for (const resolve of this.#whenEmpty.splice(0)) resolve(); }
+  }
+
+  /** The connection with this id, if open. */
+  get(id: number): Connection | undefined {
+    return this.#connections.get(id);
+  }
+
+  /** The open connections. */
+  values(): IterableIterator<Connection> {
+    return this.#connections.values();
+  }
+
+  /** Settles once no connection is open. */
+  empty(): Promise<void> {
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenEmpty.push(resolve));
+  }
+
+  /** The server's figures now: ended connections plus the live ones. */
+  stats(): ServerStats {
+    let framesDropped = this.#framesDropped;
+    let bytesIn = this.#bytesIn;
+    let bytesOut = this.#bytesOut;
+    for (const conn of this.#connections.values()) {
+      const live = conn.stats;
+      framesDropped += live.framesDropped;
+      bytesIn += live.bytesIn;
+      bytesOut += live.bytesOut;
+    }
+    return {
+      accepted: this.#accepted,
+      active: this.#connections.size,
+      refused: { ...this.#refused },
+      closedByReason: { ...this.#closedByReason },
+      framesDropped,
+      bytesIn,
+      bytesOut,
+    };
+  }
+}
