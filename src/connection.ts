@@ -15,10 +15,11 @@
  * @module
  */
 import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "./errors.ts";
-import { checkOutgoing, FrameDecoder, type Framing } from "./length_prefixed.ts";
+import { FrameDecoder, type Framing } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
-import { Envelope, Inbox, type InboxItem, type RateLimits, Tick } from "./inbox.ts";
-import { Outbox } from "./outbox.ts";
+import { Envelope, Inbox, type InboxItem, type RateLimits } from "./inbox.ts";
+import type { Outbox } from "./outbox.ts";
+import { Sender } from "./sender.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { Address, RawSocket } from "./transport/types.ts";
 
@@ -49,7 +50,6 @@ export interface ConnectionSettings {
   readonly slowConsumer?: "disconnect" | "drop";
 }
 
-const RESOLVED = Promise.resolve();
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -81,21 +81,17 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
   readonly #inbox: Inbox;
+  readonly #sender: Sender;
   readonly #outbox: Outbox;
   readonly #controller = new AbortController();
   readonly #openedAt = Date.now();
   #ageSeconds = 0;
   #wantsTicks = false;
-  #flushScheduled = false;
-  #sendChain: Promise<void> = RESOLVED;
-  #waitingSends = 0;
   #finishing: Promise<ConnectionStats> | undefined;
   #settle!: (stats: ConnectionStats) => void;
   #closedAt: number | undefined;
   #reason: CloseReason | undefined;
   #error: unknown;
-  #framesOut = 0;
-  #framesDropped = 0;
 
   /** @internal Built by `serve()` and `connect()`. */
   constructor(socket: RawSocket, settings: ConnectionSettings) {
@@ -108,7 +104,14 @@ export class Connection implements AsyncIterable<Uint8Array> {
       onEnd: (reason, error) => this.#ended(reason, error),
       beforeWait: () => this.#outbox.flush(),
     }, settings.limits);
-    this.#outbox = new Outbox(socket, settings.lowWaterMark);
+    this.#sender = new Sender(
+      socket,
+      settings.framing,
+      settings.highWaterMark,
+      settings.lowWaterMark,
+      () => this.#inbox.processing,
+    );
+    this.#outbox = this.#sender.outbox;
     this.#outbox.onError = (error) => this.#inbox.end("socket-error", error);
     this.signal = this.#controller.signal;
     this.finished = new Promise((resolve) => this.#settle = resolve);
@@ -128,8 +131,8 @@ export class Connection implements AsyncIterable<Uint8Array> {
       bytesIn: inbox.bytesIn,
       bytesOut: this.#outbox.written,
       framesIn: inbox.framesIn,
-      framesOut: this.#framesOut,
-      framesDropped: this.#framesDropped,
+      framesOut: this.#sender.framesOut,
+      framesDropped: this.#sender.framesDropped,
       messagesIn: inbox.messagesIn,
       messagesDropped: inbox.messagesDropped,
       outboxBytes: this.#outbox.bytes,
@@ -154,17 +157,11 @@ export class Connection implements AsyncIterable<Uint8Array> {
    */
   send(payload: Uint8Array): Promise<void> {
     try {
-      this.#checkSend(payload);
+      this.#checkOpen();
+      return this.#sender.send(payload, () => this.#checkOpen());
     } catch (error) {
       return Promise.reject(error);
     }
-    const outbox = this.#outbox;
-    const size = this.#settings.framing.packet + payload.length;
-    if (this.#waitingSends === 0 && (outbox.bytes === 0 || outbox.bytes + size <= this.#settings.highWaterMark)) {
-      this.#append(payload);
-      return RESOLVED;
-    }
-    return this.#sendWhenRoom(payload, size);
   }
 
   /** Writes everything queued now; settles when the runtime has taken it. */
@@ -243,19 +240,11 @@ export class Connection implements AsyncIterable<Uint8Array> {
    */
   deliverEncoded(bytes: Uint8Array): boolean {
     if (this.#inbox.done || this.#outbox.failed) return false;
-    const outbox = this.#outbox;
-    const high = this.#settings.highWaterMark;
-    if (outbox.bytes > 0 && outbox.bytes + bytes.length > high) {
-      this.#framesDropped++;
-      if (this.#settings.slowConsumer !== "drop") {
-        this.abort(new GuardError("slow-consumer", `outbox over ${high} bytes`));
-      }
-      return false;
+    if (this.#sender.deliverEncoded(bytes) === "queued") return true;
+    if (this.#settings.slowConsumer !== "drop") {
+      this.abort(new GuardError("slow-consumer", `outbox over ${this.#settings.highWaterMark} bytes`));
     }
-    outbox.appendEncoded(bytes);
-    this.#framesOut++;
-    this.#afterAppend();
-    return true;
+    return false;
   }
 
   /** @internal One tick of the server's shared ticker: idle and first-frame timeouts, rate budgets, ticks. */
@@ -299,52 +288,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
     return this.#finish();
   }
 
-  #checkSend(payload: Uint8Array): void {
+  #checkOpen(): void {
     if (this.#outbox.failed || this.#finishing !== undefined) {
       throw new ConnectionClosedError(this.#reason ?? "closed", { cause: this.#error });
-    }
-    checkOutgoing(payload.length, this.#settings.framing);
-  }
-
-  #append(payload: Uint8Array): void {
-    this.#outbox.appendFrame(payload, this.#settings.framing.packet);
-    this.#framesOut++;
-    this.#afterAppend();
-  }
-
-  #afterAppend(): void {
-    const outbox = this.#outbox;
-    if (outbox.bytes >= this.#settings.highWaterMark) outbox.flush();
-    else if (!this.#inbox.processing && !this.#flushScheduled) {
-      // Nobody is handling an event, so no flush point is coming: flush once
-      // this turn's sends are all in (a microtask, not a timer).
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.#outbox.flush();
-      });
-    }
-  }
-
-  async #sendWhenRoom(payload: Uint8Array, size: number): Promise<void> {
-    // Sends that had to wait keep their order: each waits for the one before it.
-    this.#waitingSends++;
-    const previous = this.#sendChain;
-    let release!: () => void;
-    this.#sendChain = new Promise((resolve) => release = resolve);
-    try {
-      await previous;
-      const outbox = this.#outbox;
-      const high = this.#settings.highWaterMark;
-      while (outbox.bytes > 0 && outbox.bytes + size > high) {
-        outbox.flush();
-        await (outbox.bytes <= this.#settings.lowWaterMark ? outbox.drain() : outbox.whenRoom());
-      }
-      this.#checkSend(payload);
-      this.#append(payload);
-    } finally {
-      this.#waitingSends--;
-      release();
     }
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Connection, ConnectionClosedError, encodeFrame, ShutdownError } from "../mod.ts";
+import { type Connection, ConnectionClosedError, encodeFrame, FrameTooLargeError, ShutdownError } from "../mod.ts";
 import { test } from "./_harness.ts";
 import {
   client,
@@ -212,4 +212,19 @@ test("serve refuses bad options with RangeError", async () => {
   await assert.rejects(startServer(echoHandler, { packet: 3 as 4 }), RangeError);
   await assert.rejects(startServer(echoHandler, { port: 70000 }), RangeError);
   await assert.rejects(startServer(echoHandler, { highWaterMark: 10, lowWaterMark: 20 }), RangeError);
+});
+
+test("Connection.send refuses a frame over the limit with FrameTooLargeError and sends nothing", async () => {
+  const { server } = await startServer(async (conn) => {
+    for await (const frame of conn) {
+      const error = await conn.send(new Uint8Array(frame.length + 262_144)).catch((e) => e);
+      await conn.send(text(error instanceof FrameTooLargeError ? `refused ${error.length}` : "sent"));
+    }
+  });
+  const conn = await client(server);
+  await conn.send(text("x"));
+  assert.deepEqual((await take(conn, 1)).map((f) => decoder.decode(f)), ["refused 262145"]);
+  assert.equal([...server.connections()][0]!.stats.framesOut, 1, "only the answer went out");
+  conn.close();
+  await server.shutdown();
 });

@@ -1,0 +1,115 @@
+/**
+ * A connection's outbound side: frames into the outbox, in order, under the
+ * water marks, with the flush points of the connection loop.
+ *
+ * Invariants:
+ * 1. Bytes in the outbox never exceed `highWaterMark`, except by one frame
+ *    larger than the mark itself (which goes alone into an empty outbox).
+ * 2. A send that had to wait keeps its place: later sends queue behind it.
+ * 3. A send made while no event is being handled is flushed at the end of the
+ *    current microtask run (no flush point is coming); never on a timer.
+ *
+ * @module
+ */
+import { checkOutgoing, type Framing } from "./length_prefixed.ts";
+import { Outbox } from "./outbox.ts";
+import type { RawSocket } from "./transport/types.ts";
+
+const RESOLVED = Promise.resolve();
+
+/** What a broadcast frame met: queued, dropped at a full outbox. */
+export type Delivery = "queued" | "full";
+
+/** The outbound side of one connection. */
+export class Sender {
+  readonly outbox: Outbox;
+  readonly #framing: Framing;
+  readonly #high: number;
+  readonly #low: number;
+  readonly #handling: () => boolean;
+  #flushScheduled = false;
+  #chain: Promise<void> = RESOLVED;
+  #waiting = 0;
+  framesOut = 0;
+  framesDropped = 0;
+
+  /** `handling()` tells whether the connection's loop is handling an event (a flush point is coming). */
+  constructor(socket: RawSocket, framing: Framing, high: number, low: number, handling: () => boolean) {
+    this.outbox = new Outbox(socket, low);
+    this.#framing = framing;
+    this.#high = high;
+    this.#low = low;
+    this.#handling = handling;
+  }
+
+  /**
+   * Queues one frame; settles at once under the high-water mark, else once there is room.
+   * `check` runs again before a waiting frame is queued (the connection may have closed meanwhile).
+   * @throws {FrameTooLargeError} over the limit; nothing is queued.
+   */
+  send(payload: Uint8Array, check: () => void): Promise<void> {
+    checkOutgoing(payload.length, this.#framing);
+    const size = this.#framing.packet + payload.length;
+    if (this.#waiting === 0 && this.#fits(size)) {
+      this.#append(payload);
+      return RESOLVED;
+    }
+    return this.#sendWhenRoom(payload, size, check);
+  }
+
+  /** Queues already-encoded frames (a broadcast) if they fit under the high-water mark. */
+  deliverEncoded(bytes: Uint8Array): Delivery {
+    if (!this.#fits(bytes.length)) {
+      this.framesDropped++;
+      return "full";
+    }
+    this.outbox.appendEncoded(bytes);
+    this.framesOut++;
+    this.#afterAppend();
+    return "queued";
+  }
+
+  #fits(size: number): boolean {
+    const bytes = this.outbox.bytes;
+    return bytes === 0 || bytes + size <= this.#high;
+  }
+
+  #append(payload: Uint8Array): void {
+    this.outbox.appendFrame(payload, this.#framing.packet);
+    this.framesOut++;
+    this.#afterAppend();
+  }
+
+  #afterAppend(): void {
+    const outbox = this.outbox;
+    if (outbox.bytes >= this.#high) outbox.flush();
+    else if (!this.#handling() && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.outbox.flush();
+      });
+    }
+  }
+
+  async #sendWhenRoom(payload: Uint8Array, size: number, check: () => void): Promise<void> {
+    this.#waiting++;
+    const previous = this.#chain;
+    let release!: () => void;
+    this.#chain = new Promise((resolve) => release = resolve);
+    try {
+      await previous;
+      const outbox = this.outbox;
+      while (!this.#fits(size)) {
+        outbox.flush();
+        // Room means down to the low mark; a frame too big even for that waits for an empty outbox.
+        await (outbox.bytes <= this.#low ? outbox.drain() : outbox.whenRoom());
+      }
+      check();
+      this.#append(payload);
+    } finally {
+      this.#waiting--;
+      release();
+    }
+  }
+}
