@@ -48,6 +48,8 @@ export interface ConnectionSettings {
   readonly firstFrameTimeout?: number;
   /** A broadcast to a full outbox: disconnect the connection, or drop the frame. */
   readonly slowConsumer?: "disconnect" | "drop";
+  /** Seconds from the end of input until an ending connection is force-closed. */
+  readonly closeTimeout?: number;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -86,6 +88,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #controller = new AbortController();
   readonly #openedAt = Date.now();
   #ageSeconds = 0;
+  #closingSeconds = 0;
   #wantsTicks = false;
   #finishing: Promise<ConnectionStats> | undefined;
   #settle!: (stats: ConnectionStats) => void;
@@ -236,20 +239,31 @@ export class Connection implements AsyncIterable<Uint8Array> {
   /**
    * @internal Queues already-encoded frames (a broadcast). Above the
    * high-water mark the `slowConsumer` policy applies: the frame is dropped
-   * and counted, or the connection is disconnected. Returns whether it was queued.
+   * and counted, or the connection is disconnected at once (its outbox cannot
+   * drain to a peer that does not read). Returns whether it was queued.
    */
   deliverEncoded(bytes: Uint8Array): boolean {
     if (this.#inbox.done || this.#outbox.failed) return false;
     if (this.#sender.deliverEncoded(bytes) === "queued") return true;
     if (this.#settings.slowConsumer !== "drop") {
-      this.abort(new GuardError("slow-consumer", `outbox over ${this.#settings.highWaterMark} bytes`));
+      void this.forceClose(new GuardError("slow-consumer", `outbox over ${this.#settings.highWaterMark} bytes`));
     }
     return false;
   }
 
-  /** @internal One tick of the server's shared ticker: idle and first-frame timeouts, rate budgets, ticks. */
+  /**
+   * @internal One tick of the server's shared ticker: idle and first-frame
+   * timeouts, rate budgets, ticks, and the close deadline of an ending connection.
+   */
   tick(seconds: number): void {
     const inbox = this.#inbox;
+    if (inbox.done) {
+      // Input has ended, but the handler or the outbox has not let go (a peer that
+      // reads nothing, say): past the close deadline, force it.
+      this.#closingSeconds += seconds;
+      if (this.#closingSeconds >= (this.#settings.closeTimeout ?? Infinity)) void this.forceClose(this.#error);
+      return;
+    }
     inbox.tick(seconds, this.#wantsTicks);
     this.#ageSeconds += seconds;
     const { idleTimeout, firstFrameTimeout } = this.#settings;

@@ -29,6 +29,12 @@ export interface GuardOptions {
   slowConsumer?: "disconnect" | "drop";
   /** Seconds between ticks of the shared ticker. @default {1} */
   tickInterval?: number;
+  /**
+   * Seconds from the end of a connection's input (peer closed, a guard, `close()`)
+   * until it is force-closed if its handler or outbox still hold it (a peer that
+   * reads nothing, say). Counted in ticks. @default {5}
+   */
+  closeTimeout?: number;
 }
 
 /** Guard options checked, with defaults applied. */
@@ -43,6 +49,7 @@ export interface Guards {
   readonly goodbye: Uint8Array | undefined;
   readonly slowConsumer: "disconnect" | "drop";
   readonly tickInterval: number;
+  readonly closeTimeout: number;
 }
 
 /**
@@ -70,6 +77,7 @@ export function guardsOf(options: GuardOptions): Guards {
     goodbye: options.goodbye,
     slowConsumer: choice("slowConsumer", options.slowConsumer, ["disconnect", "drop"] as const),
     tickInterval: positive("tickInterval", options.tickInterval) ?? 1,
+    closeTimeout: positive("closeTimeout", options.closeTimeout) ?? 5,
   };
 }
 

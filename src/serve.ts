@@ -28,7 +28,7 @@ import { Registry } from "./registry.ts";
 import type { ConnectionStats, ServerStats } from "./stats.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "./transport/select.ts";
-import type { Address, Listener, RawSocket, Transport } from "./transport/types.ts";
+import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "./transport/types.ts";
 
 /** A connection handler: runs once per connection, in its own task. */
 export type Handler = (conn: Connection) => void | Promise<void>;
@@ -39,6 +39,8 @@ export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOption
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */
   hostname?: string;
+  /** Serve TLS with this certificate and private key (PEM); the key is never logged. @default plain TCP */
+  tls?: TlsServeOptions;
   /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
   mailboxCapacity?: number;
   /** Aborting it shuts the server down (as `shutdown()` with the default timeout). */
@@ -161,6 +163,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       idleTimeout: guards.idleTimeout,
       firstFrameTimeout: guards.firstFrameTimeout,
       slowConsumer: guards.slowConsumer,
+      closeTimeout: guards.closeTimeout,
     });
     registry.add(conn);
     conn.finished.then((stats) => ended(conn, stats));
@@ -168,7 +171,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   };
 
   const listener: Listener = await transport.listen(
-    { hostname: options.hostname ?? "127.0.0.1", port },
+    { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls },
     accept,
     // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
     (error) => logger.error("accept failed: {error}", { error }),

@@ -137,19 +137,28 @@ test("maxConnectionsPerAddress refuses one more from the same address", async ()
 
 for (const policy of ["disconnect", "drop"] as const) {
   test(`slowConsumer ${policy}: a client that stops reading under a broadcast flood never grows its outbox past the mark`, async () => {
-    const highWaterMark = 16_384;
+    const highWaterMark = 65_536;
     const { server, ends } = await startServer(echoHandler, { highWaterMark, slowConsumer: policy });
+    const reader = await client(server);
     const slow = await rawConnect(server); // never reads
-    await until(() => server.size === 1, "the slow client registered");
-    const slowSide = [...server.connections()][0]!;
+    await until(() => server.size === 2, "both clients registered");
+    const slowSide = [...server.connections()].find((c) => c.remoteAddr.port === slow.localAddr.port)!;
+    const readerSide = [...server.connections()].find((c) => c.remoteAddr.port === reader.localAddr.port)!;
+    let received = 0;
+    const reading = (async () => {
+      for await (const _ of reader) received++;
+    })();
     const frame = new Uint8Array(1024).fill(1);
-    // Bounded flood: far more than the socket buffers hold, yielding so writes can progress.
-    for (let i = 0; i < 40_000 && !slowSide.closing && slowSide.stats.framesDropped < 100; i++) {
+    // A bounded flood, 8 KiB per turn of the event loop: a reading peer keeps up, and
+    // the one that reads nothing fills the socket buffers, then its outbox.
+    let sent = 0;
+    while (sent < 40_000 && !slowSide.closing && slowSide.stats.framesDropped < 100) {
       server.broadcast(frame);
-      if (i % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (++sent % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const stats = slowSide.stats;
     assert.ok(stats.outboxPeak <= highWaterMark, `outbox peak ${stats.outboxPeak} <= ${highWaterMark}`);
+    assert.ok(stats.bytesOut > highWaterMark * 4, `the socket buffers filled first (${stats.bytesOut} bytes out)`);
     if (policy === "disconnect") {
       await until(() => ends.length === 1, "the slow consumer to be disconnected");
       assert.equal(ends[0]!.closeReason, "slow-consumer");
@@ -159,10 +168,30 @@ for (const policy of ["disconnect", "drop"] as const) {
       assert.equal(slowSide.closing, false, "a dropping consumer stays connected");
       assert.ok(server.stats.framesDropped >= 100);
     }
+    assert.equal(readerSide.closing, false, "the reading client is not a slow consumer");
+    await until(() => received === readerSide.stats.framesOut, "the reader to get every frame queued for it");
+    reader.close();
+    await reading;
     slow.close();
     await server.shutdown();
   });
 }
+
+test("closeTimeout force-closes an ending connection whose handler waits on a peer that reads nothing", async () => {
+  const { server, ends } = await startServer(async (conn) => {
+    for await (const _ of conn) {
+      const big = new Uint8Array(65_536);
+      for (let i = 0; i < 1000; i++) await conn.send(big); // 64 MiB: blocks once the buffers fill
+    }
+  }, { ...FAST, idleTimeout: 0.2, closeTimeout: 0.2 });
+  const deaf = await rawConnect(server);
+  await deaf.write(encodeFrame(text("go")));
+  await until(() => ends.length === 1, "the connection to be force-closed");
+  assert.equal(ends[0]!.closeReason, "idle-timeout");
+  assert.ok(ends[0]!.framesOut < 1000, "the handler was stopped mid-flood");
+  deaf.close();
+  await server.shutdown();
+});
 
 test("the connection count is exact after 1000 connect/disconnect cycles, resets included", async () => {
   // 200 per address: if ended connections did not give their slot back, cycles past 200 would be refused.
