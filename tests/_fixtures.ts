@@ -98,6 +98,11 @@ export async function readToEnd(socket: RawSocket): Promise<Uint8Array> {
     if (chunk === null) break;
     parts.push(chunk);
   }
+  return concat(parts);
+}
+
+/** The bytes of `parts`, one after another. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

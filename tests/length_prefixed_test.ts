@@ -10,8 +10,16 @@ import {
   TruncatedFrameError,
 } from "../mod.ts";
 import { test } from "./_harness.ts";
+import { concat } from "./_fixtures.ts";
 
 const PACKETS: PacketSize[] = [1, 2, 4];
+
+// Array.fromAsync is not in Node 20.
+async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of stream) all.push(item);
+  return all;
+}
 const SIZES = [0, 1, 255, 256, 65535, 65536, DEFAULT_MAX_FRAME_SIZE];
 
 // A small seeded generator, so a failing case can be replayed from its seed.
@@ -29,16 +37,6 @@ function payload(size: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed) & 0xff;
   return bytes;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Cuts `bytes` at random places: sometimes 1-byte pieces, sometimes big ones. */
@@ -157,9 +155,9 @@ test("encodeFrame refuses a payload over maxFrameSize", () => {
 test("FrameDecoderStream and FrameEncoderStream round-trip over random chunking", async () => {
   const next = random(42);
   const sent = SIZES.map((size, i) => payload(size, i));
-  const encoded = await Array.fromAsync(ReadableStream.from(sent).pipeThrough(new FrameEncoderStream()));
+  const encoded = await collect(ReadableStream.from(sent).pipeThrough(new FrameEncoderStream()));
   const chunks = chop(concat(encoded), next);
-  const frames = await Array.fromAsync(ReadableStream.from(chunks).pipeThrough(new FrameDecoderStream()));
+  const frames = await collect(ReadableStream.from(chunks).pipeThrough(new FrameDecoderStream()));
   assert.deepEqual(frames, sent);
 });
 
@@ -172,5 +170,5 @@ test("FrameDecoderStream delivers the frames before an oversize header, then err
 
 test("FrameDecoderStream errors with TruncatedFrameError when the stream ends inside a frame", async () => {
   const frames = ReadableStream.from([new Uint8Array([0, 0, 0, 9, 1])]).pipeThrough(new FrameDecoderStream());
-  await assert.rejects(Array.fromAsync(frames), TruncatedFrameError);
+  await assert.rejects(collect(frames), TruncatedFrameError);
 });
