@@ -195,7 +195,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
         if (item instanceof Uint8Array) return Promise.resolve({ done: false, value: item });
         return this.#nextFrameSlow(item);
       },
-      return: () => Promise.resolve(DONE),
+      return: () => {
+        this.#stopHandling();
+        return Promise.resolve(DONE);
+      },
     };
   }
 
@@ -228,6 +231,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
       }
     } finally {
       this.#wantsTicks = false;
+      this.#stopHandling();
     }
   }
 
@@ -265,6 +269,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
       return;
     }
     inbox.tick(seconds, this.#wantsTicks);
+    // A safety net for a handler that sent, then went on to slow work without
+    // asking for its next event: its replies wait at most one tick.
+    this.#outbox.flush();
     this.#ageSeconds += seconds;
     const { idleTimeout, firstFrameTimeout } = this.#settings;
     if (firstFrameTimeout !== undefined && inbox.framesIn === 0 && this.#ageSeconds >= firstFrameTimeout) {
@@ -300,6 +307,12 @@ export class Connection implements AsyncIterable<Uint8Array> {
       }
     }
     return this.#finish();
+  }
+
+  /** The loop stopped iterating (a `break`): no flush point is coming, so flush now. */
+  #stopHandling(): void {
+    this.#inbox.processing = false;
+    this.#outbox.flush();
   }
 
   #checkOpen(): void {

@@ -228,3 +228,31 @@ test("Connection.send refuses a frame over the limit with FrameTooLargeError and
   conn.close();
   await server.shutdown();
 });
+
+test("Connection.send after the loop broke out is flushed without another read", async () => {
+  const { server } = await startServer(echoHandler);
+  const conn = await client(server);
+  await conn.send(text("one"));
+  await take(conn, 1); // breaks out of the loop: no flush point is coming from it
+  await conn.send(text("two"));
+  await until(() => [...server.connections()][0]?.stats.framesIn === 2, "the second frame to arrive");
+  conn.close();
+  await server.shutdown();
+});
+
+test("a reply sent before slow work reaches the peer by the next tick at the latest", async () => {
+  let release!: () => void;
+  const slowWork = new Promise<void>((resolve) => release = resolve);
+  const { server } = await startServer(async (conn) => {
+    for await (const frame of conn) {
+      await conn.send(frame);
+      await slowWork; // no next() call, so no flush point from the loop
+    }
+  }, { tickInterval: 0.05 });
+  const conn = await client(server);
+  await conn.send(text("now"));
+  assert.equal(decoder.decode((await take(conn, 1))[0]), "now");
+  release();
+  conn.close();
+  await server.shutdown();
+});

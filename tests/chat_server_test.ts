@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import type { Server } from "../mod.ts";
+import { chat } from "../examples/chat_server.ts";
+import { test } from "./_harness.ts";
+import { client, decoder, startServer, take, text, until } from "./_fixtures.ts";
+
+test("chat_server relays lines to the others, answers /who, and posts /to into one mailbox", async () => {
+  let server: Server | undefined;
+  ({ server } = await startServer(chat(() => server!)));
+  const alice = await client(server);
+  await until(() => server!.size === 1, "alice registered");
+  const bob = await client(server);
+  await until(() => server!.size === 2, "bob registered");
+  const [aliceId, bobId] = [...server.connections()].map((c) => c.id);
+  assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} joined`);
+
+  await alice.send(text("hello"));
+  assert.equal(decoder.decode((await take(bob, 1))[0]), `${aliceId}: hello`);
+
+  await bob.send(text("/who"));
+  assert.equal(decoder.decode((await take(bob, 1))[0]), `online: ${aliceId} ${bobId}`);
+
+  await bob.send(text(`/to ${aliceId} psst`));
+  assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} (private): psst`);
+  await bob.send(text("/to 999 anyone?"));
+  assert.equal(decoder.decode((await take(bob, 1))[0]), "no connection 999");
+
+  bob.close();
+  assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} left`);
+  alice.close();
+  await server.shutdown();
+});
