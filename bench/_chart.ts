@@ -1,0 +1,75 @@
+/**
+ * The bench chart: one small bar panel per figure, one bar per server, each
+ * labelled with its value. Plain SVG written by hand, no library.
+ *
+ * @module
+ */
+import { formatValue, type Summary } from "./_report.ts";
+
+const COLORS: Record<string, string> = {
+  "erlang": "#a2001d",
+  "raw-deno": "#7a8a99",
+  "spawnkit-deno": "#12664f",
+  "raw-bun": "#b5a48b",
+  "spawnkit-bun": "#d9822b",
+};
+
+const COLUMNS = 4;
+const PANEL_W = 240;
+const PANEL_H = 210;
+const TOP = 56;
+const BAR_AREA = 120;
+
+function escape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The chart of every figure but the "info" ones, as an SVG document. */
+export function chart(summary: Summary): string {
+  const metrics = summary.metrics.filter((m) => m.better !== "info");
+  const servers = summary.servers;
+  const rows = Math.ceil(metrics.length / COLUMNS);
+  const width = COLUMNS * PANEL_W;
+  const height = TOP + rows * PANEL_H;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"`,
+    ` font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="12" y="20" font-size="15" font-weight="bold">spawnkit bench: median of ${summary.runs} run(s)</text>`,
+  ];
+  servers.forEach((server, i) => {
+    const x = 12 + i * 150;
+    out.push(`<rect x="${x}" y="32" width="12" height="12" fill="${COLORS[server.id] ?? "#888"}"/>`);
+    out.push(`<text x="${x + 16}" y="42">${escape(server.label)}</text>`);
+  });
+  metrics.forEach((metric, index) => {
+    const px = (index % COLUMNS) * PANEL_W;
+    const py = TOP + Math.floor(index / COLUMNS) * PANEL_H;
+    const values = servers.map((s) => summary.medians[s.id]?.[metric.id]);
+    const max = Math.max(0, ...values.map((v) => v ?? 0)) || 1;
+    const slot = (PANEL_W - 24) / servers.length;
+    const base = py + 34 + BAR_AREA;
+    out.push(`<text x="${px + 12}" y="${py + 14}" font-weight="bold">${escape(metric.title.split(" (")[0]!)}</text>`);
+    out.push(
+      `<text x="${px + 12}" y="${py + 27}" fill="#555">${escape(metric.unit)}, ${metric.better} is better</text>`,
+    );
+    out.push(`<line x1="${px + 10}" y1="${base}" x2="${px + PANEL_W - 10}" y2="${base}" stroke="#999"/>`);
+    values.forEach((value, i) => {
+      const x = px + 12 + i * slot;
+      if (value === undefined) {
+        out.push(`<text x="${x + slot / 2}" y="${base - 4}" text-anchor="middle" fill="#999">–</text>`);
+        return;
+      }
+      const h = Math.max(1, (value / max) * BAR_AREA);
+      const fill = COLORS[servers[i]!.id] ?? "#888";
+      out.push(`<rect x="${x + 3}" y="${base - h}" width="${slot - 6}" height="${h}" fill="${fill}"/>`);
+      out.push(
+        `<text x="${x + slot / 2}" y="${base - h - 3}" text-anchor="middle" font-size="9">${
+          escape(formatValue(value))
+        }</text>`,
+      );
+    });
+  });
+  out.push("</svg>", "");
+  return out.join("\n");
+}

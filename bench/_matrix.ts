@@ -1,0 +1,198 @@
+/**
+ * What the bench runs: the servers (two baselines and spawnkit per runtime,
+ * plus the Erlang original), the scenarios (load generator flags) and the
+ * figures read from each scenario's output.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { BENCH_DIR } from "./_prepare.ts";
+
+/** Where a server runs. */
+export type Runtime = "deno" | "bun" | "erlang";
+
+/** A server under test. */
+export interface ServerSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly runtime: Runtime;
+  /** True for the hand-written baselines. */
+  readonly baseline: boolean;
+  /** The command line, given the runtimes' binaries. */
+  argv(bin: { deno: string; bun: string }): string[];
+}
+
+const servers = join(BENCH_DIR, "servers");
+const denoFlags = ["run", "-A", "--v8-flags=--expose-gc"];
+
+/** Every server, in table order. */
+export const SERVERS: readonly ServerSpec[] = [
+  {
+    id: "erlang",
+    label: "Erlang original",
+    runtime: "erlang",
+    baseline: true,
+    argv: () => ["escript", join(servers, "echo_server.erl")],
+  },
+  {
+    id: "raw-deno",
+    label: "raw Deno",
+    runtime: "deno",
+    baseline: true,
+    argv: (bin) => [bin.deno, ...denoFlags, join(servers, "raw_deno.ts")],
+  },
+  {
+    id: "spawnkit-deno",
+    label: "spawnkit Deno",
+    runtime: "deno",
+    baseline: false,
+    argv: (bin) => [bin.deno, ...denoFlags, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "raw-bun",
+    label: "raw Bun",
+    runtime: "bun",
+    baseline: true,
+    argv: (bin) => [bin.bun, join(servers, "raw_bun.ts")],
+  },
+  {
+    id: "spawnkit-bun",
+    label: "spawnkit Bun",
+    runtime: "bun",
+    baseline: false,
+    argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts")],
+  },
+];
+
+/** The load generator's JSON line and the lines the server printed after its ready line. */
+export interface Output {
+  readonly load: Record<string, unknown>;
+  readonly serverLines: readonly string[];
+}
+
+/** One figure of the table. */
+export interface Metric {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: string;
+  /** "info" rows (CPU use) get no ratios. */
+  readonly better: "higher" | "lower" | "info";
+  pick(output: Output): number | undefined;
+}
+
+/** One run of the load generator against one server. */
+export interface Scenario {
+  readonly id: string;
+  readonly args: readonly string[];
+  readonly metrics: readonly Metric[];
+  /**
+   * True for the timed echo scenarios: their window is steady, so CPU used by
+   * other processes during it is measurable, and such a run is taken again.
+   */
+  readonly steady: boolean;
+}
+
+const field = (name: string, scale = 1) => (output: Output): number | undefined => {
+  const value = output.load[name];
+  return typeof value === "number" && value >= 0 ? value * scale : undefined;
+};
+
+const serverLine = (name: string) => (output: Output): number | undefined => {
+  const line = output.serverLines.find((l) => l.startsWith(`${name}=`));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+};
+
+/** The scenarios, each with the figures it gives. `seconds` is the measured time of the echo scenarios. */
+export function scenarios(seconds: number): Scenario[] {
+  const echo = (conns: number, depth: number, size: number) => [
+    ...["--mode", "echo", "--conns", `${conns}`, "--depth", `${depth}`, "--size", `${size}`],
+    ...["--warmup", "0.5", "--seconds", `${seconds}`],
+  ];
+  return [
+    {
+      id: "latency",
+      steady: true,
+      args: echo(1, 1, 64),
+      metrics: [
+        { id: "p50", title: "Latency p50 (1 conn, depth 1, 64 B)", unit: "µs", better: "lower", pick: field("p50_us") },
+        { id: "p99", title: "Latency p99 (1 conn, depth 1, 64 B)", unit: "µs", better: "lower", pick: field("p99_us") },
+      ],
+    },
+    {
+      id: "small",
+      steady: true,
+      args: echo(100, 16, 64),
+      metrics: [
+        {
+          id: "small",
+          title: "Small frames (100 conns, depth 16, 64 B)",
+          unit: "frames/s",
+          better: "higher",
+          pick: field("frames_per_s"),
+        },
+        { id: "load-cpu", title: "…load generator CPU", unit: "%", better: "info", pick: field("client_cpu", 100) },
+        { id: "server-cpu", title: "…server CPU", unit: "%", better: "info", pick: field("server_cpu", 100) },
+      ],
+    },
+    {
+      id: "bandwidth",
+      steady: true,
+      args: echo(8, 4, 65536),
+      metrics: [{
+        id: "bandwidth",
+        title: "Bandwidth (8 conns, depth 4, 64 KiB)",
+        unit: "MiB/s",
+        better: "higher",
+        pick: field("mib_per_s"),
+      }],
+    },
+    {
+      id: "accept",
+      steady: false,
+      args: ["--mode", "accept", "--conns", "5000", "--window", "256"],
+      metrics: [{
+        id: "accept",
+        title: "Accept rate (5000 conns, one echo each)",
+        unit: "conns/s",
+        better: "higher",
+        pick: field("accepts_per_s"),
+      }],
+    },
+    {
+      id: "idle",
+      steady: false,
+      args: ["--mode", "idle", "--conns", "10000"],
+      metrics: [{
+        id: "idle",
+        title: "Memory per idle conn (RSS, 10 000 conns)",
+        unit: "kB",
+        better: "lower",
+        pick: field("bytes_per_conn", 1 / 1000),
+      }],
+    },
+    {
+      id: "broadcast",
+      steady: false,
+      args: ["--mode", "broadcast", "--conns", "10000"],
+      metrics: [{
+        id: "broadcast",
+        title: "Broadcast to 10 000 conns (until all have it)",
+        unit: "ms",
+        better: "lower",
+        pick: field("broadcast_ms"),
+      }],
+    },
+    {
+      id: "shutdown",
+      steady: false,
+      args: ["--mode", "shutdown", "--conns", "10000"],
+      metrics: [{
+        id: "shutdown",
+        title: "Shutdown with 10 000 conns (until finished)",
+        unit: "ms",
+        better: "lower",
+        pick: serverLine("shutdown_ms"),
+      }],
+    },
+  ];
+}

@@ -1,0 +1,42 @@
+/**
+ * The spawnkit echo server the bench measures, on Deno and on Bun: the
+ * README's echo handler, a silent logger, and the bench control frames
+ * (`~gc`, `~broadcast` through `server.broadcast()`, `~shutdown` timed from
+ * `shutdown()` to `finished`; see bench/README.md).
+ *
+ *   deno run -A --v8-flags=--expose-gc bench/servers/spawnkit_echo.ts
+ *   bun bench/servers/spawnkit_echo.ts
+ *
+ * @module
+ */
+import process from "node:process";
+import { type Connection, serve, type Server, silentLogger } from "../../mod.ts";
+import { collectGarbage } from "./_gc.ts";
+
+const TILDE = 0x7e;
+const decoder = new TextDecoder();
+
+async function control(server: Server, conn: Connection, frame: Uint8Array): Promise<void> {
+  const name = decoder.decode(frame);
+  if (name === "~gc") {
+    collectGarbage();
+    await conn.send(frame);
+  } else if (name === "~broadcast") {
+    server.broadcast(frame);
+  } else if (name === "~shutdown") {
+    // Not awaited: this handler is one of the connections being shut down.
+    const started = performance.now();
+    void server.shutdown().then(() => server.finished).then(() => {
+      console.log(`shutdown_ms=${(performance.now() - started).toFixed(3)}`);
+      process.exit(0);
+    });
+  }
+}
+
+const server: Server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
+  for await (const frame of conn) {
+    if (frame.length < 16 && frame[0] === TILDE) await control(server, conn, frame);
+    else await conn.send(frame);
+  }
+});
+console.log(`listening on 127.0.0.1:${server.addr.port} pid=${process.pid}`);
