@@ -9,13 +9,17 @@
  * Guards (all off by default): --idle-timeout SECONDS, --first-frame-timeout SECONDS,
  * --max-bytes-per-sec N, --max-frames-per-sec N, --max-connections N,
  * --max-connections-per-address N, --outbox-high-water BYTES (default 65536).
+ * Edges: --config servers.csv --server-id ID (this server's row of the table;
+ * flags override it), --records FILE (a CSV row per ended connection),
+ * --stats FILE --stats-every SECONDS (a CSV row of server figures, default
+ * every 10 s), --log-level trace|debug|info|warning|error|fatal (default info),
+ * --log-format pretty|json (default pretty).
  * A bad flag value prints one line and exits with code 2. SIGINT or SIGTERM
  * closes every connection and exits 0.
  *
  * @module
  */
 import process from "node:process";
-import { configure, getConsoleSink, getLogger } from "@logtape/logtape";
 import {
   type Connection,
   DEFAULT_MAX_FRAME_SIZE,
@@ -25,6 +29,7 @@ import {
   serve,
 } from "../mod.ts";
 import { choiceFlag, intFlag, parseFlags, positiveFlag, runCli } from "./_flags.ts";
+import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
 
 async function echo(conn: Connection): Promise<void> {
   for await (const frame of conn) await conn.send(frame);
@@ -43,10 +48,13 @@ await runCli("echo_server", async () => {
     "max-connections": { type: "string" },
     "max-connections-per-address": { type: "string" },
     "outbox-high-water": { type: "string" },
+    ...EDGE_FLAGS,
   });
-  const port = intFlag("port", flags.port, 0, 65535) ?? 7000;
-  const packet = Number(choiceFlag("packet", flags.packet, ["1", "2", "4"]) ?? 4) as PacketSize;
-  const maxFrameSize = intFlag("max-frame-size", flags["max-frame-size"], 0, 0xffff_ffff) ?? DEFAULT_MAX_FRAME_SIZE;
+  const table = await tableFromFlags(flags);
+  const port = intFlag("port", flags.port, 0, 65535) ?? table.port ?? 7000;
+  const packet = Number(choiceFlag("packet", flags.packet, ["1", "2", "4"]) ?? table.packet ?? 4) as PacketSize;
+  const maxFrameSize = intFlag("max-frame-size", flags["max-frame-size"], 0, 0xffff_ffff) ?? table.maxFrameSize ??
+    DEFAULT_MAX_FRAME_SIZE;
   const guards: GuardOptions & OutboxOptions = {
     idleTimeout: positiveFlag("idle-timeout", flags["idle-timeout"]),
     firstFrameTimeout: positiveFlag("first-frame-timeout", flags["first-frame-timeout"]),
@@ -62,17 +70,18 @@ await runCli("echo_server", async () => {
     highWaterMark: intFlag("outbox-high-water", flags["outbox-high-water"], 1, Number.MAX_SAFE_INTEGER),
   };
 
-  await configure({
-    sinks: { console: getConsoleSink() },
-    loggers: [
-      { category: ["spawnkit"], lowestLevel: "info", sinks: ["console"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
-    ],
-  });
-  const server = await serve(
-    { port, hostname: flags.host ?? "127.0.0.1", packet, maxFrameSize, ...guards, logger: getLogger(["spawnkit"]) },
-    echo,
-  );
+  const edges = await openEdges(flags);
+  const server = await serve({
+    ...table,
+    port,
+    hostname: flags.host ?? table.hostname ?? "127.0.0.1",
+    packet,
+    maxFrameSize,
+    ...defined(guards),
+    logger: edges.logger,
+    onConnectionEnd: edges.onConnectionEnd,
+  }, echo);
+  edges.watch(server);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -80,6 +89,7 @@ await runCli("echo_server", async () => {
     stopping = true;
     console.log(`${signal}: closing ${server.size} connections`);
     await server.shutdown({ timeout: 5 });
+    edges.close();
     process.exit(0);
   };
   // `on`, not `once`: on Deno, removing the last listener restores the default action mid-shutdown.

@@ -1,0 +1,95 @@
+/**
+ * The edges of the example servers, from their flags: the CSV server table
+ * (--config, --server-id), connection records (--records), server records
+ * (--stats, --stats-every) and logging (--log-level, --log-format).
+ *
+ * @module
+ */
+import type { ConnectionStats, Logger, Server } from "../mod.ts";
+import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "../src/server_table.ts";
+import {
+  type ConnectionRecords,
+  openConnectionRecords,
+  openServerRecords,
+  type ServerRecords,
+} from "../src/records.ts";
+import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "../src/logging.ts";
+import { choiceFlag, positiveFlag, UsageError } from "./_flags.ts";
+
+/** The flags {@linkcode openEdges} reads; spread them into `parseFlags`' options. */
+export const EDGE_FLAGS = {
+  config: { type: "string" },
+  "server-id": { type: "string" },
+  records: { type: "string" },
+  stats: { type: "string" },
+  "stats-every": { type: "string" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
+} as const;
+
+/** What the edges give the server. */
+export interface Edges {
+  /** The LogTape logger for `serve({ logger })`. */
+  readonly logger: Logger;
+  /** For `serve({ onConnectionEnd })`: the connection records sink. */
+  readonly onConnectionEnd: (stats: ConnectionStats) => void;
+  /** Starts the server records, once the server listens. */
+  watch(server: Server): void;
+  /** Writes the last server record and closes the files. */
+  close(): void;
+}
+
+type EdgeFlags = Record<keyof typeof EDGE_FLAGS, string | undefined>;
+
+/**
+ * This server's row of the table (--config, --server-id), or nothing without
+ * --config; flags go on top of it. A bad table is a UsageError: one line naming
+ * file, line, column and value, exit code 2, and nothing listens.
+ */
+export async function tableFromFlags(flags: EdgeFlags): Promise<Partial<ServerTableOptions>> {
+  if ((flags.config === undefined) !== (flags["server-id"] === undefined)) {
+    throw new UsageError("--config and --server-id go together");
+  }
+  if (flags.config === undefined) return {};
+  try {
+    return await serverOptionsFromTable(flags.config, flags["server-id"]!);
+  } catch (error) {
+    if (!(error instanceof ServerTableError)) throw error;
+    throw new UsageError(error.message);
+  }
+}
+
+/** Reads the other edge flags: configures logging and opens the records files. Call it last, before serve(). */
+export async function openEdges(flags: EdgeFlags): Promise<Edges> {
+  const level = choiceFlag("log-level", flags["log-level"], LOG_LEVELS);
+  const format = choiceFlag("log-format", flags["log-format"], LOG_FORMATS);
+  if (flags["stats-every"] !== undefined && flags.stats === undefined) {
+    throw new UsageError("--stats-every needs --stats FILE");
+  }
+  const every = positiveFlag("stats-every", flags["stats-every"]);
+  const logger = await configureLogging({ level, format });
+
+  let records: ConnectionRecords | undefined;
+  let stats: ServerRecords | undefined;
+  try {
+    if (flags.records !== undefined) records = openConnectionRecords(flags.records);
+    if (flags.stats !== undefined) stats = openServerRecords(flags.stats, { every, logger });
+  } catch (error) {
+    records?.close();
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    logger,
+    onConnectionEnd: (end) => records?.onConnectionEnd(end),
+    watch: (server) => stats?.watch(server),
+    close() {
+      stats?.close();
+      records?.close();
+    },
+  };
+}
+
+/** `options` without its undefined fields, so that absent flags do not hide the table's values. */
+export function defined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,120 @@
+/**
+ * An append-only CSV file that a kill -9 cannot corrupt, shared by the
+ * connection and server records.
+ *
+ * Invariants:
+ * 1. Every row is one physical line: CR and LF inside a cell become spaces, so
+ *    a line is a row and `tail`, `wc -l` and `grep` work on the file.
+ * 2. Every row goes to the file in one `write()` of whole lines, on an fd
+ *    opened for append, as soon as it is added: a killed process loses no row
+ *    it added; only a failing disk can leave a partial last line.
+ * 3. A reader ignores a last line without its newline ({@linkcode readRecords}
+ *    does); opening the file again cuts such a line off before appending, so
+ *    it never joins the next row.
+ * 4. The first line is the header; opening a file whose header differs fails
+ *    rather than mixing two layouts.
+ *
+ * @module
+ */
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { stringify } from "csv-stringify/sync";
+
+const encoder = new TextEncoder();
+const NEWLINE = 0x0a;
+
+/** A cell: written as its text; undefined and null as an empty cell. */
+export type Cell = string | number | undefined | null;
+
+/** Formats rows as CSV lines ending in LF, each row on one physical line. */
+export function csvLines(rows: Cell[][]): string {
+  const flat = rows.map((row) => row.map((cell) => typeof cell === "string" ? cell.replace(/\r\n|\r|\n/g, " ") : cell));
+  return stringify(flat, { record_delimiter: "unix" });
+}
+
+/** An open CSV file that rows are appended to. */
+export class CsvAppendFile {
+  readonly path: string;
+  #fd: number | undefined;
+
+  /**
+   * Opens (or creates) `path` for appending, cuts off a partial last line, and
+   * writes the header if the file is empty.
+   *
+   * @throws {Error} the file cannot be opened, or its header is not `header`.
+   */
+  constructor(path: string, header: readonly string[]) {
+    this.path = path;
+    const fd = openSync(path, "a+");
+    try {
+      const line = csvLines([[...header]]);
+      const size = cutPartialLine(fd);
+      if (size === 0) writeAll(fd, line);
+      else {
+        const first = firstLine(fd, line.length);
+        if (first !== line) {
+          throw new Error(
+            `Cannot append records to ${path}: its header is ${JSON.stringify(first.trimEnd())}, ` +
+              `not ${JSON.stringify(line.trimEnd())}`,
+          );
+        }
+      }
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    this.#fd = fd;
+  }
+
+  /** Whether the file is still open. */
+  get open(): boolean {
+    return this.#fd !== undefined;
+  }
+
+  /** Appends rows with one write. @throws {Error} the file is closed or the write failed. */
+  append(rows: Cell[][]): void {
+    if (this.#fd === undefined) throw new Error(`Cannot append records to ${this.path}: closed`);
+    if (rows.length > 0) writeAll(this.#fd, csvLines(rows));
+  }
+
+  /** Closes the file; later appends throw. */
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Writes `text` whole, going on after a short write (a full disk can cause one). */
+function writeAll(fd: number, text: string): void {
+  const bytes = encoder.encode(text);
+  let at = 0;
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** Truncates the file after its last newline; returns the new size. */
+function cutPartialLine(fd: number): number {
+  const size = fstatSync(fd).size;
+  const chunk = new Uint8Array(4096);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const index = chunk.subarray(0, read).lastIndexOf(NEWLINE);
+    if (index >= 0) {
+      end = start + index + 1;
+      break;
+    }
+    end = start;
+  }
+  if (end !== size) ftruncateSync(fd, end);
+  return end;
+}
+
+/** The file's first line with its newline (up to `limit` + a few bytes, enough to compare a header). */
+function firstLine(fd: number, limit: number): string {
+  const bytes = new Uint8Array(limit * 4 + 4);
+  const read = readSync(fd, bytes, 0, bytes.length, 0);
+  const text = new TextDecoder().decode(bytes.subarray(0, read)).replace(/^\uFEFF/, "");
+  const newline = text.indexOf("\n");
+  return newline < 0 ? text : text.slice(0, newline + 1).replace(/\r\n$/, "\n");
+}

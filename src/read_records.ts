@@ -1,0 +1,49 @@
+/**
+ * Reading a records file back: the reader's half of the rule that a
+ * half-written last line never corrupts the file.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { parse } from "csv-parse/sync";
+
+/**
+ * Parses records CSV text into one object per row, keyed by the header's
+ * column names. A last line without its newline is a row still being written
+ * (or cut by a failing disk) and is ignored; a UTF-8 BOM and CRLF line ends are
+ * fine. Any other reader can apply the same rule: drop the text after the last
+ * LF, then parse.
+ *
+ * @param text The file's text.
+ * @returns The complete rows; all cells as strings.
+ * @example A partial last line is ignored
+ * ```ts
+ * import { parseRecords } from "./read_records.ts";
+ * const rows = parseRecords('id,close_reason\n1,peer-closed\n2,"shut');
+ * if (rows.length !== 1 || rows[0]!.close_reason !== "peer-closed") throw new Error();
+ * ```
+ */
+export function parseRecords(text: string): Array<Record<string, string>> {
+  const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+  return parse(complete, { bom: true, columns: true, skip_empty_lines: true });
+}
+
+/**
+ * Reads a records file (connection or server records) as {@linkcode parseRecords} does.
+ *
+ * @example Reading a records file
+ * ```ts
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { readRecords } from "./read_records.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "records-"));
+ * await writeFile(join(dir, "r.csv"), "\uFEFFid,error\r\n1,\"a, \"\"quoted\"\" error\"\r\n");
+ * const [row] = await readRecords(join(dir, "r.csv"));
+ * if (row?.error !== 'a, "quoted" error') throw new Error(row?.error);
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function readRecords(path: string): Promise<Array<Record<string, string>>> {
+  return parseRecords(await readFile(path, "utf8"));
+}

@@ -1,0 +1,319 @@
+/**
+ * The CSV server table: the original's `server_csv:get_my_port()`. One row per
+ * server, a header row naming the columns; a loader picks this server's row and
+ * turns it into typed options for `serve()`. An edge: the core never imports it.
+ *
+ * ```
+ * id,host,port,packet,max_frame_size,idle_timeout,max_connections
+ * gate-1,127.0.0.1,7000,4,262144,30,10000
+ * gate-2,0.0.0.0,7001,2,,,
+ * ```
+ *
+ * Every bad value is a {@linkcode ServerTableError} that names the file, line,
+ * column and value, raised before anything listens. An empty cell in an
+ * optional column means "the default".
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { CsvError, parse } from "csv-parse/sync";
+
+/** What a row of the server table sets: a subset of `ServeOptions` (seconds for timeouts). */
+export interface ServerTableOptions {
+  /** `port` column: 0 to 65535. */
+  port: number;
+  /** `host` column: the address to bind. */
+  hostname: string;
+  /** `packet` column: 1, 2 or 4. */
+  packet?: 1 | 2 | 4;
+  /** `max_frame_size` column, bytes. */
+  maxFrameSize?: number;
+  /** `high_water_mark` column, bytes. */
+  highWaterMark?: number;
+  /** `low_water_mark` column, bytes; not above the high-water mark. */
+  lowWaterMark?: number;
+  /** `mailbox_capacity` column, messages. */
+  mailboxCapacity?: number;
+  /** `idle_timeout` column, seconds. */
+  idleTimeout?: number;
+  /** `first_frame_timeout` column, seconds. */
+  firstFrameTimeout?: number;
+  /** `max_bytes_per_sec` column. */
+  maxBytesPerSecond?: number;
+  /** `max_frames_per_sec` column. */
+  maxFramesPerSecond?: number;
+  /** `max_connections` column. */
+  maxConnections?: number;
+  /** `max_connections_per_address` column. */
+  maxConnectionsPerAddress?: number;
+  /** `rate_limit_policy` column: close or pause. */
+  rateLimitPolicy?: "close" | "pause";
+  /** `slow_consumer` column: disconnect or drop. */
+  slowConsumer?: "disconnect" | "drop";
+}
+
+/** One server's row. */
+export interface ServerTableRow {
+  /** The `id` column. */
+  readonly id: string;
+  /** The line the row starts on (1 is the header). */
+  readonly line: number;
+  /** The options the row sets. */
+  readonly options: ServerTableOptions;
+}
+
+/** A loaded table: rows by id, in file order. */
+export interface ServerTable {
+  /** The file it was read from (or the name given to {@linkcode parseServerTable}). */
+  readonly file: string;
+  /** The rows, by id. */
+  readonly rows: ReadonlyMap<string, ServerTableRow>;
+}
+
+/**
+ * A bad server table: the message names the file, and the line, column and
+ * value where they apply ("Cannot load server table servers.csv: line 3,
+ * column 3 (port): "abc" is not an integer from 0 to 65535").
+ *
+ * @example Catching a bad port
+ * ```ts
+ * import { parseServerTable, ServerTableError } from "./server_table.ts";
+ * try {
+ *   parseServerTable("id,host,port\na,127.0.0.1,abc\n", "servers.csv");
+ *   throw new Error("should have failed");
+ * } catch (error) {
+ *   if (!(error instanceof ServerTableError)) throw error;
+ *   if (error.line !== 2 || error.column !== "port" || error.value !== "abc") throw error;
+ * }
+ * ```
+ */
+export class ServerTableError extends Error {
+  /** The table's file. */
+  readonly file: string;
+  /** The line (1 is the header); undefined when no line is at fault (an id not in the table). */
+  readonly line: number | undefined;
+  /** The column's name, or `#N` past the header's columns; undefined when no column is at fault. */
+  readonly column: string | undefined;
+  /** The bad value as written; undefined when there is none (a missing column). */
+  readonly value: string | undefined;
+
+  /** Builds the error; `problem` ends the message. */
+  constructor(
+    where: { file: string; line?: number; column?: string; columnNumber?: number; value?: string },
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    const place = [
+      where.line === undefined ? undefined : `line ${where.line}`,
+      where.column === undefined
+        ? undefined
+        : where.columnNumber === undefined
+        ? `column ${where.column}`
+        : `column ${where.columnNumber} (${where.column})`,
+    ].filter((part) => part !== undefined).join(", ");
+    super(`Cannot load server table ${where.file}: ${place === "" ? "" : `${place}: `}${problem}`, options);
+    this.name = "ServerTableError";
+    this.file = where.file;
+    this.line = where.line;
+    this.column = where.column;
+    this.value = where.value;
+  }
+}
+
+type Check = (text: string) => number | string | undefined;
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const integer = (min: number, max: number): Check => (text) => {
+  const number = Number(text);
+  return /^-?\d+$/.test(text) && Number.isSafeInteger(number) && number >= min && number <= max ? number : undefined;
+};
+const positive: Check = (text) => {
+  const number = Number(text);
+  return /^[0-9.eE+]+$/.test(text) && Number.isFinite(number) && number > 0 ? number : undefined;
+};
+const choice = (...choices: string[]): Check => (text) => choices.includes(text) ? text : undefined;
+
+/** Each column: the option it sets, how its text is checked, and what a good value is. */
+const COLUMNS: Record<string, { option: keyof ServerTableOptions | "id"; check: Check; expected: string }> = {
+  id: { option: "id", check: (text) => text, expected: "a name" },
+  host: { option: "hostname", check: (text) => text, expected: "an address" },
+  port: { option: "port", check: integer(0, 65535), expected: "an integer from 0 to 65535" },
+  packet: { option: "packet", check: (text) => choice("1", "2", "4")(text) && Number(text), expected: "1, 2 or 4" },
+  max_frame_size: {
+    option: "maxFrameSize",
+    check: integer(0, 0xffff_ffff),
+    expected: "an integer from 0 to 4294967295 (bytes)",
+  },
+  high_water_mark: { option: "highWaterMark", check: integer(0, MAX_SAFE), expected: "a non-negative integer (bytes)" },
+  low_water_mark: { option: "lowWaterMark", check: integer(0, MAX_SAFE), expected: "a non-negative integer (bytes)" },
+  mailbox_capacity: { option: "mailboxCapacity", check: integer(0, MAX_SAFE), expected: "a non-negative integer" },
+  idle_timeout: { option: "idleTimeout", check: positive, expected: "a positive number of seconds" },
+  first_frame_timeout: { option: "firstFrameTimeout", check: positive, expected: "a positive number of seconds" },
+  max_bytes_per_sec: { option: "maxBytesPerSecond", check: integer(1, MAX_SAFE), expected: "a positive integer" },
+  max_frames_per_sec: { option: "maxFramesPerSecond", check: integer(1, MAX_SAFE), expected: "a positive integer" },
+  max_connections: { option: "maxConnections", check: integer(1, MAX_SAFE), expected: "a positive integer" },
+  max_connections_per_address: {
+    option: "maxConnectionsPerAddress",
+    check: integer(1, MAX_SAFE),
+    expected: "a positive integer",
+  },
+  rate_limit_policy: { option: "rateLimitPolicy", check: choice("close", "pause"), expected: "close or pause" },
+  slow_consumer: { option: "slowConsumer", check: choice("disconnect", "drop"), expected: "disconnect or drop" },
+};
+const REQUIRED = ["id", "host", "port"];
+
+/**
+ * Parses a server table from CSV text (a UTF-8 BOM, CRLF line ends, quoted
+ * cells and blank lines are fine; cells are trimmed).
+ *
+ * @param text The CSV text.
+ * @param file The name used in error messages.
+ * @throws {ServerTableError} an unknown or missing column, a duplicate id, a bad value, bad CSV.
+ * @example A table of two servers
+ * ```ts
+ * import { parseServerTable } from "./server_table.ts";
+ * const table = parseServerTable("id,host,port,idle_timeout\r\na,127.0.0.1,7000,30\r\nb,0.0.0.0,7001,\r\n");
+ * const a = table.rows.get("a")!;
+ * if (a.options.port !== 7000 || a.options.idleTimeout !== 30 || a.line !== 2) throw new Error();
+ * if ("idleTimeout" in table.rows.get("b")!.options) throw new Error("an empty cell means the default");
+ * ```
+ */
+export function parseServerTable(text: string, file = "<server table>"): ServerTable {
+  let records: Array<{ record: string[]; info: { lines: number; empty_lines: number } }>;
+  try {
+    records = parse(text, {
+      bom: true,
+      info: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    throw new ServerTableError({ file, line: error.lines as number }, `bad CSV: ${error.message}`, { cause: error });
+  }
+  const [head, ...body] = records;
+  if (head === undefined) throw new ServerTableError({ file, line: 1 }, "no header row");
+  const header = head.record;
+  header.forEach((name, index) => {
+    const where = { file, line: 1, column: name, columnNumber: index + 1, value: name };
+    if (!(name in COLUMNS)) {
+      throw new ServerTableError(where, `unknown column "${name}" (known: ${Object.keys(COLUMNS).join(", ")})`);
+    }
+    if (header.indexOf(name) !== index) throw new ServerTableError(where, `column "${name}" appears twice`);
+  });
+  for (const name of REQUIRED) {
+    if (!header.includes(name)) {
+      throw new ServerTableError({ file, line: 1, column: name }, `missing required column "${name}"`);
+    }
+  }
+
+  const rows = new Map<string, ServerTableRow>();
+  let previous = head.info;
+  for (const { record, info } of body) {
+    // A row starts after the last one ended and after the blank lines skipped since.
+    const line = previous.lines + 1 + (info.empty_lines - previous.empty_lines);
+    previous = info;
+    const row = rowOf(record, header, { file, line });
+    const first = rows.get(row.id);
+    if (first !== undefined) {
+      throw new ServerTableError(
+        { file, line, column: "id", columnNumber: header.indexOf("id") + 1, value: row.id },
+        `duplicate id "${row.id}" (first on line ${first.line})`,
+      );
+    }
+    rows.set(row.id, row);
+  }
+  return { file, rows };
+}
+
+function rowOf(record: string[], header: string[], at: { file: string; line: number }): ServerTableRow {
+  if (record.length > header.length) {
+    const value = record[header.length]!;
+    throw new ServerTableError(
+      { ...at, column: `#${header.length + 1}`, value },
+      `"${value}" is past the last column (the header has ${header.length} columns)`,
+    );
+  }
+  const values: Record<string, number | string> = {};
+  header.forEach((name, index) => {
+    const text = record[index];
+    const where = { ...at, column: name, columnNumber: index + 1, value: text };
+    if (text === undefined) {
+      throw new ServerTableError(where, `missing (the row has ${record.length} of ${header.length} columns)`);
+    }
+    if (text === "") {
+      if (REQUIRED.includes(name)) throw new ServerTableError(where, `"" is empty; ${name} is required`);
+      return;
+    }
+    const { option, check, expected } = COLUMNS[name]!;
+    const value = check(text);
+    if (value === undefined) throw new ServerTableError(where, `"${text}" is not ${expected}`);
+    values[option] = value;
+  });
+  const { id, ...options } = values as unknown as ServerTableOptions & { id: string };
+  const low = options.lowWaterMark;
+  const high = options.highWaterMark ?? 65_536;
+  if (low !== undefined && low > high) {
+    const index = header.indexOf("low_water_mark");
+    throw new ServerTableError(
+      { ...at, column: "low_water_mark", columnNumber: index + 1, value: record[index] },
+      `"${low}" is above the high-water mark ${high}`,
+    );
+  }
+  return { id, line: at.line, options };
+}
+
+/**
+ * Reads and parses a server table file (UTF-8).
+ *
+ * @throws {ServerTableError} the file cannot be read, or is bad (see {@linkcode parseServerTable}).
+ * @example Loading a table from a file
+ * ```ts
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { loadServerTable } from "./server_table.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "table-"));
+ * await writeFile(join(dir, "servers.csv"), "id,host,port\ngate,127.0.0.1,7000\n");
+ * const table = await loadServerTable(join(dir, "servers.csv"));
+ * if (table.rows.get("gate")?.options.port !== 7000) throw new Error();
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function loadServerTable(path: string): Promise<ServerTable> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ServerTableError({ file: path }, `cannot read it: ${(error as Error).message}`, { cause: error });
+  }
+  return parseServerTable(text, path);
+}
+
+/**
+ * Loads the table at `path` and returns the options of server `id`.
+ *
+ * @throws {ServerTableError} a bad table, or no row with this id.
+ * @example Options for one server, flags on top
+ * ```ts
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { serverOptionsFromTable } from "./server_table.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "table-"));
+ * await writeFile(join(dir, "servers.csv"), "id,host,port,packet\ngate,127.0.0.1,7000,2\n");
+ * const options = { ...await serverOptionsFromTable(join(dir, "servers.csv"), "gate"), port: 0 };
+ * if (options.packet !== 2 || options.port !== 0) throw new Error();
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function serverOptionsFromTable(path: string, id: string): Promise<ServerTableOptions> {
+  const table = await loadServerTable(path);
+  const row = table.rows.get(id);
+  if (row === undefined) {
+    const ids = [...table.rows.keys()].join(", ") || "none";
+    throw new ServerTableError({ file: path, column: "id", value: id }, `no row has id "${id}" (ids: ${ids})`);
+  }
+  return row.options;
+}
