@@ -24,22 +24,20 @@ interface Private {
   readonly text: string;
 }
 
-/** The chat handler for `server`: one receive loop per connection. */
-export function chat(server: () => Server) {
-  return async (conn: Connection): Promise<void> => {
-    server().broadcast(encoder.encode(`${conn.id} joined`), (other) => other !== conn);
-    for await (const event of conn.events({ ticks: true })) {
-      if (event.type === "tick") {
-        if (event.idleSeconds >= 60) await conn.send(encoder.encode("ping"));
-      } else if (event.type === "message") {
-        const { from, text } = event.message as Private;
-        await conn.send(encoder.encode(`${from} (private): ${text}`));
-      } else {
-        await handleLine(server(), conn, decoder.decode(event.frame));
-      }
+/** The chat handler: one receive loop per connection. */
+export async function chat(conn: Connection, server: Server): Promise<void> {
+  server.broadcast(encoder.encode(`${conn.id} joined`), (other) => other !== conn);
+  for await (const event of conn.events({ ticks: true })) {
+    if (event.type === "tick") {
+      if (event.idleSeconds >= 60) await conn.send(encoder.encode("ping"));
+    } else if (event.type === "message") {
+      const { from, text } = event.message as Private;
+      await conn.send(encoder.encode(`${from} (private): ${text}`));
+    } else {
+      await handleLine(server, conn, decoder.decode(event.frame));
     }
-    server().broadcast(encoder.encode(`${conn.id} left`), (other) => other !== conn);
-  };
+  }
+  server.broadcast(encoder.encode(`${conn.id} left`), (other) => other !== conn);
 }
 
 async function handleLine(server: Server, conn: Connection, line: string): Promise<void> {
@@ -60,17 +58,16 @@ if (import.meta.main) {
   await runCli("chat_server", async () => {
     const flags = parseFlags(process.argv.slice(2), { port: { type: "string" }, host: { type: "string" } });
     const port = intFlag("port", flags.port, 0, 65535) ?? 7001;
-    let server: Server | undefined;
-    server = await serve(
+    const server = await serve(
       // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
       { port, hostname: flags.host ?? "127.0.0.1", logger: silentLogger, slowConsumer: "disconnect", idleTimeout: 600 },
-      chat(() => server!),
+      chat,
     );
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      await server!.shutdown({ timeout: 5 });
+      await server.shutdown({ timeout: 5 });
       process.exit(0);
     };
     process.on("SIGINT", () => void stop());

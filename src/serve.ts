@@ -31,7 +31,7 @@ import { defaultTransport } from "./transport/select.ts";
 import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "./transport/types.ts";
 
 /** A connection handler: runs once per connection, in its own task. */
-export type Handler = (conn: Connection) => void | Promise<void>;
+export type Handler = (conn: Connection, server: Server) => void | Promise<void>;
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOptions {
@@ -124,18 +124,25 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   let nextId = 1;
   let shuttingDown: Promise<void> | undefined;
 
+  // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
+  const endHooks = new Set<Promise<void>>();
   const ended = (conn: Connection, stats: ConnectionStats): void => {
-    registry.remove(conn, stats);
     const reason = stats.closeReason ?? "closed";
     const props = { id: stats.id, remote: `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`, reason };
     if (WARN_REASONS.has(reason)) {
       logger.warn("connection {id} from {remote} closed: {reason}: {error}", { ...props, error: stats.error });
     } else logger.debug("connection {id} from {remote} closed: {reason}", props);
-    if (options.onConnectionEnd !== undefined) {
-      Promise.resolve().then(() => options.onConnectionEnd!(stats)).catch((error) =>
-        logger.error("onConnectionEnd failed for connection {id}: {error}", { id: stats.id, error })
-      );
+    const onEnd = options.onConnectionEnd;
+    if (onEnd !== undefined) {
+      const hook: Promise<void> = Promise.resolve()
+        .then(() => onEnd(stats))
+        .catch((error) =>
+          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", { ...props, error })
+        )
+        .finally(() => endHooks.delete(hook));
+      endHooks.add(hook);
     }
+    registry.remove(conn, stats);
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
@@ -166,50 +173,23 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       closeTimeout: guards.closeTimeout,
     });
     registry.add(conn);
+    logger.debug("connection {id} from {remote} opened", {
+      id: conn.id,
+      remote: `${socket.remoteAddr.hostname}:${socket.remoteAddr.port}`,
+    });
     conn.finished.then((stats) => ended(conn, stats));
-    void conn.run(handler);
+    void conn.run((c) => handler(c, server));
   };
 
-  const listener: Listener = await transport.listen(
-    { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls },
-    accept,
-    // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
-    (error) => logger.error("accept failed: {error}", { error }),
-  );
-  logger.info("listening on {hostname}:{port} ({transport})", { ...listener.addr, transport: transport.name });
-  const ticker = startTicker(guards.tickInterval, () => {
-    for (const conn of registry.values()) conn.tick(guards.tickInterval);
-  });
-
+  // Built before listening: a connection may be accepted before listen() returns.
+  // deno-lint-ignore prefer-const -- assigned once listen() returns; read by the server's getters before then
+  let listener: Listener | undefined;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
-
-  const shutdown = (shutdownOptions: ShutdownOptions = {}): Promise<void> => {
-    shuttingDown ??= (async () => {
-      const timeoutMs = (shutdownOptions.timeout ?? 5) * 1000;
-      const reason = new ShutdownError();
-      listener.close();
-      controller.abort(reason);
-      logger.info("shutting down {count} connections", { count: registry.size });
-      for (const conn of registry.values()) conn.abort(reason);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-      await Promise.race([registry.empty(), deadline]);
-      clearTimeout(timer);
-      for (const conn of registry.values()) void conn.forceClose(reason);
-      await registry.empty();
-      ticker.stop();
-      options.signal?.removeEventListener("abort", onParentAbort);
-      settleFinished();
-    })();
-    return shuttingDown;
-  };
-  const onParentAbort = () => void shutdown();
-  if (options.signal?.aborted) void shutdown();
-  else options.signal?.addEventListener("abort", onParentAbort, { once: true });
-
-  return {
-    addr: listener.addr,
+  const server: Server = {
+    get addr() {
+      return listener!.addr;
+    },
     signal: controller.signal,
     finished,
     get size() {
@@ -231,9 +211,47 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       return taken;
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
-    shutdown,
+    shutdown: (shutdownOptions) => shutdown(shutdownOptions),
     [Symbol.asyncDispose]: () => shutdown(),
   };
+
+  listener = await transport.listen(
+    { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls },
+    accept,
+    // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
+    (error) => logger.error("accept failed: {error}", { error }),
+  );
+  logger.info("listening on {hostname}:{port} ({transport})", { ...listener.addr, transport: transport.name });
+  const ticker = startTicker(guards.tickInterval, () => {
+    for (const conn of registry.values()) conn.tick(guards.tickInterval);
+  });
+
+  const shutdown = (shutdownOptions: ShutdownOptions = {}): Promise<void> => {
+    shuttingDown ??= (async () => {
+      const timeoutMs = (shutdownOptions.timeout ?? 5) * 1000;
+      const reason = new ShutdownError();
+      listener!.close();
+      controller.abort(reason);
+      logger.info("shutting down {count} connections", { count: registry.size });
+      for (const conn of registry.values()) conn.abort(reason);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+      await Promise.race([registry.empty(), deadline]);
+      clearTimeout(timer);
+      for (const conn of registry.values()) void conn.forceClose(reason);
+      await registry.empty();
+      await Promise.allSettled([...endHooks]);
+      ticker.stop();
+      options.signal?.removeEventListener("abort", onParentAbort);
+      settleFinished();
+    })();
+    return shuttingDown;
+  };
+  const onParentAbort = () => void shutdown();
+  if (options.signal?.aborted) void shutdown();
+  else options.signal?.addEventListener("abort", onParentAbort, { once: true });
+
+  return server;
 }
 
 // Close reasons that point at a misbehaving peer or socket: logged as warnings.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Connection, ConnectionStats, Logger, LogProperties, ServeOptions, Server } from "../mod.ts";
+import type { Connection, ConnectionStats, Handler, Logger, LogProperties, ServeOptions, Server } from "../mod.ts";
 import { connect, serve } from "../mod.ts";
 import { defaultTransport } from "../src/transport/select.ts";
 import type { RawSocket } from "../src/transport/types.ts";
@@ -39,7 +39,7 @@ export function recordingLogger(): Logger & {
 
 /** A server on a free port with a recording logger and the final stats of every ended connection. */
 export async function startServer(
-  handler: (conn: Connection) => void | Promise<void>,
+  handler: Handler,
   options: Partial<ServeOptions> = {},
 ): Promise<{ server: Server; ends: ConnectionStats[]; logger: ReturnType<typeof recordingLogger> }> {
   const ends: ConnectionStats[] = [];

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
-import type { Server } from "../mod.ts";
 import { chat } from "../examples/chat_server.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, startServer, take, text, until } from "./_fixtures.ts";
 
 test("chat_server relays lines to the others, answers /who, and posts /to into one mailbox", async () => {
-  let server: Server | undefined;
-  ({ server } = await startServer(chat(() => server!)));
+  const { server } = await startServer(chat);
   const alice = await client(server);
-  await until(() => server!.size === 1, "alice registered");
+  await until(() => server.size === 1, "alice registered");
   const bob = await client(server);
-  await until(() => server!.size === 2, "bob registered");
+  await until(() => server.size === 2, "bob registered");
   const [aliceId, bobId] = [...server.connections()].map((c) => c.id);
   assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} joined`);
 

@@ -256,3 +256,28 @@ test("a reply sent before slow work reaches the peer by the next tick at the lat
   conn.close();
   await server.shutdown();
 });
+
+test("Server.shutdown settles only after every onConnectionEnd hook has finished", async () => {
+  const recorded: number[] = [];
+  const { server } = await startServer(echoHandler, {
+    onConnectionEnd: async (stats) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      recorded.push(stats.id);
+    },
+  });
+  await Promise.all([1, 2, 3].map(() => client(server)));
+  await until(() => server.size === 3, "3 registered connections");
+  await server.shutdown();
+  assert.equal(recorded.length, 3);
+});
+
+test("the handler gets its server as the second argument", async () => {
+  const { server } = await startServer(async (conn, own) => {
+    for await (const _ of conn) await conn.send(text(`size ${own.size}`));
+  });
+  const conn = await client(server);
+  await conn.send(text("?"));
+  assert.equal(decoder.decode((await take(conn, 1))[0]), "size 1");
+  conn.close();
+  await server.shutdown();
+});
