@@ -32,4 +32,4 @@ export { type GuardOptions, type Guards, guardsOf } from "./src/guard_options.ts
 export { Connection, type ConnectionEvent } from "./src/connection.ts";
 export * from "./src/serve.ts";
 export * from "./src/connect.ts";
-export type { Address, RawSocket, Transport } from "./src/transport/types.ts";
+export type { Address, RawSocket, TlsConnectOptions, TlsServeOptions, Transport } from "./src/transport/types.ts";

@@ -9,14 +9,19 @@ import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
 import { defaultTransport } from "./transport/select.ts";
-import type { Transport } from "./transport/types.ts";
+import type { TlsConnectOptions, Transport } from "./transport/types.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends FramingOptions, OutboxOptions {
   /** The server's port. */
   port: number;
-  /** The server's address. @default {"127.0.0.1"} */
+  /** The server's address; over TLS, also the name its certificate must carry. @default {"127.0.0.1"} */
   hostname?: string;
+  /**
+   * Connect over TLS, trusting `caCerts` (PEM) or the runtime's trust store;
+   * `connect()` rejects when the server's certificate does not verify. @default plain TCP
+   */
+  tls?: TlsConnectOptions;
   /** Aborting it closes the connection. */
   signal?: AbortSignal;
   /** Where the kit logs. @default warnings and errors to the console */
@@ -52,7 +57,11 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const outbox = outboxOptionsOf(options);
   const transport = options.transport ?? await defaultTransport();
   options.signal?.throwIfAborted();
-  const socket = await transport.connect({ hostname: options.hostname ?? "127.0.0.1", port: options.port });
+  const socket = await transport.connect({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port,
+    tls: options.tls,
+  });
   const conn = new Connection(socket, {
     id: nextClientId++,
     framing,

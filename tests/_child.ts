@@ -1,6 +1,7 @@
 /**
  * Starts an example as a child process on the runtime running the tests, and
- * waits for its "listening on HOST:PORT" line.
+ * waits for its "listening on HOST:PORT" line. Node runs .ts through the tsx
+ * loader, as the test suite itself does.
  *
  * Deno runs children with Deno.Command: its node:child_process reports a child
  * that exited 0 after handling SIGTERM as killed by the signal.
@@ -9,7 +10,18 @@
  */
 import { spawn as nodeSpawn } from "node:child_process";
 import process from "node:process";
-import { isDeno } from "../src/transport/select.ts";
+import { isDeno, isNode } from "../src/transport/select.ts";
+
+// The few Deno APIs used here, declared so that tsc (for Node) needs no Deno typings.
+interface DenoChild {
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal: string): void;
+}
+interface DenoCommandApi {
+  Command: new (program: string, options: Record<string, unknown>) => { spawn(): DenoChild };
+}
 
 /** A child process: its output as it comes, its end, and a way to signal it. */
 export interface Spawned {
@@ -26,7 +38,8 @@ export interface Child extends Spawned {
 
 /** The command line that runs `script` with `args` on this runtime. */
 export function runtimeArgs(script: string, args: string[]): string[] {
-  return isDeno() ? ["run", "-A", script, ...args] : [script, ...args];
+  if (isDeno()) return ["run", "-A", script, ...args];
+  return isNode() ? ["--import", "tsx", script, ...args] : [script, ...args];
 }
 
 /** Spawns `script` on this runtime; `onStdout`/`onStderr` get text as it comes. */
@@ -47,7 +60,8 @@ export function spawnProgram(
   onStderr: (text: string) => void,
 ): Spawned {
   if (isDeno()) {
-    const child = new Deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
+    const child = new deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
     const pump = async (stream: ReadableStream<Uint8Array>, sink: (text: string) => void) => {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
     };
@@ -66,14 +80,23 @@ export function spawnProgram(
   };
 }
 
-/** Runs `script` to its end; returns its exit code and output. */
-export async function runToEnd(
-  script: string,
-  args: string[],
-): Promise<{ code: number | string; stdout: string; stderr: string }> {
+/** What a program that ran to its end left: its exit code (or signal) and output. */
+export interface Ran {
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `script` on this runtime to its end. */
+export function runToEnd(script: string, args: string[]): Promise<Ran> {
+  return runProgram(process.execPath, runtimeArgs(script, args));
+}
+
+/** Runs any program to its end. */
+export async function runProgram(program: string, args: string[]): Promise<Ran> {
   let stdout = "";
   let stderr = "";
-  const child = spawnScript(script, args, (t) => stdout += t, (t) => stderr += t);
+  const child = spawnProgram(program, args, (t) => stdout += t, (t) => stderr += t);
   const code = await child.exited;
   return { code, stdout, stderr };
 }

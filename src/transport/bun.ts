@@ -1,5 +1,6 @@
 /**
- * The Bun adapter: Bun.listen / Bun.connect. Bun pushes bytes to a `data`
+ * The Bun adapter: Bun.listen / Bun.connect, with their `tls` option for TLS.
+ * Bun pushes bytes to a `data`
  * callback; this adapter turns that into pull-based reads by queueing at most
  * `READ_AHEAD_BYTES` and pausing the socket beyond that, so a peer that floods
  * a busy connection meets TCP flow control instead of growing the queue.
@@ -29,16 +30,26 @@ interface BunSocketHandlers {
   close(socket: BunTcpSocket, error?: Error): void;
   error(socket: BunTcpSocket, error: Error): void;
   connectError?(socket: BunTcpSocket, error: Error): void;
+  handshake?(socket: BunTcpSocket, success: boolean, authorizationError: Error | null): void;
 }
 interface BunApi {
-  listen(options: { hostname: string; port: number; socket: BunSocketHandlers }): {
+  listen(options: {
+    hostname: string;
+    port: number;
+    tls?: { cert: string; key: string };
+    socket: BunSocketHandlers;
+  }): {
     readonly port: number;
     readonly hostname: string;
     stop(closeActiveConnections?: boolean): void;
   };
-  connect(options: { hostname: string; port: number; data: BunSocket; socket: BunSocketHandlers }): Promise<
-    BunTcpSocket
-  >;
+  connect(options: {
+    hostname: string;
+    port: number;
+    tls?: { rejectUnauthorized: boolean; ca?: string[] };
+    data: BunSocket;
+    socket: BunSocketHandlers;
+  }): Promise<BunTcpSocket>;
 }
 
 const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
@@ -58,6 +69,19 @@ class BunSocket implements RawSocket {
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
   #pending: Uint8Array | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
+  #handshake: { resolve(): void; reject(error: unknown): void } | undefined;
+
+  /** Settles when a TLS client's handshake succeeds; rejects when it fails or the socket ends first. */
+  handshaken(): Promise<void> {
+    return new Promise((resolve, reject) => this.#handshake = { resolve, reject });
+  }
+
+  onHandshake(error: unknown): void {
+    const waiter = this.#handshake;
+    this.#handshake = undefined;
+    if (error === undefined) waiter?.resolve();
+    else waiter?.reject(error);
+  }
 
   attach(socket: BunTcpSocket): void {
     this.#socket = socket;
@@ -131,6 +155,7 @@ class BunSocket implements RawSocket {
     this.#writer = undefined;
     this.#pending = undefined;
     writer?.reject(error ?? closedError());
+    this.onHandshake(error ?? closedError());
   }
 
   close(): void {
@@ -162,6 +187,20 @@ const handlers: BunSocketHandlers = {
   error(socket, error) {
     socket.data.onEnd(error);
   },
+  // A server's failed handshake fails the socket (its first read says why). A server's
+  // authorizationError only says that the client sent no certificate: not asked for.
+  handshake(socket, success, authorizationError) {
+    if (!success) socket.data.onEnd(authorizationError ?? new Error("Cannot accept: TLS handshake failed"));
+  },
+};
+
+const clientHandlers: BunSocketHandlers = {
+  ...handlers,
+  // A client trusts the server only when the handshake succeeded and its certificate verified.
+  handshake(socket, success, authorizationError) {
+    if (success && authorizationError === null) return socket.data.onHandshake(undefined);
+    socket.data.onHandshake(authorizationError ?? new Error("Cannot connect: TLS handshake failed"));
+  },
 };
 
 /** The transport for Bun. */
@@ -172,6 +211,8 @@ export const bunTransport: Transport = {
     const listener = bun.listen({
       hostname: options.hostname,
       port: options.port,
+      // Over TLS, `open` comes before the handshake: the socket joins the kit, and data follows it.
+      ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
       socket: {
         ...handlers,
         open(socket) {
@@ -195,13 +236,27 @@ export const bunTransport: Transport = {
 
   async connect(options: ConnectOptions): Promise<RawSocket> {
     const wrapped = new BunSocket();
+    const trust = options.tls;
+    // Waiting starts before connecting: the handshake may finish before `connect` settles.
+    const handshaken = trust === undefined ? undefined : wrapped.handshaken();
+    // Handled here too: if connecting fails, nobody awaits the handshake.
+    handshaken?.catch(() => {});
     const socket = await bun.connect({
       hostname: options.hostname,
       port: options.port,
+      // rejectUnauthorized is Bun's default, but said here on purpose: Bun reads a `tls` object
+      // with no option it knows (`{}`, `{ ca: undefined }`) as no TLS at all.
+      ...(trust === undefined ? {} : { tls: { rejectUnauthorized: true, ca: trust.caCerts } }),
       data: wrapped,
-      socket: handlers,
+      socket: trust === undefined ? handlers : clientHandlers,
     });
     wrapped.attach(socket);
+    try {
+      await handshaken;
+    } catch (error) {
+      wrapped.close();
+      throw error;
+    }
     return wrapped;
   },
 };

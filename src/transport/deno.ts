@@ -1,11 +1,41 @@
 /**
- * The Deno adapter: Deno.listen / Deno.connect. Reads go straight to
- * `conn.read()` with a buffer of their own, so nothing is read while no read is
- * pending: the pull-based flow control the kit relies on.
+ * The Deno adapter: Deno.listen / Deno.connect, and Deno.listenTls /
+ * Deno.connectTls for TLS. Reads go straight to `conn.read()` with a buffer of
+ * their own, so nothing is read while no read is pending: the pull-based flow
+ * control the kit relies on.
  *
  * @module
  */
 import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+
+// The few Deno types this adapter uses, declared here so that tsc needs no Deno typings.
+interface DenoNetAddr {
+  hostname: string;
+  port: number;
+}
+interface DenoConn {
+  readonly localAddr: DenoNetAddr;
+  readonly remoteAddr: DenoNetAddr;
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+  setNoDelay?(enabled: boolean): void;
+  handshake?(): Promise<unknown>;
+}
+interface DenoListener {
+  readonly addr: DenoNetAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoApi {
+  listen(options: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+  listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
+  connect(options: { hostname: string; port: number; transport: "tcp" }): Promise<DenoConn>;
+  connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<DenoConn>;
+  errors: { BadResource: new () => Error; Interrupted: new () => Error };
+}
+
+const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 
 const FIRST_READ_SIZE = 4096;
 const MAX_READ_SIZE = 262_144;
@@ -16,16 +46,17 @@ const ACCEPT_RETRY_MS = 100;
 class DenoSocket implements RawSocket {
   readonly localAddr: Address;
   readonly remoteAddr: Address;
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: DenoConn;
   #readSize = FIRST_READ_SIZE;
   #closed = false;
 
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: DenoConn) {
     this.#conn = conn;
     this.localAddr = addressOf(conn.localAddr);
     this.remoteAddr = addressOf(conn.remoteAddr);
     try {
-      conn.setNoDelay(true);
+      // A TLS connection has no setNoDelay: Deno sets TCP_NODELAY on it by itself.
+      conn.setNoDelay?.(true);
     } catch { /* closed already: the first read will say so */ }
   }
 
@@ -60,13 +91,12 @@ class DenoSocket implements RawSocket {
   }
 }
 
-function addressOf(addr: Deno.Addr): Address {
-  const net = addr as Deno.NetAddr;
-  return { hostname: net.hostname, port: net.port };
+function addressOf(addr: DenoNetAddr): Address {
+  return { hostname: addr.hostname, port: addr.port };
 }
 
 function isClosedError(error: unknown): boolean {
-  return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
+  return error instanceof deno.errors.BadResource || error instanceof deno.errors.Interrupted;
 }
 
 /** The transport for Deno. */
@@ -74,11 +104,15 @@ export const denoTransport: Transport = {
   name: "deno",
 
   listen(options: ListenOptions, onSocket, onError): Promise<Listener> {
-    const listener = Deno.listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
+    const { hostname, port, tls } = options;
+    // Over TLS, accept() gives the connection before its handshake, which runs on its first read.
+    const listener = tls === undefined
+      ? deno.listen({ hostname, port, transport: "tcp" })
+      : deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key });
     let closed = false;
     (async () => {
       while (!closed) {
-        let conn: Deno.TcpConn;
+        let conn: DenoConn;
         try {
           conn = await listener.accept();
         } catch (error) {
@@ -103,7 +137,16 @@ export const denoTransport: Transport = {
   },
 
   async connect(options: ConnectOptions): Promise<RawSocket> {
-    const conn = await Deno.connect({ hostname: options.hostname, port: options.port, transport: "tcp" });
+    const { hostname, port, tls } = options;
+    if (tls === undefined) return new DenoSocket(await deno.connect({ hostname, port, transport: "tcp" }));
+    const conn = await deno.connectTls({ hostname, port, caCerts: tls.caCerts });
+    try {
+      // Handshake now, so that a server the client does not trust fails connect(), not a later read.
+      await conn.handshake?.();
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
     return new DenoSocket(conn);
   },
 };

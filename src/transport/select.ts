@@ -17,6 +17,12 @@ export function isBun(): boolean {
   return typeof (globalThis as { Bun?: { version?: string } }).Bun?.version === "string";
 }
 
+/** True on Node (and not on Deno or Bun, which also answer to `process.versions.node`). */
+export function isNode(): boolean {
+  const process = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return !isDeno() && !isBun() && typeof process?.versions?.node === "string";
+}
+
 let chosen: Promise<Transport> | undefined;
 
 /**
@@ -32,5 +38,6 @@ export function defaultTransport(): Promise<Transport> {
 async function load(): Promise<Transport> {
   if (isDeno()) return (await import("./deno.ts")).denoTransport;
   if (isBun()) return (await import("./bun.ts")).bunTransport;
-  throw new Error("Cannot choose a transport: this runtime is neither Deno nor Bun");
+  if (isNode()) return (await import("./node.ts")).nodeTransport;
+  throw new Error("Cannot choose a transport: this runtime is neither Deno, Bun nor Node");
 }

@@ -43,20 +43,47 @@ export interface RawSocket {
   close(): void;
 }
 
+/**
+ * A server's TLS certificate and private key, both PEM text. The key is handed
+ * to the runtime and never logged.
+ */
+export interface TlsServeOptions {
+  /** The certificate chain, PEM: the server's certificate first, then any intermediates. */
+  cert: string;
+  /** The private key of that certificate, PEM. */
+  key: string;
+}
+
+/** Whom a TLS client trusts. The server's name is checked against `hostname`. */
+export interface TlsConnectOptions {
+  /**
+   * CA certificates, PEM, that the server's certificate must chain to.
+   * @default the runtime's own trust store
+   */
+  caCerts?: string[];
+}
+
 /** Where and how to listen. */
 export interface ListenOptions {
   /** Address to bind. */
   hostname: string;
   /** Port to bind; 0 picks a free one. */
   port: number;
+  /** Serve TLS with this certificate and key; plain TCP when absent. */
+  tls?: TlsServeOptions;
 }
 
 /** Where to connect. */
 export interface ConnectOptions {
-  /** Address of the server. */
+  /** Address of the server; also the name its TLS certificate must carry. */
   hostname: string;
   /** Port of the server. */
   port: number;
+  /**
+   * Connect over TLS, trusting these CAs; plain TCP when absent. The promise
+   * settles after the handshake, and rejects when the server is not trusted.
+   */
+  tls?: TlsConnectOptions;
 }
 
 /** A bound, accepting listener. */
@@ -72,8 +99,9 @@ export interface Transport {
   /** The runtime's name, for logs: "deno", "bun" or "node". */
   readonly name: string;
   /**
-   * Binds and starts accepting; calls `onSocket` for every accepted socket and
-   * `onError` for an accept error that did not stop the listener.
+   * Binds and starts accepting; calls `onSocket` for every accepted socket
+   * (over TLS, before its handshake: a failed handshake fails the socket's
+   * first read) and `onError` for an accept error that did not stop the listener.
    */
   listen(
     options: ListenOptions,
