@@ -23,13 +23,31 @@
  *
  * @module
  */
-export * from "./src/errors.ts";
-export * from "./src/length_prefixed.ts";
+export {
+  type CloseReason,
+  ConnectionClosedError,
+  FrameTooLargeError,
+  GuardError,
+  type GuardReason,
+  type RefusalReason,
+  ShutdownError,
+  TruncatedFrameError,
+} from "./src/errors.ts";
+export {
+  DEFAULT_MAX_FRAME_SIZE,
+  encodeFrame,
+  FrameDecoder,
+  FrameDecoderStream,
+  FrameEncoderStream,
+  type FramingOptions,
+  type PacketSize,
+} from "./src/length_prefixed.ts";
 export * from "./src/logger.ts";
 export * from "./src/stats.ts";
-export * from "./src/outbox_options.ts";
-export { type GuardOptions, type Guards, guardsOf } from "./src/guard_options.ts";
-export { Connection, type ConnectionEvent } from "./src/connection.ts";
+export type { OutboxOptions } from "./src/outbox_options.ts";
+export type { GuardOptions } from "./src/guard_options.ts";
+export { Connection } from "./src/connection.ts";
+export type { ConnectionEvent } from "./src/connection_events.ts";
 export * from "./src/serve.ts";
 export * from "./src/connect.ts";
 export type { Address, RawSocket, TlsConnectOptions, TlsServeOptions, Transport } from "./src/transport/types.ts";

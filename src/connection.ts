@@ -17,20 +17,16 @@
 import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "./errors.ts";
 import { FrameDecoder, type Framing } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
-import { Envelope, Inbox, type InboxItem, type RateLimits } from "./inbox.ts";
+import { type ConnectionEvent, eventStream, frameIterator } from "./connection_events.ts";
+import { Inbox, type RateLimits } from "./inbox.ts";
 import type { Outbox } from "./outbox.ts";
 import { Sender } from "./sender.ts";
+import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { Address, RawSocket } from "./transport/types.ts";
 
-/** One event of the merged loop: a frame, a posted message, or a tick of the server's ticker. */
-export type ConnectionEvent =
-  | { readonly type: "frame"; readonly frame: Uint8Array }
-  | { readonly type: "message"; readonly message: unknown }
-  | { readonly type: "tick"; readonly idleSeconds: number };
-
 /** Internal settings the server or client gives a connection. */
-export interface ConnectionSettings {
+export interface ConnectionSettings extends TimeoutSettings {
   readonly id: number;
   readonly framing: Framing;
   readonly highWaterMark: number;
@@ -42,17 +38,9 @@ export interface ConnectionSettings {
   /** Close the socket as soon as input ends (a client, which has no handler to return). */
   readonly finishOnEnd?: boolean;
   readonly limits?: RateLimits;
-  /** Seconds without a complete frame before the connection is closed. */
-  readonly idleTimeout?: number;
-  /** Seconds for the first frame to complete. */
-  readonly firstFrameTimeout?: number;
   /** A broadcast to a full outbox: disconnect the connection, or drop the frame. */
   readonly slowConsumer?: "disconnect" | "drop";
-  /** Seconds from the end of input until an ending connection is force-closed. */
-  readonly closeTimeout?: number;
 }
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * A live connection, handed to the handler by `serve()` and returned by `connect()`.
@@ -87,8 +75,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #outbox: Outbox;
   readonly #controller = new AbortController();
   readonly #openedAt = Date.now();
-  #ageSeconds = 0;
-  #closingSeconds = 0;
+  readonly #timeouts: Timeouts;
   #wantsTicks = false;
   #finishing: Promise<ConnectionStats> | undefined;
   #settle!: (stats: ConnectionStats) => void;
@@ -103,6 +90,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
     this.localAddr = socket.localAddr;
     this.#settings = settings;
     this.#socket = socket;
+    this.#timeouts = new Timeouts(settings);
     this.#inbox = new Inbox(socket, new FrameDecoder(settings.framing), settings.mailboxCapacity, {
       onEnd: (reason, error) => this.#ended(reason, error),
       beforeWait: () => this.#outbox.flush(),
@@ -189,17 +177,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
 
   /** Frames, in arrival order. A posted message met on the way goes to the server's `onMessage`. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: () => {
-        const item = this.#inbox.take();
-        if (item instanceof Uint8Array) return Promise.resolve({ done: false, value: item });
-        return this.#nextFrameSlow(item);
-      },
-      return: () => {
-        this.#stopHandling();
-        return Promise.resolve(DONE);
-      },
-    };
+    return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
   /**
@@ -219,20 +197,12 @@ export class Connection implements AsyncIterable<Uint8Array> {
    * }
    * ```
    */
-  async *events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
+  events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
     this.#wantsTicks = options.ticks ?? false;
-    try {
-      while (true) {
-        const item = this.#inbox.take() ?? await this.#inbox.next();
-        if (item === undefined) return;
-        if (item instanceof Uint8Array) yield { type: "frame", frame: item };
-        else if (item instanceof Envelope) yield { type: "message", message: item.message };
-        else yield { type: "tick", idleSeconds: item.idleSeconds };
-      }
-    } finally {
+    return eventStream(this.#inbox, () => {
       this.#wantsTicks = false;
       this.#stopHandling();
-    }
+    });
   }
 
   /** @internal Delivers a posted message; false when the mailbox is full or the connection ending. */
@@ -261,24 +231,15 @@ export class Connection implements AsyncIterable<Uint8Array> {
    */
   tick(seconds: number): void {
     const inbox = this.#inbox;
-    if (inbox.done) {
-      // Input has ended, but the handler or the outbox has not let go (a peer that
-      // reads nothing, say): past the close deadline, force it.
-      this.#closingSeconds += seconds;
-      if (this.#closingSeconds >= (this.#settings.closeTimeout ?? Infinity)) void this.forceClose(this.#error);
-      return;
-    }
+    const verdict = this.#timeouts.tick(seconds, inbox.done, inbox.framesIn, inbox.idleTicks);
+    // Input has ended but the handler or the outbox still holds on (a peer that reads nothing, say).
+    if (verdict === "force-close") void this.forceClose(this.#error);
+    else if (verdict !== undefined) this.abort(verdict);
+    if (inbox.done) return;
     inbox.tick(seconds, this.#wantsTicks);
     // A safety net for a handler that sent, then went on to slow work without
     // asking for its next event: its replies wait at most one tick.
     this.#outbox.flush();
-    this.#ageSeconds += seconds;
-    const { idleTimeout, firstFrameTimeout } = this.#settings;
-    if (firstFrameTimeout !== undefined && inbox.framesIn === 0 && this.#ageSeconds >= firstFrameTimeout) {
-      this.abort(new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`));
-    } else if (idleTimeout !== undefined && inbox.idleTicks * seconds >= idleTimeout) {
-      this.abort(new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`));
-    }
   }
 
   /** @internal Aborts the connection with `reason`; it ends as soon as its handler lets go. */
@@ -318,17 +279,6 @@ export class Connection implements AsyncIterable<Uint8Array> {
   #checkOpen(): void {
     if (this.#outbox.failed || this.#finishing !== undefined) {
       throw new ConnectionClosedError(this.#reason ?? "closed", { cause: this.#error });
-    }
-  }
-
-  async #nextFrameSlow(first: InboxItem | undefined): Promise<IteratorResult<Uint8Array>> {
-    let item = first;
-    while (true) {
-      item ??= await this.#inbox.next();
-      if (item === undefined) return DONE;
-      if (item instanceof Uint8Array) return { done: false, value: item };
-      if (item instanceof Envelope) await this.#dispatch(item.message);
-      item = this.#inbox.take();
     }
   }
 

@@ -1,0 +1,64 @@
+/**
+ * The two ways a handler reads its connection, both over the one inbox queue:
+ * frames only (messages go to a callback), or every event in one stream (the
+ * Erlang receive-loop shape).
+ *
+ * @module
+ */
+import { Envelope, type Inbox, type InboxItem } from "./inbox.ts";
+
+/** One event of the merged loop: a frame, a posted message, or a tick of the server's ticker. */
+export type ConnectionEvent =
+  | { readonly type: "frame"; readonly frame: Uint8Array }
+  | { readonly type: "message"; readonly message: unknown }
+  | { readonly type: "tick"; readonly idleSeconds: number };
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Frames in arrival order. A message met on the way goes to `onMessage`, a
+ * tick is skipped. `stop` runs when the loop breaks out.
+ */
+export function frameIterator(
+  inbox: Inbox,
+  onMessage: (message: unknown) => Promise<void>,
+  stop: () => void,
+): AsyncIterator<Uint8Array> {
+  // The fast path hands out a queued frame with no async function in between.
+  const slow = async (first: InboxItem | undefined): Promise<IteratorResult<Uint8Array>> => {
+    let item = first;
+    while (true) {
+      item ??= await inbox.next();
+      if (item === undefined) return DONE;
+      if (item instanceof Uint8Array) return { done: false, value: item };
+      if (item instanceof Envelope) await onMessage(item.message);
+      item = inbox.take();
+    }
+  };
+  return {
+    next: () => {
+      const item = inbox.take();
+      if (item instanceof Uint8Array) return Promise.resolve({ done: false, value: item });
+      return slow(item);
+    },
+    return: () => {
+      stop();
+      return Promise.resolve(DONE);
+    },
+  };
+}
+
+/** Every event in arrival order; `stop` runs when the loop ends or breaks out. */
+export async function* eventStream(inbox: Inbox, stop: () => void): AsyncGenerator<ConnectionEvent, void, undefined> {
+  try {
+    while (true) {
+      const item = inbox.take() ?? await inbox.next();
+      if (item === undefined) return;
+      if (item instanceof Uint8Array) yield { type: "frame", frame: item };
+      else if (item instanceof Envelope) yield { type: "message", message: item.message };
+      else yield { type: "tick", idleSeconds: item.idleSeconds };
+    }
+  } finally {
+    stop();
+  }
+}
