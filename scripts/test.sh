@@ -1,25 +1,52 @@
 #!/usr/bin/env bash
-# The whole check: format, lint, types, doc examples, and the test suite on
-# every runtime. Runs from npm (`npm test`), so node_modules/.bin has deno and bun.
+# The whole check: format, lint, types (Deno and tsc), doc examples, both
+# publish dry runs, and the test suite on every runtime. Runs from npm
+# (`npm test`), so node_modules/.bin has deno, bun, tsc and tsx. Every step
+# runs even after one fails; the exit code says whether any did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+failed_checks=()
+failed_suites=()
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s\n' "$1"; }
+# A check: pass or fail as a whole.
+check() {
+  step "$1"
+  "${@:2}" || failed_checks+=("$1")
+}
+# A test run: its counts go into the closing line.
+suite() {
+  step "$1"
+  "${@:2}" 2>&1 | tee -a "$log" || failed_suites+=("$1")
+}
 
-step "deno fmt --check"; deno fmt --check
-step "deno lint"; deno lint
-step "deno check"; deno check mod.ts src/ examples/ tests/
-step "deno test (doc examples)"; deno test -A --doc mod.ts src/ 2>&1 | tee -a "$log"
-step "deno test"; deno test -A tests/ 2>&1 | tee -a "$log"
-step "bun test"; bun test tests/ 2>&1 | tee -a "$log"
+check "deno fmt --check" deno fmt --check
+check "deno lint" deno lint
+check "deno check" deno check mod.ts src/ examples/ tests/
+check "tsc --noEmit (Node)" tsc -p tsconfig.json
+# Offline-safe: a dry run that needed the registry would fail at the timeout, not hang.
+check "deno publish --dry-run" timeout 120 deno publish --dry-run --allow-dirty
+check "npm pack --dry-run" npm pack --dry-run
+suite "deno test (doc examples)" deno test -A --doc mod.ts src/
+suite "deno test" deno test -A tests/
+suite "bun test" bun test tests/
+# Node 20 runs .ts through the tsx loader; --test-force-exit: a failed test that leaves a socket open must not hang.
+suite "node --test" node --import tsx --test --test-force-exit --test-reporter=spec tests/*_test.ts
 
-# One closing line over every runner: deno prints "N passed | N failed", bun " N pass" / " N fail".
-passed=$(grep -aoE '[0-9]+ passed \|' "$log" | awk '{s += $1} END {print s + 0}')
-failed=$(grep -aoE '\| [0-9]+ failed' "$log" | awk '{s += $2} END {print s + 0}')
-passed=$((passed + $(grep -aE '^ *[0-9]+ pass$' "$log" | awk '{s += $1} END {print s + 0}')))
-failed=$((failed + $(grep -aE '^ *[0-9]+ fail$' "$log" | awk '{s += $1} END {print s + 0}')))
+# One closing line over every runner: deno prints "N passed | N failed | N ignored",
+# bun " N pass" / " N fail" / " N skip", node "ℹ pass N" / "ℹ fail N" / "ℹ skipped N" ("# pass N" in TAP).
+# The first number of each match of $1, summed.
+sum() { grep -aoE "$1" "$log" | sed -E 's/^[^0-9]*([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}'; }
+passed=$(($(sum '[0-9]+ passed( \([0-9]+ steps?\))? \|') + $(sum '^ *[0-9]+ pass$') + $(sum '^(ℹ|#) pass [0-9]+$')))
+failed=$(($(sum '\| [0-9]+ failed') + $(sum '^ *[0-9]+ fail$') + $(sum '^(ℹ|#) fail [0-9]+$')))
+skipped=$(($(sum '\| [0-9]+ ignored') + $(sum '^ *[0-9]+ skip$') + $(sum '^(ℹ|#) skipped [0-9]+$')))
 echo
-echo "$passed passed, $failed failed"
+# A check that failed counts as one failure; so does a runner that failed without counting any (a type error).
+failed=$((failed + ${#failed_checks[@]}))
+((failed > 0 || ${#failed_suites[@]} == 0)) || failed=${#failed_suites[@]}
+for name in "${failed_checks[@]}" "${failed_suites[@]}"; do echo "failed: $name"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+((${#failed_checks[@]} + ${#failed_suites[@]} == 0))

@@ -52,16 +52,17 @@ export function spawnScript(
   return spawnProgram(process.execPath, runtimeArgs(script, args), onStdout, onStderr);
 }
 
-/** Spawns any program; `onStdout`/`onStderr` get text as it comes. */
+/** Spawns any program; `onStdout`/`onStderr` get text as it comes; `env` adds to the environment. */
 export function spawnProgram(
   program: string,
   args: string[],
   onStdout: (text: string) => void,
   onStderr: (text: string) => void,
+  env: Record<string, string> = {},
 ): Spawned {
   if (isDeno()) {
     const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
-    const child = new deno.Command(program, { args, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const child = new deno.Command(program, { args, env, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
     const pump = async (stream: ReadableStream<Uint8Array>, sink: (text: string) => void) => {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
     };
@@ -71,7 +72,7 @@ export function spawnProgram(
       exited: Promise.all([child.status, drained]).then(([status]) => status.signal ?? status.code),
     };
   }
-  const child = nodeSpawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = nodeSpawn(program, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (data) => onStdout(String(data)));
   child.stderr!.on("data", (data) => onStderr(String(data)));
   return {
@@ -92,11 +93,11 @@ export function runToEnd(script: string, args: string[]): Promise<Ran> {
   return runProgram(process.execPath, runtimeArgs(script, args));
 }
 
-/** Runs any program to its end. */
-export async function runProgram(program: string, args: string[]): Promise<Ran> {
+/** Runs any program to its end; `env` adds to the environment. */
+export async function runProgram(program: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
   let stdout = "";
   let stderr = "";
-  const child = spawnProgram(program, args, (t) => stdout += t, (t) => stderr += t);
+  const child = spawnProgram(program, args, (t) => stdout += t, (t) => stderr += t, env);
   const code = await child.exited;
   return { code, stdout, stderr };
 }

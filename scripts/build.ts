@@ -1,0 +1,101 @@
+/**
+ * Builds what the npm package ships, with Bun's bundler and tsc:
+ *
+ *   dist/spawnkit.js   the core (mod.ts) as one ES module: no import but
+ *                      node: built-ins, so it runs on Deno, Bun and Node
+ *                      without the repository or node_modules
+ *   dist/<edge>.js     each other entry point of deno.json "exports"
+ *                      (./config -> dist/config.js); npm dependencies stay
+ *                      imports, and the core is imported from ./spawnkit.js
+ *   dist/types/        declarations (tsc --emitDeclarationOnly)
+ *
+ * Run with Bun: `bun scripts/build.ts [OUT_DIR]` (default dist). `npm pack`
+ * runs it (prepack).
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+
+// The few Bun APIs this script uses, declared so that no Bun typings are needed.
+interface BunBuildOutput {
+  success: boolean;
+  outputs: { path: string }[];
+  logs: unknown[];
+}
+interface BunPluginBuilder {
+  onResolve(options: { filter: RegExp }, callback: () => { path: string; external: boolean }): void;
+}
+interface BunBuildApi {
+  build(options: {
+    entrypoints: string[];
+    outdir: string;
+    naming?: string;
+    target: "node";
+    format: "esm";
+    packages?: "external";
+    plugins?: { name: string; setup(builder: BunPluginBuilder): void }[];
+  }): Promise<BunBuildOutput>;
+}
+const bun = (globalThis as unknown as { Bun?: BunBuildApi }).Bun;
+if (bun === undefined) throw new Error("Cannot build: run this script with bun (`bun scripts/build.ts`)");
+
+const root = resolve(import.meta.dirname ?? ".", "..");
+const outDir = resolve(process.argv[2] ?? join(root, "dist"));
+const exports = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports as Record<string, string>;
+
+/** The file an entry point of deno.json "exports" is built to: "." is spawnkit.js, "./config" is config.js. */
+export function bundleName(key: string): string {
+  return key === "." ? "spawnkit.js" : `${key.replace(/^\.\//, "")}.js`;
+}
+
+async function bundle(entry: string, name: string, edge: boolean): Promise<string> {
+  const result = await bun.build({
+    entrypoints: [join(root, entry)],
+    outdir: outDir,
+    naming: name,
+    target: "node",
+    format: "esm",
+    ...(edge
+      ? {
+        packages: "external",
+        // An edge that uses the core imports the core bundle, so there is one copy of its classes.
+        plugins: [{
+          name: "core-as-bundle",
+          setup(builder) {
+            builder.onResolve({ filter: /(^|\/)mod\.ts$/ }, () => ({ path: "./spawnkit.js", external: true }));
+          },
+        }],
+      }
+      : {}),
+  });
+  if (!result.success) throw new AggregateError(result.logs, `Cannot bundle ${entry}`);
+  return join(outDir, name);
+}
+
+/** The specifiers a bundle imports (static and dynamic). */
+function importsOf(code: string): string[] {
+  return [...code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g)].map((match) => match[1]!);
+}
+
+rmSync(outDir, { recursive: true, force: true });
+for (const [key, entry] of Object.entries(exports)) {
+  const file = await bundle(entry, bundleName(key), key !== ".");
+  if (key === ".") {
+    // The core's promise: nothing but runtime built-ins, or it would not run without node_modules.
+    const foreign = importsOf(readFileSync(file, "utf8")).filter((specifier) => !specifier.startsWith("node:"));
+    if (foreign.length > 0) throw new Error(`Cannot ship the core bundle: it imports ${foreign.join(", ")}`);
+  }
+  console.log(`built ${file}`);
+}
+
+const tsc = spawnSync(join(root, "node_modules/.bin/tsc"), [
+  "--project",
+  join(root, "tsconfig.build.json"),
+  "--outDir",
+  join(outDir, "types"),
+], { stdio: "inherit" });
+if (tsc.status !== 0) throw new Error(`Cannot emit declarations: tsc exited ${tsc.status}`);
+console.log(`built ${join(outDir, "types")}`);
