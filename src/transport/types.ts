@@ -46,6 +46,16 @@ export interface RawSocket {
 /**
  * A server's TLS certificate and private key, both PEM text. The key is handed
  * to the runtime and never logged.
+ *
+ * @example Serving TLS: certificate and key from files
+ * ```ts ignore
+ * import { readFileSync } from "node:fs";
+ * import { serve } from "../../mod.ts";
+ * const tls = { cert: readFileSync("server.pem", "utf8"), key: readFileSync("server.key", "utf8") };
+ * const server = await serve({ port: 7443, tls }, async (conn) => {
+ *   for await (const frame of conn) await conn.send(frame);
+ * });
+ * ```
  */
 export interface TlsServeOptions {
   /** The certificate chain, PEM: the server's certificate first, then any intermediates. */
@@ -54,7 +64,22 @@ export interface TlsServeOptions {
   key: string;
 }
 
-/** Whom a TLS client trusts. The server's name is checked against `hostname`. */
+/**
+ * Whom a TLS client trusts. The server's name is checked against `hostname`.
+ *
+ * @example A server that does not speak TLS fails connect()
+ * ```ts
+ * import { connect, serve, silentLogger } from "../../mod.ts";
+ * await using server = await serve({ logger: silentLogger }, () => {});
+ * let refused = false;
+ * try {
+ *   await connect({ port: server.addr.port, tls: { caCerts: [] }, logger: silentLogger });
+ * } catch {
+ *   refused = true;
+ * }
+ * if (!refused) throw new Error("a plain TCP server passed for TLS");
+ * ```
+ */
 export interface TlsConnectOptions {
   /**
    * CA certificates, PEM, that the server's certificate must chain to.
