@@ -39,8 +39,9 @@ interface BunBuildApi {
     plugins?: { name: string; setup(builder: BunPluginBuilder): void }[];
   }): Promise<BunBuildOutput>;
 }
-const bun = (globalThis as unknown as { Bun?: BunBuildApi }).Bun;
-if (bun === undefined) throw new Error("Cannot build: run this script with bun (`bun scripts/build.ts`)");
+const maybeBun = (globalThis as unknown as { Bun?: BunBuildApi }).Bun;
+if (maybeBun === undefined) throw new Error("Cannot build: run this script with bun (`bun scripts/build.ts`)");
+const bun: BunBuildApi = maybeBun;
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const outDir = resolve(process.argv[2] ?? join(root, "dist"));
