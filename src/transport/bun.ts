@@ -27,6 +27,7 @@ interface BunSocketHandlers {
   open(socket: BunTcpSocket): void;
   data(socket: BunTcpSocket, chunk: Uint8Array): void;
   drain(socket: BunTcpSocket): void;
+  end?(socket: BunTcpSocket): void;
   close(socket: BunTcpSocket, error?: Error): void;
   error(socket: BunTcpSocket, error: Error): void;
   connectError?(socket: BunTcpSocket, error: Error): void;
@@ -36,6 +37,7 @@ interface BunApi {
   listen(options: {
     hostname: string;
     port: number;
+    allowHalfOpen?: boolean;
     tls?: { cert: string; key: string };
     socket: BunSocketHandlers;
   }): {
@@ -46,6 +48,7 @@ interface BunApi {
   connect(options: {
     hostname: string;
     port: number;
+    allowHalfOpen?: boolean;
     tls?: { rejectUnauthorized: boolean; ca?: string[] };
     data: BunSocket;
     socket: BunSocketHandlers;
@@ -64,6 +67,8 @@ class BunSocket implements RawSocket {
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #paused = false;
+  /** The peer closed its side (FIN): reads give what is queued, then end; writes go on until close(). */
+  #readEnded = false;
   #ended = false;
   #error: unknown;
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
@@ -100,7 +105,9 @@ class BunSocket implements RawSocket {
       }
       return Promise.resolve(chunk);
     }
-    if (this.#ended) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
+    if (this.#ended || this.#readEnded) {
+      return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
+    }
     return new Promise((resolve, reject) => this.#reader = { resolve, reject });
   }
 
@@ -144,6 +151,14 @@ class BunSocket implements RawSocket {
     writer?.resolve();
   }
 
+  onReadEnd(): void {
+    if (this.#readEnded) return;
+    this.#readEnded = true;
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.resolve(null);
+  }
+
   onEnd(error?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -181,6 +196,10 @@ const handlers: BunSocketHandlers = {
   drain(socket) {
     socket.data.onDrain();
   },
+  // Half-open, as on Deno: the peer's FIN ends reads, and replies still go out until the kit closes.
+  end(socket) {
+    socket.data.onReadEnd();
+  },
   close(socket, error) {
     socket.data.onEnd(error);
   },
@@ -211,6 +230,7 @@ export const bunTransport: Transport = {
     const listener = bun.listen({
       hostname: options.hostname,
       port: options.port,
+      allowHalfOpen: true,
       // Over TLS, `open` comes before the handshake: the socket joins the kit, and data follows it.
       ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
       socket: {
@@ -244,6 +264,7 @@ export const bunTransport: Transport = {
     const socket = await bun.connect({
       hostname: options.hostname,
       port: options.port,
+      allowHalfOpen: true,
       // rejectUnauthorized is Bun's default, but said here on purpose: Bun reads a `tls` object
       // with no option it knows (`{}`, `{ ca: undefined }`) as no TLS at all.
       ...(trust === undefined ? {} : { tls: { rejectUnauthorized: true, ca: trust.caCerts } }),

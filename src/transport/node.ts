@@ -6,7 +6,9 @@
  * meets TCP flow control instead of growing the queue.
  *
  * A write settles when Node has handed its bytes to the kernel (the write
- * callback), so the kit never touches a buffer Node still holds.
+ * callback), so the kit never touches a buffer Node still holds. Sockets are
+ * half-open, as Deno's are: after the peer's FIN, reads end but replies still
+ * go out until the kit closes the socket.
  *
  * @module
  */
@@ -24,6 +26,9 @@ class NodeSocket implements RawSocket {
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #paused = false;
+  /** The peer closed its side, or the socket failed or closed: reads give what is queued, then end. */
+  #readEnded = false;
+  /** The socket failed or closed: writes fail. */
   #ended = false;
   #error: unknown;
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
@@ -36,7 +41,7 @@ class NodeSocket implements RawSocket {
     this.remoteAddr = { hostname: tcp.remoteAddress ?? "", port: tcp.remotePort ?? 0 };
     tcp.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
-    socket.on("end", () => this.#onEnd());
+    socket.on("end", () => this.#onReadEnd());
     socket.on("close", () => this.#onEnd());
     // A listener for "error" is what keeps a reset from crashing the process.
     socket.on("error", (error) => this.#onEnd(error));
@@ -52,7 +57,7 @@ class NodeSocket implements RawSocket {
       }
       return Promise.resolve(chunk);
     }
-    if (this.#ended) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
+    if (this.#readEnded) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
     return new Promise((resolve, reject) => this.#reader = { resolve, reject });
   }
 
@@ -86,13 +91,19 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  #onEnd(error?: unknown): void {
-    if (this.#ended) return;
-    this.#ended = true;
+  #onReadEnd(error?: unknown): void {
+    if (this.#readEnded) return;
+    this.#readEnded = true;
     this.#error = error;
     const reader = this.#reader;
     this.#reader = undefined;
     if (reader !== undefined) error === undefined ? reader.resolve(null) : reader.reject(error);
+  }
+
+  #onEnd(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#onReadEnd(error);
     const writer = this.#writer;
     this.#writer = undefined;
     writer?.reject(error ?? closedError());
@@ -121,7 +132,7 @@ export const nodeTransport: Transport = {
     const context = options.tls === undefined ? undefined : tls.createSecureContext(options.tls);
     // A plain TCP server even for TLS: the socket joins the kit before its handshake, as on
     // Deno and Bun, so a client that never finishes one is bounded by the kit's own timeouts.
-    const server = net.createServer({ noDelay: true }, (tcp) => {
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (tcp) => {
       if (context === undefined) return onSocket(new NodeSocket(tcp));
       onSocket(new NodeSocket(new tls.TLSSocket(tcp, { isServer: true, secureContext: context }), tcp));
     });
@@ -149,10 +160,12 @@ export const nodeTransport: Transport = {
     return new Promise((resolve, reject) => {
       const trust = options.tls;
       const socket = trust === undefined
-        ? net.connect({ host: options.hostname, port: options.port, noDelay: true })
+        ? net.connect({ host: options.hostname, port: options.port, noDelay: true, allowHalfOpen: true })
         : tls.connect({
           host: options.hostname,
           port: options.port,
+          // Honoured by tls.connect, missing from its typings (hence the spread).
+          ...{ allowHalfOpen: true },
           ca: trust.caCerts,
         });
       socket.once("error", reject);
