@@ -114,7 +114,7 @@ export function startProgram(program: string, args: string[], label = program): 
     let listening = false;
     const onText = (text: string) => {
       output += text;
-      const match = /listening on [^\s:]+:(\d+)/.exec(output);
+      const match = /^listening on [^\s:]+:(\d+)$/m.exec(output);
       if (match !== null && !listening) {
         listening = true;
         clearTimeout(timer);
