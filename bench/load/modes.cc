@@ -136,14 +136,14 @@ bool Engine::on_frame(Conn& c, const uint8_t* payload, uint32_t length) {
     on_control_reply(payload, length);
     return true;
   }
-  if (length > 0 && payload[0] == '~') {
-    if (phase_ == Phase::kWaiting && o_.mode == "broadcast" && is_control(payload, length, kBroadcast) &&
-        !c.got_broadcast) {
+  // The broadcast frame (data frames start with 0, never '~'); anything else is checked as a data frame.
+  if (phase_ == Phase::kWaiting && o_.mode == "broadcast" && is_control(payload, length, kBroadcast)) {
+    if (c.got_broadcast) {
+      errors_.content++;
+    } else {
       c.got_broadcast = true;
       finished_++;
       last_ = now_;
-    } else {
-      errors_.content++;
     }
     return true;
   }
