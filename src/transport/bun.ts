@@ -24,6 +24,7 @@ interface BunTcpSocket {
   setNoDelay(enabled: boolean): boolean;
 }
 interface BunSocketHandlers {
+  binaryType?: "uint8array";
   open(socket: BunTcpSocket): void;
   data(socket: BunTcpSocket, chunk: Uint8Array): void;
   drain(socket: BunTcpSocket): void;
@@ -186,12 +187,13 @@ function closedError(): Error {
 }
 
 const handlers: BunSocketHandlers = {
+  // Plain Uint8Array chunks, as on every runtime (Bun's default is a Buffer); each is a fresh copy.
+  binaryType: "uint8array",
   open(socket) {
     socket.data.attach(socket);
   },
   data(socket, chunk) {
-    // Bun hands a Buffer; the kit's frames are plain Uint8Array views on every runtime.
-    socket.data.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    socket.data.onData(chunk);
   },
   drain(socket) {
     socket.data.onDrain();

@@ -48,6 +48,8 @@ class DenoSocket implements RawSocket {
   readonly remoteAddr: Address;
   readonly #conn: DenoConn;
   #readSize = FIRST_READ_SIZE;
+  // The last read's buffer when only a copy of its bytes left: the next read reuses it.
+  #spare: Uint8Array | undefined;
   #closed = false;
 
   constructor(conn: DenoConn) {
@@ -62,7 +64,8 @@ class DenoSocket implements RawSocket {
 
   async read(): Promise<Uint8Array | null> {
     if (this.#closed) return null;
-    const buffer = new Uint8Array(this.#readSize);
+    const buffer = this.#spare ?? new Uint8Array(this.#readSize);
+    this.#spare = undefined;
     let n: number | null;
     try {
       n = await this.#conn.read(buffer);
@@ -73,8 +76,11 @@ class DenoSocket implements RawSocket {
     if (n === null) return null;
     // A read that filled its buffer suggests more is waiting: read more at once next time.
     if (n === buffer.length && this.#readSize < MAX_READ_SIZE) this.#readSize *= 2;
-    // A small read is copied out so a big buffer is not kept alive by a few bytes.
-    return n * 4 < buffer.length ? buffer.slice(0, n) : buffer.subarray(0, n);
+    // A big read hands its buffer over (the chunk is the caller's). A small one is copied out,
+    // so a big buffer is not kept alive by a few bytes, and the buffer is read into again.
+    if (n * 4 >= buffer.length) return buffer.subarray(0, n);
+    if (buffer.length === this.#readSize) this.#spare = buffer;
+    return buffer.slice(0, n);
   }
 
   async write(data: Uint8Array): Promise<void> {
