@@ -62,6 +62,8 @@ class NodeSocket implements RawSocket {
   }
 
   #onData(data: Uint8Array): void {
+    // Bytes Node had in hand when the kit closed the socket: nobody will read them.
+    if (this.#readEnded) return;
     // Node hands a Buffer; the kit's frames are plain Uint8Array views on every runtime.
     const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const reader = this.#reader;
