@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { chat } from "../examples/chat_server.ts";
+import { connect, silentLogger } from "../mod.ts";
+import { chat } from "../examples/chat.ts";
+import { startChild } from "./_child.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, startServer, take, text, until } from "./_fixtures.ts";
 
@@ -27,4 +29,15 @@ test("chat_server relays lines to the others, answers /who, and posts /to into o
   assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} left`);
   alice.close();
   await server.shutdown();
+});
+
+test("chat_server starts on this runtime, relays a line, and exits 0 on SIGTERM", async () => {
+  const child = await startChild("examples/chat_server.ts", ["--port", "0"]);
+  const alice = await connect({ port: child.port, logger: silentLogger });
+  const bob = await connect({ port: child.port, logger: silentLogger });
+  await take(alice, 1); // bob joined
+  await alice.send(text("hi"));
+  assert.match(decoder.decode((await take(bob, 1))[0]), /^\d+: hi$/);
+  child.kill("SIGTERM");
+  assert.equal(await child.exited, 0, child.output());
 });
