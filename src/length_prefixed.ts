@@ -167,38 +167,63 @@ export class FrameDecoder {
   decode(chunk: Uint8Array, out: Uint8Array[]): number {
     const before = out.length;
     const packet = this.#packet;
-    let at = 0;
     const end = chunk.length;
+    let at = 0;
     while (at < end) {
       if (this.#payload !== undefined) {
         at = this.#continuePayload(chunk, at, out);
         continue;
       }
-      let length: number;
-      if (this.#headerFill === 0 && end - at >= packet) {
-        length = readLength(chunk, at, packet);
-        at += packet;
-      } else {
-        const take = Math.min(packet - this.#headerFill, end - at);
-        this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
-        this.#headerFill += take;
-        at += take;
-        if (this.#headerFill < packet) break;
-        length = readLength(this.#header, 0, packet);
+      if (this.#headerFill === 0) {
+        at = this.#wholeFrames(chunk, at, out);
+        if (at === end) break;
+        if (end - at >= packet) {
+          // A header whose payload goes on in the next chunks (its length is checked):
+          // allocate exactly its size, now that it is known to be allowed.
+          this.#payload = new Uint8Array(readLength(chunk, at, packet));
+          this.#payloadFill = 0;
+          this.#headerFill = packet;
+          at += packet;
+          continue;
+        }
       }
+      // A header split across chunks.
+      const take = Math.min(packet - this.#headerFill, end - at);
+      this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+      this.#headerFill += take;
+      at += take;
+      if (this.#headerFill < packet) break;
+      const length = readLength(this.#header, 0, packet);
       if (length > this.#max) throw new FrameTooLargeError("decode frame", length, this.#max);
       if (end - at >= length) {
         out.push(chunk.subarray(at, at + length));
         at += length;
         this.#headerFill = 0;
       } else {
-        // The payload spans chunks: allocate exactly its size, now that it is known to be allowed.
-        this.#headerFill = packet;
         this.#payload = new Uint8Array(length);
         this.#payloadFill = 0;
       }
     }
     return out.length - before;
+  }
+
+  /** The hot loop: every whole frame from `at` on, as views into `chunk`. Returns where it stopped. */
+  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
+    const packet = this.#packet;
+    const max = this.#max;
+    const end = chunk.length;
+    const buffer = chunk.buffer;
+    const offset = chunk.byteOffset;
+    while (end - at >= packet) {
+      const length = packet === 4
+        ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
+        : readLength(chunk, at, packet);
+      if (length > max) throw new FrameTooLargeError("decode frame", length, max);
+      if (end - at - packet < length) break;
+      out.push(new Uint8Array(buffer, offset + at + packet, length));
+      at += packet + length;
+    }
+    return at;
   }
 
   /**

@@ -1,8 +1,11 @@
 /**
  * A connection's outbox: encoded frames wait here and go to the socket as one
  * write. Frames are copied into a fill buffer as they are sent (header and
- * payload, no allocation per frame); a flush hands the filled part to the
- * socket and swaps to a spare buffer, so sends go on while a write is pending.
+ * payload, no allocation per frame). A flush first offers the filled part to
+ * the socket's synchronous `tryWrite` where the runtime has one (Bun): all
+ * taken, the buffer is reused at once, with no promise. Otherwise it hands the
+ * rest to `write()` and swaps to a spare buffer, so sends go on while a write
+ * is pending.
  *
  * Invariants:
  * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
@@ -35,6 +38,7 @@ export class Outbox {
   #spare: Uint8Array | undefined;
   #queued = 0;
   #inFlight = 0;
+  #pending: Uint8Array | undefined;
   #failure: ConnectionClosedError | undefined;
   #roomWaiters: Waiter[] = [];
   #drainWaiters: Waiter[] = [];
@@ -78,17 +82,20 @@ export class Outbox {
     if (this.#inFlight > 0 || this.#queued === 0 || this.#failure !== undefined) return;
     const buffer = this.#fill!;
     const length = this.#queued;
+    // What the runtime takes at once needs no promise, and the buffer is free again at once.
+    const taken = this.#socket.tryWrite?.(buffer.subarray(0, length)) ?? 0;
+    if (taken === length) {
+      this.#queued = 0;
+      this.written += length;
+      this.#settled();
+      return;
+    }
     this.#fill = this.#spare;
     this.#spare = undefined;
     this.#queued = 0;
     this.#inFlight = length;
-    this.#socket.write(buffer.subarray(0, length)).then(
-      () => this.#written(buffer, length),
-      (error) => {
-        this.fail(new ConnectionClosedError("socket-error", { cause: error }));
-        this.onError(error);
-      },
-    );
+    this.#pending = buffer;
+    this.#socket.write(buffer.subarray(taken > 0 ? taken : 0, length)).then(this.#onWritten, this.#onWriteError);
   }
 
   /** Settles once the outbox holds at most the low-water mark. */
@@ -119,14 +126,29 @@ export class Outbox {
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
-  #written(buffer: Uint8Array, length: number): void {
-    this.written += length;
+  // Bound once: no closure per write.
+  readonly #onWritten = (): void => {
+    const buffer = this.#pending!;
+    this.#pending = undefined;
+    this.written += this.#inFlight;
     this.#inFlight = 0;
     if (this.#failure !== undefined) return;
     if (buffer.length <= KEEP_BUFFER_BYTES && this.#spare === undefined) this.#spare = buffer;
-    if (this.bytes <= this.#lowWater) release(this.#roomWaiters.splice(0));
+    this.#settled();
+  };
+
+  readonly #onWriteError = (error: unknown): void => {
+    this.#pending = undefined;
+    this.fail(new ConnectionClosedError("socket-error", { cause: error }));
+    this.onError(error);
+  };
+
+  /** A write completed: wake who waits for room or for the end, write what was queued meanwhile. */
+  #settled(): void {
+    if (this.#failure !== undefined) return;
+    if (this.#roomWaiters.length > 0 && this.bytes <= this.#lowWater) release(this.#roomWaiters.splice(0));
     if (this.#queued > 0) this.flush();
-    else release(this.#drainWaiters.splice(0));
+    else if (this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
   }
 
   #reserve(size: number): number {

@@ -127,6 +127,13 @@ class BunSocket implements RawSocket {
     }
   }
 
+  tryWrite(data: Uint8Array): number {
+    const socket = this.#socket;
+    if (this.#ended || socket === undefined || this.#pending !== undefined) return 0;
+    // Negative when the socket is closed: nothing taken, and the write() that follows says why.
+    return Math.max(socket.write(data), 0);
+  }
+
   write(data: Uint8Array): Promise<void> {
     const socket = this.#socket;
     if (this.#ended || socket === undefined) return Promise.reject(closedError());

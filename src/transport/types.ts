@@ -39,6 +39,13 @@ export interface RawSocket {
    * @throws the runtime's error when the socket fails or is closed.
    */
   write(data: Uint8Array): Promise<void>;
+  /**
+   * Optional: writes what the runtime takes at once, without waiting, and
+   * returns how many bytes that was (0 when none, or when the socket is
+   * closed). Only where the runtime can tell synchronously (Bun); the kit
+   * writes the rest with `write()`. Never called while a `write()` is pending.
+   */
+  tryWrite?(data: Uint8Array): number;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }
