@@ -212,15 +212,13 @@ export class FrameDecoder {
     const packet = this.#packet;
     const max = this.#max;
     const end = chunk.length;
-    const buffer = chunk.buffer;
-    const offset = chunk.byteOffset;
     while (end - at >= packet) {
       const length = packet === 4
         ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
         : readLength(chunk, at, packet);
       if (length > max) throw new FrameTooLargeError("decode frame", length, max);
       if (end - at - packet < length) break;
-      out.push(new Uint8Array(buffer, offset + at + packet, length));
+      out.push(chunk.subarray(at + packet, at + packet + length));
       at += packet + length;
     }
     return at;
