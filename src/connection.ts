@@ -82,6 +82,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   #closedAt: number | undefined;
   #reason: CloseReason | undefined;
   #error: unknown;
+  readonly #recheck = (): void => this.#checkOpen();
 
   /** @internal Built by `serve()` and `connect()`. */
   constructor(socket: RawSocket, settings: ConnectionSettings) {
@@ -149,7 +150,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   send(payload: Uint8Array): Promise<void> {
     try {
       this.#checkOpen();
-      return this.#sender.send(payload, () => this.#checkOpen());
+      return this.#sender.send(payload, this.#recheck);
     } catch (error) {
       return Promise.reject(error);
     }

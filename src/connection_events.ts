@@ -39,7 +39,14 @@ export function frameIterator(
     next: () => {
       const item = inbox.take();
       if (item instanceof Uint8Array) return Promise.resolve({ done: false, value: item });
-      return slow(item);
+      if (item !== undefined || inbox.done) return slow(item);
+      // Nothing queued: the read that brings the next frame resolves this promise itself.
+      return new Promise((resolve) =>
+        inbox.park(() => {
+          const next = inbox.take();
+          resolve(next instanceof Uint8Array ? { done: false, value: next } : slow(next));
+        })
+      );
     },
     return: () => {
       stop();

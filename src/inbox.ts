@@ -97,12 +97,28 @@ export class Inbox {
       queue.length = 0;
       this.#head = 0;
     }
-    if (item instanceof Envelope) {
-      this.#queuedMessages--;
-      this.messagesIn++;
-    } else if (item instanceof Tick) this.#tickQueued = false;
+    if (!(item instanceof Uint8Array)) {
+      if (item instanceof Envelope) {
+        this.#queuedMessages--;
+        this.messagesIn++;
+      } else this.#tickQueued = false;
+    }
     this.processing = true;
     return item;
+  }
+
+  /**
+   * Calls `ready` once, synchronously, as soon as an item is queued or input
+   * ends, reading the socket if needed; the caller then takes the item. One
+   * waiter at a time. For a loop that resolves its own promise straight from
+   * the read, with no async function in between.
+   */
+  park(ready: () => void): void {
+    if (this.#head < this.#queue.length || this.done) return ready();
+    this.#hooks.beforeWait();
+    if (!this.#reading && !this.#paused) this.#startRead();
+    if (this.#head < this.#queue.length || this.done) return ready();
+    this.#wake = ready;
   }
 
   /** Waits for the next item (reading the socket if needed); undefined once input has ended. */
@@ -171,16 +187,16 @@ export class Inbox {
 
   #startRead(): void {
     this.#reading = true;
-    this.#socket.read().then(
-      (chunk) => this.#onChunk(chunk),
-      (error) => {
-        this.#reading = false;
-        this.end("socket-error", error);
-      },
-    );
+    this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
 
-  #onChunk(chunk: Uint8Array | null): void {
+  // Bound once: no closures per read.
+  readonly #onReadError = (error: unknown): void => {
+    this.#reading = false;
+    this.end("socket-error", error);
+  };
+
+  readonly #onChunk = (chunk: Uint8Array | null): void => {
     this.#reading = false;
     if (this.done) return;
     if (chunk === null) {
@@ -206,7 +222,7 @@ export class Inbox {
     if (frames > 0) this.idleTicks = 0;
     if (this.#limits !== undefined) this.#charge(chunk.length, frames);
     this.#wakeUp();
-  }
+  };
 
   #charge(bytes: number, frames: number): void {
     const limits = this.#limits!;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkOutgoing, type Framing } from "./length_prefixed.ts";
+import { checkOutgoing, type Framing, headerCapacity } from "./length_prefixed.ts";
 import { Outbox } from "./outbox.ts";
 import type { RawSocket } from "./transport/types.ts";
 
@@ -27,6 +27,7 @@ export class Sender {
   readonly #high: number;
   readonly #low: number;
   readonly #handling: () => boolean;
+  readonly #limit: number;
   #flushScheduled = false;
   #chain: Promise<void> = RESOLVED;
   #waiting = 0;
@@ -40,6 +41,7 @@ export class Sender {
     this.#high = high;
     this.#low = low;
     this.#handling = handling;
+    this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
   }
 
   /**
@@ -48,7 +50,7 @@ export class Sender {
    * @throws {FrameTooLargeError} over the limit; nothing is queued.
    */
   send(payload: Uint8Array, check: () => void): Promise<void> {
-    checkOutgoing(payload.length, this.#framing);
+    if (payload.length > this.#limit) checkOutgoing(payload.length, this.#framing);
     const size = this.#framing.packet + payload.length;
     if (this.#waiting === 0 && this.#fits(size)) {
       this.#append(payload);
