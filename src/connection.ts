@@ -241,6 +241,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
     // A safety net for a handler that sent, then went on to slow work without
     // asking for its next event: its replies wait at most one tick.
     this.#outbox.flush();
+    this.#outbox.trim();
   }
 
   /** @internal Aborts the connection with `reason`; it ends as soon as its handler lets go. */

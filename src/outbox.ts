@@ -21,8 +21,10 @@ import type { PacketSize } from "./length_prefixed.ts";
 import { writeHeader } from "./length_prefixed.ts";
 import type { RawSocket } from "./transport/types.ts";
 
-// Buffers up to this size are kept for reuse; larger ones (after a burst) are let go.
-const KEEP_BUFFER_BYTES = 16_384;
+// Buffers are reused while the connection writes (no allocation per write, even of
+// 64 KiB frames) and let go by trim() once it has written nothing for a tick. One
+// over this size (a burst) is never kept.
+const KEEP_BUFFER_BYTES = 1_048_576;
 const FIRST_BUFFER_BYTES = 1024;
 
 interface Waiter {
@@ -39,6 +41,7 @@ export class Outbox {
   #queued = 0;
   #inFlight = 0;
   #pending: Uint8Array | undefined;
+  #flushedSinceTrim = false;
   #failure: ConnectionClosedError | undefined;
   #roomWaiters: Waiter[] = [];
   #drainWaiters: Waiter[] = [];
@@ -82,6 +85,7 @@ export class Outbox {
     if (this.#inFlight > 0 || this.#queued === 0 || this.#failure !== undefined) return;
     const buffer = this.#fill!;
     const length = this.#queued;
+    this.#flushedSinceTrim = true;
     // What the runtime takes at once needs no promise, and the buffer is free again at once.
     const taken = this.#socket.tryWrite?.(buffer.subarray(0, length)) ?? 0;
     if (taken === length) {
@@ -96,6 +100,20 @@ export class Outbox {
     this.#inFlight = length;
     this.#pending = buffer;
     this.#socket.write(buffer.subarray(taken > 0 ? taken : 0, length)).then(this.#onWritten, this.#onWriteError);
+  }
+
+  /**
+   * Lets go of the buffers if nothing was written since the last call: the
+   * server's ticker calls it every tick, so an idle connection holds no
+   * outbox memory, and a busy one keeps reusing its buffers.
+   */
+  trim(): void {
+    if (this.#flushedSinceTrim) {
+      this.#flushedSinceTrim = false;
+      return;
+    }
+    this.#spare = undefined;
+    if (this.#queued === 0) this.#fill = undefined;
   }
 
   /** Settles once the outbox holds at most the low-water mark. */
