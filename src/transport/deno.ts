@@ -37,7 +37,11 @@ interface DenoApi {
 
 const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 
-const FIRST_READ_SIZE = 4096;
+// Reads start small and adapt: a read that fills its buffer doubles the next one, and
+// SHRINK_AFTER reads in a row that fill under a quarter of it halve it. So an idle
+// connection's pending read holds little, and a busy one reads up to MAX_READ_SIZE at once.
+const MIN_READ_SIZE = 1024;
+const SHRINK_AFTER = 16;
 const MAX_READ_SIZE = 262_144;
 // After an accept error other than a closed listener (EMFILE, say), wait before
 // the next accept rather than spin on the same error.
@@ -47,7 +51,8 @@ class DenoSocket implements RawSocket {
   readonly localAddr: Address;
   readonly remoteAddr: Address;
   readonly #conn: DenoConn;
-  #readSize = FIRST_READ_SIZE;
+  #readSize = MIN_READ_SIZE;
+  #smallReads = 0;
   // The last read's buffer when only a copy of its bytes left: the next read reuses it.
   #spare: Uint8Array | undefined;
   #closed = false;
@@ -76,6 +81,11 @@ class DenoSocket implements RawSocket {
     if (n === null) return null;
     // A read that filled its buffer suggests more is waiting: read more at once next time.
     if (n === buffer.length && this.#readSize < MAX_READ_SIZE) this.#readSize *= 2;
+    if (n * 4 >= buffer.length) this.#smallReads = 0;
+    else if (++this.#smallReads >= SHRINK_AFTER && this.#readSize > MIN_READ_SIZE) {
+      this.#readSize /= 2;
+      this.#smallReads = 0;
+    }
     // A big read hands its buffer over (the chunk is the caller's). A small one is copied out,
     // so a big buffer is not kept alive by a few bytes, and the buffer is read into again.
     if (n * 4 >= buffer.length) return buffer.subarray(0, n);
