@@ -18,6 +18,8 @@ export interface ServerSpec {
   readonly runtime: Runtime;
   /** True for the hand-written baselines. */
   readonly baseline: boolean;
+  /** Run only when named in `--servers` (a measuring aid, not part of the table). */
+  readonly optional?: boolean;
   /** The command line, given the runtimes' binaries. */
   argv(bin: { deno: string; bun: string }): string[];
 }
@@ -61,6 +63,22 @@ export const SERVERS: readonly ServerSpec[] = [
     runtime: "bun",
     baseline: false,
     argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "floor-deno",
+    label: "API floor Deno",
+    runtime: "deno",
+    baseline: false,
+    optional: true,
+    argv: (bin) => [bin.deno, "run", "-A", join(servers, "floor_echo.ts")],
+  },
+  {
+    id: "floor-bun",
+    label: "API floor Bun",
+    runtime: "bun",
+    baseline: false,
+    optional: true,
+    argv: (bin) => [bin.bun, join(servers, "floor_echo.ts")],
   },
 ];
 

@@ -130,7 +130,7 @@ export function markdown(summary: Summary): string {
     "![bench chart](chart.svg)",
     "",
   ];
-  const kits = servers.filter((s) => !s.baseline);
+  const kits = servers.filter((s) => !s.baseline && !s.optional);
   if (kits.length > 0) {
     lines.push(
       "## spawnkit against the targets",

@@ -46,8 +46,8 @@ if (!Number.isInteger(runs) || runs < 1 || !(seconds > 0)) {
   console.error("bench: --runs must be a positive integer and --seconds a positive number");
   process.exit(2);
 }
-const pick = <T extends { id: string }>(all: readonly T[], list: string | undefined): T[] =>
-  list === undefined ? [...all] : all.filter((item) => list.split(",").includes(item.id));
+const pick = <T extends { id: string; optional?: boolean }>(all: readonly T[], list: string | undefined): T[] =>
+  list === undefined ? all.filter((item) => !item.optional) : all.filter((item) => list.split(",").includes(item.id));
 
 const loadGenerator = await buildLoadGenerator();
 const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun") };

@@ -22,6 +22,7 @@ struct Options {
   double seconds = 2;     // measured time (echo)
   double warmup = 0.5;    // unmeasured time before it (echo)
   double timeout = 30;    // the whole run, whatever the mode
+  double idle = 2;        // idle: seconds the connections stay idle before the RSS is read
   int server_pid = 0;     // for server CPU and RSS, read from /proc
   bool progress = false;
 };
@@ -56,7 +57,7 @@ struct Conn {
   std::vector<uint64_t> sent_at;  // send time of each frame in flight, by seq % depth
 };
 
-enum class Phase { kConnecting, kWarmup, kMeasure, kDrain, kGcBefore, kOpening, kGcAfter, kWaiting, kDone };
+enum class Phase { kConnecting, kWarmup, kMeasure, kDrain, kGcBefore, kOpening, kIdle, kGcAfter, kWaiting, kDone };
 
 class Engine {
  public:

@@ -22,7 +22,7 @@ namespace {
   std::fprintf(stderr,
                "load: %s\nusage: load --port N [--host 127.0.0.1] [--mode echo|accept|idle|broadcast|shutdown]\n"
                "  [--conns N] [--depth N] [--size BYTES] [--seconds S] [--warmup S] [--window N]\n"
-               "  [--timeout S] [--server-pid PID] [--progress]\n",
+               "  [--timeout S] [--idle S] [--server-pid PID] [--progress]\n",
                message);
   std::exit(2);
 }
@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
     else if (flag == "--seconds") o.seconds = seconds(value, "seconds");
     else if (flag == "--warmup") o.warmup = seconds(value, "warmup");
     else if (flag == "--timeout") o.timeout = seconds(value, "timeout");
+    else if (flag == "--idle") o.idle = seconds(value, "idle");
     else if (flag == "--server-pid") o.server_pid = static_cast<int>(count(value, 1, 1u << 30, "server-pid"));
     else usage(("unknown flag " + flag).c_str());
   }

@@ -108,6 +108,12 @@ void Engine::tick() {
       if (o_.mode == "accept" && finished_ + failed_ == o_.conns) phase_ = Phase::kDone;
       if (o_.mode != "accept" && ready_ + failed_ == o_.conns) after_ready();
       break;
+    case Phase::kIdle:
+      if (now_ >= phase_end_) {
+        phase_ = Phase::kGcAfter;
+        queue_control(conns_[o_.conns], kGc);
+      }
+      break;
     case Phase::kWaiting:
       if (finished_ == ready_) phase_ = Phase::kDone;
       break;
@@ -120,8 +126,9 @@ void Engine::tick() {
 void Engine::after_ready() {
   Conn& control = conns_[o_.conns];
   if (o_.mode == "idle") {
-    phase_ = Phase::kGcAfter;
-    queue_control(control, kGc);
+    // Idle for a while, as idle connections are (servers may trim buffers on a timer), then GC and read.
+    phase_ = Phase::kIdle;
+    phase_end_ = now_ + seconds_ns(o_.idle);
     return;
   }
   phase_ = Phase::kWaiting;
