@@ -63,8 +63,6 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly remoteAddr: Address;
   /** The local address. */
   readonly localAddr: Address;
-  /** Aborted when the connection must end: shutdown, a guard, the peer, `close()`. */
-  readonly signal: AbortSignal;
   /** Settles with the final stats once the connection is gone. */
   readonly finished: Promise<ConnectionStats>;
 
@@ -73,7 +71,8 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #inbox: Inbox;
   readonly #sender: Sender;
   readonly #outbox: Outbox;
-  readonly #controller = new AbortController();
+  // Made on first use of `signal`: most handlers never look, and an AbortController costs at every accept.
+  #controller: AbortController | undefined;
   readonly #openedAt = Date.now();
   readonly #timeouts: Timeouts;
   #wantsTicks = false;
@@ -105,8 +104,16 @@ export class Connection implements AsyncIterable<Uint8Array> {
     );
     this.#outbox = this.#sender.outbox;
     this.#outbox.onError = (error) => this.#inbox.end("socket-error", error);
-    this.signal = this.#controller.signal;
     this.finished = new Promise((resolve) => this.#settle = resolve);
+  }
+
+  /** Aborted when the connection must end: shutdown, a guard, the peer, `close()`. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#error ?? new ConnectionClosedError(this.#reason));
+    }
+    return this.#controller.signal;
   }
 
   /** The connection's figures now (final once `finished` settled). */
@@ -253,7 +260,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
   forceClose(reason: unknown): Promise<ConnectionStats> {
     this.abort(reason);
     this.#socket.close();
-    this.#outbox.fail(new ConnectionClosedError(this.#reason!, { cause: this.#error }));
+    this.#outbox.fail(() => new ConnectionClosedError(this.#reason!, { cause: this.#error }));
     return this.#finish();
   }
 
@@ -301,7 +308,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
       this.#reason = reason;
       this.#error = error;
     }
-    if (!this.#controller.signal.aborted) this.#controller.abort(error ?? new ConnectionClosedError(reason));
+    const controller = this.#controller;
+    if (controller !== undefined && !controller.signal.aborted) {
+      controller.abort(error ?? new ConnectionClosedError(reason));
+    }
     if (this.#settings.finishOnEnd) void this.#finish();
   }
 
@@ -316,7 +326,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
       await this.#outbox.drain();
     } catch { /* the socket failed or was force-closed: what is queued is lost, and the reason says why */ }
     this.#socket.close();
-    this.#outbox.fail(new ConnectionClosedError(this.#reason!, { cause: this.#error }));
+    this.#outbox.fail(() => new ConnectionClosedError(this.#reason!, { cause: this.#error }));
     this.#closedAt = Date.now();
     const stats = this.stats;
     this.#settle(stats);

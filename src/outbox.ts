@@ -42,7 +42,8 @@ export class Outbox {
   #inFlight = 0;
   #pending: Uint8Array | undefined;
   #flushedSinceTrim = false;
-  #failure: ConnectionClosedError | undefined;
+  // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
+  #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
   #roomWaiters: Waiter[] = [];
   #drainWaiters: Waiter[] = [];
   /** Bytes handed to the socket so far. */
@@ -127,19 +128,29 @@ export class Outbox {
     return this.#wait(this.#drainWaiters, this.bytes === 0);
   }
 
-  /** Fails every waiter and every later wait with `error`; drops what is queued. */
-  fail(error: ConnectionClosedError): void {
+  /**
+   * Fails every waiter and every later wait with `error` (or the error `error()`
+   * makes, made only if a waiter meets it); drops what is queued.
+   */
+  fail(error: ConnectionClosedError | (() => ConnectionClosedError)): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
     this.#queued = 0;
     this.#fill = this.#spare = undefined;
-    for (const waiter of [...this.#roomWaiters, ...this.#drainWaiters]) waiter.reject(error);
+    const waiters = [...this.#roomWaiters, ...this.#drainWaiters];
     this.#roomWaiters = [];
     this.#drainWaiters = [];
+    for (const waiter of waiters) waiter.reject(this.#error());
+  }
+
+  #error(): ConnectionClosedError {
+    const failure = this.#failure!;
+    if (typeof failure !== "function") return failure;
+    return this.#failure = failure();
   }
 
   #wait(waiters: Waiter[], ready: boolean): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#failure !== undefined) return Promise.reject(this.#error());
     if (ready) return Promise.resolve();
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
