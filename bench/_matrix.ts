@@ -174,6 +174,18 @@ export function scenarios(seconds: number): Scenario[] {
         unit: "conns/s",
         better: "higher",
         pick: field("accepts_per_s"),
+      }, {
+        id: "accept-load-cpu",
+        title: "…load generator CPU",
+        unit: "%",
+        better: "info",
+        pick: field("client_cpu", 100),
+      }, {
+        id: "accept-server-cpu",
+        title: "…server CPU",
+        unit: "%",
+        better: "info",
+        pick: field("server_cpu", 100),
       }],
     },
     {
