@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatValue, type Summary } from "./_report.ts";
+import { formatValue, rawOf, type Summary } from "./_report.ts";
 
 const COLORS: Record<string, string> = {
   "erlang": "#a2001d",
@@ -14,11 +14,15 @@ const COLORS: Record<string, string> = {
   "spawnkit-bun": "#d9822b",
 };
 
-const COLUMNS = 4;
-const PANEL_W = 240;
-const PANEL_H = 210;
+const COLUMNS = 3;
+const PANEL_W = 300;
+const PANEL_H = 240;
 const TOP = 56;
 const BAR_AREA = 120;
+
+function ratioText(ratio: number): string {
+  return ratio >= 10 ? `${ratio.toFixed(1)}×` : `${ratio.toFixed(2)}×`;
+}
 
 function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -48,7 +52,7 @@ export function chart(summary: Summary): string {
     const values = servers.map((s) => summary.medians[s.id]?.[metric.id]);
     const max = Math.max(0, ...values.map((v) => v ?? 0)) || 1;
     const slot = (PANEL_W - 24) / servers.length;
-    const base = py + 34 + BAR_AREA;
+    const base = py + 50 + BAR_AREA;
     out.push(`<text x="${px + 12}" y="${py + 14}" font-weight="bold">${escape(metric.title.split(" (")[0]!)}</text>`);
     out.push(
       `<text x="${px + 12}" y="${py + 27}" fill="#555">${escape(metric.unit)}, ${metric.better} is better</text>`,
@@ -63,6 +67,24 @@ export function chart(summary: Summary): string {
       const h = Math.max(1, (value / max) * BAR_AREA);
       const fill = COLORS[servers[i]!.id] ?? "#888";
       out.push(`<rect x="${x + 3}" y="${base - h}" width="${slot - 6}" height="${h}" fill="${fill}"/>`);
+      // Under a bar: its ratio to the raw server on the same runtime (spawnkit) and to Erlang.
+      const server = servers[i]!;
+      const raw = server.baseline ? undefined : rawOf(summary, server);
+      const erlang = servers.find((s) => s.runtime === "erlang");
+      const ratios = [[raw, "raw"], [erlang, "erl"]] as const;
+      let line = 0;
+      for (const [base_, name] of ratios) {
+        const baseline = base_ === undefined || base_.id === server.id
+          ? undefined
+          : summary.medians[base_.id]?.[metric.id];
+        if (baseline === undefined || baseline <= 0) continue;
+        line++;
+        out.push(
+          `<text x="${x + slot / 2}" y="${base + 2 + line * 10}" text-anchor="middle" font-size="8" fill="#333">${
+            ratioText(value / baseline)
+          } ${name}</text>`,
+        );
+      }
       out.push(
         `<text x="${x + slot / 2}" y="${base - h - 3}" text-anchor="middle" font-size="9">${
           escape(formatValue(value))

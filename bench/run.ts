@@ -164,6 +164,9 @@ const summary: Summary = { servers, skipped, metrics, medians, runs, notes, envi
 const md = markdown(summary);
 writeFileSync(join(flags.out, "RESULTS.md"), md);
 writeFileSync(join(flags.out, "chart.svg"), chart(summary));
-writeFileSync(join(flags.out, "results.json"), JSON.stringify({ environment, runs, values, medians, notes }, null, 2));
+writeFileSync(
+  join(flags.out, "results.json"),
+  JSON.stringify({ environment, runs, seconds, skipped, values, medians, notes }, null, 2),
+);
 console.log(md);
 console.error(`wrote ${join(flags.out, "RESULTS.md")}, chart.svg and results.json`);
