@@ -1,12 +1,11 @@
 /**
  * The Bun adapter: Bun.listen / Bun.connect, with their `tls` option for TLS.
- * Bun pushes bytes to a `data`
- * callback; this adapter turns that into pull-based reads by queueing at most
- * `READ_AHEAD_BYTES` and pausing the socket beyond that, so a peer that floods
- * a busy connection meets TCP flow control instead of growing the queue.
+ * Bun pushes bytes to a `data` callback; a {@linkcode ReadQueue} turns that
+ * into pull-based reads.
  *
  * @module
  */
+import { ReadQueue } from "./_read_queue.ts";
 import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
 // The few Bun types this adapter uses, declared here so the kit needs no Bun typings.
@@ -58,21 +57,13 @@ interface BunApi {
 
 const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
-// Enough to keep a busy server's reads large, small enough to bound memory per connection.
-const READ_AHEAD_BYTES = 65_536;
-
 class BunSocket implements RawSocket {
   localAddr: Address = { hostname: "", port: 0 };
   remoteAddr: Address = { hostname: "", port: 0 };
   #socket: BunTcpSocket | undefined;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #paused = false;
-  /** The peer closed its side (FIN): reads give what is queued, then end; writes go on until close(). */
-  #readEnded = false;
+  // The peer's FIN ends reads only (half-open): writes go on until close().
+  readonly #reads = new ReadQueue(() => this.#socket?.pause(), () => this.#socket?.resume());
   #ended = false;
-  #error: unknown;
-  #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
   #pending: Uint8Array | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
   #handshake: { resolve(): void; reject(error: unknown): void } | undefined;
@@ -97,34 +88,11 @@ class BunSocket implements RawSocket {
   }
 
   read(): Promise<Uint8Array | null> {
-    const chunk = this.#queue.shift();
-    if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.length;
-      if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES) {
-        this.#paused = false;
-        this.#socket?.resume();
-      }
-      return Promise.resolve(chunk);
-    }
-    if (this.#ended || this.#readEnded) {
-      return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
-    }
-    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+    return this.#reads.read();
   }
 
   onData(chunk: Uint8Array): void {
-    const reader = this.#reader;
-    if (reader !== undefined) {
-      this.#reader = undefined;
-      reader.resolve(chunk);
-      return;
-    }
-    this.#queue.push(chunk);
-    this.#queuedBytes += chunk.length;
-    if (this.#queuedBytes >= READ_AHEAD_BYTES && !this.#paused) {
-      this.#paused = true;
-      this.#socket?.pause();
-    }
+    this.#reads.push(chunk);
   }
 
   tryWrite(data: Uint8Array): number {
@@ -160,20 +128,13 @@ class BunSocket implements RawSocket {
   }
 
   onReadEnd(): void {
-    if (this.#readEnded) return;
-    this.#readEnded = true;
-    const reader = this.#reader;
-    this.#reader = undefined;
-    reader?.resolve(null);
+    this.#reads.end();
   }
 
   onEnd(error?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#error = error;
-    const reader = this.#reader;
-    this.#reader = undefined;
-    if (reader !== undefined) error === undefined ? reader.resolve(null) : reader.reject(error);
+    this.#reads.end(error);
     const writer = this.#writer;
     this.#writer = undefined;
     this.#pending = undefined;
@@ -183,7 +144,7 @@ class BunSocket implements RawSocket {
 
   close(): void {
     if (this.#ended) return;
-    this.#queue = [];
+    this.#reads.clear();
     this.onEnd();
     this.#socket?.end();
   }

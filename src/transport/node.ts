@@ -1,9 +1,7 @@
 /**
  * The Node adapter: node:net, and node:tls for TLS. Node pushes bytes to a
- * `data` event; this adapter turns that into pull-based reads as the Bun one
- * does: at most `READ_AHEAD_BYTES` are queued while no read is pending, and
- * the socket is paused beyond that, so a peer that floods a busy connection
- * meets TCP flow control instead of growing the queue.
+ * `data` event; a {@linkcode ReadQueue} turns that into pull-based reads, as
+ * in the Bun adapter.
  *
  * A write settles when Node has handed its bytes to the kernel (the write
  * callback), so the kit never touches a buffer Node still holds. Sockets are
@@ -14,70 +12,40 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { ReadQueue } from "./_read_queue.ts";
 import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
-
-// Enough to keep a busy server's reads large, small enough to bound memory per connection.
-const READ_AHEAD_BYTES = 65_536;
 
 class NodeSocket implements RawSocket {
   readonly localAddr: Address;
   readonly remoteAddr: Address;
   readonly #socket: net.Socket;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #paused = false;
-  /** The peer closed its side, or the socket failed or closed: reads give what is queued, then end. */
-  #readEnded = false;
+  // Ended by the peer's FIN, a failure or close(); queued chunks are still read first.
+  readonly #reads: ReadQueue;
   /** The socket failed or closed: writes fail. */
   #ended = false;
-  #error: unknown;
-  #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
 
   /** `tcp` is the TCP socket under `socket` (the same socket without TLS). */
   constructor(socket: net.Socket, tcp: net.Socket = socket) {
     this.#socket = socket;
+    this.#reads = new ReadQueue(() => socket.pause(), () => socket.resume());
     this.localAddr = { hostname: tcp.localAddress ?? "", port: tcp.localPort ?? 0 };
     this.remoteAddr = { hostname: tcp.remoteAddress ?? "", port: tcp.remotePort ?? 0 };
     tcp.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
-    socket.on("end", () => this.#onReadEnd());
+    socket.on("end", () => this.#reads.end());
     socket.on("close", () => this.#onEnd());
     // A listener for "error" is what keeps a reset from crashing the process.
     socket.on("error", (error) => this.#onEnd(error));
   }
 
   read(): Promise<Uint8Array | null> {
-    const chunk = this.#queue.shift();
-    if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.length;
-      if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES) {
-        this.#paused = false;
-        this.#socket.resume();
-      }
-      return Promise.resolve(chunk);
-    }
-    if (this.#readEnded) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
-    return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+    return this.#reads.read();
   }
 
   #onData(data: Uint8Array): void {
-    // Bytes Node had in hand when the kit closed the socket: nobody will read them.
-    if (this.#readEnded) return;
     // Node hands a Buffer; the kit's frames are plain Uint8Array views on every runtime.
-    const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const reader = this.#reader;
-    if (reader !== undefined) {
-      this.#reader = undefined;
-      reader.resolve(chunk);
-      return;
-    }
-    this.#queue.push(chunk);
-    this.#queuedBytes += chunk.length;
-    if (this.#queuedBytes >= READ_AHEAD_BYTES && !this.#paused) {
-      this.#paused = true;
-      this.#socket.pause();
-    }
+    this.#reads.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -93,19 +61,10 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  #onReadEnd(error?: unknown): void {
-    if (this.#readEnded) return;
-    this.#readEnded = true;
-    this.#error = error;
-    const reader = this.#reader;
-    this.#reader = undefined;
-    if (reader !== undefined) error === undefined ? reader.resolve(null) : reader.reject(error);
-  }
-
   #onEnd(error?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#onReadEnd(error);
+    this.#reads.end(error);
     const writer = this.#writer;
     this.#writer = undefined;
     writer?.reject(error ?? closedError());
@@ -113,7 +72,7 @@ class NodeSocket implements RawSocket {
 
   close(): void {
     const writing = this.#writer !== undefined;
-    this.#queue = [];
+    this.#reads.clear();
     this.#onEnd();
     // Nothing pending: end cleanly (TLS close_notify, FIN) and free the socket once that is out.
     // A write still pending means a peer that does not read: do not wait for it.
