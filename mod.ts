@@ -37,11 +37,10 @@ export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
   FrameDecoder,
-  FrameDecoderStream,
-  FrameEncoderStream,
   type FramingOptions,
   type PacketSize,
 } from "./src/length_prefixed.ts";
+export { FrameDecoderStream, FrameEncoderStream } from "./src/length_prefixed_stream.ts";
 export * from "./src/logger.ts";
 export * from "./src/stats.ts";
 export type { OutboxOptions } from "./src/outbox_options.ts";

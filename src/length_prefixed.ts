@@ -18,8 +18,8 @@
  *   checks it before anything is written.
  *
  * {@linkcode FrameDecoder} is the incremental parser the connection loop drives
- * directly (no promise per frame); {@linkcode FrameDecoderStream} and
- * {@linkcode FrameEncoderStream} wrap the same code as web TransformStreams.
+ * directly (no promise per frame); length_prefixed_stream.ts wraps the same
+ * code as web TransformStreams.
  *
  * @module
  */
@@ -256,62 +256,4 @@ function readLength(bytes: Uint8Array, at: number, packet: PacketSize): number {
     return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }
   return packet === 2 ? (bytes[at]! << 8) | bytes[at + 1]! : bytes[at]!;
-}
-
-/**
- * A TransformStream from bytes in any chunking to whole frames.
- *
- * @example Piping bytes to frames
- * ```ts
- * import { FrameDecoderStream } from "../mod.ts";
- * const frames = ReadableStream.from([new Uint8Array([0, 0]), new Uint8Array([0, 1, 42])])
- *   .pipeThrough(new FrameDecoderStream());
- * const all = await Array.fromAsync(frames);
- * if (all.length !== 1 || all[0]![0] !== 42) throw new Error();
- * ```
- */
-export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
-  constructor(options?: FramingOptions) {
-    const decoder = new FrameDecoder(options);
-    const frames: Uint8Array[] = [];
-    super({
-      transform(chunk, controller) {
-        try {
-          decoder.decode(chunk, frames);
-        } finally {
-          // Frames completed before an error are still delivered, then the error.
-          for (const frame of frames) controller.enqueue(frame);
-          frames.length = 0;
-        }
-      },
-      flush() {
-        decoder.finish();
-      },
-    });
-  }
-}
-
-/**
- * A TransformStream from payloads to encoded frames (header prepended).
- * An oversize payload errors the stream with {@linkcode FrameTooLargeError}.
- *
- * @example
- * ```ts
- * import { FrameEncoderStream } from "../mod.ts";
- * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ packet: 2 }));
- * const [bytes] = await Array.fromAsync(out);
- * if (bytes!.join() !== "0,1,42") throw new Error();
- * ```
- */
-export class FrameEncoderStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
-  constructor(options?: FramingOptions) {
-    const framing = framingOf(options);
-    super({
-      transform(payload, controller) {
-        controller.enqueue(encodeFrame(payload, framing));
-      },
-    });
-  }
 }
