@@ -27,7 +27,8 @@ import type { Address, RawSocket } from "./transport/types.ts";
 
 /** Internal settings the server or client gives a connection. */
 export interface ConnectionSettings extends TimeoutSettings {
-  readonly id: number;
+  /** The connection's id, when the constructor is given none (settings shared by a server's connections have none). */
+  readonly id?: number;
   readonly framing: Framing;
   readonly highWaterMark: number;
   readonly lowWaterMark: number;
@@ -35,6 +36,8 @@ export interface ConnectionSettings extends TimeoutSettings {
   readonly logger: Logger;
   /** Handles a posted message met while the handler iterates frames only. */
   readonly onMessage?: (conn: Connection, message: unknown) => void | Promise<void>;
+  /** Called once with the final stats, just before `finished` settles (the server's registry). */
+  readonly onEnd?: (conn: Connection, stats: ConnectionStats) => void;
   /** Close the socket as soon as input ends (a client, which has no handler to return). */
   readonly finishOnEnd?: boolean;
   readonly limits?: RateLimits;
@@ -63,8 +66,6 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly remoteAddr: Address;
   /** The local address. */
   readonly localAddr: Address;
-  /** Settles with the final stats once the connection is gone. */
-  readonly finished: Promise<ConnectionStats>;
 
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
@@ -77,15 +78,18 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #timeouts: Timeouts;
   #wantsTicks = false;
   #finishing: Promise<ConnectionStats> | undefined;
-  #settle!: (stats: ConnectionStats) => void;
+  // `finished` is made on first use: the server learns of the end through `onEnd`, and most handlers never look.
+  #finished: Promise<ConnectionStats> | undefined;
+  #settle: ((stats: ConnectionStats) => void) | undefined;
+  #final: ConnectionStats | undefined;
   #closedAt: number | undefined;
   #reason: CloseReason | undefined;
   #error: unknown;
   readonly #recheck = (): void => this.#checkOpen();
 
   /** @internal Built by `serve()` and `connect()`. */
-  constructor(socket: RawSocket, settings: ConnectionSettings) {
-    this.id = settings.id;
+  constructor(socket: RawSocket, settings: ConnectionSettings, id: number = settings.id ?? 0) {
+    this.id = id;
     this.remoteAddr = socket.remoteAddr;
     this.localAddr = socket.localAddr;
     this.#settings = settings;
@@ -104,7 +108,15 @@ export class Connection implements AsyncIterable<Uint8Array> {
     );
     this.#outbox = this.#sender.outbox;
     this.#outbox.onError = (error) => this.#inbox.end("socket-error", error);
-    this.finished = new Promise((resolve) => this.#settle = resolve);
+  }
+
+  /** Settles with the final stats once the connection is gone. */
+  get finished(): Promise<ConnectionStats> {
+    if (this.#finished === undefined) {
+      const final = this.#final;
+      this.#finished = final !== undefined ? Promise.resolve(final) : new Promise((resolve) => this.#settle = resolve);
+    }
+    return this.#finished;
   }
 
   /** Aborted when the connection must end: shutdown, a guard, the peer, `close()`. */
@@ -265,9 +277,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
   }
 
   /** @internal Runs `handler` to its end, then closes. Settles with the final stats. */
-  async run(handler: (conn: Connection) => unknown): Promise<ConnectionStats> {
+  async run<S>(handler: (conn: Connection, server: S) => unknown, server: S): Promise<ConnectionStats> {
     try {
-      await handler(this);
+      await handler(this, server);
     } catch (error) {
       // A send refused because the connection already ended is not the handler's fault.
       if (!(error instanceof ConnectionClosedError && this.#reason !== undefined)) {
@@ -329,7 +341,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
     this.#outbox.fail(() => new ConnectionClosedError(this.#reason!, { cause: this.#error }));
     this.#closedAt = Date.now();
     const stats = this.stats;
-    this.#settle(stats);
+    this.#final = stats;
+    this.#settle?.(stats);
+    this.#settings.onEnd?.(this, stats);
     return stats;
   }
 

@@ -16,13 +16,13 @@
  *
  * @module
  */
-import { Connection } from "./connection.ts";
+import { Connection, type ConnectionSettings } from "./connection.ts";
 import { ShutdownError } from "./errors.ts";
 import { type GuardOptions, guardsOf, rateLimitsOf } from "./guard_options.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "./length_prefixed.ts";
 import type { FramingOptions } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
-import { consoleWarnLogger } from "./logger.ts";
+import { consoleWarnLogger, silentLogger } from "./logger.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
 import { Registry } from "./registry.ts";
 import type { ConnectionStats, ServerStats } from "./stats.ts";
@@ -123,21 +123,29 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   const registry = new Registry(guards.maxConnections, guards.maxConnectionsPerAddress);
   let nextId = 1;
   let shuttingDown: Promise<void> | undefined;
+  // The two loggers of the kit drop debug lines: with them, no per-connection debug line is built at all.
+  const logsDebug = logger !== silentLogger && logger !== consoleWarnLogger;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
   const endHooks = new Set<Promise<void>>();
   const ended = (conn: Connection, stats: ConnectionStats): void => {
     const reason = stats.closeReason ?? "closed";
-    const props = { id: stats.id, remote: `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`, reason };
+    // Log properties are built only for a line that may be written: most connections end quietly.
     if (WARN_REASONS.has(reason)) {
-      logger.warn("connection {id} from {remote} closed: {reason}: {error}", { ...props, error: stats.error });
-    } else logger.debug("connection {id} from {remote} closed: {reason}", props);
+      logger.warn("connection {id} from {remote} closed: {reason}: {error}", {
+        ...logProps(stats, reason),
+        error: stats.error,
+      });
+    } else if (logsDebug) logger.debug("connection {id} from {remote} closed: {reason}", logProps(stats, reason));
     const onEnd = options.onConnectionEnd;
     if (onEnd !== undefined) {
       const hook: Promise<void> = Promise.resolve()
         .then(() => onEnd(stats))
         .catch((error) =>
-          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", { ...props, error })
+          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", {
+            ...logProps(stats, reason),
+            error,
+          })
         )
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
@@ -146,39 +154,38 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
-    logger.warn("refused connection from {remote}: {reason}", {
-      remote: `${socket.remoteAddr.hostname}:${socket.remoteAddr.port}`,
-      reason,
-    });
+    logger.warn("refused connection from {remote}: {reason}", { remote: remoteOf(socket.remoteAddr), reason });
     if (goodbye === undefined) return socket.close();
     // The goodbye is one small frame: it fits the socket buffer, so the write settles at once.
     socket.write(goodbye).catch(() => {}).finally(() => socket.close());
+  };
+
+  // What every connection of this server shares, built once (each connection gets only its id).
+  const settings: ConnectionSettings = {
+    framing,
+    ...outbox,
+    mailboxCapacity,
+    logger,
+    onMessage: options.onMessage,
+    onEnd: ended,
+    idleTimeout: guards.idleTimeout,
+    firstFrameTimeout: guards.firstFrameTimeout,
+    slowConsumer: guards.slowConsumer,
+    closeTimeout: guards.closeTimeout,
   };
 
   const accept = (socket: RawSocket): void => {
     if (shuttingDown !== undefined) return socket.close();
     const refusal = registry.refusal(socket.remoteAddr.hostname);
     if (refusal !== undefined) return refuse(socket, refusal);
-    const conn = new Connection(socket, {
-      id: nextId++,
-      framing,
-      ...outbox,
-      mailboxCapacity,
-      logger,
-      onMessage: options.onMessage,
-      limits: rateLimitsOf(guards),
-      idleTimeout: guards.idleTimeout,
-      firstFrameTimeout: guards.firstFrameTimeout,
-      slowConsumer: guards.slowConsumer,
-      closeTimeout: guards.closeTimeout,
-    });
+    const limits = rateLimitsOf(guards);
+    // A rate budget is the connection's own: only then does it get settings of its own.
+    const conn = new Connection(socket, limits === undefined ? settings : { ...settings, limits }, nextId++);
     registry.add(conn);
-    logger.debug("connection {id} from {remote} opened", {
-      id: conn.id,
-      remote: `${socket.remoteAddr.hostname}:${socket.remoteAddr.port}`,
-    });
-    conn.finished.then((stats) => ended(conn, stats));
-    void conn.run((c) => handler(c, server));
+    if (logsDebug) {
+      logger.debug("connection {id} from {remote} opened", { id: conn.id, remote: remoteOf(socket.remoteAddr) });
+    }
+    void conn.run(handler, server);
   };
 
   // Built before listening: a connection may be accepted before listen() returns.
@@ -252,6 +259,14 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   else options.signal?.addEventListener("abort", onParentAbort, { once: true });
 
   return server;
+}
+
+function remoteOf(addr: Address): string {
+  return `${addr.hostname}:${addr.port}`;
+}
+
+function logProps(stats: ConnectionStats, reason: string): Record<string, unknown> {
+  return { id: stats.id, remote: remoteOf(stats.remoteAddr), reason };
 }
 
 // Close reasons that point at a misbehaving peer or socket: logged as warnings.
