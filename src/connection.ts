@@ -19,7 +19,7 @@ import { FrameDecoder, type Framing } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { type ConnectionEvent, eventStream, frameIterator } from "./connection_events.ts";
 import { Inbox, type RateLimits } from "./inbox.ts";
-import type { Outbox } from "./outbox.ts";
+import { Outbox } from "./outbox.ts";
 import { Sender } from "./sender.ts";
 import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
 import type { ConnectionStats } from "./stats.ts";
@@ -95,19 +95,18 @@ export class Connection implements AsyncIterable<Uint8Array> {
     this.#settings = settings;
     this.#socket = socket;
     this.#timeouts = new Timeouts(settings);
-    this.#inbox = new Inbox(socket, new FrameDecoder(settings.framing), settings.mailboxCapacity, {
-      onEnd: (reason, error) => this.#ended(reason, error),
-      beforeWait: () => this.#outbox.flush(),
-    }, settings.limits);
-    this.#sender = new Sender(
+    // The parts reach each other directly: one closure (the end of input) rather than one per hook.
+    const outbox = this.#outbox = new Outbox(socket, settings.lowWaterMark);
+    const inbox = this.#inbox = new Inbox(
       socket,
-      settings.framing,
-      settings.highWaterMark,
-      settings.lowWaterMark,
-      () => this.#inbox.processing,
+      new FrameDecoder(settings.framing),
+      settings.mailboxCapacity,
+      (reason, error) => this.#ended(reason, error),
+      outbox,
+      settings.limits,
     );
-    this.#outbox = this.#sender.outbox;
-    this.#outbox.onError = (error) => this.#inbox.end("socket-error", error);
+    outbox.input = inbox;
+    this.#sender = new Sender(outbox, settings.framing, settings.highWaterMark, settings.lowWaterMark, inbox);
   }
 
   /** Settles with the final stats once the connection is gone. */

@@ -30,13 +30,8 @@ export class Tick {
 /** What the queue holds: frames as they are, messages and ticks boxed. */
 export type InboxItem = Uint8Array | Envelope | Tick;
 
-/** What the inbox needs from its connection. */
-export interface InboxHooks {
-  /** Input ended (first reason wins at the connection). */
-  onEnd(reason: CloseReason, error?: unknown): void;
-  /** The loop is about to wait for input: the connection's flush point. */
-  beforeWait(): void;
-}
+/** Called when input ends (first reason wins at the connection). */
+export type InboxEnd = (reason: CloseReason, error?: unknown) => void;
 
 /** Per-connection rate limits; a bucket is absent when its limit is off. */
 export interface RateLimits {
@@ -51,7 +46,8 @@ export class Inbox {
   readonly #socket: RawSocket;
   readonly #decoder: FrameDecoder;
   readonly #mailboxCapacity: number;
-  readonly #hooks: InboxHooks;
+  readonly #onEnd: InboxEnd;
+  readonly #outbox: { flush(): void };
   readonly #limits: RateLimits | undefined;
   #queue: InboxItem[] = [];
   #head = 0;
@@ -75,13 +71,16 @@ export class Inbox {
     socket: RawSocket,
     decoder: FrameDecoder,
     mailboxCapacity: number,
-    hooks: InboxHooks,
+    onEnd: InboxEnd,
+    outbox: { flush(): void },
     limits?: RateLimits,
   ) {
     this.#socket = socket;
     this.#decoder = decoder;
     this.#mailboxCapacity = mailboxCapacity;
-    this.#hooks = hooks;
+    this.#onEnd = onEnd;
+    // The loop is about to wait for input: the connection's flush point.
+    this.#outbox = outbox;
     this.#limits = limits;
   }
 
@@ -115,7 +114,7 @@ export class Inbox {
    */
   park(ready: () => void): void {
     if (this.#head < this.#queue.length || this.done) return ready();
-    this.#hooks.beforeWait();
+    this.#outbox.flush();
     if (!this.#reading && !this.#paused) this.#startRead();
     if (this.#head < this.#queue.length || this.done) return ready();
     this.#wake = ready;
@@ -127,7 +126,7 @@ export class Inbox {
       const item = this.take();
       if (item !== undefined) return item;
       if (this.done) return undefined;
-      this.#hooks.beforeWait();
+      this.#outbox.flush();
       if (!this.#reading && !this.#paused) this.#startRead();
       if (this.#head === this.#queue.length && !this.done) {
         await new Promise<void>((resolve) => this.#wake = resolve);
@@ -173,7 +172,7 @@ export class Inbox {
   end(reason: CloseReason, error?: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.#hooks.onEnd(reason, error);
+    this.#onEnd(reason, error);
     this.#wakeUp();
   }
 

@@ -44,14 +44,15 @@ export class Outbox {
   #flushedSinceTrim = false;
   // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
   #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
-  #roomWaiters: Waiter[] = [];
-  #drainWaiters: Waiter[] = [];
+  // Made on first wait: most connections never wait for room or for a drain.
+  #roomWaiters: Waiter[] | undefined;
+  #drainWaiters: Waiter[] | undefined;
   /** Bytes handed to the socket so far. */
   written = 0;
   /** The most bytes the outbox ever held. */
   peak = 0;
-  /** Called once when a socket write fails. */
-  onError: (error: unknown) => void = () => {};
+  /** Ended with "socket-error" once, when a socket write fails (the connection's input side). */
+  input: { end(reason: "socket-error", error: unknown): void } | undefined;
 
   constructor(socket: RawSocket, lowWater: number) {
     this.#socket = socket;
@@ -119,13 +120,13 @@ export class Outbox {
 
   /** Settles once the outbox holds at most the low-water mark. */
   whenRoom(): Promise<void> {
-    return this.#wait(this.#roomWaiters, this.bytes <= this.#lowWater);
+    return this.#wait(this.bytes <= this.#lowWater, false);
   }
 
   /** Flushes, then settles once every byte has been taken by the runtime. */
   drain(): Promise<void> {
     this.flush();
-    return this.#wait(this.#drainWaiters, this.bytes === 0);
+    return this.#wait(this.bytes === 0, true);
   }
 
   /**
@@ -137,9 +138,8 @@ export class Outbox {
     this.#failure = error;
     this.#queued = 0;
     this.#fill = this.#spare = undefined;
-    const waiters = [...this.#roomWaiters, ...this.#drainWaiters];
-    this.#roomWaiters = [];
-    this.#drainWaiters = [];
+    const waiters = [...this.#roomWaiters ?? [], ...this.#drainWaiters ?? []];
+    this.#roomWaiters = this.#drainWaiters = undefined;
     for (const waiter of waiters) waiter.reject(this.#error());
   }
 
@@ -149,9 +149,10 @@ export class Outbox {
     return this.#failure = failure();
   }
 
-  #wait(waiters: Waiter[], ready: boolean): Promise<void> {
+  #wait(ready: boolean, drain: boolean): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#error());
     if (ready) return Promise.resolve();
+    const waiters = drain ? this.#drainWaiters ??= [] : this.#roomWaiters ??= [];
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
@@ -169,15 +170,16 @@ export class Outbox {
   readonly #onWriteError = (error: unknown): void => {
     this.#pending = undefined;
     this.fail(new ConnectionClosedError("socket-error", { cause: error }));
-    this.onError(error);
+    this.input?.end("socket-error", error);
   };
 
   /** A write completed: wake who waits for room or for the end, write what was queued meanwhile. */
   #settled(): void {
     if (this.#failure !== undefined) return;
-    if (this.#roomWaiters.length > 0 && this.bytes <= this.#lowWater) release(this.#roomWaiters.splice(0));
+    const room = this.#roomWaiters;
+    if (room !== undefined && room.length > 0 && this.bytes <= this.#lowWater) release(room.splice(0));
     if (this.#queued > 0) this.flush();
-    else if (this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
+    else if (this.#drainWaiters !== undefined && this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
   }
 
   #reserve(size: number): number {

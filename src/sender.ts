@@ -12,8 +12,7 @@
  * @module
  */
 import { checkOutgoing, type Framing, headerCapacity } from "./length_prefixed.ts";
-import { Outbox } from "./outbox.ts";
-import type { RawSocket } from "./transport/types.ts";
+import type { Outbox } from "./outbox.ts";
 
 const RESOLVED = Promise.resolve();
 
@@ -26,7 +25,7 @@ export class Sender {
   readonly #framing: Framing;
   readonly #high: number;
   readonly #low: number;
-  readonly #handling: () => boolean;
+  readonly #input: { readonly processing: boolean };
   readonly #limit: number;
   #flushScheduled = false;
   #chain: Promise<void> = RESOLVED;
@@ -34,13 +33,16 @@ export class Sender {
   framesOut = 0;
   framesDropped = 0;
 
-  /** `handling()` tells whether the connection's loop is handling an event (a flush point is coming). */
-  constructor(socket: RawSocket, framing: Framing, high: number, low: number, handling: () => boolean) {
-    this.outbox = new Outbox(socket, low);
+  /**
+   * `input.processing` tells whether the connection's loop is handling an event (a flush point is coming).
+   * Read from the connection's inbox itself: no closure per connection.
+   */
+  constructor(outbox: Outbox, framing: Framing, high: number, low: number, input: { readonly processing: boolean }) {
+    this.outbox = outbox;
     this.#framing = framing;
     this.#high = high;
     this.#low = low;
-    this.#handling = handling;
+    this.#input = input;
     this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
   }
 
@@ -85,7 +87,7 @@ export class Sender {
   #afterAppend(): void {
     const outbox = this.outbox;
     if (outbox.bytes >= this.#high) outbox.flush();
-    else if (!this.#handling() && !this.#flushScheduled) {
+    else if (!this.#input.processing && !this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => {
         this.#flushScheduled = false;
