@@ -42,6 +42,17 @@ export {
 } from "./src/length_prefixed.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/length_prefixed_stream.ts";
 export * from "./src/logger.ts";
+export { formatAddress } from "./src/address.ts";
+export {
+  checkNumber,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAILBOX_CAPACITY,
+  describeNumber,
+  NUMBER_OPTIONS,
+  type NumberOption,
+  type NumberSpec,
+  parseNumber,
+} from "./src/options.ts";
 export * from "./src/stats.ts";
 export type { OutboxOptions } from "./src/outbox_options.ts";
 export type { GuardOptions } from "./src/guard_options.ts";

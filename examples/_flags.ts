@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { describeNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "../mod.ts";
 
 /** A flag with a bad value: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -15,25 +16,42 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses `args` with parseArgs' strict mode; an unknown flag is a UsageError. */
+/**
+ * Parses `args` with parseArgs' strict mode; an unknown flag is a UsageError.
+ * A value that starts with "-" (`--max-frame-size -1`) is taken as the flag's
+ * value, so that the flag's own check names it, rather than as another flag.
+ */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
 ): Record<keyof T, string | undefined> {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const option = arg.startsWith("--") ? options[arg.slice(2)] : undefined;
+    if (option?.type === "string" && next !== undefined && next.startsWith("-") && !(next.slice(2) in options)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
   try {
-    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args: joined, options, strict: true, allowPositionals: false });
     return values as unknown as Record<keyof T, string | undefined>;
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]!);
   }
 }
 
-/** An integer flag within [min, max]; undefined when absent. */
-export function intFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+/**
+ * A flag that sets a numeric option of the kit, checked by the kit's own rule
+ * for it (the range `serve()` enforces); undefined when absent.
+ */
+export function optionFlag(name: string, option: NumberOption, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  const number = parseNumber(option, value);
+  if (number === undefined) {
+    throw new UsageError(`--${name} must be ${describeNumber(NUMBER_OPTIONS[option])}, got "${value}"`);
   }
   return number;
 }

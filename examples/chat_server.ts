@@ -10,11 +10,11 @@
 import process from "node:process";
 import { serve, silentLogger } from "../mod.ts";
 import { chat } from "./chat.ts";
-import { intFlag, parseFlags, runCli } from "./_flags.ts";
+import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 
 await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), { port: { type: "string" }, host: { type: "string" } });
-  const port = intFlag("port", flags.port, 0, 65535) ?? 7001;
+  const port = optionFlag("port", "port", flags.port) ?? 7001;
   const server = await serve(
     // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
     { port, hostname: flags.host ?? "127.0.0.1", logger: silentLogger, slowConsumer: "disconnect", idleTimeout: 600 },

@@ -9,6 +9,9 @@
  * Guards (all off by default): --idle-timeout SECONDS, --first-frame-timeout SECONDS,
  * --max-bytes-per-sec N, --max-frames-per-sec N, --max-connections N,
  * --max-connections-per-address N, --outbox-high-water BYTES (default 65536).
+ * Shutdown: --shutdown-timeout SECONDS (default 5), --quiet-period SECONDS
+ * (default 0.25: frames still arriving are echoed until a connection has been
+ * quiet this long).
  * Edges: --config servers.csv --server-id ID (this server's row of the table;
  * flags override it), --records FILE (a CSV row per ended connection),
  * --stats FILE --stats-every SECONDS (a CSV row of server figures, default
@@ -28,7 +31,7 @@ import {
   type PacketSize,
   serve,
 } from "../mod.ts";
-import { choiceFlag, intFlag, parseFlags, positiveFlag, runCli } from "./_flags.ts";
+import { choiceFlag, optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
 
 async function echo(conn: Connection): Promise<void> {
@@ -48,26 +51,31 @@ await runCli("echo_server", async () => {
     "max-connections": { type: "string" },
     "max-connections-per-address": { type: "string" },
     "outbox-high-water": { type: "string" },
+    "shutdown-timeout": { type: "string" },
+    "quiet-period": { type: "string" },
     ...EDGE_FLAGS,
   });
   const table = await tableFromFlags(flags);
-  const port = intFlag("port", flags.port, 0, 65535) ?? table.port ?? 7000;
+  const port = optionFlag("port", "port", flags.port) ?? table.port ?? 7000;
   const packet = Number(choiceFlag("packet", flags.packet, ["1", "2", "4"]) ?? table.packet ?? 4) as PacketSize;
-  const maxFrameSize = intFlag("max-frame-size", flags["max-frame-size"], 0, 0xffff_ffff) ?? table.maxFrameSize ??
+  const maxFrameSize = optionFlag("max-frame-size", "maxFrameSize", flags["max-frame-size"]) ?? table.maxFrameSize ??
     DEFAULT_MAX_FRAME_SIZE;
   const guards: GuardOptions & OutboxOptions = {
-    idleTimeout: positiveFlag("idle-timeout", flags["idle-timeout"]),
-    firstFrameTimeout: positiveFlag("first-frame-timeout", flags["first-frame-timeout"]),
-    maxBytesPerSecond: intFlag("max-bytes-per-sec", flags["max-bytes-per-sec"], 1, Number.MAX_SAFE_INTEGER),
-    maxFramesPerSecond: intFlag("max-frames-per-sec", flags["max-frames-per-sec"], 1, Number.MAX_SAFE_INTEGER),
-    maxConnections: intFlag("max-connections", flags["max-connections"], 1, Number.MAX_SAFE_INTEGER),
-    maxConnectionsPerAddress: intFlag(
+    idleTimeout: optionFlag("idle-timeout", "idleTimeout", flags["idle-timeout"]),
+    firstFrameTimeout: optionFlag("first-frame-timeout", "firstFrameTimeout", flags["first-frame-timeout"]),
+    maxBytesPerSecond: optionFlag("max-bytes-per-sec", "maxBytesPerSecond", flags["max-bytes-per-sec"]),
+    maxFramesPerSecond: optionFlag("max-frames-per-sec", "maxFramesPerSecond", flags["max-frames-per-sec"]),
+    maxConnections: optionFlag("max-connections", "maxConnections", flags["max-connections"]),
+    maxConnectionsPerAddress: optionFlag(
       "max-connections-per-address",
+      "maxConnectionsPerAddress",
       flags["max-connections-per-address"],
-      1,
-      Number.MAX_SAFE_INTEGER,
     ),
-    highWaterMark: intFlag("outbox-high-water", flags["outbox-high-water"], 1, Number.MAX_SAFE_INTEGER),
+    highWaterMark: optionFlag("outbox-high-water", "highWaterMark", flags["outbox-high-water"]),
+  };
+  const shutdownOptions = {
+    timeout: optionFlag("shutdown-timeout", "timeout", flags["shutdown-timeout"]) ?? 5,
+    quietPeriod: optionFlag("quiet-period", "quietPeriod", flags["quiet-period"]),
   };
 
   const edges = await openEdges(flags);
@@ -88,7 +96,7 @@ await runCli("echo_server", async () => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: closing ${server.size} connections`);
-    await server.shutdown({ timeout: 5 });
+    await server.shutdown(shutdownOptions);
     edges.close();
     process.exit(0);
   };

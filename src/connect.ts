@@ -7,6 +7,7 @@ import { Connection } from "./connection.ts";
 import { framingOf, type FramingOptions } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
+import { checkNumber } from "./options.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
 import { defaultTransport } from "./transport/select.ts";
 import type { TlsConnectOptions, Transport } from "./transport/types.ts";
@@ -37,6 +38,7 @@ let nextClientId = 1;
  * `close()` (or `await using`) when done. The socket closes by itself once the
  * server closes its end.
  *
+ * @throws {RangeError} a bad option value (port, packet, maxFrameSize, water marks).
  * @throws the runtime's error when the connection is refused.
  * @example
  * ```ts
@@ -55,11 +57,13 @@ let nextClientId = 1;
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const framing = framingOf(options);
   const outbox = outboxOptionsOf(options);
+  const port = checkNumber("port", options.port);
+  if (port === undefined) throw new TypeError("Cannot connect: no port given");
   const transport = options.transport ?? await defaultTransport();
   options.signal?.throwIfAborted();
   const socket = await transport.connect({
     hostname: options.hostname ?? "127.0.0.1",
-    port: options.port,
+    port,
     tls: options.tls,
   });
   const conn = new Connection(socket, {

@@ -77,6 +77,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
   readonly #openedAt = Date.now();
   readonly #timeouts: Timeouts;
   #wantsTicks = false;
+  // Set once the handler iterates frames only: a message posted then has nowhere to go without onMessage.
+  #framesOnly = false;
+  // Set when the server's shutdown begins: the signal aborts with it, while input goes on for the quiet period.
+  #shutdownReason: unknown;
   #finishing: Promise<ConnectionStats> | undefined;
   // `finished` is made on first use: the server learns of the end through `onEnd`, and most handlers never look.
   #finished: Promise<ConnectionStats> | undefined;
@@ -123,6 +127,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
       if (this.#reason !== undefined) this.#controller.abort(this.#error ?? new ConnectionClosedError(this.#reason));
+      else if (this.#shutdownReason !== undefined) this.#controller.abort(this.#shutdownReason);
     }
     return this.#controller.signal;
   }
@@ -194,8 +199,13 @@ export class Connection implements AsyncIterable<Uint8Array> {
     await this.finished;
   }
 
-  /** Frames, in arrival order. A posted message met on the way goes to the server's `onMessage`. */
+  /**
+   * Frames, in arrival order. A posted message met on the way goes to the
+   * server's `onMessage`; without one, it is dropped and counted in
+   * `messagesDropped`, and later posts are refused.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.#framesOnly = true;
     return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
@@ -218,15 +228,47 @@ export class Connection implements AsyncIterable<Uint8Array> {
    */
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent, void, undefined> {
     this.#wantsTicks = options.ticks ?? false;
+    this.#framesOnly = false;
     return eventStream(this.#inbox, () => {
       this.#wantsTicks = false;
       this.#stopHandling();
     });
   }
 
-  /** @internal Delivers a posted message; false when the mailbox is full or the connection ending. */
+  /**
+   * @internal Delivers a posted message; false (and counted as dropped) when
+   * the mailbox is full, the connection ending, or the handler iterates frames
+   * only and the server has no `onMessage`.
+   */
   deliver(message: unknown): boolean {
+    if (this.#framesOnly && this.#settings.onMessage === undefined) {
+      this.#inbox.messagesDropped++;
+      return false;
+    }
     return this.#inbox.deliver(message);
+  }
+
+  /** @internal Queues encoded frames if they fit under the high-water mark, whatever the slow-consumer policy. */
+  offerEncoded(bytes: Uint8Array): boolean {
+    if (this.#inbox.done || this.#outbox.failed) return false;
+    return this.#sender.deliverEncoded(bytes) === "queued";
+  }
+
+  /** @internal The server's shutdown began: the signal aborts with `reason` now; input goes on until `abort()`. */
+  beginShutdown(reason: unknown): void {
+    this.#shutdownReason ??= reason;
+    const controller = this.#controller;
+    if (controller !== undefined && !controller.signal.aborted) controller.abort(reason);
+  }
+
+  /** @internal Bytes received so far. */
+  get bytesIn(): number {
+    return this.#inbox.bytesIn;
+  }
+
+  /** @internal True while the handler waits for input, with a read pending and nothing queued. */
+  get waitingForInput(): boolean {
+    return this.#inbox.waitingForInput;
   }
 
   /**
@@ -239,7 +281,13 @@ export class Connection implements AsyncIterable<Uint8Array> {
     if (this.#inbox.done || this.#outbox.failed) return false;
     if (this.#sender.deliverEncoded(bytes) === "queued") return true;
     if (this.#settings.slowConsumer !== "drop") {
-      void this.forceClose(new GuardError("slow-consumer", `outbox over ${this.#settings.highWaterMark} bytes`));
+      void this.forceClose(
+        new GuardError(
+          "slow-consumer",
+          `outbox over ${this.#settings.highWaterMark} bytes`,
+          this.#settings.highWaterMark,
+        ),
+      );
     }
     return false;
   }
@@ -292,10 +340,10 @@ export class Connection implements AsyncIterable<Uint8Array> {
 
   readonly #handlerEnded = (error: unknown): Promise<ConnectionStats> => {
     // A send refused because the connection already ended is not the handler's fault.
+    // The server's log writes the error with its stack, from the final stats.
     if (!(error instanceof ConnectionClosedError && this.#reason !== undefined)) {
       this.#inbox.end("handler-error", error);
       this.#ended("handler-error", error);
-      this.#settings.logger.error("connection {id} handler failed: {error}", this.#logProps({ error }));
     }
     return this.#finish();
   };
@@ -314,13 +362,9 @@ export class Connection implements AsyncIterable<Uint8Array> {
 
   async #dispatch(message: unknown): Promise<void> {
     const onMessage = this.#settings.onMessage;
-    if (onMessage !== undefined) await onMessage(this, message);
-    else {
-      this.#settings.logger.warn(
-        "connection {id} got a message and has no onMessage: {message}",
-        this.#logProps({ message }),
-      );
-    }
+    // Posted before the handler began to iterate frames only: nowhere to go, counted (no log line per message).
+    if (onMessage === undefined) this.#inbox.dropDelivered();
+    else await onMessage(this, message);
   }
 
   /** Input ended: record the first reason, abort the signal, close a client's socket. */
@@ -354,9 +398,5 @@ export class Connection implements AsyncIterable<Uint8Array> {
     this.#settle?.(stats);
     this.#settings.onEnd?.(this, stats);
     return stats;
-  }
-
-  #logProps(extra: Record<string, unknown>): Record<string, unknown> {
-    return { id: this.id, remote: `${this.remoteAddr.hostname}:${this.remoteAddr.port}`, ...extra };
   }
 }

@@ -6,20 +6,27 @@
  * @module
  */
 
+/**
+ * Every close reason, the one list: a connection's final stats, the log, the
+ * records and `server.stats.closedByReason` all use these names.
+ */
+export const CLOSE_REASONS = [
+  "peer-closed",
+  "closed",
+  "frame-too-large",
+  "truncated-frame",
+  "handler-error",
+  "socket-error",
+  "shutdown",
+  "aborted",
+  "idle-timeout",
+  "first-frame-timeout",
+  "rate-limit",
+  "slow-consumer",
+] as const;
+
 /** Why a connection ended, as written in its final stats and in the log. */
-export type CloseReason =
-  | "peer-closed"
-  | "closed"
-  | "frame-too-large"
-  | "truncated-frame"
-  | "handler-error"
-  | "socket-error"
-  | "shutdown"
-  | "aborted"
-  | "idle-timeout"
-  | "first-frame-timeout"
-  | "rate-limit"
-  | "slow-consumer";
+export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /** The guards that end a connection, each with its close reason as `code`. */
 export type GuardReason = "idle-timeout" | "first-frame-timeout" | "rate-limit" | "slow-consumer";
@@ -128,9 +135,9 @@ export class ShutdownError extends Error {
   /** The close reason this error causes. */
   readonly code = "shutdown" as const;
 
-  /** Builds the error. */
-  constructor(message = "Cannot continue: server is shutting down") {
-    super(message);
+  /** Builds the error; `cause` is the parent signal's abort reason when a parent started the shutdown. */
+  constructor(message = "Cannot continue: server is shutting down", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "ShutdownError";
   }
 }
@@ -149,12 +156,18 @@ export class ShutdownError extends Error {
 export class GuardError extends Error {
   /** The close reason this error causes. */
   readonly code: GuardReason;
+  /** Which limit was passed, in words ("over 1000 bytes per second"). */
+  readonly detail: string;
+  /** The limit that was passed (bytes or frames per second, seconds, bytes), when it is a number. */
+  readonly limit: number | undefined;
 
-  /** Builds the error; `detail` says which limit was passed. */
-  constructor(code: GuardReason, detail: string) {
+  /** Builds the error; `detail` says which limit was passed, `limit` is that limit. */
+  constructor(code: GuardReason, detail: string, limit?: number) {
     super(`Cannot continue: ${code}: ${detail}`);
     this.name = "GuardError";
     this.code = code;
+    this.detail = detail;
+    this.limit = limit;
   }
 }
 
@@ -162,22 +175,9 @@ export class GuardError extends Error {
 export function closeReasonOf(error: unknown, fallback: CloseReason): CloseReason {
   if (error !== null && typeof error === "object" && "code" in error) {
     const code = (error as { code: unknown }).code;
-    if (typeof code === "string" && CLOSE_REASONS.has(code)) return code as CloseReason;
+    if (typeof code === "string" && CLOSE_REASON_SET.has(code)) return code as CloseReason;
   }
   return fallback;
 }
 
-const CLOSE_REASONS: ReadonlySet<string> = new Set<CloseReason>([
-  "peer-closed",
-  "closed",
-  "frame-too-large",
-  "truncated-frame",
-  "handler-error",
-  "socket-error",
-  "shutdown",
-  "aborted",
-  "idle-timeout",
-  "first-frame-timeout",
-  "rate-limit",
-  "slow-consumer",
-]);
+const CLOSE_REASON_SET: ReadonlySet<string> = new Set(CLOSE_REASONS);

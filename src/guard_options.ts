@@ -5,6 +5,7 @@
  * @module
  */
 import type { RateLimits } from "./inbox.ts";
+import { checkChoice, checkNumber } from "./options.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
 /** Options of the guards, part of `ServeOptions`. */
@@ -55,7 +56,7 @@ export interface Guards {
 /**
  * Checks the guard options and applies defaults.
  *
- * @throws {RangeError} a limit that is not a positive number (an integer, for counts).
+ * @throws {RangeError} a limit that is not a positive number (an integer, for counts), as `options.ts` says.
  * @throws {TypeError} a policy that is not one of its choices.
  * @example
  * ```ts
@@ -66,18 +67,17 @@ export interface Guards {
  */
 export function guardsOf(options: GuardOptions): Guards {
   return {
-    idleTimeout: positive("idleTimeout", options.idleTimeout),
-    firstFrameTimeout: positive("firstFrameTimeout", options.firstFrameTimeout),
-    maxBytesPerSecond: positive("maxBytesPerSecond", options.maxBytesPerSecond, true),
-    maxFramesPerSecond: positive("maxFramesPerSecond", options.maxFramesPerSecond, true),
-    rateLimitPolicy: choice("rateLimitPolicy", options.rateLimitPolicy, ["close", "pause"] as const),
-    maxConnections: positive("maxConnections", options.maxConnections, true) ?? Infinity,
-    maxConnectionsPerAddress: positive("maxConnectionsPerAddress", options.maxConnectionsPerAddress, true) ??
-      Infinity,
+    idleTimeout: checkNumber("idleTimeout", options.idleTimeout),
+    firstFrameTimeout: checkNumber("firstFrameTimeout", options.firstFrameTimeout),
+    maxBytesPerSecond: checkNumber("maxBytesPerSecond", options.maxBytesPerSecond),
+    maxFramesPerSecond: checkNumber("maxFramesPerSecond", options.maxFramesPerSecond),
+    rateLimitPolicy: checkChoice("rateLimitPolicy", options.rateLimitPolicy),
+    maxConnections: checkNumber("maxConnections", options.maxConnections) ?? Infinity,
+    maxConnectionsPerAddress: checkNumber("maxConnectionsPerAddress", options.maxConnectionsPerAddress) ?? Infinity,
     goodbye: options.goodbye,
-    slowConsumer: choice("slowConsumer", options.slowConsumer, ["disconnect", "drop"] as const),
-    tickInterval: positive("tickInterval", options.tickInterval) ?? 1,
-    closeTimeout: positive("closeTimeout", options.closeTimeout) ?? 5,
+    slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
+    tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,
+    closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
   };
 }
 
@@ -90,20 +90,4 @@ export function rateLimitsOf(guards: Guards): RateLimits | undefined {
     frames: maxFramesPerSecond === undefined ? undefined : new TokenBucket(maxFramesPerSecond),
     policy: guards.rateLimitPolicy,
   };
-}
-
-function positive(name: string, value: number | undefined, integer = false): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`Cannot use ${name} ${value}: must be a positive ${integer ? "integer" : "number"}`);
-  }
-  return value;
-}
-
-function choice<C extends string>(name: string, value: C | undefined, choices: readonly C[]): C {
-  if (value === undefined) return choices[0]!;
-  if (!choices.includes(value)) {
-    throw new TypeError(`Cannot use ${name} "${value}": must be one of ${choices.join(", ")}`);
-  }
-  return value;
 }

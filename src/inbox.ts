@@ -84,6 +84,11 @@ export class Inbox {
     this.#limits = limits;
   }
 
+  /** True while the loop waits for input: a read pending, nothing queued, nothing being handled. */
+  get waitingForInput(): boolean {
+    return this.#reading && !this.processing && !this.done && this.#head === this.#queue.length;
+  }
+
   /** The next queued item, without waiting; undefined when none is queued. */
   take(): InboxItem | undefined {
     const queue = this.#queue;
@@ -132,6 +137,12 @@ export class Inbox {
         await new Promise<void>((resolve) => this.#wake = resolve);
       }
     }
+  }
+
+  /** A message handed out found no taker: counted as dropped, not as delivered. */
+  dropDelivered(): void {
+    this.messagesIn--;
+    this.messagesDropped++;
   }
 
   /** Queues a posted message; false when the mailbox is full or input has ended. */
@@ -234,6 +245,13 @@ export class Inbox {
       return;
     }
     const [what, bucket] = bytesOk ? ["frames", limits.frames!] : ["bytes", limits.bytes!];
-    this.end("rate-limit", new GuardError("rate-limit", `over ${bucket.rate} ${what} per second`));
+    this.end(
+      "rate-limit",
+      new GuardError(
+        "rate-limit",
+        `over ${bucket.rate} ${what} per second, ${-bucket.tokens} over budget`,
+        bucket.rate,
+      ),
+    );
   }
 }

@@ -24,6 +24,9 @@
  * @module
  */
 import { FrameTooLargeError, TruncatedFrameError } from "./errors.ts";
+import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "./options.ts";
+
+export { DEFAULT_MAX_FRAME_SIZE };
 
 /** Header size in bytes, as Erlang's `{packet, N}`. */
 export type PacketSize = 1 | 2 | 4;
@@ -36,9 +39,6 @@ export interface FramingOptions {
   maxFrameSize?: number;
 }
 
-/** The default `maxFrameSize`: 256 KiB, the original's `{packet_size, 256 * 1024}`. */
-export const DEFAULT_MAX_FRAME_SIZE = 262_144;
-
 /** Validated framing options with defaults applied. */
 export interface Framing {
   readonly packet: PacketSize;
@@ -48,7 +48,8 @@ export interface Framing {
 /**
  * Applies defaults and checks framing options.
  *
- * @throws {RangeError} `packet` is not 1, 2 or 4, or `maxFrameSize` is not a non-negative integer.
+ * @throws {TypeError} `packet` is not 1, 2 or 4.
+ * @throws {RangeError} `maxFrameSize` is not an integer from 0 to 4294967295.
  * @example
  * ```ts
  * import { framingOf } from "./length_prefixed.ts";
@@ -57,14 +58,8 @@ export interface Framing {
  * ```
  */
 export function framingOf(options: FramingOptions = {}): Framing {
-  const packet = options.packet ?? 4;
-  if (packet !== 1 && packet !== 2 && packet !== 4) {
-    throw new RangeError(`Cannot use packet ${packet}: header size must be 1, 2 or 4 bytes`);
-  }
-  const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-  if (!Number.isSafeInteger(maxFrameSize) || maxFrameSize < 0) {
-    throw new RangeError(`Cannot use maxFrameSize ${maxFrameSize}: must be a non-negative integer`);
-  }
+  const packet = checkChoice("packet", options.packet);
+  const maxFrameSize = checkNumber("maxFrameSize", options.maxFrameSize) ?? DEFAULT_MAX_FRAME_SIZE;
   return { packet, maxFrameSize };
 }
 

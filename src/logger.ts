@@ -29,12 +29,47 @@ export interface Logger {
   error(message: string, properties?: LogProperties): void;
 }
 
-/** The default logger: warnings and errors to the console, nothing below. */
+/**
+ * A message template with its properties filled in, on one line:
+ * `renderMessage("connection {id} closed", { id: 7 })` is "connection 7
+ * closed". Strings go in as they are (line breaks escaped, so a peer's bytes
+ * cannot forge a line), errors as "Name: message", other values as JSON.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderMessage } from "../mod.ts";
+ * assert.equal(renderMessage("listening on {address}", { address: "127.0.0.1:7000" }), "listening on 127.0.0.1:7000");
+ * assert.equal(renderMessage("{error}", { error: new RangeError("too big") }), "RangeError: too big");
+ * ```
+ */
+export function renderMessage(template: string, properties: LogProperties = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    if (!(key in properties)) return whole;
+    const value = properties[key];
+    const text = typeof value === "string"
+      ? value
+      : value instanceof Error
+      ? `${value.name}: ${value.message}`
+      : JSON.stringify(value) ?? String(value);
+    return text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+  });
+}
+
+/**
+ * The default logger: warnings and errors to the console as one line each,
+ * nothing below. An error in `properties.error` (a handler that threw) follows
+ * its line with its stack.
+ */
 export const consoleWarnLogger: Logger = {
   debug() {},
   info() {},
-  warn: (message, properties) => console.warn(message, properties ?? ""),
-  error: (message, properties) => console.error(message, properties ?? ""),
+  warn: (message, properties) => console.warn(renderMessage(message, properties)),
+  error: (message, properties) => {
+    const error = properties?.error;
+    if (error instanceof Error) console.error(renderMessage(message, properties), error);
+    else console.error(renderMessage(message, properties));
+  },
 };
 
 /**

@@ -89,9 +89,11 @@ export async function configureLogging(options: LoggingOptions = {}): Promise<Lo
     // The template, not the rendered text, as the message: it stays the same for every record of its kind (group by
     // it), the values are in `properties`, and an error rendered into the text would read "{}".
     ? getJsonLinesFormatter({ message: "template" })
+    // Strings bare ("listening on 127.0.0.1:7000", not quoted), their line breaks escaped so that no
+    // peer's bytes can forge a line; other values as the runtime inspects them.
     : color
-    ? getAnsiColorFormatter({ timestamp: "date-time-tz" })
-    : getTextFormatter({ timestamp: "date-time-tz" });
+    ? getAnsiColorFormatter({ timestamp: "date-time-tz", value: "bare" })
+    : getTextFormatter({ timestamp: "date-time-tz", value: "bare" });
   await configure({
     reset: true,
     sinks: { console: getConsoleSink({ formatter }) },

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkNumber, DEFAULT_HIGH_WATER_MARK } from "./options.ts";
 
 /** Outbox bounds, in bytes. */
 export interface OutboxOptions {
@@ -28,13 +29,8 @@ export interface OutboxBounds {
  * @throws {RangeError} a mark is not a non-negative integer, or low is above high.
  */
 export function outboxOptionsOf(options: OutboxOptions): OutboxBounds {
-  const highWaterMark = options.highWaterMark ?? 65_536;
-  const lowWaterMark = options.lowWaterMark ?? Math.floor(highWaterMark / 2);
-  for (const [name, value] of [["highWaterMark", highWaterMark], ["lowWaterMark", lowWaterMark]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`Cannot use ${name} ${value}: must be a non-negative integer number of bytes`);
-    }
-  }
+  const highWaterMark = checkNumber("highWaterMark", options.highWaterMark) ?? DEFAULT_HIGH_WATER_MARK;
+  const lowWaterMark = checkNumber("lowWaterMark", options.lowWaterMark) ?? Math.floor(highWaterMark / 2);
   if (lowWaterMark > highWaterMark) {
     throw new RangeError(`Cannot use lowWaterMark ${lowWaterMark}: above highWaterMark ${highWaterMark}`);
   }

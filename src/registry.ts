@@ -20,6 +20,7 @@ export class Registry {
   #framesDropped = 0;
   #bytesIn = 0;
   #bytesOut = 0;
+  #messagesDropped = 0;
   #whenEmpty: Array<() => void> = [];
 
   constructor(maxConnections: number, maxPerAddress: number) {
@@ -61,6 +62,7 @@ export class Registry {
     this.#framesDropped += stats.framesDropped;
     this.#bytesIn += stats.bytesIn;
     this.#bytesOut += stats.bytesOut;
+    this.#messagesDropped += stats.messagesDropped;
     if (this.#connections.size === 0) { for (const resolve of this.#whenEmpty.splice(0)) resolve(); }
   }
 
@@ -80,16 +82,18 @@ export class Registry {
     return new Promise((resolve) => this.#whenEmpty.push(resolve));
   }
 
-  /** The server's figures now: ended connections plus the live ones. */
-  stats(): ServerStats {
+  /** The server's figures now: ended connections plus the live ones (the accept loop's are the server's). */
+  stats(): Omit<ServerStats, "acceptErrors" | "acceptPauses"> {
     let framesDropped = this.#framesDropped;
     let bytesIn = this.#bytesIn;
     let bytesOut = this.#bytesOut;
+    let messagesDropped = this.#messagesDropped;
     for (const conn of this.#connections.values()) {
       const live = conn.stats;
       framesDropped += live.framesDropped;
       bytesIn += live.bytesIn;
       bytesOut += live.bytesOut;
+      messagesDropped += live.messagesDropped;
     }
     return {
       accepted: this.#accepted,
@@ -99,6 +103,7 @@ export class Registry {
       framesDropped,
       bytesIn,
       bytesOut,
+      messagesDropped,
     };
   }
 }

@@ -16,16 +16,27 @@
  *
  * @module
  */
+import { AcceptErrors } from "./accept_errors.ts";
+import { formatAddress } from "./address.ts";
+import { CloseLog } from "./close_log.ts";
 import { Connection, type ConnectionSettings } from "./connection.ts";
 import { ShutdownError } from "./errors.ts";
 import { type GuardOptions, guardsOf, rateLimitsOf } from "./guard_options.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "./length_prefixed.ts";
 import type { FramingOptions } from "./length_prefixed.ts";
 import type { Logger } from "./logger.ts";
-import { consoleWarnLogger, silentLogger } from "./logger.ts";
+import { consoleWarnLogger } from "./logger.ts";
+import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "./options.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
 import { Registry } from "./registry.ts";
 import type { ConnectionStats, ServerStats } from "./stats.ts";
+import {
+  DEFAULT_QUIET_PERIOD,
+  shutdownConnections,
+  type ShutdownOptions,
+  type ShutdownPlan,
+  type ShutdownReport,
+} from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "./transport/select.ts";
 import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "./transport/types.ts";
@@ -55,11 +66,7 @@ export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOption
   transport?: Transport;
 }
 
-/** Options of `server.shutdown()`. */
-export interface ShutdownOptions {
-  /** Seconds to wait for connections to end by themselves before force-closing them. @default {5} */
-  timeout?: number;
-}
+export type { ShutdownOptions, ShutdownReport };
 
 /** A running server, returned by {@linkcode serve}. */
 export interface Server extends AsyncDisposable {
@@ -83,10 +90,19 @@ export interface Server extends AsyncDisposable {
    * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
    */
   broadcast(payload: Uint8Array, filter?: (conn: Connection) => boolean): number;
-  /** Posts `message` into connection `id`'s mailbox; false if it is gone or its mailbox is full. */
+  /**
+   * Posts `message` into connection `id`'s mailbox. False, and counted in its
+   * `messagesDropped`, when it is gone, its mailbox is full, or its handler
+   * iterates frames only and the server has no `onMessage`.
+   */
   post(id: number, message: unknown): boolean;
-  /** Stops accepting, ends every connection, force-closing after the timeout. */
-  shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * Stops accepting at once; aborts every connection's signal; goes on
+   * handling the frames that still arrive until each connection has been
+   * quiet for `quietPeriod`; force-closes what is left at `timeout`.
+   * Settles once every connection is gone and every end hook has run.
+   */
+  shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
 }
 
 /**
@@ -111,39 +127,30 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   const framing = framingOf(options);
   const outbox = outboxOptionsOf(options);
   const guards = guardsOf(options);
-  const mailboxCapacity = options.mailboxCapacity ?? 1024;
+  const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
+  const port = checkNumber("port", options.port) ?? 0;
   const logger = options.logger ?? consoleWarnLogger;
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot listen on port ${port}: must be an integer from 0 to 65535`);
-  }
   const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
   const registry = new Registry(guards.maxConnections, guards.maxConnectionsPerAddress);
+  const log = new CloseLog(logger);
+  const acceptErrors = new AcceptErrors(logger);
   let nextId = 1;
-  let shuttingDown: Promise<void> | undefined;
-  // The two loggers of the kit drop debug lines: with them, no per-connection debug line is built at all.
-  const logsDebug = logger !== silentLogger && logger !== consoleWarnLogger;
+  let shuttingDown: Promise<ShutdownReport> | undefined;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
   const endHooks = new Set<Promise<void>>();
   const ended = (conn: Connection, stats: ConnectionStats): void => {
-    const reason = stats.closeReason ?? "closed";
-    // Log properties are built only for a line that may be written: most connections end quietly.
-    if (WARN_REASONS.has(reason)) {
-      logger.warn("connection {id} from {remote} closed: {reason}: {error}", {
-        ...logProps(stats, reason),
-        error: stats.error,
-      });
-    } else if (logsDebug) logger.debug("connection {id} from {remote} closed: {reason}", logProps(stats, reason));
+    log.closed(stats);
     const onEnd = options.onConnectionEnd;
     if (onEnd !== undefined) {
       const hook: Promise<void> = Promise.resolve()
         .then(() => onEnd(stats))
         .catch((error) =>
           logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", {
-            ...logProps(stats, reason),
+            id: stats.id,
+            remote: formatAddress(stats.remoteAddr),
             error,
           })
         )
@@ -154,7 +161,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
-    logger.warn("refused connection from {remote}: {reason}", { remote: remoteOf(socket.remoteAddr), reason });
+    log.refused(socket.remoteAddr, reason);
     if (goodbye === undefined) return socket.close();
     // The goodbye is one small frame: it fits the socket buffer, so the write settles at once.
     socket.write(goodbye).catch(() => {}).finally(() => socket.close());
@@ -175,6 +182,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   };
 
   const accept = (socket: RawSocket): void => {
+    acceptErrors.onAccept();
     if (shuttingDown !== undefined) return socket.close();
     const refusal = registry.refusal(socket.remoteAddr.hostname);
     if (refusal !== undefined) return refuse(socket, refusal);
@@ -182,9 +190,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     // A rate budget is the connection's own: only then does it get settings of its own.
     const conn = new Connection(socket, limits === undefined ? settings : { ...settings, limits }, nextId++);
     registry.add(conn);
-    if (logsDebug) {
-      logger.debug("connection {id} from {remote} opened", { id: conn.id, remote: remoteOf(socket.remoteAddr) });
-    }
+    log.opened(conn.id, socket.remoteAddr);
     void conn.run(handler, server);
   };
 
@@ -203,7 +209,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
       return registry.size;
     },
     get stats(): ServerStats {
-      return registry.stats();
+      return { ...registry.stats(), acceptErrors: acceptErrors.counts, acceptPauses: acceptErrors.pauses };
     },
     get: (id) => registry.get(id),
     connections: () => registry.values(),
@@ -219,63 +225,62 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
-    [Symbol.asyncDispose]: () => shutdown(),
+    [Symbol.asyncDispose]: async () => void await shutdown(),
   };
 
   listener = await transport.listen(
     { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls },
     accept,
-    // Accept errors (out of file descriptors, say) are logged; the adapter waits and accepts again.
-    (error) => logger.error("accept failed: {error}", { error }),
+    // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
+    (error) => acceptErrors.onError(error),
   );
-  logger.info("listening on {hostname}:{port} ({transport})", { ...listener.addr, transport: transport.name });
+  logger.info("listening on {address} ({transport})", {
+    address: formatAddress(listener.addr),
+    transport: transport.name,
+  });
   const ticker = startTicker(guards.tickInterval, () => {
     for (const conn of registry.values()) conn.tick(guards.tickInterval);
+    log.flush();
+    acceptErrors.flush();
   });
 
-  const shutdown = (shutdownOptions: ShutdownOptions = {}): Promise<void> => {
-    shuttingDown ??= (async () => {
-      const timeoutMs = (shutdownOptions.timeout ?? 5) * 1000;
-      const reason = new ShutdownError();
+  const shutdown = (shutdownOptions: ShutdownOptions = {}, cause?: unknown): Promise<ShutdownReport> => {
+    if (shuttingDown !== undefined) return shuttingDown;
+    let plan: ShutdownPlan;
+    try {
+      // Checked before anything stops: a refused shutdown leaves the server running.
+      plan = {
+        timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? 5) * 1000,
+        quietMs: (checkNumber("quietPeriod", shutdownOptions.quietPeriod) ?? DEFAULT_QUIET_PERIOD) * 1000,
+        goodbye: shutdownOptions.goodbye === undefined ? undefined : encodeFrame(shutdownOptions.goodbye, framing),
+        // A parent signal's reason is kept as the cause: the handler can tell a deploy from a crash.
+        reason: new ShutdownError(undefined, cause === undefined ? undefined : { cause }),
+      };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    shuttingDown = (async () => {
       listener!.close();
-      controller.abort(reason);
+      controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
-      for (const conn of registry.values()) conn.abort(reason);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-      await Promise.race([registry.empty(), deadline]);
-      clearTimeout(timer);
-      for (const conn of registry.values()) void conn.forceClose(reason);
-      await registry.empty();
+      const report = await shutdownConnections(registry, plan);
       await Promise.allSettled([...endHooks]);
       ticker.stop();
+      log.flush();
       options.signal?.removeEventListener("abort", onParentAbort);
+      logger.info("shut down in {ms} ms: {connections} connections, {forced} force-closed at the deadline", {
+        ms: report.durationMs,
+        connections: report.connections,
+        forced: report.forced,
+      });
       settleFinished();
+      return report;
     })();
     return shuttingDown;
   };
-  const onParentAbort = () => void shutdown();
-  if (options.signal?.aborted) void shutdown();
+  const onParentAbort = () => void shutdown({}, options.signal!.reason);
+  if (options.signal?.aborted) void shutdown({}, options.signal.reason);
   else options.signal?.addEventListener("abort", onParentAbort, { once: true });
 
   return server;
 }
-
-function remoteOf(addr: Address): string {
-  return `${addr.hostname}:${addr.port}`;
-}
-
-function logProps(stats: ConnectionStats, reason: string): Record<string, unknown> {
-  return { id: stats.id, remote: remoteOf(stats.remoteAddr), reason };
-}
-
-// Close reasons that point at a misbehaving peer or socket: logged as warnings.
-const WARN_REASONS: ReadonlySet<string> = new Set([
-  "frame-too-large",
-  "truncated-frame",
-  "socket-error",
-  "idle-timeout",
-  "first-frame-timeout",
-  "rate-limit",
-  "slow-consumer",
-]);

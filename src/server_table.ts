@@ -17,6 +17,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { CsvError, parse } from "csv-parse/sync";
+import { DEFAULT_HIGH_WATER_MARK, describeNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "../mod.ts";
 import { ServerTableError } from "./server_table_error.ts";
 
 export { ServerTableError };
@@ -75,41 +76,32 @@ export interface ServerTable {
 
 type Check = (text: string) => number | string | undefined;
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const integer = (min: number, max: number): Check => (text) => {
-  const number = Number(text);
-  return /^-?\d+$/.test(text) && Number.isSafeInteger(number) && number >= min && number <= max ? number : undefined;
-};
-const positive: Check = (text) => {
-  const number = Number(text);
-  return /^[0-9.eE+]+$/.test(text) && Number.isFinite(number) && number > 0 ? number : undefined;
-};
+/** A column that sets a numeric option: checked by the core's own rule for that option. */
+const numeric = <O extends NumberOption & keyof ServerTableOptions>(
+  option: O,
+): { option: O; check: Check; expected: string } => ({
+  option,
+  check: (text) => parseNumber(option, text),
+  expected: describeNumber(NUMBER_OPTIONS[option]),
+});
 const choice = (...choices: string[]): Check => (text) => choices.includes(text) ? text : undefined;
 
 /** Each column: the option it sets, how its text is checked, and what a good value is. */
 const COLUMNS: Record<string, { option: keyof ServerTableOptions | "id"; check: Check; expected: string }> = {
   id: { option: "id", check: (text) => text, expected: "a name" },
   host: { option: "hostname", check: (text) => text, expected: "an address" },
-  port: { option: "port", check: integer(0, 65535), expected: "an integer from 0 to 65535" },
+  port: numeric("port"),
   packet: { option: "packet", check: (text) => choice("1", "2", "4")(text) && Number(text), expected: "1, 2 or 4" },
-  max_frame_size: {
-    option: "maxFrameSize",
-    check: integer(0, 0xffff_ffff),
-    expected: "an integer from 0 to 4294967295 (bytes)",
-  },
-  high_water_mark: { option: "highWaterMark", check: integer(0, MAX_SAFE), expected: "a non-negative integer (bytes)" },
-  low_water_mark: { option: "lowWaterMark", check: integer(0, MAX_SAFE), expected: "a non-negative integer (bytes)" },
-  mailbox_capacity: { option: "mailboxCapacity", check: integer(0, MAX_SAFE), expected: "a non-negative integer" },
-  idle_timeout: { option: "idleTimeout", check: positive, expected: "a positive number of seconds" },
-  first_frame_timeout: { option: "firstFrameTimeout", check: positive, expected: "a positive number of seconds" },
-  max_bytes_per_sec: { option: "maxBytesPerSecond", check: integer(1, MAX_SAFE), expected: "a positive integer" },
-  max_frames_per_sec: { option: "maxFramesPerSecond", check: integer(1, MAX_SAFE), expected: "a positive integer" },
-  max_connections: { option: "maxConnections", check: integer(1, MAX_SAFE), expected: "a positive integer" },
-  max_connections_per_address: {
-    option: "maxConnectionsPerAddress",
-    check: integer(1, MAX_SAFE),
-    expected: "a positive integer",
-  },
+  max_frame_size: numeric("maxFrameSize"),
+  high_water_mark: numeric("highWaterMark"),
+  low_water_mark: numeric("lowWaterMark"),
+  mailbox_capacity: numeric("mailboxCapacity"),
+  idle_timeout: numeric("idleTimeout"),
+  first_frame_timeout: numeric("firstFrameTimeout"),
+  max_bytes_per_sec: numeric("maxBytesPerSecond"),
+  max_frames_per_sec: numeric("maxFramesPerSecond"),
+  max_connections: numeric("maxConnections"),
+  max_connections_per_address: numeric("maxConnectionsPerAddress"),
   rate_limit_policy: { option: "rateLimitPolicy", check: choice("close", "pause"), expected: "close or pause" },
   slow_consumer: { option: "slowConsumer", check: choice("disconnect", "drop"), expected: "disconnect or drop" },
 };
@@ -206,7 +198,7 @@ function rowOf(record: string[], header: string[], at: { file: string; line: num
   });
   const { id, ...options } = values as unknown as ServerTableOptions & { id: string };
   const low = options.lowWaterMark;
-  const high = options.highWaterMark ?? 65_536;
+  const high = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   if (low !== undefined && low > high) {
     const index = header.indexOf("low_water_mark");
     throw new ServerTableError(

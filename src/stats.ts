@@ -63,4 +63,13 @@ export interface ServerStats {
   readonly bytesIn: number;
   /** Bytes written, over ended and open connections. */
   readonly bytesOut: number;
+  /** Posted messages dropped, over ended and open connections (full mailboxes, nowhere to go). */
+  readonly messagesDropped: number;
+  /**
+   * Accept errors, by errno code (`ENOTCONN` for a peer that reset before it
+   * was accepted, `EMFILE` when out of file descriptors).
+   */
+  readonly acceptErrors: Readonly<Record<string, number>>;
+  /** How many times accepting paused after resource exhaustion (100 ms each). */
+  readonly acceptPauses: number;
 }

@@ -42,10 +42,10 @@ export class Timeouts {
     }
     this.#age += seconds;
     if (firstFrameTimeout !== undefined && framesIn === 0 && this.#age >= firstFrameTimeout) {
-      return new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`);
+      return new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`, firstFrameTimeout);
     }
     if (idleTimeout !== undefined && idleTicks * seconds >= idleTimeout) {
-      return new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`);
+      return new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`, idleTimeout);
     }
     return undefined;
   }

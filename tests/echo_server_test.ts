@@ -34,10 +34,13 @@ for (
     [["--packet", "3"], /--packet must be one of 1, 2, 4, got "3"/],
     [["--max-frame-size=-5"], /--max-frame-size must be an integer/],
     [["--max-frame-size", "lots"], /--max-frame-size must be an integer/],
+    // A negative value is the flag's value, not another flag (parseArgs alone calls it ambiguous).
+    [["--max-frame-size", "-1"], /--max-frame-size must be an integer from 0 to 4294967295 \(bytes\), got "-1"/],
+    [["--quiet-period", "-0.5"], /--quiet-period must be a non-negative number of seconds, got "-0.5"/],
     [["--bogus"], /Unknown option '--bogus'/],
-    [["--idle-timeout", "0"], /--idle-timeout must be a positive number, got "0"/],
-    [["--max-frames-per-sec", "1.5"], /--max-frames-per-sec must be an integer/],
-    [["--outbox-high-water", "none"], /--outbox-high-water must be an integer/],
+    [["--idle-timeout", "0"], /--idle-timeout must be a positive number of seconds, got "0"/],
+    [["--max-frames-per-sec", "1.5"], /--max-frames-per-sec must be a positive integer, got "1.5"/],
+    [["--outbox-high-water", "none"], /--outbox-high-water must be a non-negative integer \(bytes\), got "none"/],
   ] as const
 ) {
   test(`echo_server refuses ${args.join(" ")} with one line and exit code 2`, async () => {

@@ -66,7 +66,15 @@ test("serve closes only the connection that announces an oversize frame", async 
   assert.deepEqual(received, encodeFrame(text("ok")), "the frame before the bad header is still answered");
   await until(() => ends.length === 1, "the bad connection to end");
   assert.equal(ends[0]!.closeReason, "frame-too-large");
-  assert.ok(logger.records.some((r) => r.level === "warn" && r.properties?.reason === "frame-too-large"));
+  // One info line with the figure that tripped, no stack: a peer's fault is not the server's.
+  const line = logger.records.find((r) => r.properties?.reason === "frame-too-large");
+  assert.equal(line?.level, "info");
+  assert.equal(line?.message, "connection {id} from {remote} closed: {reason} ({detail})");
+  assert.equal(line?.properties?.detail, "4294967295 bytes announced, limit 1000");
+  assert.equal(line?.properties?.length, 4294967295);
+  assert.equal(line?.properties?.limit, 1000);
+  assert.match(String(line?.properties?.remote), /^127\.0\.0\.1:\d+$/);
+  assert.ok(!("error" in line!.properties!), "no error object, so no stack");
   await good.send(text("still here"));
   assert.equal(decoder.decode((await take(good, 1))[0]), "still here");
   good.close();
@@ -279,5 +287,42 @@ test("the handler gets its server as the second argument", async () => {
   await conn.send(text("?"));
   assert.equal(decoder.decode((await take(conn, 1))[0]), "size 1");
   conn.close();
+  await server.shutdown();
+});
+
+test("Server.post to a handler that iterates frames only, with no onMessage: false, and counted as dropped", async () => {
+  const { server, ends } = await startServer(echoHandler);
+  const conn = await client(server);
+  await conn.send(text("started"));
+  assert.equal(decoder.decode((await take(conn, 1))[0]), "started", "the handler iterates frames now");
+  const id = [...server.connections()][0]!.id;
+  assert.equal(server.post(id, "lost"), false);
+  assert.equal(server.post(id, "lost again"), false);
+  assert.equal(server.stats.messagesDropped, 2);
+  conn.close();
+  await until(() => ends.length === 1, "the end");
+  assert.equal(ends[0]!.messagesDropped, 2);
+  assert.equal(ends[0]!.messagesIn, 0);
+  await server.shutdown();
+});
+
+test("Server.post before a frames-only handler starts iterating: taken, then counted as dropped when met", async () => {
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => release = resolve);
+  const { server, ends } = await startServer(async (conn) => {
+    await started;
+    for await (const frame of conn) await conn.send(frame);
+  });
+  const conn = await client(server);
+  await until(() => server.size === 1, "registered");
+  const id = [...server.connections()][0]!.id;
+  assert.equal(server.post(id, "early"), true, "the handler may still call events()");
+  release();
+  await conn.send(text("after"));
+  assert.equal(decoder.decode((await take(conn, 1))[0]), "after");
+  conn.close();
+  await until(() => ends.length === 1, "the end");
+  assert.equal(ends[0]!.messagesDropped, 1);
+  assert.equal(ends[0]!.messagesIn, 0);
   await server.shutdown();
 });

@@ -10,7 +10,8 @@ import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Trans
 
 // The few Bun types this adapter uses, declared here so the kit needs no Bun typings.
 interface BunTcpSocket {
-  data: BunSocket;
+  data: BunSocket | undefined;
+  /** Empty (null at run time) when the peer was gone before the socket was opened. */
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
@@ -150,6 +151,12 @@ class BunSocket implements RawSocket {
   }
 }
 
+function goneBeforeAccept(): Error {
+  return Object.assign(new Error("Cannot accept: the peer reset the connection before it was accepted"), {
+    code: "ENOTCONN",
+  });
+}
+
 function closedError(): Error {
   return new Error("Cannot write: socket is closed");
 }
@@ -158,28 +165,29 @@ const handlers: BunSocketHandlers = {
   // Plain Uint8Array chunks, as on every runtime (Bun's default is a Buffer); each is a fresh copy.
   binaryType: "uint8array",
   open(socket) {
-    socket.data.attach(socket);
+    socket.data?.attach(socket);
   },
   data(socket, chunk) {
-    socket.data.onData(chunk);
+    socket.data?.onData(chunk);
   },
   drain(socket) {
-    socket.data.onDrain();
+    socket.data?.onDrain();
   },
   // Half-open, as on Deno: the peer's FIN ends reads, and replies still go out until the kit closes.
   end(socket) {
-    socket.data.onReadEnd();
+    socket.data?.onReadEnd();
   },
+  // Optional: a socket refused in `open` (reset before it was accepted) never got its wrapper.
   close(socket, error) {
-    socket.data.onEnd(error);
+    socket.data?.onEnd(error);
   },
   error(socket, error) {
-    socket.data.onEnd(error);
+    socket.data?.onEnd(error);
   },
   // A server's failed handshake fails the socket (its first read says why). A server's
   // authorizationError only says that the client sent no certificate: not asked for.
   handshake(socket, success, authorizationError) {
-    if (!success) socket.data.onEnd(authorizationError ?? new Error("Cannot accept: TLS handshake failed"));
+    if (!success) socket.data?.onEnd(authorizationError ?? new Error("Cannot accept: TLS handshake failed"));
   },
 };
 
@@ -187,8 +195,8 @@ const clientHandlers: BunSocketHandlers = {
   ...handlers,
   // A client trusts the server only when the handshake succeeded and its certificate verified.
   handshake(socket, success, authorizationError) {
-    if (success && authorizationError === null) return socket.data.onHandshake(undefined);
-    socket.data.onHandshake(authorizationError ?? new Error("Cannot connect: TLS handshake failed"));
+    if (success && authorizationError === null) return socket.data?.onHandshake(undefined);
+    socket.data?.onHandshake(authorizationError ?? new Error("Cannot connect: TLS handshake failed"));
   },
 };
 
@@ -196,7 +204,7 @@ const clientHandlers: BunSocketHandlers = {
 export const bunTransport: Transport = {
   name: "bun",
 
-  listen(options: ListenOptions, onSocket): Promise<Listener> {
+  listen(options: ListenOptions, onSocket, onError): Promise<Listener> {
     const listener = bun.listen({
       hostname: options.hostname,
       port: options.port,
@@ -206,6 +214,11 @@ export const bunTransport: Transport = {
       socket: {
         ...handlers,
         open(socket) {
+          // Reset before it was accepted: the address is gone with the peer. An accept error, as on Deno.
+          if (!socket.remoteAddress) {
+            socket.terminate();
+            return void onError(goneBeforeAccept());
+          }
           const wrapped = new BunSocket();
           socket.data = wrapped;
           wrapped.attach(socket);

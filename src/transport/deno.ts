@@ -44,9 +44,6 @@ const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const MIN_READ_SIZE = 4096;
 const SHRINK_AFTER = 16;
 const MAX_READ_SIZE = 262_144;
-// After an accept error other than a closed listener (EMFILE, say), wait before
-// the next accept rather than spin on the same error.
-const ACCEPT_RETRY_MS = 100;
 
 class DenoSocket implements RawSocket {
   readonly localAddr: Address;
@@ -134,8 +131,9 @@ export const denoTransport: Transport = {
           conn = await listener.accept();
         } catch (error) {
           if (closed || isClosedError(error)) return;
-          onError(error);
-          await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+          // The kit says how long: at once after a peer's reset, a pause when out of descriptors.
+          const wait = onError(error);
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           continue;
         }
         onSocket(new DenoSocket(conn));

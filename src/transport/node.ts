@@ -81,6 +81,12 @@ class NodeSocket implements RawSocket {
   }
 }
 
+function goneBeforeAccept(): Error {
+  return Object.assign(new Error("Cannot accept: the peer reset the connection before it was accepted"), {
+    code: "ENOTCONN",
+  });
+}
+
 function closedError(): Error {
   return new Error("Cannot write: socket is closed");
 }
@@ -94,6 +100,12 @@ export const nodeTransport: Transport = {
     // A plain TCP server even for TLS: the socket joins the kit before its handshake, as on
     // Deno and Bun, so a client that never finishes one is bounded by the kit's own timeouts.
     const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (tcp) => {
+      // Reset before it was accepted: the address is gone with the peer. An accept error, as on Deno.
+      if (tcp.remoteAddress === undefined) {
+        tcp.on("error", () => {});
+        tcp.destroy();
+        return void onError(goneBeforeAccept());
+      }
       if (context === undefined) return onSocket(new NodeSocket(tcp));
       onSocket(new NodeSocket(new tls.TLSSocket(tcp, { isServer: true, secureContext: context }), tcp));
     });
@@ -101,8 +113,9 @@ export const nodeTransport: Transport = {
       server.once("error", reject);
       server.listen({ host: options.hostname, port: options.port }, () => {
         server.off("error", reject);
-        // Accept errors (out of file descriptors, say) arrive here; Node keeps listening.
-        server.on("error", onError);
+        // Accept errors arrive here; Node keeps listening, and libuv's own accept loop cannot be paused
+        // (out of descriptors, it accepts and closes the waiting connections itself).
+        server.on("error", (error) => void onError(error));
         const bound = server.address() as net.AddressInfo;
         let closed = false;
         resolve({

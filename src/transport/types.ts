@@ -133,12 +133,17 @@ export interface Transport {
   /**
    * Binds and starts accepting; calls `onSocket` for every accepted socket
    * (over TLS, before its handshake: a failed handshake fails the socket's
-   * first read) and `onError` for an accept error that did not stop the listener.
+   * first read) and `onError` for an accept error that did not stop the
+   * listener. `onError` returns how long to wait before accepting again, in
+   * milliseconds (0: at once); an adapter whose runtime runs its own accept
+   * loop cannot wait and reports only. A socket whose peer is gone before its
+   * address can be read (reset before it was accepted) is an accept error
+   * with code `ENOTCONN`, not a socket: the adapter closes it.
    */
   listen(
     options: ListenOptions,
     onSocket: (socket: RawSocket) => void,
-    onError: (error: unknown) => void,
+    onError: (error: unknown) => number,
   ): Promise<Listener>;
   /** Opens a connection. */
   connect(options: ConnectOptions): Promise<RawSocket>;
