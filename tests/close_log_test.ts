@@ -72,7 +72,7 @@ test("CloseLog: a plain reset is a debug line; a handler's throw is an error lin
   assert.equal(logger.records[0]!.properties?.detail, "ECONNRESET");
 });
 
-test("CloseLog: a burst of one reason is five lines, then one line with the count", async () => {
+test("CloseLog: a burst of one reason is five lines, then one line with the count", () => {
   const logger = recordingLogger();
   let now = 0;
   const log = new CloseLog(logger);
