@@ -33,8 +33,12 @@ check "npm pack --dry-run" npm pack --dry-run
 suite "deno test (doc examples)" deno test -A --doc mod.ts src/
 suite "deno test" deno test -A tests/
 suite "bun test" bun test tests/
-# Node 20 runs .ts through the tsx loader; --test-force-exit: a failed test that leaves a socket open must not hang.
-suite "node --test" node --import tsx --test --test-force-exit --test-reporter=spec tests/*_test.ts
+# Node's supported LTS lines, installed from npm as node22 and node24 (package.json). The tsx loader runs the .ts
+# files; --test-force-exit: a failed test that leaves a socket open must not hang.
+for line in 24 22; do
+  suite "node $line --test" "node_modules/node$line/bin/node" --import tsx --test --test-force-exit \
+    --test-reporter=spec tests/*_test.ts
+done
 
 # One closing line over every runner: deno prints "N passed | N failed | N ignored",
 # bun " N pass" / " N fail" / " N skip", node "ℹ pass N" / "ℹ fail N" / "ℹ skipped N" ("# pass N" in TAP).

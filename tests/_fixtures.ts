@@ -76,10 +76,20 @@ export async function take(conn: Connection, count: number): Promise<Uint8Array[
   return frames;
 }
 
-/** Waits until `predicate` holds, checking every few milliseconds; fails after `limitMs`. */
-export async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+/**
+ * Waits until `predicate` holds, checking every few milliseconds (running
+ * `attempt` before each check, if given); fails after `limitMs`.
+ */
+export async function until(
+  predicate: () => boolean,
+  what: string,
+  limitMs = 10_000,
+  attempt?: () => Promise<void>,
+): Promise<void> {
   const start = Date.now();
-  while (!predicate()) {
+  while (true) {
+    await attempt?.();
+    if (predicate()) return;
     if (Date.now() - start > limitMs) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
