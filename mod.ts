@@ -32,17 +32,17 @@ export {
   type RefusalReason,
   ShutdownError,
   TruncatedFrameError,
-} from "./src/errors.ts";
+} from "./src/core/errors.ts";
 export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
   FrameDecoder,
   type FramingOptions,
   type PacketSize,
-} from "./src/length_prefixed.ts";
-export { FrameDecoderStream, FrameEncoderStream } from "./src/length_prefixed_stream.ts";
-export * from "./src/logger.ts";
-export { formatAddress } from "./src/address.ts";
+} from "./src/core/framing/length_prefixed.ts";
+export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
+export * from "./src/core/logger.ts";
+export { formatAddress } from "./src/core/address.ts";
 export {
   checkNumber,
   DEFAULT_HIGH_WATER_MARK,
@@ -52,12 +52,12 @@ export {
   type NumberOption,
   type NumberSpec,
   parseNumber,
-} from "./src/options.ts";
-export * from "./src/stats.ts";
-export type { OutboxOptions } from "./src/outbox_options.ts";
-export type { GuardOptions } from "./src/guard_options.ts";
-export { Connection } from "./src/connection.ts";
-export type { ConnectionEvent } from "./src/connection_events.ts";
-export * from "./src/serve.ts";
-export * from "./src/connect.ts";
+} from "./src/core/options.ts";
+export * from "./src/core/stats.ts";
+export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
+export type { GuardOptions } from "./src/core/server/guards.ts";
+export { Connection } from "./src/core/connection/connection.ts";
+export type { ConnectionEvent } from "./src/core/connection/events.ts";
+export * from "./src/core/server/serve.ts";
+export * from "./src/core/connect.ts";
 export type { Address, RawSocket, TlsConnectOptions, TlsServeOptions, Transport } from "./src/transport/types.ts";

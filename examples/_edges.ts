@@ -6,14 +6,14 @@
  * @module
  */
 import type { ConnectionStats, Logger, Server } from "../mod.ts";
-import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "../src/server_table.ts";
+import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "../src/edges/config/server_table.ts";
 import {
   type ConnectionRecords,
   openConnectionRecords,
   openServerRecords,
   type ServerRecords,
-} from "../src/records.ts";
-import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "../src/logging.ts";
+} from "../src/edges/records/records.ts";
+import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "../src/edges/logging/logging.ts";
 import { choiceFlag, positiveFlag, UsageError } from "./_flags.ts";
 
 /** The flags {@linkcode openEdges} reads; spread them into `parseFlags`' options. */

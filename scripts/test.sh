@@ -25,7 +25,7 @@ suite() {
 
 check "deno fmt --check" deno fmt --check
 check "deno lint" deno lint
-check "deno check" deno check mod.ts src/ examples/ tests/ scripts/build.ts
+check "deno check" deno check mod.ts src/ examples/ tests/ bench/ scripts/build.ts
 check "tsc --noEmit (Node)" tsc -p tsconfig.json
 # Offline-safe: a dry run that needed the registry would fail at the timeout, not hang.
 check "deno publish --dry-run" timeout 120 deno publish --dry-run --allow-dirty

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { acceptErrorKind, AcceptErrors, errorCode } from "../src/accept_errors.ts";
+import { acceptErrorKind, AcceptErrors, errorCode } from "../src/core/server/accept_errors.ts";
 import { test } from "./_harness.ts";
 import { runtimeArgs, startProgram } from "./_child.ts";
 import { connect, silentLogger } from "../mod.ts";

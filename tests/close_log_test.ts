@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ConnectionStats, encodeFrame, FrameTooLargeError, GuardError, TruncatedFrameError } from "../mod.ts";
-import { CloseLog, describeClose } from "../src/close_log.ts";
-import { LogLimiter } from "../src/log_limiter.ts";
+import { CloseLog, describeClose } from "../src/core/server/close_log.ts";
+import { LogLimiter } from "../src/core/log_limiter.ts";
 import { test } from "./_harness.ts";
 import { echoHandler, rawConnect, readToEnd, recordingLogger, startServer, until } from "./_fixtures.ts";
 

@@ -10,7 +10,7 @@ import {
   openConnectionRecords,
   parseRecords,
   readRecords,
-} from "../src/records.ts";
+} from "../src/edges/records/records.ts";
 import { test } from "./_harness.ts";
 import { client, crashHandler, echoHandler, startServer, take, text, until } from "./_fixtures.ts";
 

@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type Connection, silentLogger } from "../mod.ts";
-import { readRecords } from "../src/records.ts";
+import { readRecords } from "../src/edges/records/records.ts";
 import { test } from "./_harness.ts";
 import { runToEnd, startChild } from "./_child.ts";
 import { decoder, take, text } from "./_fixtures.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { reset } from "@logtape/logtape";
-import { configureLogging, type LoggingOptions } from "../src/logging.ts";
+import { configureLogging, type LoggingOptions } from "../src/edges/logging/logging.ts";
 import { test } from "./_harness.ts";
 import { client, crashHandler, startServer, take, text, until } from "./_fixtures.ts";
 

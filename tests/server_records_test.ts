@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openServerRecords, readRecords, SERVER_RECORD_COLUMNS } from "../src/records.ts";
+import { openServerRecords, readRecords, SERVER_RECORD_COLUMNS } from "../src/edges/records/records.ts";
 import { test } from "./_harness.ts";
 import { client, echoHandler, startServer, take, text, until } from "./_fixtures.ts";
 

@@ -3,7 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { loadServerTable, parseServerTable, serverOptionsFromTable, ServerTableError } from "../src/server_table.ts";
+import {
+  loadServerTable,
+  parseServerTable,
+  serverOptionsFromTable,
+  ServerTableError,
+} from "../src/edges/config/server_table.ts";
 import { test } from "./_harness.ts";
 
 async function withTable(text: string, body: (path: string) => Promise<void>): Promise<void> {

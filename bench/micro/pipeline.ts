@@ -13,9 +13,9 @@
  * @module
  */
 import process from "node:process";
-import { Connection } from "../../src/connection.ts";
-import { framingOf } from "../../src/length_prefixed.ts";
-import { silentLogger } from "../../src/logger.ts";
+import { Connection } from "../../src/core/connection/connection.ts";
+import { framingOf } from "../../src/core/framing/length_prefixed.ts";
+import { silentLogger } from "../../src/core/logger.ts";
 import type { RawSocket } from "../../src/transport/types.ts";
 
 const FRAMES = Number(process.env.FRAMES ?? 16);
@@ -83,7 +83,7 @@ async function kit(chunk: Uint8Array, handler: Handler): Promise<number> {
     closeTimeout: 5,
   });
   const started = performance.now();
-  void conn.run(handler);
+  void conn.run(handler, undefined);
   await finished;
   const ns = (performance.now() - started) * 1e6 / (READS * FRAMES);
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Address } from "./transport/types.ts";
+import type { Address } from "../transport/types.ts";
 
 /**
  * `host:port`, with an IPv6 host in brackets (`[::1]:7000`); a socket whose

@@ -40,7 +40,7 @@ export type RefusalReason = "max-connections" | "max-connections-per-address";
  *
  * @example Catching an oversize send
  * ```ts
- * import { encodeFrame, FrameTooLargeError } from "../mod.ts";
+ * import { encodeFrame, FrameTooLargeError } from "../../mod.ts";
  * try {
  *   encodeFrame(new Uint8Array(300), { packet: 1 });
  * } catch (error) {
@@ -72,7 +72,7 @@ export class FrameTooLargeError extends RangeError {
  *
  * @example
  * ```ts
- * import { TruncatedFrameError } from "../mod.ts";
+ * import { TruncatedFrameError } from "../../mod.ts";
  * const error = new TruncatedFrameError(3, 10);
  * if (error.received !== 3) throw new Error("unexpected");
  * ```
@@ -103,7 +103,7 @@ export class TruncatedFrameError extends Error {
  *
  * @example
  * ```ts
- * import { ConnectionClosedError } from "../mod.ts";
+ * import { ConnectionClosedError } from "../../mod.ts";
  * const error = new ConnectionClosedError("peer-closed");
  * if (error.reason !== "peer-closed") throw new Error("unexpected");
  * ```
@@ -125,7 +125,7 @@ export class ConnectionClosedError extends Error {
  *
  * @example
  * ```ts
- * import { ShutdownError } from "../mod.ts";
+ * import { ShutdownError } from "../../mod.ts";
  * const controller = new AbortController();
  * controller.abort(new ShutdownError());
  * if (!(controller.signal.reason instanceof ShutdownError)) throw new Error();
@@ -148,7 +148,7 @@ export class ShutdownError extends Error {
  *
  * @example
  * ```ts
- * import { GuardError } from "../mod.ts";
+ * import { GuardError } from "../../mod.ts";
  * const error = new GuardError("idle-timeout", "no frame for 30 seconds");
  * if (error.message !== "Cannot continue: idle-timeout: no frame for 30 seconds") throw new Error(error.message);
  * ```

@@ -6,7 +6,7 @@
  * @module
  */
 import { setInterval } from "node:timers";
-import { consoleWarnLogger, type Logger, type Server } from "../mod.ts";
+import { consoleWarnLogger, type Logger, type Server } from "../../../mod.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 
 /** The columns of a server record, in file order. */
@@ -61,7 +61,7 @@ function countsText(counts: Readonly<Record<string, number | undefined>>): strin
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { serve, silentLogger } from "../mod.ts";
+ * import { serve, silentLogger } from "../../../mod.ts";
  * import { readRecords } from "./read_records.ts";
  * import { openServerRecords } from "./server_records.ts";
  *

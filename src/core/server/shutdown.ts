@@ -13,8 +13,8 @@
  *
  * @module
  */
-import type { Connection } from "./connection.ts";
-import type { ShutdownError } from "./errors.ts";
+import type { Connection } from "../connection/connection.ts";
+import type { ShutdownError } from "../errors.ts";
 import type { Registry } from "./registry.ts";
 
 /** Options of `server.shutdown()`. */

@@ -17,19 +17,19 @@
  * @module
  */
 import { AcceptErrors } from "./accept_errors.ts";
-import { formatAddress } from "./address.ts";
+import { formatAddress } from "../address.ts";
 import { CloseLog } from "./close_log.ts";
-import { Connection, type ConnectionSettings } from "./connection.ts";
-import { ShutdownError } from "./errors.ts";
-import { type GuardOptions, guardsOf, rateLimitsOf } from "./guard_options.ts";
-import { checkOutgoing, encodeFrame, framingOf } from "./length_prefixed.ts";
-import type { FramingOptions } from "./length_prefixed.ts";
-import type { Logger } from "./logger.ts";
-import { consoleWarnLogger } from "./logger.ts";
-import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "./options.ts";
-import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
+import { Connection, type ConnectionSettings } from "../connection/connection.ts";
+import { ShutdownError } from "../errors.ts";
+import { type GuardOptions, guardsOf, rateLimitsOf } from "./guards.ts";
+import { checkOutgoing, encodeFrame, framingOf } from "../framing/length_prefixed.ts";
+import type { FramingOptions } from "../framing/length_prefixed.ts";
+import type { Logger } from "../logger.ts";
+import { consoleWarnLogger } from "../logger.ts";
+import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
+import { type OutboxOptions, outboxOptionsOf } from "../connection/water_marks.ts";
 import { Registry } from "./registry.ts";
-import type { ConnectionStats, ServerStats } from "./stats.ts";
+import type { ConnectionStats, ServerStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
   shutdownConnections,
@@ -38,8 +38,8 @@ import {
   type ShutdownReport,
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
-import { defaultTransport } from "./transport/select.ts";
-import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "./transport/types.ts";
+import { defaultTransport } from "../../transport/select.ts";
+import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "../../transport/types.ts";
 
 /** A connection handler: runs once per connection, in its own task. */
 export type Handler = (conn: Connection, server: Server) => void | Promise<void>;
@@ -111,7 +111,7 @@ export interface Server extends AsyncDisposable {
  * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
  * @example An echo server, one frame through it
  * ```ts
- * import { connect, serve, silentLogger } from "../mod.ts";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });

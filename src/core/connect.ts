@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { Connection } from "./connection.ts";
-import { framingOf, type FramingOptions } from "./length_prefixed.ts";
+import { Connection } from "./connection/connection.ts";
+import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
 import { checkNumber } from "./options.ts";
-import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
-import { defaultTransport } from "./transport/select.ts";
-import type { TlsConnectOptions, Transport } from "./transport/types.ts";
+import { type OutboxOptions, outboxOptionsOf } from "./connection/water_marks.ts";
+import { defaultTransport } from "../transport/select.ts";
+import type { TlsConnectOptions, Transport } from "../transport/types.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends FramingOptions, OutboxOptions {
@@ -42,7 +42,7 @@ let nextClientId = 1;
  * @throws the runtime's error when the connection is refused.
  * @example
  * ```ts
- * import { connect, serve, silentLogger } from "../mod.ts";
+ * import { connect, serve, silentLogger } from "../../mod.ts";
  * await using server = await serve({ logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });

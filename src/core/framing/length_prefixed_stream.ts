@@ -11,7 +11,7 @@ import { encodeFrame, FrameDecoder, framingOf, type FramingOptions } from "./len
  *
  * @example Piping bytes to frames
  * ```ts
- * import { FrameDecoderStream } from "../mod.ts";
+ * import { FrameDecoderStream } from "../../../mod.ts";
  * const frames = ReadableStream.from([new Uint8Array([0, 0]), new Uint8Array([0, 1, 42])])
  *   .pipeThrough(new FrameDecoderStream());
  * const all = await Array.fromAsync(frames);
@@ -46,7 +46,7 @@ export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> 
  *
  * @example
  * ```ts
- * import { FrameEncoderStream } from "../mod.ts";
+ * import { FrameEncoderStream } from "../../../mod.ts";
  * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ packet: 2 }));
  * const [bytes] = await Array.fromAsync(out);
  * if (bytes!.join() !== "0,1,42") throw new Error();

@@ -10,13 +10,13 @@
  *
  * @module
  */
-import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "./errors.ts";
+import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "../errors.ts";
 import { errorCode } from "./accept_errors.ts";
-import { formatAddress } from "./address.ts";
-import { type LogLevel, LogLimiter } from "./log_limiter.ts";
-import { consoleWarnLogger, type Logger, type LogProperties, silentLogger } from "./logger.ts";
-import type { ConnectionStats } from "./stats.ts";
-import type { Address } from "./transport/types.ts";
+import { formatAddress } from "../address.ts";
+import { type LogLevel, LogLimiter } from "../log_limiter.ts";
+import { consoleWarnLogger, type Logger, type LogProperties, silentLogger } from "../logger.ts";
+import type { ConnectionStats } from "../stats.ts";
+import type { Address } from "../../transport/types.ts";
 
 /** The level of each close reason's line (a Record, so a reason added to the list must be given one). */
 const LEVELS: Record<CloseReason, LogLevel> = {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { GuardError } from "./errors.ts";
+import { GuardError } from "../errors.ts";
 
 /** The timeouts of one connection, in seconds; each is off when undefined. */
 export interface TimeoutSettings {

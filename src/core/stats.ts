@@ -4,7 +4,7 @@
  * @module
  */
 import type { CloseReason, RefusalReason } from "./errors.ts";
-import type { Address } from "./transport/types.ts";
+import type { Address } from "../transport/types.ts";
 
 /**
  * A connection's figures: live while it runs, final in the end hook (the

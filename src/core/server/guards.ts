@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { RateLimits } from "./inbox.ts";
-import { checkChoice, checkNumber } from "./options.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import type { RateLimits } from "../connection/inbox.ts";
+import { checkChoice, checkNumber } from "../options.ts";
+import { TokenBucket } from "../connection/rate_limit.ts";
 
 /** Options of the guards, part of `ServeOptions`. */
 export interface GuardOptions {
@@ -60,7 +60,7 @@ export interface Guards {
  * @throws {TypeError} a policy that is not one of its choices.
  * @example
  * ```ts
- * import { guardsOf } from "./guard_options.ts";
+ * import { guardsOf } from "./guards.ts";
  * const guards = guardsOf({ idleTimeout: 30 });
  * if (guards.tickInterval !== 1 || guards.slowConsumer !== "disconnect") throw new Error();
  * ```

@@ -8,7 +8,7 @@
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { serve, silentLogger } from "../mod.ts";
+ * import { serve, silentLogger } from "../../../mod.ts";
  * import { openConnectionRecords, openServerRecords, readRecords } from "./records.ts";
  *
  * const dir = await mkdtemp(join(tmpdir(), "records-"));

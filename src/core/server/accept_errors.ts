@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { LogLimiter } from "./log_limiter.ts";
-import type { Logger } from "./logger.ts";
+import { LogLimiter } from "../log_limiter.ts";
+import type { Logger } from "../logger.ts";
 
 /** How long accepting pauses after resource exhaustion, in milliseconds (as ranch). */
 export const ACCEPT_PAUSE_MS = 100;
@@ -77,7 +77,7 @@ export function acceptErrorKind(error: unknown): AcceptErrorKind {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AcceptErrors } from "./accept_errors.ts";
- * import { silentLogger } from "./logger.ts";
+ * import { silentLogger } from "../logger.ts";
  * const errors = new AcceptErrors(silentLogger);
  * assert.equal(errors.onError(Object.assign(new Error("reset"), { code: "ECONNRESET" })), 0);
  * assert.equal(errors.onError(new Error("Too many open files (os error 24)")), 100);

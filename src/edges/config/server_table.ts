@@ -17,7 +17,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { CsvError, parse } from "csv-parse/sync";
-import { DEFAULT_HIGH_WATER_MARK, describeNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "../mod.ts";
+import {
+  DEFAULT_HIGH_WATER_MARK,
+  describeNumber,
+  NUMBER_OPTIONS,
+  type NumberOption,
+  parseNumber,
+} from "../../../mod.ts";
 import { ServerTableError } from "./server_table_error.ts";
 
 export { ServerTableError };

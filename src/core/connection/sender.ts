@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkOutgoing, type Framing, headerCapacity } from "./length_prefixed.ts";
+import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
 import type { Outbox } from "./outbox.ts";
 
 const RESOLVED = Promise.resolve();

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkNumber, DEFAULT_HIGH_WATER_MARK } from "./options.ts";
+import { checkNumber, DEFAULT_HIGH_WATER_MARK } from "../options.ts";
 
 /** Outbox bounds, in bytes. */
 export interface OutboxOptions {

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Connection } from "./connection.ts";
-import type { CloseReason, RefusalReason } from "./errors.ts";
-import type { ConnectionStats, ServerStats } from "./stats.ts";
+import type { Connection } from "../connection/connection.ts";
+import type { CloseReason, RefusalReason } from "../errors.ts";
+import type { ConnectionStats, ServerStats } from "../stats.ts";
 
 /** Open connections and the counters about them. */
 export class Registry {

@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { FrameTooLargeError, TruncatedFrameError } from "./errors.ts";
-import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "./options.ts";
+import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
+import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "../options.ts";
 
 export { DEFAULT_MAX_FRAME_SIZE };
 
@@ -99,7 +99,7 @@ export function writeHeader(target: Uint8Array, offset: number, length: number, 
  * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity.
  * @example A 2-byte header
  * ```ts
- * import { encodeFrame } from "../mod.ts";
+ * import { encodeFrame } from "../../../mod.ts";
  * const bytes = encodeFrame(new TextEncoder().encode("hi"), { packet: 2 });
  * if (bytes.join() !== "0,2,104,105") throw new Error(bytes.join());
  * ```
@@ -123,7 +123,7 @@ export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint
  *
  * @example Many frames in one chunk, one frame across two
  * ```ts
- * import { FrameDecoder } from "../mod.ts";
+ * import { FrameDecoder } from "../../../mod.ts";
  * const decoder = new FrameDecoder({ packet: 1 });
  * const frames: Uint8Array[] = [];
  * decoder.decode(new Uint8Array([1, 7, 0, 2, 8]), frames);

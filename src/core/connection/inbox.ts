@@ -12,10 +12,10 @@
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, GuardError } from "./errors.ts";
-import type { FrameDecoder } from "./length_prefixed.ts";
-import type { TokenBucket } from "./token_bucket.ts";
-import type { RawSocket } from "./transport/types.ts";
+import { type CloseReason, closeReasonOf, GuardError } from "../errors.ts";
+import type { FrameDecoder } from "../framing/length_prefixed.ts";
+import type { TokenBucket } from "./rate_limit.ts";
+import type { RawSocket } from "../../transport/types.ts";
 
 /** A message posted by the server, as queued. */
 export class Envelope {

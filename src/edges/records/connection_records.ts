@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ConnectionStats } from "../mod.ts";
+import { type ConnectionStats, formatAddress } from "../../../mod.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 
 /** The columns of a connection record, in file order. */
@@ -50,7 +50,7 @@ export const CONNECTION_RECORD_COLUMNS = [
 export function connectionRecordOf(stats: ConnectionStats): Cell[] {
   return [
     stats.id,
-    `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`,
+    formatAddress(stats.remoteAddr),
     new Date(stats.openedAt).toISOString(),
     new Date(stats.closedAt ?? Date.now()).toISOString(),
     stats.durationMs,
@@ -92,7 +92,7 @@ export interface ConnectionRecords extends Disposable {
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { connect, serve, silentLogger } from "../mod.ts";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
  * import { openConnectionRecords } from "./connection_records.ts";
  * import { readRecords } from "./read_records.ts";
  *

@@ -16,10 +16,10 @@
  *
  * @module
  */
-import { ConnectionClosedError } from "./errors.ts";
-import type { PacketSize } from "./length_prefixed.ts";
-import { writeHeader } from "./length_prefixed.ts";
-import type { RawSocket } from "./transport/types.ts";
+import { ConnectionClosedError } from "../errors.ts";
+import type { PacketSize } from "../framing/length_prefixed.ts";
+import { writeHeader } from "../framing/length_prefixed.ts";
+import type { RawSocket } from "../../transport/types.ts";
 
 // Buffers are reused while the connection writes (no allocation per write, even of
 // 64 KiB frames) and let go by trim() once it has written nothing for a tick. One

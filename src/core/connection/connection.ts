@@ -14,16 +14,16 @@
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "./errors.ts";
-import { FrameDecoder, type Framing } from "./length_prefixed.ts";
-import type { Logger } from "./logger.ts";
-import { type ConnectionEvent, eventStream, frameIterator } from "./connection_events.ts";
+import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "../errors.ts";
+import { FrameDecoder, type Framing } from "../framing/length_prefixed.ts";
+import type { Logger } from "../logger.ts";
+import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
 import { Inbox, type RateLimits } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Sender } from "./sender.ts";
 import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
-import type { ConnectionStats } from "./stats.ts";
-import type { Address, RawSocket } from "./transport/types.ts";
+import type { ConnectionStats } from "../stats.ts";
+import type { Address, RawSocket } from "../../transport/types.ts";
 
 /** Internal settings the server or client gives a connection. */
 export interface ConnectionSettings extends TimeoutSettings {
@@ -53,7 +53,7 @@ export interface ConnectionSettings extends TimeoutSettings {
  *
  * @example An echo handler
  * ```ts
- * import type { Connection } from "../mod.ts";
+ * import type { Connection } from "../../../mod.ts";
  * async function echo(conn: Connection) {
  *   for await (const frame of conn) await conn.send(frame);
  * }
@@ -216,7 +216,7 @@ export class Connection implements AsyncIterable<Uint8Array> {
    *
    * @example
    * ```ts
-   * import type { Connection } from "../mod.ts";
+   * import type { Connection } from "../../../mod.ts";
    * async function chat(conn: Connection) {
    *   for await (const event of conn.events({ ticks: true })) {
    *     if (event.type === "frame") await conn.send(event.frame);
