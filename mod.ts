@@ -60,4 +60,19 @@ export { Connection } from "./src/core/connection/connection.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export * from "./src/core/server/serve.ts";
 export * from "./src/core/connect.ts";
-export type { Address, RawSocket, TlsConnectOptions, TlsServeOptions, Transport } from "./src/transport/types.ts";
+export type {
+  Address,
+  ConnectOptions as TransportConnectOptions,
+  Listener,
+  ListenOptions,
+  RawSocket,
+  TlsConnectOptions,
+  TlsServeOptions,
+  Transport,
+} from "./src/transport/types.ts";
+export {
+  type MemorySocket,
+  type MemoryTransport,
+  memoryTransport,
+  type MemoryTransportOptions,
+} from "./src/transport/memory.ts";

@@ -128,7 +128,7 @@ export interface Listener {
 
 /** What an adapter gives the kit. */
 export interface Transport {
-  /** The runtime's name, for logs: "deno", "bun" or "node". */
+  /** The transport's name, for logs: the runtime's ("deno", "bun", "node"), or another ("memory"). */
   readonly name: string;
   /**
    * Binds and starts accepting; calls `onSocket` for every accepted socket
