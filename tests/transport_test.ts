@@ -12,16 +12,15 @@ test("defaultTransport picks this runtime's adapter", async () => {
   assert.equal([isDeno(), isBun(), isNode()].filter(Boolean).length, 1, "exactly one runtime");
 });
 
-/** Replies to each frame after a turn of slow work, so that the replies come after the peer's FIN. */
-async function slowEcho(conn: Connection): Promise<void> {
-  for await (const frame of conn) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await conn.send(frame);
-  }
+/** Replies to every frame once the frame loop has ended, that is once the peer's FIN was read. */
+async function echoAfterEnd(conn: Connection): Promise<void> {
+  const frames: Uint8Array[] = [];
+  for await (const frame of conn) frames.push(frame);
+  for (const frame of frames) await conn.send(frame);
 }
 
 test("a peer that half-closes after its frames still gets every reply, then the server closes", async () => {
-  const { server, ends } = await startServer(slowEcho);
+  const { server, ends } = await startServer(echoAfterEnd);
   const frames = [0, 1, 2].map((i) => encodeFrame(new Uint8Array([i, i, i])));
   const received = await new Promise<Uint8Array>((resolve, reject) => {
     const parts: Uint8Array[] = [];
