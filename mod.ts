@@ -6,6 +6,7 @@
  *
  * @example An echo server
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connect, serve, silentLogger } from "./mod.ts";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
@@ -13,10 +14,7 @@
  * });
  * const client = await connect({ port: server.addr.port });
  * await client.send(new TextEncoder().encode("hello"));
- * for await (const reply of client) {
- *   if (new TextDecoder().decode(reply) !== "hello") throw new Error("no echo");
- *   break;
- * }
+ * assert.equal(new TextDecoder().decode(await client.receive()), "hello");
  * client.close();
  * await server.shutdown();
  * ```
@@ -24,6 +22,7 @@
  * @module
  */
 export {
+  CLOSE_REASONS,
   type CloseReason,
   ConnectionClosedError,
   FrameTooLargeError,
@@ -55,14 +54,17 @@ export {
 } from "./src/core/options.ts";
 export * from "./src/core/stats.ts";
 export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
+export type { RateLimitOptions } from "./src/core/connection/rate_limit.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
-export { Connection } from "./src/core/connection/connection.ts";
+export type { Connection } from "./src/core/connection/connection.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
-export * from "./src/core/server/serve.ts";
-export * from "./src/core/connect.ts";
+export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
+export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
+export { serve } from "./src/core/server/serve.ts";
+export { connect, type ConnectOptions } from "./src/core/connect.ts";
 export type {
   Address,
-  ConnectOptions as TransportConnectOptions,
+  DialOptions,
   Listener,
   ListenOptions,
   RawSocket,

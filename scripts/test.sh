@@ -27,6 +27,8 @@ check "deno fmt --check" deno fmt --check
 check "deno lint" deno lint
 check "deno check" deno check mod.ts src/ examples/ tests/ bench/ scripts/build.ts
 check "tsc --noEmit (Node)" tsc -p tsconfig.json
+# The public API's docs: every export documented, no exported type that refers to a private one.
+check "deno doc --lint" deno doc --lint mod.ts
 # Offline-safe: a dry run that needed the registry would fail at the timeout, not hang.
 check "deno publish --dry-run" timeout 120 deno publish --dry-run --allow-dirty
 check "npm pack --dry-run" npm pack --dry-run

@@ -4,7 +4,16 @@
  *
  * @module
  */
-import type { Connection, ConnectionStats, Handler, Logger, LogProperties, ServeOptions, Server } from "../mod.ts";
+import type {
+  Address,
+  Connection,
+  ConnectionStats,
+  Handler,
+  Logger,
+  LogProperties,
+  ServeOptions,
+  Server,
+} from "../mod.ts";
 import { connect, serve } from "../mod.ts";
 import { defaultTransport } from "../src/transport/select.ts";
 import type { RawSocket } from "../src/transport/types.ts";
@@ -38,13 +47,13 @@ export function recordingLogger(): Logger & {
 }
 
 /** A server on a free port with a recording logger and the final stats of every ended connection. */
-export async function startServer(
-  handler: Handler,
-  options: Partial<ServeOptions> = {},
-): Promise<{ server: Server; ends: ConnectionStats[]; logger: ReturnType<typeof recordingLogger> }> {
+export async function startServer<Message = unknown>(
+  handler: Handler<Message>,
+  options: Partial<ServeOptions<Message>> = {},
+): Promise<{ server: Server<Message>; ends: ConnectionStats[]; logger: ReturnType<typeof recordingLogger> }> {
   const ends: ConnectionStats[] = [];
   const logger = recordingLogger();
-  const server = await serve({
+  const server = await serve<Message>({
     port: 0,
     logger,
     onConnectionEnd: (stats) => void ends.push(stats),
@@ -54,14 +63,17 @@ export async function startServer(
 }
 
 /** Connects a framed client to `server`. */
-export function client(server: Server, options: Partial<Parameters<typeof connect>[0]> = {}): Promise<Connection> {
+export function client(
+  server: { readonly addr: Address },
+  options: Partial<Parameters<typeof connect>[0]> = {},
+): Promise<Connection> {
   return connect({ port: server.addr.port, logger: silent, ...options });
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A raw socket to `server`, for bytes that are not well-formed frames. */
-export async function rawConnect(server: Server): Promise<RawSocket> {
+export async function rawConnect(server: { readonly addr: Address }): Promise<RawSocket> {
   return (await defaultTransport()).connect({ hostname: "127.0.0.1", port: server.addr.port });
 }
 

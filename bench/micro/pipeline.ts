@@ -13,9 +13,10 @@
  * @module
  */
 import process from "node:process";
-import { Connection } from "../../src/core/connection/connection.ts";
+import type { Connection } from "../../src/core/connection/connection.ts";
+import { FramedConnection } from "../../src/core/connection/framed_connection.ts";
+import { waterMarksOf } from "../../src/core/connection/water_marks.ts";
 import { framingOf } from "../../src/core/framing/length_prefixed.ts";
-import { silentLogger } from "../../src/core/logger.ts";
 import type { RawSocket } from "../../src/transport/types.ts";
 
 const FRAMES = Number(process.env.FRAMES ?? 16);
@@ -73,15 +74,12 @@ const HANDLERS: Record<string, Handler> = {
 async function kit(chunk: Uint8Array, handler: Handler): Promise<number> {
   const socket = new FakeSocket(chunk);
   const finished = new Promise<void>((resolve) => socket.done = resolve);
-  const conn = new Connection(socket, {
-    id: 1,
+  const conn = new FramedConnection(socket, {
     framing: framingOf({}),
-    highWaterMark: 65536,
-    lowWaterMark: 32768,
+    waterMarks: waterMarksOf({}),
     mailboxCapacity: 1024,
-    logger: silentLogger,
     closeTimeout: 5,
-  });
+  }, 1);
   const started = performance.now();
   void conn.run(handler, undefined);
   await finished;

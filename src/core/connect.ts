@@ -3,14 +3,16 @@
  *
  * @module
  */
-import { Connection } from "./connection/connection.ts";
+import { formatAddress } from "./address.ts";
+import type { Connection } from "./connection/connection.ts";
+import { FramedConnection } from "./connection/framed_connection.ts";
+import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
 import { checkNumber } from "./options.ts";
-import { type OutboxOptions, outboxOptionsOf } from "./connection/water_marks.ts";
 import { defaultTransport } from "../transport/select.ts";
-import type { TlsConnectOptions, Transport } from "../transport/types.ts";
+import type { RawSocket, TlsConnectOptions, Transport } from "../transport/types.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends FramingOptions, OutboxOptions {
@@ -23,11 +25,11 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
    * `connect()` rejects when the server's certificate does not verify. @default plain TCP
    */
   tls?: TlsConnectOptions;
-  /** Aborting it closes the connection. */
+  /** Aborting it closes the connection; while connecting, `connect()` rejects with its reason. */
   signal?: AbortSignal;
-  /** Where the kit logs. @default warnings and errors to the console */
+  /** Where the client logs (its close, at debug). @default warnings and errors to the console */
   logger?: Logger;
-  /** The socket API; the runtime's own by default. */
+  /** The socket API: the runtime's own by default; `memoryTransport()` for in-process pairs. */
   transport?: Transport;
 }
 
@@ -42,43 +44,62 @@ let nextClientId = 1;
  * @throws the runtime's error when the connection is refused.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connect, serve, silentLogger } from "../../mod.ts";
  * await using server = await serve({ logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });
  * await using client = await connect({ port: server.addr.port });
  * await client.send(new TextEncoder().encode("ping"));
- * for await (const reply of client) {
- *   if (new TextDecoder().decode(reply) !== "ping") throw new Error("no echo");
- *   break;
- * }
+ * assert.equal(new TextDecoder().decode(await client.receive()), "ping");
  * ```
  */
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const framing = framingOf(options);
-  const outbox = outboxOptionsOf(options);
+  const waterMarks = waterMarksOf(options);
   const port = checkNumber("port", options.port);
   if (port === undefined) throw new TypeError("Cannot connect: no port given");
   const transport = options.transport ?? await defaultTransport();
-  options.signal?.throwIfAborted();
-  const socket = await transport.connect({
-    hostname: options.hostname ?? "127.0.0.1",
-    port,
-    tls: options.tls,
-  });
-  const conn = new Connection(socket, {
-    id: nextClientId++,
-    framing,
-    ...outbox,
-    mailboxCapacity: 0,
-    logger: options.logger ?? consoleWarnLogger,
-    finishOnEnd: true,
-  });
   const signal = options.signal;
+  signal?.throwIfAborted();
+  const dialing = transport.connect({ hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls });
+  const socket = signal === undefined ? await dialing : await abortable(dialing, signal);
+  const logger = options.logger ?? consoleWarnLogger;
+  const conn = new FramedConnection(socket, {
+    framing,
+    waterMarks,
+    mailboxCapacity: 0,
+    finishOnEnd: true,
+    onEnd: (_, stats) =>
+      logger.debug("connection {id} to {remote} closed: {reason}", {
+        id: stats.id,
+        remote: formatAddress(stats.remoteAddr),
+        reason: stats.closeReason,
+      }),
+  }, nextClientId++);
   if (signal !== undefined) {
     const onAbort = () => conn.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     conn.finished.then(() => signal.removeEventListener("abort", onAbort));
   }
   return conn;
+}
+
+/**
+ * The socket `dialing` gives, or a rejection with the signal's reason if it
+ * aborts first; a socket that arrives after the abort is closed.
+ */
+function abortable(dialing: Promise<RawSocket>, signal: AbortSignal): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    dialing.then((socket) => {
+      signal.removeEventListener("abort", onAbort);
+      if (signal.aborted) socket.close();
+      else resolve(socket);
+    }, (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+  });
 }

@@ -40,13 +40,14 @@ export type RefusalReason = "max-connections" | "max-connections-per-address";
  *
  * @example Catching an oversize send
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFrame, FrameTooLargeError } from "../../mod.ts";
- * try {
- *   encodeFrame(new Uint8Array(300), { packet: 1 });
- * } catch (error) {
- *   if (!(error instanceof FrameTooLargeError)) throw error;
- *   if (error.limit !== 255) throw new Error("limit should be 255");
- * }
+ * assert.throws(() => encodeFrame(new Uint8Array(300), { packet: 1 }), (error) => {
+ *   assert.ok(error instanceof FrameTooLargeError);
+ *   assert.equal(error.length, 300);
+ *   assert.equal(error.limit, 255);
+ *   return true;
+ * });
  * ```
  */
 export class FrameTooLargeError extends RangeError {
@@ -72,9 +73,11 @@ export class FrameTooLargeError extends RangeError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TruncatedFrameError } from "../../mod.ts";
  * const error = new TruncatedFrameError(3, 10);
- * if (error.received !== 3) throw new Error("unexpected");
+ * assert.equal(error.received, 3);
+ * assert.equal(error.message, "Cannot decode frame: stream ended after 3 bytes of a 10-byte frame");
  * ```
  */
 export class TruncatedFrameError extends Error {
@@ -103,9 +106,10 @@ export class TruncatedFrameError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionClosedError } from "../../mod.ts";
  * const error = new ConnectionClosedError("peer-closed");
- * if (error.reason !== "peer-closed") throw new Error("unexpected");
+ * assert.equal(error.reason, "peer-closed");
  * ```
  */
 export class ConnectionClosedError extends Error {
@@ -125,10 +129,11 @@ export class ConnectionClosedError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ShutdownError } from "../../mod.ts";
  * const controller = new AbortController();
  * controller.abort(new ShutdownError());
- * if (!(controller.signal.reason instanceof ShutdownError)) throw new Error();
+ * assert.ok(controller.signal.reason instanceof ShutdownError);
  * ```
  */
 export class ShutdownError extends Error {
@@ -148,9 +153,10 @@ export class ShutdownError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GuardError } from "../../mod.ts";
  * const error = new GuardError("idle-timeout", "no frame for 30 seconds");
- * if (error.message !== "Cannot continue: idle-timeout: no frame for 30 seconds") throw new Error(error.message);
+ * assert.equal(error.message, "Cannot continue: idle-timeout: no frame for 30 seconds");
  * ```
  */
 export class GuardError extends Error {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ReadQueue } from "./_read_queue.ts";
-import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
 // The few Bun types this adapter uses, declared here so the kit needs no Bun typings.
 interface BunTcpSocket {
@@ -237,7 +237,7 @@ export const bunTransport: Transport = {
     });
   },
 
-  async connect(options: ConnectOptions): Promise<RawSocket> {
+  async connect(options: DialOptions): Promise<RawSocket> {
     const wrapped = new BunSocket();
     const trust = options.tls;
     // Waiting starts before connecting: the handshake may finish before `connect` settles.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
 // The few Deno types this adapter uses, declared here so that tsc needs no Deno typings.
 interface DenoNetAddr {
@@ -151,7 +151,7 @@ export const denoTransport: Transport = {
     });
   },
 
-  async connect(options: ConnectOptions): Promise<RawSocket> {
+  async connect(options: DialOptions): Promise<RawSocket> {
     const { hostname, port, tls } = options;
     if (tls === undefined) return new DenoSocket(await deno.connect({ hostname, port, transport: "tcp" }));
     const conn = await deno.connectTls({ hostname, port, caCerts: tls.caCerts });

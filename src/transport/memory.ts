@@ -24,7 +24,7 @@
  *
  * @module
  */
-import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
 /** Options of {@linkcode memoryTransport}. */
 export interface MemoryTransportOptions {
@@ -50,7 +50,7 @@ export interface MemorySocket extends RawSocket {
 /** The in-memory transport, returned by {@linkcode memoryTransport}. */
 export interface MemoryTransport extends Transport {
   /** Opens a connection to a listener of this transport. */
-  connect(options: ConnectOptions): Promise<MemorySocket>;
+  connect(options: DialOptions): Promise<MemorySocket>;
 }
 
 /**
@@ -121,7 +121,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): MemoryTra
       });
     },
 
-    connect(options: ConnectOptions): Promise<MemorySocket> {
+    connect(options: DialOptions): Promise<MemorySocket> {
       if (options.tls !== undefined) return Promise.reject(new TypeError("Cannot connect with TLS: memory has no TLS"));
       const { hostname, port } = options;
       const accept = listeners.get(keyOf(hostname, port)) ?? listeners.get(keyOf("0.0.0.0", port));

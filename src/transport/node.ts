@@ -13,7 +13,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { ReadQueue } from "./_read_queue.ts";
-import type { Address, ConnectOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
 class NodeSocket implements RawSocket {
   readonly localAddr: Address;
@@ -130,7 +130,7 @@ export const nodeTransport: Transport = {
     });
   },
 
-  connect(options: ConnectOptions): Promise<RawSocket> {
+  connect(options: DialOptions): Promise<RawSocket> {
     return new Promise((resolve, reject) => {
       const trust = options.tls;
       const socket = trust === undefined

@@ -76,15 +76,10 @@ export interface TlsServeOptions {
  *
  * @example A server that does not speak TLS fails connect()
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connect, serve, silentLogger } from "../../mod.ts";
  * await using server = await serve({ logger: silentLogger }, () => {});
- * let refused = false;
- * try {
- *   await connect({ port: server.addr.port, tls: { caCerts: [] }, logger: silentLogger });
- * } catch {
- *   refused = true;
- * }
- * if (!refused) throw new Error("a plain TCP server passed for TLS");
+ * await assert.rejects(connect({ port: server.addr.port, tls: { caCerts: [] }, logger: silentLogger }));
  * ```
  */
 export interface TlsConnectOptions {
@@ -105,8 +100,8 @@ export interface ListenOptions {
   tls?: TlsServeOptions;
 }
 
-/** Where to connect. */
-export interface ConnectOptions {
+/** Where a transport connects (`Transport.connect`). */
+export interface DialOptions {
   /** Address of the server; also the name its TLS certificate must carry. */
   hostname: string;
   /** Port of the server. */
@@ -146,5 +141,5 @@ export interface Transport {
     onError: (error: unknown) => number,
   ): Promise<Listener>;
   /** Opens a connection. */
-  connect(options: ConnectOptions): Promise<RawSocket>;
+  connect(options: DialOptions): Promise<RawSocket>;
 }

@@ -7,10 +7,13 @@
  */
 import { Envelope, type Inbox, type InboxItem } from "./inbox.ts";
 
-/** One event of the merged loop: a frame, a posted message, or a tick of the server's ticker. */
-export type ConnectionEvent =
+/**
+ * One event of the merged loop: a frame, a message posted to the connection
+ * (of the server's `Message` type), or a tick of the server's ticker.
+ */
+export type ConnectionEvent<Message = unknown> =
   | { readonly type: "frame"; readonly frame: Uint8Array }
-  | { readonly type: "message"; readonly message: unknown }
+  | { readonly type: "message"; readonly message: Message }
   | { readonly type: "tick"; readonly idleSeconds: number };
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -56,13 +59,16 @@ export function frameIterator(
 }
 
 /** Every event in arrival order; `stop` runs when the loop ends or breaks out. */
-export async function* eventStream(inbox: Inbox, stop: () => void): AsyncGenerator<ConnectionEvent, void, undefined> {
+export async function* eventStream<Message>(
+  inbox: Inbox,
+  stop: () => void,
+): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
   try {
     while (true) {
       const item = inbox.take() ?? await inbox.next();
       if (item === undefined) return;
       if (item instanceof Uint8Array) yield { type: "frame", frame: item };
-      else if (item instanceof Envelope) yield { type: "message", message: item.message };
+      else if (item instanceof Envelope) yield { type: "message", message: item.message as Message };
       else yield { type: "tick", idleSeconds: item.idleSeconds };
     }
   } finally {

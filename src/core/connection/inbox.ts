@@ -12,9 +12,9 @@
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, GuardError } from "../errors.ts";
+import { type CloseReason, closeReasonOf } from "../errors.ts";
 import type { FrameDecoder } from "../framing/length_prefixed.ts";
-import type { TokenBucket } from "./rate_limit.ts";
+import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
 /** A message posted by the server, as queued. */
@@ -32,14 +32,6 @@ export type InboxItem = Uint8Array | Envelope | Tick;
 
 /** Called when input ends (first reason wins at the connection). */
 export type InboxEnd = (reason: CloseReason, error?: unknown) => void;
-
-/** Per-connection rate limits; a bucket is absent when its limit is off. */
-export interface RateLimits {
-  readonly bytes?: TokenBucket;
-  readonly frames?: TokenBucket;
-  /** Over the limit: close the connection, or stop reading until the budget refills. */
-  readonly policy: "close" | "pause";
-}
 
 /** The inbound side of one connection. */
 export class Inbox {
@@ -165,9 +157,8 @@ export class Inbox {
     this.idleTicks++;
     const limits = this.#limits;
     if (limits !== undefined) {
-      limits.bytes?.refill(seconds);
-      limits.frames?.refill(seconds);
-      if (this.#paused && !limits.bytes?.over && !limits.frames?.over) {
+      limits.refill(seconds);
+      if (this.#paused && !limits.over) {
         this.#paused = false;
         this.#wakeUp();
       }
@@ -235,23 +226,10 @@ export class Inbox {
   };
 
   #charge(bytes: number, frames: number): void {
-    const limits = this.#limits!;
-    const bytesOk = limits.bytes?.spend(bytes) ?? true;
-    const framesOk = limits.frames?.spend(frames) ?? true;
-    if (bytesOk && framesOk) return;
-    if (limits.policy === "pause") {
-      // Frames already read are handled; the next read waits for the budget to refill.
-      this.#paused = true;
-      return;
-    }
-    const [what, bucket] = bytesOk ? ["frames", limits.frames!] : ["bytes", limits.bytes!];
-    this.end(
-      "rate-limit",
-      new GuardError(
-        "rate-limit",
-        `over ${bucket.rate} ${what} per second, ${-bucket.tokens} over budget`,
-        bucket.rate,
-      ),
-    );
+    const verdict = this.#limits!.charge(bytes, frames);
+    if (verdict === "ok") return;
+    // Frames already read are handled; then the next read waits for the budget to refill, or input ends.
+    if (verdict === "pause") this.#paused = true;
+    else this.end("rate-limit", verdict);
   }
 }

@@ -20,6 +20,7 @@ import { ConnectionClosedError } from "../errors.ts";
 import type { PacketSize } from "../framing/length_prefixed.ts";
 import { writeHeader } from "../framing/length_prefixed.ts";
 import type { RawSocket } from "../../transport/types.ts";
+import type { WaterMarks } from "./water_marks.ts";
 
 // Buffers are reused while the connection writes (no allocation per write, even of
 // 64 KiB frames) and let go by trim() once it has written nothing for a tick. One
@@ -37,7 +38,7 @@ interface Waiter {
 /** The outbox of one socket. */
 export class Outbox {
   readonly #socket: RawSocket;
-  readonly #lowWater: number;
+  readonly #marks: WaterMarks;
   #fill: Uint8Array | undefined;
   #spare: Uint8Array | undefined;
   #queued = 0;
@@ -56,9 +57,9 @@ export class Outbox {
   /** Ended with "socket-error" once, when a socket write fails (the connection's input side). */
   input: { end(reason: "socket-error", error: unknown): void } | undefined;
 
-  constructor(socket: RawSocket, lowWater: number) {
+  constructor(socket: RawSocket, marks: WaterMarks) {
     this.#socket = socket;
-    this.#lowWater = lowWater;
+    this.#marks = marks;
   }
 
   /** Bytes queued and in flight. */
@@ -122,7 +123,7 @@ export class Outbox {
 
   /** Settles once the outbox holds at most the low-water mark. */
   whenRoom(): Promise<void> {
-    return this.#wait(this.bytes <= this.#lowWater, false);
+    return this.#wait(this.#marks.hasRoom(this.bytes), false);
   }
 
   /** Flushes, then settles once every byte has been taken by the runtime. */
@@ -179,7 +180,7 @@ export class Outbox {
   #settled(): void {
     if (this.#failure !== undefined) return;
     const room = this.#roomWaiters;
-    if (room !== undefined && room.length > 0 && this.bytes <= this.#lowWater) release(room.splice(0));
+    if (room !== undefined && room.length > 0 && this.#marks.hasRoom(this.bytes)) release(room.splice(0));
     if (this.#queued > 0) this.flush();
     else if (this.#drainWaiters !== undefined && this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
   }

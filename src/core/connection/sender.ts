@@ -13,6 +13,7 @@
  */
 import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
 import type { Outbox } from "./outbox.ts";
+import type { WaterMarks } from "./water_marks.ts";
 
 const RESOLVED = Promise.resolve();
 
@@ -23,8 +24,7 @@ export type Delivery = "queued" | "full";
 export class Sender {
   readonly outbox: Outbox;
   readonly #framing: Framing;
-  readonly #high: number;
-  readonly #low: number;
+  readonly #marks: WaterMarks;
   readonly #input: { readonly processing: boolean };
   readonly #limit: number;
   #flushScheduled = false;
@@ -37,11 +37,10 @@ export class Sender {
    * `input.processing` tells whether the connection's loop is handling an event (a flush point is coming).
    * Read from the connection's inbox itself: no closure per connection.
    */
-  constructor(outbox: Outbox, framing: Framing, high: number, low: number, input: { readonly processing: boolean }) {
+  constructor(outbox: Outbox, framing: Framing, marks: WaterMarks, input: { readonly processing: boolean }) {
     this.outbox = outbox;
     this.#framing = framing;
-    this.#high = high;
-    this.#low = low;
+    this.#marks = marks;
     this.#input = input;
     this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
   }
@@ -74,8 +73,7 @@ export class Sender {
   }
 
   #fits(size: number): boolean {
-    const bytes = this.outbox.bytes;
-    return bytes === 0 || bytes + size <= this.#high;
+    return this.#marks.fits(this.outbox.bytes, size);
   }
 
   #append(payload: Uint8Array): void {
@@ -86,7 +84,7 @@ export class Sender {
 
   #afterAppend(): void {
     const outbox = this.outbox;
-    if (outbox.bytes >= this.#high) outbox.flush();
+    if (outbox.bytes >= this.#marks.high) outbox.flush();
     else if (!this.#input.processing && !this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => {
@@ -107,7 +105,7 @@ export class Sender {
       while (!this.#fits(size)) {
         outbox.flush();
         // Room means down to the low mark; a frame too big even for that waits for an empty outbox.
-        await (outbox.bytes <= this.#low ? outbox.drain() : outbox.whenRoom());
+        await (this.#marks.hasRoom(outbox.bytes) ? outbox.drain() : outbox.whenRoom());
       }
       check();
       this.#append(payload);

@@ -1,5 +1,14 @@
 /**
- * The outbox's water marks, shared by servers and clients.
+ * The outbox's water marks, in one place: the options, their defaults and
+ * checks, and the two questions the outbound side asks of them (may a frame
+ * go in now; may a waiting send go on). Shared by servers and clients, built
+ * once per server.
+ *
+ * ```text
+ *  bytes in the outbox (queued + being written)
+ *  0 ─────────── low ─────────────── high ──────────▶
+ *  │ a waiting send goes on │ sends go in │ sends wait, broadcasts meet the slow-consumer policy
+ * ```
  *
  * @module
  */
@@ -9,7 +18,8 @@ import { checkNumber, DEFAULT_HIGH_WATER_MARK } from "../options.ts";
 export interface OutboxOptions {
   /**
    * Bytes a connection's outbox may hold (queued plus being written) before
-   * `send()` waits; a broadcast to a connection above it is dropped and counted.
+   * `send()` waits; a broadcast to a connection above it meets the
+   * `slowConsumer` policy.
    * @default {65536}
    */
   highWaterMark?: number;
@@ -17,22 +27,51 @@ export interface OutboxOptions {
   lowWaterMark?: number;
 }
 
-/** Water marks with defaults applied. */
-export interface OutboxBounds {
-  readonly highWaterMark: number;
-  readonly lowWaterMark: number;
+/** The water marks of an outbox, checked. */
+export class WaterMarks {
+  /** Bytes above which sends wait. */
+  readonly high: number;
+  /** Bytes at or below which a waiting send goes on. */
+  readonly low: number;
+
+  /** @throws {RangeError} low above high. */
+  constructor(high: number, low: number) {
+    if (low > high) throw new RangeError(`Cannot use lowWaterMark ${low}: above highWaterMark ${high}`);
+    this.high = high;
+    this.low = low;
+  }
+
+  /**
+   * Whether a frame of `size` bytes may go into an outbox holding `bytes`: up
+   * to the high mark, and always into an empty outbox (so a frame larger than
+   * the mark itself goes alone rather than never).
+   */
+  fits(bytes: number, size: number): boolean {
+    return bytes === 0 || bytes + size <= this.high;
+  }
+
+  /** Whether an outbox holding `bytes` has drained far enough for a waiting send to go on. */
+  hasRoom(bytes: number): boolean {
+    return bytes <= this.low;
+  }
 }
 
 /**
  * Applies defaults and checks the water marks.
  *
  * @throws {RangeError} a mark is not a non-negative integer, or low is above high.
+ * @example The default low mark is half the high one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { waterMarksOf } from "./water_marks.ts";
+ * const marks = waterMarksOf({ highWaterMark: 1000 });
+ * assert.equal(marks.low, 500);
+ * assert.ok(marks.fits(0, 5000), "an empty outbox takes any frame");
+ * assert.ok(!marks.fits(900, 200));
+ * ```
  */
-export function outboxOptionsOf(options: OutboxOptions): OutboxBounds {
-  const highWaterMark = checkNumber("highWaterMark", options.highWaterMark) ?? DEFAULT_HIGH_WATER_MARK;
-  const lowWaterMark = checkNumber("lowWaterMark", options.lowWaterMark) ?? Math.floor(highWaterMark / 2);
-  if (lowWaterMark > highWaterMark) {
-    throw new RangeError(`Cannot use lowWaterMark ${lowWaterMark}: above highWaterMark ${highWaterMark}`);
-  }
-  return { highWaterMark, lowWaterMark };
+export function waterMarksOf(options: OutboxOptions): WaterMarks {
+  const high = checkNumber("highWaterMark", options.highWaterMark) ?? DEFAULT_HIGH_WATER_MARK;
+  const low = checkNumber("lowWaterMark", options.lowWaterMark) ?? Math.floor(high / 2);
+  return new WaterMarks(high, low);
 }

@@ -52,9 +52,10 @@ export interface Framing {
  * @throws {RangeError} `maxFrameSize` is not an integer from 0 to 4294967295.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { framingOf } from "./length_prefixed.ts";
  * const framing = framingOf({ packet: 2 });
- * if (framing.maxFrameSize !== 262144) throw new Error("default expected");
+ * assert.equal(framing.maxFrameSize, 262144, "the default");
  * ```
  */
 export function framingOf(options: FramingOptions = {}): Framing {
@@ -99,9 +100,10 @@ export function writeHeader(target: Uint8Array, offset: number, length: number, 
  * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity.
  * @example A 2-byte header
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeFrame } from "../../../mod.ts";
  * const bytes = encodeFrame(new TextEncoder().encode("hi"), { packet: 2 });
- * if (bytes.join() !== "0,2,104,105") throw new Error(bytes.join());
+ * assert.deepEqual(bytes, new Uint8Array([0, 2, 104, 105]));
  * ```
  */
 export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint8Array {
@@ -123,12 +125,13 @@ export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint
  *
  * @example Many frames in one chunk, one frame across two
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameDecoder } from "../../../mod.ts";
  * const decoder = new FrameDecoder({ packet: 1 });
  * const frames: Uint8Array[] = [];
  * decoder.decode(new Uint8Array([1, 7, 0, 2, 8]), frames);
  * decoder.decode(new Uint8Array([9]), frames);
- * if (frames.map((f) => f.join("+")).join() !== "7,,8+9") throw new Error();
+ * assert.deepEqual(frames, [new Uint8Array([7]), new Uint8Array([]), new Uint8Array([8, 9])]);
  * ```
  */
 export class FrameDecoder {
@@ -139,7 +142,10 @@ export class FrameDecoder {
   #payload: Uint8Array | undefined;
   #payloadFill = 0;
 
-  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  /**
+   * Builds a decoder for `options.packet` headers, refusing frames over `options.maxFrameSize`.
+   * @throws {RangeError} bad options, as {@linkcode framingOf}.
+   */
   constructor(options?: FramingOptions) {
     const { packet, maxFrameSize } = framingOf(options);
     this.#packet = packet;

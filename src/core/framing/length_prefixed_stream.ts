@@ -11,15 +11,19 @@ import { encodeFrame, FrameDecoder, framingOf, type FramingOptions } from "./len
  *
  * @example Piping bytes to frames
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameDecoderStream } from "../../../mod.ts";
  * const frames = ReadableStream.from([new Uint8Array([0, 0]), new Uint8Array([0, 1, 42])])
  *   .pipeThrough(new FrameDecoderStream());
  * const all = await Array.fromAsync(frames);
- * if (all.length !== 1 || all[0]![0] !== 42) throw new Error();
+ * assert.deepEqual(all, [new Uint8Array([42])]);
  * ```
  */
 export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  /**
+   * Builds the stage for `options.packet` headers, refusing frames over `options.maxFrameSize`.
+   * @throws {RangeError} bad options, as {@linkcode framingOf}.
+   */
   constructor(options?: FramingOptions) {
     const decoder = new FrameDecoder(options);
     const frames: Uint8Array[] = [];
@@ -46,14 +50,18 @@ export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameEncoderStream } from "../../../mod.ts";
  * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ packet: 2 }));
  * const [bytes] = await Array.fromAsync(out);
- * if (bytes!.join() !== "0,1,42") throw new Error();
+ * assert.deepEqual(bytes, new Uint8Array([0, 1, 42]));
  * ```
  */
 export class FrameEncoderStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** @throws {RangeError} bad options, as {@linkcode framingOf}. */
+  /**
+   * Builds the stage for `options.packet` headers, refusing payloads over `options.maxFrameSize`.
+   * @throws {RangeError} bad options, as {@linkcode framingOf}.
+   */
   constructor(options?: FramingOptions) {
     const framing = framingOf(options);
     super({

@@ -1,25 +1,21 @@
 /**
  * The guards' options: the original's timer and DoS checker, plus the limits
- * ranch and Netty users rely on. All are off unless set.
+ * ranch and Netty users rely on. All are off unless set. The rate limits'
+ * options and their buckets live in connection/rate_limit.ts, the per
+ * connection clocks in connection/timeouts.ts, the slow-consumer policy in
+ * broadcast.ts; this file gathers and checks the options.
  *
  * @module
  */
-import type { RateLimits } from "../connection/inbox.ts";
 import { checkChoice, checkNumber } from "../options.ts";
-import { TokenBucket } from "../connection/rate_limit.ts";
+import { type RateLimitOptions, type RateLimitPlan, rateLimitsOf } from "../connection/rate_limit.ts";
 
 /** Options of the guards, part of `ServeOptions`. */
-export interface GuardOptions {
+export interface GuardOptions extends RateLimitOptions {
   /** Seconds without a complete frame before a connection is closed (`idle-timeout`). Covers a stalled half header. @default {undefined} off */
   idleTimeout?: number;
   /** Seconds for a new connection to complete its first frame (`first-frame-timeout`). @default {undefined} off */
   firstFrameTimeout?: number;
-  /** Bytes per second a connection may send (token bucket, one second of burst). @default {undefined} off */
-  maxBytesPerSecond?: number;
-  /** Frames per second a connection may send (token bucket, one second of burst). @default {undefined} off */
-  maxFramesPerSecond?: number;
-  /** Over a rate limit: `"close"` the connection (`rate-limit`), or `"pause"` reading until the budget refills. @default {"close"} */
-  rateLimitPolicy?: "close" | "pause";
   /** Open connections in total; one more is closed at once and counted. @default {undefined} no limit */
   maxConnections?: number;
   /** Open connections from one remote address; one more is closed at once and counted. @default {undefined} no limit */
@@ -42,9 +38,8 @@ export interface GuardOptions {
 export interface Guards {
   readonly idleTimeout: number | undefined;
   readonly firstFrameTimeout: number | undefined;
-  readonly maxBytesPerSecond: number | undefined;
-  readonly maxFramesPerSecond: number | undefined;
-  readonly rateLimitPolicy: "close" | "pause";
+  /** Makes each connection's rate budget; undefined when no rate limit is set. */
+  readonly rateLimits: RateLimitPlan | undefined;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
   readonly goodbye: Uint8Array | undefined;
@@ -60,34 +55,24 @@ export interface Guards {
  * @throws {TypeError} a policy that is not one of its choices.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { guardsOf } from "./guards.ts";
  * const guards = guardsOf({ idleTimeout: 30 });
- * if (guards.tickInterval !== 1 || guards.slowConsumer !== "disconnect") throw new Error();
+ * assert.equal(guards.tickInterval, 1);
+ * assert.equal(guards.slowConsumer, "disconnect");
+ * assert.equal(guards.rateLimits, undefined);
  * ```
  */
 export function guardsOf(options: GuardOptions): Guards {
   return {
     idleTimeout: checkNumber("idleTimeout", options.idleTimeout),
     firstFrameTimeout: checkNumber("firstFrameTimeout", options.firstFrameTimeout),
-    maxBytesPerSecond: checkNumber("maxBytesPerSecond", options.maxBytesPerSecond),
-    maxFramesPerSecond: checkNumber("maxFramesPerSecond", options.maxFramesPerSecond),
-    rateLimitPolicy: checkChoice("rateLimitPolicy", options.rateLimitPolicy),
+    rateLimits: rateLimitsOf(options),
     maxConnections: checkNumber("maxConnections", options.maxConnections) ?? Infinity,
     maxConnectionsPerAddress: checkNumber("maxConnectionsPerAddress", options.maxConnectionsPerAddress) ?? Infinity,
     goodbye: options.goodbye,
     slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
     tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,
     closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
-  };
-}
-
-/** A connection's own rate budget, or undefined when no rate limit is set. */
-export function rateLimitsOf(guards: Guards): RateLimits | undefined {
-  const { maxBytesPerSecond, maxFramesPerSecond } = guards;
-  if (maxBytesPerSecond === undefined && maxFramesPerSecond === undefined) return undefined;
-  return {
-    bytes: maxBytesPerSecond === undefined ? undefined : new TokenBucket(maxBytesPerSecond),
-    frames: maxFramesPerSecond === undefined ? undefined : new TokenBucket(maxFramesPerSecond),
-    policy: guards.rateLimitPolicy,
   };
 }

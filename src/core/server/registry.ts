@@ -4,13 +4,13 @@
  *
  * @module
  */
-import type { Connection } from "../connection/connection.ts";
+import type { FramedConnection } from "../connection/framed_connection.ts";
 import type { CloseReason, RefusalReason } from "../errors.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 
 /** Open connections and the counters about them. */
-export class Registry {
-  readonly #connections = new Map<number, Connection>();
+export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
+  readonly #connections = new Map<number, C>();
   readonly #perAddress = new Map<string, number>();
   readonly #maxConnections: number;
   readonly #maxPerAddress: number;
@@ -43,7 +43,7 @@ export class Registry {
   }
 
   /** Registers an accepted connection. */
-  add(conn: Connection): void {
+  add(conn: C): void {
     this.#connections.set(conn.id, conn);
     const host = conn.remoteAddr.hostname;
     this.#perAddress.set(host, (this.#perAddress.get(host) ?? 0) + 1);
@@ -51,7 +51,7 @@ export class Registry {
   }
 
   /** Removes an ended connection and counts its final stats. */
-  remove(conn: Connection, stats: ConnectionStats): void {
+  remove(conn: C, stats: ConnectionStats): void {
     if (!this.#connections.delete(conn.id)) return;
     const host = conn.remoteAddr.hostname;
     const left = (this.#perAddress.get(host) ?? 1) - 1;
@@ -67,12 +67,12 @@ export class Registry {
   }
 
   /** The connection with this id, if open. */
-  get(id: number): Connection | undefined {
+  get(id: number): C | undefined {
     return this.#connections.get(id);
   }
 
   /** The open connections. */
-  values(): IterableIterator<Connection> {
+  values(): IterableIterator<C> {
     return this.#connections.values();
   }
 

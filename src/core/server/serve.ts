@@ -18,17 +18,17 @@
  */
 import { AcceptErrors } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
+import { broadcastEncoded } from "./broadcast.ts";
 import { CloseLog } from "./close_log.ts";
-import { Connection, type ConnectionSettings } from "../connection/connection.ts";
+import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
+import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
-import { type GuardOptions, guardsOf, rateLimitsOf } from "./guards.ts";
+import { guardsOf } from "./guards.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "../framing/length_prefixed.ts";
-import type { FramingOptions } from "../framing/length_prefixed.ts";
-import type { Logger } from "../logger.ts";
 import { consoleWarnLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
-import { type OutboxOptions, outboxOptionsOf } from "../connection/water_marks.ts";
 import { Registry } from "./registry.ts";
+import type { Handler, ServeOptions, Server } from "./server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
@@ -39,71 +39,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
-import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from "../../transport/types.ts";
-
-/** A connection handler: runs once per connection, in its own task. */
-export type Handler = (conn: Connection, server: Server) => void | Promise<void>;
-
-/** Options of {@linkcode serve}. */
-export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOptions {
-  /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
-  port?: number;
-  /** Address to bind. @default {"127.0.0.1"} */
-  hostname?: string;
-  /** Serve TLS with this certificate and private key (PEM); the key is never logged. @default plain TCP */
-  tls?: TlsServeOptions;
-  /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
-  mailboxCapacity?: number;
-  /** Aborting it shuts the server down (as `shutdown()` with the default timeout). */
-  signal?: AbortSignal;
-  /** Where the kit logs. A LogTape logger fits. @default warnings and errors to the console */
-  logger?: Logger;
-  /** Called with a connection's final stats when it ends (the original's save_on_end). */
-  onConnectionEnd?: (stats: ConnectionStats) => void | Promise<void>;
-  /** Called for a posted message met while a handler iterates frames only. */
-  onMessage?: (conn: Connection, message: unknown) => void | Promise<void>;
-  /** The socket API; the runtime's own by default. */
-  transport?: Transport;
-}
-
-export type { ShutdownOptions, ShutdownReport };
-
-/** A running server, returned by {@linkcode serve}. */
-export interface Server extends AsyncDisposable {
-  /** The bound address, with the real port. */
-  readonly addr: Address;
-  /** Aborted when the server shuts down; the parent of every connection's signal. */
-  readonly signal: AbortSignal;
-  /** Settles once the server has shut down and every connection is gone. */
-  readonly finished: Promise<void>;
-  /** Connections open now. */
-  readonly size: number;
-  /** The server's figures now. */
-  readonly stats: ServerStats;
-  /** The connection with this id, if it is open. */
-  get(id: number): Connection | undefined;
-  /** The open connections. */
-  connections(): IterableIterator<Connection>;
-  /**
-   * Encodes `payload` once and queues it to every open connection, or to those
-   * `filter` accepts. Returns how many connections took it.
-   * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
-   */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection) => boolean): number;
-  /**
-   * Posts `message` into connection `id`'s mailbox. False, and counted in its
-   * `messagesDropped`, when it is gone, its mailbox is full, or its handler
-   * iterates frames only and the server has no `onMessage`.
-   */
-  post(id: number, message: unknown): boolean;
-  /**
-   * Stops accepting at once; aborts every connection's signal; goes on
-   * handling the frames that still arrive until each connection has been
-   * quiet for `quietPeriod`; force-closes what is left at `timeout`.
-   * Settles once every connection is gone and every end hook has run.
-   */
-  shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
-}
+import type { Listener, RawSocket } from "../../transport/types.ts";
 
 /**
  * Starts a server: listens, and runs `handler` for every accepted connection.
@@ -111,21 +47,24 @@ export interface Server extends AsyncDisposable {
  * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
  * @example An echo server, one frame through it
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connect, serve, silentLogger } from "../../../mod.ts";
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });
  * const client = await connect({ port: server.addr.port });
  * await client.send(new Uint8Array([1, 2, 3]));
- * const { value } = await client[Symbol.asyncIterator]().next();
- * if (value?.join() !== "1,2,3") throw new Error("no echo");
+ * assert.deepEqual(await client.receive(), new Uint8Array([1, 2, 3]));
  * client.close();
  * await server.shutdown();
  * ```
  */
-export async function serve(options: ServeOptions, handler: Handler): Promise<Server> {
+export async function serve<Message = unknown>(
+  options: ServeOptions<Message>,
+  handler: Handler<Message>,
+): Promise<Server<Message>> {
   const framing = framingOf(options);
-  const outbox = outboxOptionsOf(options);
+  const waterMarks = waterMarksOf(options);
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
@@ -133,7 +72,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
-  const registry = new Registry(guards.maxConnections, guards.maxConnectionsPerAddress);
+  const registry = new Registry<FramedConnection<Message>>(guards.maxConnections, guards.maxConnectionsPerAddress);
   const log = new CloseLog(logger);
   const acceptErrors = new AcceptErrors(logger);
   let nextId = 1;
@@ -141,7 +80,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
   const endHooks = new Set<Promise<void>>();
-  const ended = (conn: Connection, stats: ConnectionStats): void => {
+  const ended = (conn: FramedConnection, stats: ConnectionStats): void => {
     log.closed(stats);
     const onEnd = options.onConnectionEnd;
     if (onEnd !== undefined) {
@@ -157,7 +96,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
     }
-    registry.remove(conn, stats);
+    registry.remove(conn as FramedConnection<Message>, stats);
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
@@ -170,25 +109,23 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   // What every connection of this server shares, built once (each connection gets only its id).
   const settings: ConnectionSettings = {
     framing,
-    ...outbox,
+    waterMarks,
     mailboxCapacity,
-    logger,
     onMessage: options.onMessage,
     onEnd: ended,
     idleTimeout: guards.idleTimeout,
     firstFrameTimeout: guards.firstFrameTimeout,
-    slowConsumer: guards.slowConsumer,
     closeTimeout: guards.closeTimeout,
+    rateLimits: guards.rateLimits,
   };
+  const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
 
   const accept = (socket: RawSocket): void => {
     acceptErrors.onAccept();
     if (shuttingDown !== undefined) return socket.close();
     const refusal = registry.refusal(socket.remoteAddr.hostname);
     if (refusal !== undefined) return refuse(socket, refusal);
-    const limits = rateLimitsOf(guards);
-    // A rate budget is the connection's own: only then does it get settings of its own.
-    const conn = new Connection(socket, limits === undefined ? settings : { ...settings, limits }, nextId++);
+    const conn = new FramedConnection<Message>(socket, settings, nextId++);
     registry.add(conn);
     log.opened(conn.id, socket.remoteAddr);
     void conn.run(handler, server);
@@ -199,7 +136,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   let listener: Listener | undefined;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
-  const server: Server = {
+  const server: Server<Message> = {
     get addr() {
       return listener!.addr;
     },
@@ -215,13 +152,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     connections: () => registry.values(),
     broadcast(payload, filter) {
       checkOutgoing(payload.length, framing);
-      const bytes = encodeFrame(payload, framing);
-      let taken = 0;
-      for (const conn of registry.values()) {
-        if (filter !== undefined && !filter(conn)) continue;
-        if (conn.deliverEncoded(bytes)) taken++;
-      }
-      return taken;
+      return broadcastEncoded(registry.values(), encodeFrame(payload, framing), slowConsumer, filter);
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),

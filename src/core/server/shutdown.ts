@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { Connection } from "../connection/connection.ts";
+import type { FramedConnection } from "../connection/framed_connection.ts";
 import type { ShutdownError } from "../errors.ts";
 import type { Registry } from "./registry.ts";
 
@@ -62,7 +62,10 @@ export interface ShutdownPlan {
 }
 
 /** Ends every connection of `registry` by `plan`; settles once all are gone. */
-export async function shutdownConnections(registry: Registry, plan: ShutdownPlan): Promise<ShutdownReport> {
+export async function shutdownConnections(
+  registry: Registry<FramedConnection<unknown>>,
+  plan: ShutdownPlan,
+): Promise<ShutdownReport> {
   const started = Date.now();
   const connections = registry.size;
   const { reason, goodbye } = plan;
@@ -102,12 +105,12 @@ export async function shutdownConnections(registry: Registry, plan: ShutdownPlan
  * Reading a connection's byte count is all it costs: nothing runs per frame.
  */
 async function sweepUntilQuiet(
-  registry: Registry,
+  registry: Registry<FramedConnection<unknown>>,
   plan: ShutdownPlan,
   done: Promise<void>,
   pastDeadline: () => boolean,
 ): Promise<void> {
-  const seen = new Map<Connection, { bytes: number; quiet: number }>();
+  const seen = new Map<FramedConnection<unknown>, { bytes: number; quiet: number }>();
   const period = Math.max(plan.quietMs / SWEEPS, 1);
   let finished = false;
   void done.then(() => finished = true);

@@ -122,11 +122,14 @@ const REQUIRED = ["id", "host", "port"];
  * @throws {ServerTableError} an unknown or missing column, a duplicate id, a bad value, bad CSV.
  * @example A table of two servers
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseServerTable } from "./server_table.ts";
  * const table = parseServerTable("id,host,port,idle_timeout\r\na,127.0.0.1,7000,30\r\nb,0.0.0.0,7001,\r\n");
  * const a = table.rows.get("a")!;
- * if (a.options.port !== 7000 || a.options.idleTimeout !== 30 || a.line !== 2) throw new Error();
- * if ("idleTimeout" in table.rows.get("b")!.options) throw new Error("an empty cell means the default");
+ * assert.equal(a.options.port, 7000);
+ * assert.equal(a.options.idleTimeout, 30);
+ * assert.equal(a.line, 2);
+ * assert.ok(!("idleTimeout" in table.rows.get("b")!.options), "an empty cell means the default");
  * ```
  */
 export function parseServerTable(text: string, file = "<server table>"): ServerTable {
@@ -221,6 +224,7 @@ function rowOf(record: string[], header: string[], at: { file: string; line: num
  * @throws {ServerTableError} the file cannot be read, or is bad (see {@linkcode parseServerTable}).
  * @example Loading a table from a file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -228,7 +232,7 @@ function rowOf(record: string[], header: string[], at: { file: string; line: num
  * const dir = await mkdtemp(join(tmpdir(), "table-"));
  * await writeFile(join(dir, "servers.csv"), "id,host,port\ngate,127.0.0.1,7000\n");
  * const table = await loadServerTable(join(dir, "servers.csv"));
- * if (table.rows.get("gate")?.options.port !== 7000) throw new Error();
+ * assert.equal(table.rows.get("gate")?.options.port, 7000);
  * await rm(dir, { recursive: true });
  * ```
  */
@@ -248,6 +252,7 @@ export async function loadServerTable(path: string): Promise<ServerTable> {
  * @throws {ServerTableError} a bad table, or no row with this id.
  * @example Options for one server, flags on top
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -255,7 +260,8 @@ export async function loadServerTable(path: string): Promise<ServerTable> {
  * const dir = await mkdtemp(join(tmpdir(), "table-"));
  * await writeFile(join(dir, "servers.csv"), "id,host,port,packet\ngate,127.0.0.1,7000,2\n");
  * const options = { ...await serverOptionsFromTable(join(dir, "servers.csv"), "gate"), port: 0 };
- * if (options.packet !== 2 || options.port !== 0) throw new Error();
+ * assert.equal(options.packet, 2);
+ * assert.equal(options.port, 0);
  * await rm(dir, { recursive: true });
  * ```
  */

@@ -11,14 +11,15 @@
  *
  * @example Catching a bad port
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseServerTable, ServerTableError } from "./server_table.ts";
- * try {
- *   parseServerTable("id,host,port\na,127.0.0.1,abc\n", "servers.csv");
- *   throw new Error("should have failed");
- * } catch (error) {
- *   if (!(error instanceof ServerTableError)) throw error;
- *   if (error.line !== 2 || error.column !== "port" || error.value !== "abc") throw error;
- * }
+ * assert.throws(() => parseServerTable("id,host,port\na,127.0.0.1,abc\n", "servers.csv"), (error) => {
+ *   assert.ok(error instanceof ServerTableError);
+ *   assert.equal(error.line, 2);
+ *   assert.equal(error.column, "port");
+ *   assert.equal(error.value, "abc");
+ *   return true;
+ * });
  * ```
  */
 export class ServerTableError extends Error {

@@ -58,6 +58,7 @@ export interface LoggingOptions {
  * @throws {TypeError} an unknown level or format.
  * @example JSON lines with the connection's id and remote address
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureLogging } from "./logging.ts";
  * import { reset } from "@logtape/logtape";
  * const lines: string[] = [];
@@ -71,7 +72,8 @@ export interface LoggingOptions {
  *   await reset();
  * }
  * const record = JSON.parse(lines[0]!);
- * if (record.properties.id !== 1 || record.properties.remote !== "127.0.0.1:5000") throw new Error(lines[0]);
+ * assert.equal(record.properties.id, 1);
+ * assert.equal(record.properties.remote, "127.0.0.1:5000");
  * ```
  */
 export async function configureLogging(options: LoggingOptions = {}): Promise<Logger> {

@@ -35,6 +35,7 @@ export const CONNECTION_RECORD_COLUMNS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectionRecordOf } from "./connection_records.ts";
  * const address = { hostname: "127.0.0.1", port: 5000 };
  * const row = connectionRecordOf({
@@ -42,9 +43,7 @@ export const CONNECTION_RECORD_COLUMNS = [
  *   bytesIn: 10, bytesOut: 20, framesIn: 1, framesOut: 2, framesDropped: 0, messagesIn: 0,
  *   messagesDropped: 0, outboxBytes: 0, outboxPeak: 0, closeReason: "peer-closed", error: undefined,
  * });
- * if (row.join() !== "7,127.0.0.1:5000,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,1500,10,20,1,2,0,peer-closed,") {
- *   throw new Error(row.join());
- * }
+ * assert.equal(row.join(), "7,127.0.0.1:5000,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.500Z,1500,10,20,1,2,0,peer-closed,");
  * ```
  */
 export function connectionRecordOf(stats: ConnectionStats): Cell[] {
@@ -89,6 +88,7 @@ export interface ConnectionRecords extends Disposable {
  * @throws {Error} the file cannot be opened, or it has another header.
  * @example Records of a real connection
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -104,7 +104,8 @@ export interface ConnectionRecords extends Disposable {
  * await server.shutdown(); // the sink is synchronous: its row is written by now
  * records.close();
  * const rows = await readRecords(join(dir, "connections.csv"));
- * if (rows.length !== 1 || rows[0]!.close_reason !== "closed") throw new Error(JSON.stringify(rows));
+ * assert.equal(rows.length, 1);
+ * assert.equal(rows[0]!.close_reason, "closed");
  * await rm(dir, { recursive: true });
  * ```
  */

@@ -18,9 +18,11 @@ import { parse } from "csv-parse/sync";
  * @returns The complete rows; all cells as strings.
  * @example A partial last line is ignored
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRecords } from "./read_records.ts";
  * const rows = parseRecords('id,close_reason\n1,peer-closed\n2,"shut');
- * if (rows.length !== 1 || rows[0]!.close_reason !== "peer-closed") throw new Error();
+ * assert.equal(rows.length, 1);
+ * assert.equal(rows[0]!.close_reason, "peer-closed");
  * ```
  */
 export function parseRecords(text: string): Array<Record<string, string>> {
@@ -33,6 +35,7 @@ export function parseRecords(text: string): Array<Record<string, string>> {
  *
  * @example Reading a records file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -40,7 +43,7 @@ export function parseRecords(text: string): Array<Record<string, string>> {
  * const dir = await mkdtemp(join(tmpdir(), "records-"));
  * await writeFile(join(dir, "r.csv"), "\uFEFFid,error\r\n1,\"a, \"\"quoted\"\" error\"\r\n");
  * const [row] = await readRecords(join(dir, "r.csv"));
- * if (row?.error !== 'a, "quoted" error') throw new Error(row?.error);
+ * assert.equal(row?.error, 'a, "quoted" error');
  * await rm(dir, { recursive: true });
  * ```
  */

@@ -5,6 +5,7 @@
  *
  * @example Connection and server records for one server
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -22,7 +23,7 @@
  * await server.shutdown();
  * stats.close();
  * connections.close();
- * if ((await readRecords(join(dir, "stats.csv"))).length !== 1) throw new Error();
+ * assert.equal((await readRecords(join(dir, "stats.csv"))).length, 1);
  * await rm(dir, { recursive: true });
  * ```
  *

@@ -58,6 +58,7 @@ function countsText(counts: Readonly<Record<string, number | undefined>>): strin
  * @throws {Error} the file cannot be opened, or it has another header.
  * @example One row about a server
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
@@ -72,7 +73,8 @@ function countsText(counts: Readonly<Record<string, number | undefined>>): strin
  * records.close(); // writes the last row
  * await server.shutdown();
  * const rows = await readRecords(join(dir, "stats.csv"));
- * if (rows.length !== 1 || rows[0]!.accepted !== "0") throw new Error(JSON.stringify(rows));
+ * assert.equal(rows.length, 1);
+ * assert.equal(rows[0]!.accepted, "0");
  * await rm(dir, { recursive: true });
  * ```
  */

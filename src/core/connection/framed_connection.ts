@@ -1,0 +1,305 @@
+/**
+ * One connection's task: the original's connection process. Frames come out
+ * of an async iterator in the order they arrived, interleaved with messages
+ * posted by the server and ticks; replies go into a coalescing outbox. The
+ * class behind the {@linkcode Connection} interface, with what the server
+ * needs of it besides (deliver, tick, abort, run).
+ *
+ * Invariants:
+ * 1. Flush points: the outbox goes to the socket when the handler asks for an
+ *    event and none is queued, when a send passes the high-water mark, at
+ *    `flush()`, and, for sends made while the handler is not handling an event,
+ *    at the end of the current microtask run. Never on a timer.
+ * 2. `outboxBytes` never exceeds `highWaterMark`, except by one frame larger than the mark itself.
+ * 3. The first close reason recorded is the one reported (lifecycle.ts).
+ * 4. `finished` settles exactly once, after the socket is closed.
+ *
+ * @module
+ */
+import { closeReasonOf, ConnectionClosedError } from "../errors.ts";
+import { FrameDecoder, type Framing } from "../framing/length_prefixed.ts";
+import type { Connection } from "./connection.ts";
+import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
+import { Inbox } from "./inbox.ts";
+import { Lifecycle } from "./lifecycle.ts";
+import { Outbox } from "./outbox.ts";
+import type { RateLimitPlan } from "./rate_limit.ts";
+import { type Delivery, Sender } from "./sender.ts";
+import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
+import type { WaterMarks } from "./water_marks.ts";
+import type { ConnectionStats } from "../stats.ts";
+import type { Address, RawSocket } from "../../transport/types.ts";
+
+/** What the server or client gives its connections, built once and shared. */
+export interface ConnectionSettings extends TimeoutSettings {
+  readonly framing: Framing;
+  readonly waterMarks: WaterMarks;
+  readonly mailboxCapacity: number;
+  /** Handles a posted message met while the handler iterates frames only. */
+  // deno-lint-ignore no-explicit-any -- the server's Message type; a connection carries it only through
+  readonly onMessage?: (conn: Connection<any>, message: any) => void | Promise<void>;
+  /** Called once with the final stats, just before `finished` settles (the server's registry). */
+  readonly onEnd?: (conn: FramedConnection, stats: ConnectionStats) => void;
+  /** Close the socket as soon as input ends (a client, which has no handler to return). */
+  readonly finishOnEnd?: boolean;
+  /** Makes each connection's rate budget; absent when no rate limit is set. */
+  readonly rateLimits?: RateLimitPlan;
+}
+
+/** One connection: the handle the handler holds, and the server's side of it. */
+export class FramedConnection<Message = unknown> implements Connection<Message> {
+  readonly id: number;
+  readonly remoteAddr: Address;
+  readonly localAddr: Address;
+
+  readonly #settings: ConnectionSettings;
+  readonly #socket: RawSocket;
+  readonly #inbox: Inbox;
+  readonly #sender: Sender;
+  readonly #outbox: Outbox;
+  readonly #life = new Lifecycle();
+  readonly #openedAt = Date.now();
+  readonly #timeouts: Timeouts;
+  #wantsTicks = false;
+  // Set once the handler iterates frames only: a message posted then has nowhere to go without onMessage.
+  #framesOnly = false;
+  // The iterator receive() reads from, made on first use.
+  #frames: AsyncIterator<Uint8Array> | undefined;
+  #finishing: Promise<ConnectionStats> | undefined;
+  #closedAt: number | undefined;
+  readonly #recheck = (): void => this.#checkOpen();
+
+  constructor(socket: RawSocket, settings: ConnectionSettings, id: number) {
+    this.id = id;
+    this.remoteAddr = socket.remoteAddr;
+    this.localAddr = socket.localAddr;
+    this.#settings = settings;
+    this.#socket = socket;
+    this.#timeouts = new Timeouts(settings);
+    // The parts reach each other directly: one closure (the end of input) rather than one per hook.
+    const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
+    const inbox = this.#inbox = new Inbox(
+      socket,
+      new FrameDecoder(settings.framing),
+      settings.mailboxCapacity,
+      (reason, error) => this.#ended(reason, error),
+      outbox,
+      settings.rateLimits?.budget(),
+    );
+    outbox.input = inbox;
+    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox);
+  }
+
+  get finished(): Promise<ConnectionStats> {
+    return this.#life.finished;
+  }
+
+  get signal(): AbortSignal {
+    return this.#life.signal;
+  }
+
+  get stats(): ConnectionStats {
+    const closedAt = this.#closedAt;
+    const inbox = this.#inbox;
+    return {
+      id: this.id,
+      remoteAddr: this.remoteAddr,
+      localAddr: this.localAddr,
+      openedAt: this.#openedAt,
+      closedAt,
+      durationMs: (closedAt ?? Date.now()) - this.#openedAt,
+      bytesIn: inbox.bytesIn,
+      bytesOut: this.#outbox.written,
+      framesIn: inbox.framesIn,
+      framesOut: this.#sender.framesOut,
+      framesDropped: this.#sender.framesDropped,
+      messagesIn: inbox.messagesIn,
+      messagesDropped: inbox.messagesDropped,
+      outboxBytes: this.#outbox.bytes,
+      outboxPeak: this.#outbox.peak,
+      closeReason: this.#life.reason,
+      error: this.#life.error,
+    };
+  }
+
+  get closing(): boolean {
+    return this.#inbox.done;
+  }
+
+  send(payload: Uint8Array): Promise<void> {
+    try {
+      this.#checkOpen();
+      return this.#sender.send(payload, this.#recheck);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.#outbox.drain();
+  }
+
+  async receive(): Promise<Uint8Array | undefined> {
+    this.#frames ??= this[Symbol.asyncIterator]();
+    const { done, value } = await this.#frames.next();
+    // Handed out whole: what the caller sends next is not part of a batch being handled.
+    this.#inbox.processing = false;
+    return done ? undefined : value;
+  }
+
+  close(): void {
+    this.#inbox.end("closed");
+    void this.#finish();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.finished;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.#framesOnly = true;
+    return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+  }
+
+  events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
+    this.#wantsTicks = options.ticks ?? false;
+    this.#framesOnly = false;
+    return eventStream<Message>(this.#inbox, () => {
+      this.#wantsTicks = false;
+      this.#stopHandling();
+    });
+  }
+
+  /**
+   * Delivers a posted message; false (and counted as dropped) when the mailbox
+   * is full, the connection ending, or the handler iterates frames only and
+   * the server has no `onMessage`.
+   */
+  deliver(message: Message): boolean {
+    if (this.#framesOnly && this.#settings.onMessage === undefined) {
+      this.#inbox.messagesDropped++;
+      return false;
+    }
+    return this.#inbox.deliver(message);
+  }
+
+  /** Queues already-encoded frames if they fit under the high-water mark; counts a drop when they do not. */
+  offerEncoded(bytes: Uint8Array): Delivery | "closed" {
+    if (this.#inbox.done || this.#outbox.failed) return "closed";
+    return this.#sender.deliverEncoded(bytes);
+  }
+
+  /** The server's shutdown began: the signal aborts with `reason` now; input goes on until `abort()`. */
+  beginShutdown(reason: unknown): void {
+    this.#life.shuttingDown(reason);
+  }
+
+  /** Bytes received so far. */
+  get bytesIn(): number {
+    return this.#inbox.bytesIn;
+  }
+
+  /** True while the handler waits for input, with a read pending and nothing queued. */
+  get waitingForInput(): boolean {
+    return this.#inbox.waitingForInput;
+  }
+
+  /**
+   * One tick of the server's shared ticker: idle and first-frame timeouts,
+   * rate budgets, ticks, and the close deadline of an ending connection.
+   */
+  tick(seconds: number): void {
+    const inbox = this.#inbox;
+    const verdict = this.#timeouts.tick(seconds, inbox.done, inbox.framesIn, inbox.idleTicks);
+    // Input has ended but the handler or the outbox still holds on (a peer that reads nothing, say).
+    if (verdict === "force-close") void this.forceClose(this.#life.error);
+    else if (verdict !== undefined) this.abort(verdict);
+    if (inbox.done) return;
+    inbox.tick(seconds, this.#wantsTicks);
+    // A safety net for a handler that sent, then went on to slow work without
+    // asking for its next event: its replies wait at most one tick.
+    this.#outbox.flush();
+    this.#outbox.trim();
+  }
+
+  /** Aborts the connection with `reason`; it ends as soon as its handler lets go. */
+  abort(reason: unknown): void {
+    this.#inbox.end(closeReasonOf(reason, "aborted"), reason);
+  }
+
+  /** Closes the socket now, without waiting for the outbox or the handler. */
+  forceClose(reason: unknown): Promise<ConnectionStats> {
+    this.abort(reason);
+    this.#socket.close();
+    this.#outbox.fail(() => this.#life.closedError());
+    return this.#finish();
+  }
+
+  /** Runs `handler` to its end, then closes. Settles with the final stats. */
+  run<S>(handler: (conn: Connection<Message>, server: S) => unknown, server: S): Promise<ConnectionStats> {
+    let result: unknown;
+    try {
+      result = handler(this, server);
+    } catch (error) {
+      return this.#handlerEnded(error);
+    }
+    // Chained, not awaited: an async function suspended for the handler's whole life holds about
+    // half a kilobyte per connection (its generator, registers and await closures).
+    return Promise.resolve(result).then(this.#handlerReturned, this.#handlerEnded);
+  }
+
+  readonly #handlerReturned = (): Promise<ConnectionStats> => this.#finish();
+
+  readonly #handlerEnded = (error: unknown): Promise<ConnectionStats> => {
+    // A send refused because the connection already ended is not the handler's fault.
+    // The server's log writes the error with its stack, from the final stats.
+    if (!(error instanceof ConnectionClosedError && this.#life.reason !== undefined)) {
+      this.#inbox.end("handler-error", error);
+      this.#life.ended("handler-error", error);
+    }
+    return this.#finish();
+  };
+
+  /** The loop stopped iterating (a `break`): no flush point is coming, so flush now. */
+  #stopHandling(): void {
+    this.#inbox.processing = false;
+    this.#outbox.flush();
+  }
+
+  #checkOpen(): void {
+    if (this.#outbox.failed || this.#finishing !== undefined) throw this.#life.closedError();
+  }
+
+  async #dispatch(message: unknown): Promise<void> {
+    const onMessage = this.#settings.onMessage;
+    // Posted before the handler began to iterate frames only: nowhere to go, counted (no log line per message).
+    if (onMessage === undefined) this.#inbox.dropDelivered();
+    else await onMessage(this, message);
+  }
+
+  /** Input ended: record the first reason, abort the signal, close a client's socket. */
+  #ended(reason: Parameters<Lifecycle["ended"]>[0], error?: unknown): void {
+    this.#life.ended(reason, error);
+    if (this.#settings.finishOnEnd) void this.#finish();
+  }
+
+  #finish(): Promise<ConnectionStats> {
+    this.#finishing ??= this.#close();
+    return this.#finishing;
+  }
+
+  async #close(): Promise<ConnectionStats> {
+    this.#inbox.end("closed");
+    try {
+      await this.#outbox.drain();
+    } catch { /* the socket failed or was force-closed: what is queued is lost, and the reason says why */ }
+    this.#socket.close();
+    this.#outbox.fail(() => this.#life.closedError());
+    this.#closedAt = Date.now();
+    const stats = this.stats;
+    this.#life.settle(stats);
+    this.#settings.onEnd?.(this, stats);
+    return stats;
+  }
+}

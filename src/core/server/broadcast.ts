@@ -1,0 +1,42 @@
+/**
+ * Broadcast: one frame encoded once and queued to many connections, and the
+ * slow-consumer policy for a connection whose outbox is over its high-water
+ * mark (a peer that does not read must not hold the server's memory).
+ *
+ * @module
+ */
+import { GuardError } from "../errors.ts";
+import type { FramedConnection } from "../connection/framed_connection.ts";
+import type { WaterMarks } from "../connection/water_marks.ts";
+
+/** What happens to a broadcast that meets a full outbox. */
+export interface SlowConsumerPolicy {
+  /** `"disconnect"`: close the connection at once (its outbox cannot drain); `"drop"`: drop the frame, counted. */
+  readonly slowConsumer: "disconnect" | "drop";
+  readonly waterMarks: WaterMarks;
+}
+
+/**
+ * Queues encoded `bytes` to every connection that `filter` accepts (all when
+ * absent); returns how many took it. A full outbox counts the frame in the
+ * connection's `framesDropped`, and under `"disconnect"` force-closes the
+ * connection with a `slow-consumer` GuardError.
+ */
+export function broadcastEncoded<C extends FramedConnection<unknown>>(
+  connections: Iterable<C>,
+  bytes: Uint8Array,
+  policy: SlowConsumerPolicy,
+  filter?: (conn: C) => boolean,
+): number {
+  let taken = 0;
+  for (const conn of connections) {
+    if (filter !== undefined && !filter(conn)) continue;
+    const delivery = conn.offerEncoded(bytes);
+    if (delivery === "queued") taken++;
+    else if (delivery === "full" && policy.slowConsumer === "disconnect") {
+      const high = policy.waterMarks.high;
+      void conn.forceClose(new GuardError("slow-consumer", `outbox over ${high} bytes`, high));
+    }
+  }
+  return taken;
+}
