@@ -2,6 +2,15 @@
  * The server's registry: open connections by id, counts per remote address,
  * and the server-wide counters (accepted, refused, closed by reason, dropped).
  *
+ * Invariants:
+ * 1. A connection is open, in `size` and in its address's count, from `add()`
+ *    to its `remove()`; removing one that is not open changes nothing.
+ * 2. `refusal()` refuses a new connection while `maxConnections` are open, or
+ *    `maxPerAddress` from its address, and counts each refusal by its reason.
+ * 3. The server's figures are those of the ended connections plus the open
+ *    ones: a connection's bytes and drops are counted once, open or ended.
+ * 4. `empty()` settles once no connection is open (at once if none is).
+ *
  * @module
  */
 import type { FramedConnection } from "../connection/framed_connection.ts";
