@@ -121,6 +121,8 @@ const TLV_CRC32C = 0x03;
 const TLV_UNIQUE_ID = 0x05;
 const FIELDS = ["source address", "destination address", "source port", "destination port"];
 const NEED_MORE: ProxyHeaderStep = Object.freeze({ done: false });
+/** Held before the first byte and after the header: no memory per parser then. */
+const NOTHING = new Uint8Array(0);
 
 /**
  * Reads one PROXY header (v1 or v2) from chunks of any size.
@@ -145,7 +147,7 @@ const NEED_MORE: ProxyHeaderStep = Object.freeze({ done: false });
  * ```
  */
 export class ProxyHeaderParser {
-  #buffer = new Uint8Array(0);
+  #buffer = NOTHING;
   #length = 0;
   #version: 0 | 1 | 2 = 0;
   /** v2: the whole header's size, once its length field is read. */
@@ -219,9 +221,14 @@ export class ProxyHeaderParser {
   }
 
   #complete(rest: Uint8Array): ProxyHeaderStep {
-    const header = this.#version === 1 ? parseV1(printable(this.#buffer, 0, this.#length - 2)) : parseV2(this.#buffer);
+    const header = this.#version === 2
+      ? parseV2(this.#buffer)
+      : this.#protocol === 7
+      ? { version: 1 as const, command: "proxy" as const }
+      // Every byte of a TCP4 or TCP6 line was checked to be printable ASCII.
+      : parseV1(String.fromCharCode(...this.#buffer.subarray(0, this.#length - 2)));
     this.#done = true;
-    this.#buffer = new Uint8Array(0);
+    this.#buffer = NOTHING;
     return { done: true, header, rest };
   }
 
@@ -292,8 +299,15 @@ export class ProxyHeaderParser {
       this.#cr = byte === CR;
       return false;
     }
-    const word = printable(this.#buffer, V1_PREFIX.length, this.#length);
-    if (!V1_PROTOCOLS.some((name) => name.startsWith(word))) {
+    // Still the start of a protocol's name? Compared byte by byte: no string per byte.
+    const length = this.#length - V1_PREFIX.length;
+    const alive = V1_PROTOCOLS.some((name) => {
+      if (length > name.length) return false;
+      for (let i = 0; i < length; i++) if (this.#buffer[V1_PREFIX.length + i] !== name.charCodeAt(i)) return false;
+      return true;
+    });
+    if (!alive) {
+      const word = printable(this.#buffer, V1_PREFIX.length, this.#length);
       throw new ProxyHeaderError(`protocol "${word}" is not TCP4, TCP6 or UNKNOWN`);
     }
     return false;
@@ -341,9 +355,9 @@ export class ProxyHeaderParser {
   }
 }
 
+/** A TCP4 or TCP6 line without its CRLF, whose fields the scanner has counted. */
 function parseV1(line: string): ProxyHeader {
   const [, protocol, ...fields] = line.split(" ");
-  if (protocol === "UNKNOWN") return { version: 1, command: "proxy" };
   const [source, destination, sourcePort, destinationPort] = fields as [string, string, string, string];
   return {
     version: 1,
