@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { ConnectionStats } from "../mod.ts";
+import { type ConnectionStats, formatAddress } from "../mod.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 
 /** The columns of a connection record, in file order. */
@@ -50,7 +50,8 @@ export const CONNECTION_RECORD_COLUMNS = [
 export function connectionRecordOf(stats: ConnectionStats): Cell[] {
   return [
     stats.id,
-    `${stats.remoteAddr.hostname}:${stats.remoteAddr.port}`,
+    // The kit's one way to write an address: an IPv6 host in brackets, so the port cannot be read as part of it.
+    formatAddress(stats.remoteAddr),
     new Date(stats.openedAt).toISOString(),
     new Date(stats.closedAt ?? Date.now()).toISOString(),
     stats.durationMs,
