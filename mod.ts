@@ -56,6 +56,16 @@ export {
 export * from "./src/stats.ts";
 export type { OutboxOptions } from "./src/outbox_options.ts";
 export type { GuardOptions } from "./src/guard_options.ts";
+export {
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_MAX_LENGTH,
+  type ProxyAddress,
+  type ProxyHeader,
+  ProxyHeaderError,
+  ProxyHeaderParser,
+  type ProxyHeaderStep,
+} from "./src/core/server/proxy_header.ts";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/proxy_gate.ts";
 export { Connection } from "./src/connection.ts";
 export type { ConnectionEvent } from "./src/connection_events.ts";
 export * from "./src/serve.ts";

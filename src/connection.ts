@@ -323,6 +323,12 @@ export class Connection implements AsyncIterable<Uint8Array> {
     return this.#finish();
   }
 
+  /** @internal Ends a connection whose handler never ran (its PROXY header failed) with `reason`, and closes it. */
+  endBeforeRun(reason: CloseReason, error?: unknown): Promise<ConnectionStats> {
+    this.#inbox.end(reason, error);
+    return this.#finish();
+  }
+
   /** @internal Runs `handler` to its end, then closes. Settles with the final stats. */
   run<S>(handler: (conn: Connection, server: S) => unknown, server: S): Promise<ConnectionStats> {
     let result: unknown;

@@ -28,6 +28,7 @@ import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "./options.ts";
 import { type OutboxOptions, outboxOptionsOf } from "./outbox_options.ts";
+import { ProxyGate, proxyHeaderTimeoutOf, type ProxyProtocolOptions } from "./proxy_gate.ts";
 import { Registry } from "./registry.ts";
 import type { ConnectionStats, ServerStats } from "./stats.ts";
 import {
@@ -45,7 +46,7 @@ import type { Address, Listener, RawSocket, TlsServeOptions, Transport } from ".
 export type Handler = (conn: Connection, server: Server) => void | Promise<void>;
 
 /** Options of {@linkcode serve}. */
-export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOptions {
+export interface ServeOptions extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions {
   /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */
@@ -109,6 +110,7 @@ export interface Server extends AsyncDisposable {
  * Starts a server: listens, and runs `handler` for every accepted connection.
  *
  * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
+ * @throws {TypeError} `proxyProtocol` that is not a boolean, or with `tls`.
  * @example An echo server, one frame through it
  * ```ts
  * import { connect, serve, silentLogger } from "../mod.ts";
@@ -129,6 +131,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
+  const proxyHeaderTimeout = proxyHeaderTimeoutOf(options);
   const logger = options.logger ?? consoleWarnLogger;
   const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
@@ -181,10 +184,10 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     closeTimeout: guards.closeTimeout,
   };
 
-  const accept = (socket: RawSocket): void => {
-    acceptErrors.onAccept();
+  // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
+  const admit = (socket: RawSocket): void => {
     if (shuttingDown !== undefined) return socket.close();
-    const refusal = registry.refusal(socket.remoteAddr.hostname);
+    const refusal = registry.refusal(socket.remoteAddr.hostname, gate?.size);
     if (refusal !== undefined) return refuse(socket, refusal);
     const limits = rateLimitsOf(guards);
     // A rate budget is the connection's own: only then does it get settings of its own.
@@ -192,6 +195,28 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     registry.add(conn);
     log.opened(conn.id, socket.remoteAddr);
     void conn.run(handler, server);
+  };
+
+  const gate = proxyHeaderTimeout === undefined ? undefined : new ProxyGate(proxyHeaderTimeout, {
+    admit,
+    // No header: a connection from the balancer's address all the same, so that the log, the stats and the
+    // records say what came; its handler never runs.
+    fail: (socket, reason, error) => {
+      if (shuttingDown !== undefined) return socket.close();
+      const conn = new Connection(socket, settings, nextId++);
+      registry.add(conn);
+      log.opened(conn.id, socket.remoteAddr);
+      void conn.endBeforeRun(reason, error);
+    },
+  });
+
+  const accept = (socket: RawSocket): void => {
+    acceptErrors.onAccept();
+    if (gate === undefined || shuttingDown !== undefined) return admit(socket);
+    // The total is known at once; the per-address count waits for the client's address.
+    const refusal = registry.refusal(undefined, gate.size);
+    if (refusal !== undefined) return refuse(socket, refusal);
+    gate.take(socket);
   };
 
   // Built before listening: a connection may be accepted before listen() returns.
@@ -240,6 +265,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
   });
   const ticker = startTicker(guards.tickInterval, () => {
     for (const conn of registry.values()) conn.tick(guards.tickInterval);
+    gate?.tick(guards.tickInterval);
     log.flush();
     acceptErrors.flush();
   });
@@ -261,6 +287,7 @@ export async function serve(options: ServeOptions, handler: Handler): Promise<Se
     }
     shuttingDown = (async () => {
       listener!.close();
+      gate?.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
