@@ -42,11 +42,18 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
     return this.#connections.size;
   }
 
-  /** Which limit a new connection from `hostname` would pass, counted as refused; undefined when it may open. */
-  refusal(hostname: string): RefusalReason | undefined {
+  /**
+   * Which limit a new connection from `hostname` would pass, counted as
+   * refused; undefined when it may open. `waiting` sockets not yet
+   * connections (in their PROXY header) count in the total; without a
+   * hostname (not known yet) only the total is checked.
+   */
+  refusal(hostname: string | undefined, waiting = 0): RefusalReason | undefined {
     let reason: RefusalReason | undefined;
-    if (this.#connections.size >= this.#maxConnections) reason = "max-connections";
-    else if ((this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) reason = "max-connections-per-address";
+    if (this.#connections.size + waiting >= this.#maxConnections) reason = "max-connections";
+    else if (hostname !== undefined && (this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) {
+      reason = "max-connections-per-address";
+    }
     if (reason !== undefined) this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
     return reason;
   }
