@@ -62,10 +62,10 @@ export {
   type ProxyAddress,
   type ProxyHeader,
   ProxyHeaderError,
-  ProxyHeaderParser,
   type ProxyHeaderStep,
-} from "./src/core/server/proxy_header.ts";
-export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy_gate.ts";
+} from "./src/core/server/proxy/header.ts";
+export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export type { Connection } from "./src/core/connection/connection.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";

@@ -5,7 +5,7 @@ import {
   type ProxyHeader,
   ProxyHeaderError,
   ProxyHeaderParser,
-} from "../src/core/server/proxy_header.ts";
+} from "../mod.ts";
 import { test } from "./_harness.ts";
 import { concat, text } from "./_fixtures.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "../errors.ts";
-import { ProxyHeaderError } from "./proxy_header.ts";
+import { ProxyHeaderError } from "./proxy/header.ts";
 import { errorCode } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
 import { type LogLevel, LogLimiter } from "../log_limiter.ts";

@@ -27,7 +27,7 @@ import { guardsOf } from "./guards.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "../framing/length_prefixed.ts";
 import { consoleWarnLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
-import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy_gate.ts";
+import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
 import type { Handler, ServeOptions, Server } from "./server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";

@@ -11,7 +11,7 @@ import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { GuardOptions } from "./guards.ts";
-import type { ProxyProtocolOptions } from "./proxy_gate.ts";
+import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
 

@@ -16,10 +16,11 @@
  *
  * @module
  */
-import { type ProxyHeader, ProxyHeaderError, ProxyHeaderParser, type ProxyHeaderStep } from "./proxy_header.ts";
-import type { CloseReason } from "../errors.ts";
-import { checkNumber } from "../options.ts";
-import type { Address, RawSocket } from "../../transport/types.ts";
+import { type ProxyHeader, ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
+import { ProxyHeaderParser } from "./parser.ts";
+import type { CloseReason } from "../../errors.ts";
+import { checkNumber } from "../../options.ts";
+import type { Address, RawSocket } from "../../../transport/types.ts";
 
 /** The default `proxyHeaderTimeout`, in seconds: the spec asks for at least 3, to cover a TCP retransmit. */
 export const DEFAULT_PROXY_HEADER_TIMEOUT = 5;
@@ -47,7 +48,7 @@ export interface ProxyProtocolOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { proxyHeaderTimeoutOf } from "./proxy_gate.ts";
+ * import { proxyHeaderTimeoutOf } from "./gate.ts";
  * assert.equal(proxyHeaderTimeoutOf({}), undefined);
  * assert.equal(proxyHeaderTimeoutOf({ proxyProtocol: true }), 5);
  * assert.throws(() => proxyHeaderTimeoutOf({ proxyProtocol: true, tls: { cert: "", key: "" } }), TypeError);
