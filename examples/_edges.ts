@@ -44,8 +44,8 @@ export interface Edges {
 
 /** The endpoint of --metrics-port, returned by {@linkcode openMetrics}. */
 export interface MetricsEdge {
-  /** Gives the endpoint the server whose figures it serves. */
-  watch(server: Server): void;
+  /** Gives the endpoint the server (or anything with `stats`) whose figures it serves. */
+  watch(server: { readonly stats: ServerStats }): void;
   /** Stops the endpoint. */
   close(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export interface MetricsEdge {
 export async function openMetrics(flag: string | undefined, hostname: string, logger: Logger): Promise<MetricsEdge> {
   const port = optionFlag("metrics-port", "port", flag);
   if (port === undefined) return { watch() {}, close: () => Promise.resolve() };
-  let watched: Server | undefined;
+  let watched: { readonly stats: ServerStats } | undefined;
   const figures = (): ServerStats => {
     if (watched === undefined) throw new Error("Cannot read the server's figures: it is not listening yet");
     return watched.stats;
