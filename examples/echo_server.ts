@@ -16,7 +16,8 @@
  * flags override it), --records FILE (a CSV row per ended connection),
  * --stats FILE --stats-every SECONDS (a CSV row of server figures, default
  * every 10 s), --log-level trace|debug|info|warning|error|fatal (default info),
- * --log-format pretty|json (default pretty).
+ * --log-format pretty|json (default pretty), --metrics-port N (Prometheus
+ * metrics at http://HOST:N/metrics while the server runs).
  * A bad flag value prints one line and exits with code 2. SIGINT or SIGTERM
  * closes every connection and exits 0.
  *
@@ -78,11 +79,12 @@ await runCli("echo_server", async () => {
     quietPeriod: optionFlag("quiet-period", "quietPeriod", flags["quiet-period"]),
   };
 
-  const edges = await openEdges(flags);
+  const hostname = flags.host ?? table.hostname ?? "127.0.0.1";
+  const edges = await openEdges(flags, hostname);
   const server = await serve({
     ...table,
     port,
-    hostname: flags.host ?? table.hostname ?? "127.0.0.1",
+    hostname,
     packet,
     maxFrameSize,
     ...defined(guards),
@@ -97,7 +99,7 @@ await runCli("echo_server", async () => {
     stopping = true;
     console.log(`${signal}: closing ${server.size} connections`);
     await server.shutdown(shutdownOptions);
-    edges.close();
+    await edges.close();
     process.exit(0);
   };
   // `on`, not `once`: on Deno, removing the last listener restores the default action mid-shutdown.
