@@ -4,7 +4,8 @@
  *
  * Invariants:
  * 1. Bytes in the outbox never exceed `highWaterMark`, except by one frame
- *    larger than the mark itself (which goes alone into an empty outbox).
+ *    larger than the mark itself (which goes alone into an empty outbox,
+ *    written from the caller's buffer; its send settles once it is written).
  * 2. A send that had to wait keeps its place: later sends queue behind it.
  * 3. A send made while no event is being handled is flushed at the end of the
  *    current microtask run (no flush point is coming); never on a timer.
@@ -55,6 +56,7 @@ export class Sender {
     if (payload.length > this.#limit) checkOutgoing(payload.length, this.#framing);
     const size = this.#framing.packet + payload.length;
     if (this.#waiting === 0 && this.#fits(size)) {
+      if (size > this.#high) return this.#writeAlone(payload);
       this.#append(payload);
       return RESOLVED;
     }
@@ -84,6 +86,13 @@ export class Sender {
     this.#afterAppend();
   }
 
+  // A frame over the high-water mark goes alone into the empty outbox, written from the caller's buffer rather
+  // than copied: a peer that does not read then holds the one frame its handler sends, not also a copy of it.
+  #writeAlone(payload: Uint8Array): Promise<void> {
+    this.framesOut++;
+    return this.outbox.writeFrame(payload, this.#framing.packet);
+  }
+
   #afterAppend(): void {
     const outbox = this.outbox;
     if (outbox.bytes >= this.#high) outbox.flush();
@@ -98,6 +107,9 @@ export class Sender {
 
   async #sendWhenRoom(payload: Uint8Array, size: number, check: () => void): Promise<void> {
     this.#waiting++;
+    // The peer is not taking replies: a runtime that pushes bytes stops reading until the handler asks again,
+    // rather than read ahead (up to 512 KiB on Bun) for a handler that waits here.
+    this.outbox.holdReads();
     const previous = this.#chain;
     let release!: () => void;
     this.#chain = new Promise((resolve) => release = resolve);
@@ -110,7 +122,8 @@ export class Sender {
         await (outbox.bytes <= this.#low ? outbox.drain() : outbox.whenRoom());
       }
       check();
-      this.#append(payload);
+      if (size > this.#high) await this.#writeAlone(payload);
+      else this.#append(payload);
     } finally {
       this.#waiting--;
       release();
