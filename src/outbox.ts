@@ -5,8 +5,9 @@
  * the socket's synchronous `tryWrite` where the runtime has one (Bun): all
  * taken, the buffer is reused at once, with no promise. Otherwise it hands the
  * rest to `write()` and swaps to a spare buffer, so sends go on while a write
- * is pending. A frame over the high-water mark is not copied: `writeFrame`
- * writes it alone, from the caller's buffer.
+ * is pending. A large frame (over the high-water mark and half of
+ * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
+ * caller's buffer.
  *
  * Invariants:
  * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
@@ -87,8 +88,8 @@ export class Outbox {
 
   /**
    * Writes one frame from the caller's buffer, with no copy: the header, then
-   * `payload` as it is. The outbox must be empty (a frame over the high-water
-   * mark goes alone). Settles once the runtime took every byte, so the payload
+   * `payload` as it is. The outbox must be empty (a frame this large goes
+   * alone). Settles once the runtime took every byte, so the payload
    * must stay unchanged until then; rejects if the outbox fails first.
    */
   async writeFrame(payload: Uint8Array, packet: PacketSize): Promise<void> {

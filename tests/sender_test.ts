@@ -33,10 +33,11 @@ class HeldSocket implements RawSocket {
 }
 
 const HIGH = 1024;
+const MAX_FRAME = 8192;
 
 function senderOver(socket: RawSocket): Sender {
   const outbox = new Outbox(socket, HIGH / 2);
-  return new Sender(outbox, framingOf({}), HIGH, HIGH / 2, { processing: true });
+  return new Sender(outbox, framingOf({ maxFrameSize: MAX_FRAME }), HIGH, HIGH / 2, { processing: true });
 }
 
 /** True once `promise` has settled, after the microtasks queued now have run. */
@@ -47,16 +48,16 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-test("Sender writes a frame over the high-water mark from the caller's buffer, settling once the runtime took it", async () => {
+test("Sender writes a frame over the high-water mark and half maxFrameSize from the caller's buffer, settling once written", async () => {
   const socket = new HeldSocket();
   const sender = senderOver(socket);
-  const payload = new Uint8Array(HIGH * 4).fill(7);
+  const payload = new Uint8Array(MAX_FRAME / 2 + 1).fill(7);
   const sent = sender.send(payload, () => {});
   assert.equal(await settled(sent), false, "the write is pending: the send waits for it");
   socket.settle(); // the header
   await settled(sent);
   assert.equal(socket.writes.length, 2);
-  assert.deepEqual(socket.writes[0], new Uint8Array([0, 0, 16, 0]));
+  assert.deepEqual(socket.writes[0], new Uint8Array([0, 0, 16, 1]));
   // Not a copy: the very bytes the caller handed over.
   assert.equal(socket.writes[1]!.buffer, payload.buffer);
   assert.equal(socket.writes[1]!.length, payload.length);
@@ -67,16 +68,18 @@ test("Sender writes a frame over the high-water mark from the caller's buffer, s
   assert.equal(sender.outbox.written, 4 + payload.length);
 });
 
-test("Sender copies a frame under the high-water mark and settles at once", async () => {
-  const socket = new HeldSocket();
-  const sender = senderOver(socket);
-  const payload = new Uint8Array(100).fill(3);
-  const sent = sender.send(payload, () => {});
-  assert.equal(await settled(sent), true);
-  sender.outbox.flush();
-  assert.equal(socket.writes.length, 1);
-  assert.notEqual(socket.writes[0]!.buffer, payload.buffer);
-  assert.deepEqual(socket.writes[0], encodeFrame(payload));
+test("Sender copies a frame under the high-water mark, or up to half maxFrameSize, and settles at once", async () => {
+  for (const size of [100, MAX_FRAME / 2 - 4]) {
+    const socket = new HeldSocket();
+    const sender = senderOver(socket);
+    const payload = new Uint8Array(size).fill(3);
+    const sent = sender.send(payload, () => {});
+    assert.equal(await settled(sent), true, `${size} bytes`);
+    sender.outbox.flush();
+    assert.equal(socket.writes.length, 1);
+    assert.notEqual(socket.writes[0]!.buffer, payload.buffer);
+    assert.deepEqual(socket.writes[0], encodeFrame(payload, { maxFrameSize: MAX_FRAME }));
+  }
 });
 
 test("Sender holds the socket's reads while a send waits for the peer", async () => {
