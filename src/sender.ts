@@ -113,8 +113,8 @@ export class Sender {
 
   async #sendWhenRoom(payload: Uint8Array, size: number, check: () => void): Promise<void> {
     this.#waiting++;
-    // The peer is not taking replies: a runtime that pushes bytes stops reading until the handler asks again,
-    // rather than read ahead (up to 512 KiB on Bun) for a handler that waits here.
+    // A handler that waits here asks for no input meanwhile: a runtime that pushes bytes stops reading until it
+    // does, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
     this.outbox.holdReads();
     const previous = this.#chain;
     let release!: () => void;
