@@ -1,9 +1,10 @@
 // spawnkit's load generator. Opens connections to a {packet, 4} echo server on
-// loopback, drives it in one of five modes, checks every echoed frame (length,
+// loopback, drives it in one of six modes, checks every echoed frame (length,
 // order, connection, every byte), and prints one JSON line. See ../README.md.
 //
 //   load --port P --mode echo --conns 100 --depth 16 --size 64 --seconds 2
 //   load --port P --mode accept|idle|broadcast|shutdown --conns 10000 [--server-pid PID]
+//   load --port P --mode stall --conns 20 --size 262144 --frames 128 --server-pid PID
 //
 // Exit code 0 when no error was seen, 1 when some were (the JSON says which), 2 on bad flags.
 #include <signal.h>
@@ -20,9 +21,9 @@ namespace {
 
 [[noreturn]] void usage(const char* message) {
   std::fprintf(stderr,
-               "load: %s\nusage: load --port N [--host 127.0.0.1] [--mode echo|accept|idle|broadcast|shutdown]\n"
+               "load: %s\nusage: load --port N [--host 127.0.0.1] [--mode echo|accept|idle|broadcast|shutdown|stall]\n"
                "  [--conns N] [--depth N] [--size BYTES] [--seconds S] [--warmup S] [--window N]\n"
-               "  [--timeout S] [--idle S] [--server-pid PID] [--progress]\n",
+               "  [--timeout S] [--idle S] [--frames N] [--warm N] [--quiet S] [--server-pid PID] [--progress]\n",
                message);
   std::exit(2);
 }
@@ -76,11 +77,15 @@ int main(int argc, char** argv) {
     else if (flag == "--warmup") o.warmup = seconds(value, "warmup");
     else if (flag == "--timeout") o.timeout = seconds(value, "timeout");
     else if (flag == "--idle") o.idle = seconds(value, "idle");
+    else if (flag == "--frames") o.frames = count(value, 1, 1'000'000, "frames");
+    else if (flag == "--quiet") o.quiet = seconds(value, "quiet");
+    else if (flag == "--warm") o.warm = count(value, 0, 1'000'000, "warm");
     else if (flag == "--server-pid") o.server_pid = static_cast<int>(count(value, 1, 1u << 30, "server-pid"));
     else usage(("unknown flag " + flag).c_str());
   }
   if (o.port == 0) usage("--port is required");
-  if (o.mode != "echo" && o.mode != "accept" && o.mode != "idle" && o.mode != "broadcast" && o.mode != "shutdown") {
+  if (o.mode != "echo" && o.mode != "accept" && o.mode != "idle" && o.mode != "broadcast" && o.mode != "shutdown" &&
+      o.mode != "stall") {
     usage(("unknown mode " + o.mode).c_str());
   }
   // Only loopback: this tool is for measuring servers on this machine.
