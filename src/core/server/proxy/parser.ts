@@ -9,7 +9,6 @@
 import {
   PROXY_V1_MAX_LENGTH,
   PROXY_V2_MAX_LENGTH,
-  type ProxyHeader,
   ProxyHeaderError,
   type ProxyHeaderStep,
 } from "./header.ts";
