@@ -137,7 +137,7 @@ test("rpcClient hands the server's notifications over in order, and logs a handl
   const seen: number[] = [];
   const client = rpcClient(await connect({ port: server.addr.port }), {
     logger,
-    onNotification: (method, params) => {
+    onNotification: (_method, params) => {
       if ((params as number[])[0] === 2) throw new Error("handler bug");
       seen.push((params as number[])[0]!);
     },
