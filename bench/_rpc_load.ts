@@ -1,8 +1,8 @@
 /**
  * The TypeScript load driver of bench/rpc.ts: C connections, D calls in
  * flight on each, for a warm-up and then a measured window; one JSON line
- * on stdout with the round trips per second and the CPU the server and the
- * driver used (from /proc). Run on Bun, pinned to its own core.
+ * on stdout with the round trips per second and the CPU the server, the
+ * driver and the machine's other processes used (from /proc). Run on Bun, pinned to its own core.
  *
  *   bun bench/_rpc_load.ts --port P --mode rpc|echo --codec json|msgpack --conns C --depth D --seconds S [--server-pid PID]
  *
@@ -51,6 +51,18 @@ function cpuSeconds(pid: string | number): number | undefined {
   }
 }
 
+/** CPU seconds the whole machine has been busy (every core), from /proc/stat. */
+function machineBusySeconds(): number | undefined {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + (fields[7] ?? 0);
+    return busy / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 let measuring = false;
 let stopped = false;
 let count = 0;
@@ -90,6 +102,7 @@ await sleep(Number(values.warmup));
 const serverPid = values["server-pid"];
 const server0 = serverPid === undefined ? undefined : cpuSeconds(serverPid);
 const self0 = cpuSeconds(process.pid);
+const machine0 = machineBusySeconds();
 const t0 = performance.now();
 measuring = true;
 await sleep(Number(values.seconds));
@@ -97,6 +110,7 @@ measuring = false;
 const elapsed = (performance.now() - t0) / 1000;
 const server1 = serverPid === undefined ? undefined : cpuSeconds(serverPid);
 const self1 = cpuSeconds(process.pid);
+const machine1 = machineBusySeconds();
 stopped = true;
 await Promise.all(loops);
 const share = (a: number | undefined, b: number | undefined) =>
@@ -109,6 +123,8 @@ console.log(JSON.stringify({
   round_trips_per_s: count / elapsed,
   server_cpu: share(server0, server1),
   client_cpu: share(self0, self1),
+  // Cores the machine's other processes used meanwhile: a figure taken while they were busy is taken again.
+  other_cpu: share(machine0, machine1) - share(server0, server1) - share(self0, self1),
   errors,
 }));
 process.exit(0);

@@ -65,7 +65,26 @@ interface Figure {
 const figures = new Map<string, Figure>();
 const notes: string[] = [];
 
-async function measure(argv: string[], mode: string, codec: string, conns: number, depth: number) {
+// Other processes (test suites, say) skew a figure: one taken while they used more than this many cores is
+// taken again, up to ATTEMPTS times, and noted if it never ran alone (as bench/run.ts does).
+const CONTENDED_CORES = 0.25;
+const ATTEMPTS = 5;
+
+async function measure(label: string, argv: string[], mode: string, codec: string, conns: number, depth: number) {
+  for (let attempt = 1;; attempt++) {
+    const load = await measureOnce(argv, mode, codec, conns, depth);
+    if (!(load.other_cpu > CONTENDED_CORES)) return load;
+    if (attempt === ATTEMPTS) {
+      notes.push(
+        `${argv.at(-1)} ${mode} ${codec} ${conns}x${depth}: other processes used ${load.other_cpu.toFixed(2)} cores`,
+      );
+      return load;
+    }
+    console.error(`  other processes used ${load.other_cpu.toFixed(2)} cores meanwhile: measuring again`);
+  }
+}
+
+async function measureOnce(argv: string[], mode: string, codec: string, conns: number, depth: number) {
   const server = await startServer(argv);
   try {
     const load = await runLoad(bun!, [
@@ -73,8 +92,8 @@ async function measure(argv: string[], mode: string, codec: string, conns: numbe
       ...["--port", `${server.port}`, "--server-pid", `${server.pid}`, "--mode", mode, "--codec", codec],
       ...["--conns", `${conns}`, "--depth", `${depth}`, "--seconds", `${seconds}`],
     ]);
-    if (load.errors !== 0) notes.push(`${argv.join(" ")} ${mode} ${codec}: ${load.errors} wrong answers`);
-    return load as { round_trips_per_s: number; server_cpu: number };
+    if (load.errors !== 0) notes.push(`${argv.slice(1).join(" ")}, ${mode}, ${codec}: ${load.errors} wrong answers`);
+    return load as { round_trips_per_s: number; server_cpu: number; other_cpu: number };
   } finally {
     await server.stop();
   }
@@ -92,7 +111,9 @@ for (let run = 1; run <= runs; run++) {
       for (const codec of CODECS) {
         const key = `${runtime}|${scenario.id}|${codec}`;
         console.error(`run ${run}/${runs}: ${runtime}, ${scenario.id}, ${codec}`);
+        const label = `${runtime}, ${scenario.id}`;
         const echo = await measure(
+          label,
           start(join(servers, "spawnkit_echo.ts")),
           "echo",
           codec,
@@ -100,6 +121,7 @@ for (let run = 1; run <= runs; run++) {
           scenario.depth,
         );
         const rpc = await measure(
+          label,
           start(join(servers, "spawnkit_rpc.ts"), codec),
           "rpc",
           codec,
