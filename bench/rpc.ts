@@ -76,7 +76,7 @@ async function measure(label: string, argv: string[], mode: string, codec: strin
     if (!(load.other_cpu > CONTENDED_CORES)) return load;
     if (attempt === ATTEMPTS) {
       notes.push(
-        `${argv.at(-1)} ${mode} ${codec} ${conns}x${depth}: other processes used ${load.other_cpu.toFixed(2)} cores`,
+        `${label}, ${mode}, ${codec}: other processes used ${load.other_cpu.toFixed(2)} cores`,
       );
       return load;
     }

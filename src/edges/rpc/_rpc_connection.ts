@@ -17,6 +17,7 @@
  */
 import { type Connection, formatAddress, FrameTooLargeError, type Logger, type Server } from "../../../mod.ts";
 import { Batch } from "./_batch.ts";
+import { Call, checkParams } from "./_call.ts";
 import {
   answerIdOf,
   errorResponse,
@@ -38,7 +39,7 @@ import {
 } from "./rpc_error.ts";
 import type { RpcLimits } from "./rpc_options.ts";
 import type { RpcCounters } from "./rpc_stats.ts";
-import type { CompiledRoute, RpcContext } from "./routes.ts";
+import type { CompiledRoute } from "./routes.ts";
 
 /** What every connection of one handler shares. */
 export interface RpcShared {
@@ -47,43 +48,6 @@ export interface RpcShared {
   readonly logger: Logger;
   readonly counters: RpcCounters;
   notify(conn: Connection, method: string, params?: RpcParams): Promise<void>;
-}
-
-/** One method call in flight. */
-class Call implements RpcContext {
-  constructor(
-    readonly rpc: RpcConnection,
-    readonly request: RpcRequest,
-    readonly notification: boolean,
-    readonly batch: Batch | undefined,
-  ) {}
-  get conn(): Connection {
-    return this.rpc.conn;
-  }
-  get server(): Server {
-    return this.rpc.server;
-  }
-  get signal(): AbortSignal {
-    return this.rpc.conn.signal;
-  }
-  get method(): string {
-    return this.request.method;
-  }
-  get id(): RpcId | undefined {
-    return this.notification ? undefined : this.request.id;
-  }
-  notify(method: string, params?: RpcParams): Promise<void> {
-    return this.rpc.shared.notify(this.rpc.conn, method, params);
-  }
-}
-
-/** Runs `check` on params: true, or the `data` of the -32602 answer (a thrown error's message). */
-function checkParams(check: (params: unknown) => boolean, params: unknown): true | { data?: string } {
-  try {
-    return check(params) === true ? true : {};
-  } catch (error) {
-    return { data: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 /** The JSON-RPC loop of one connection. */
