@@ -155,7 +155,7 @@ test("rpcHandler pushes notifications to one connection and broadcasts one to al
   for (const client of clients) ids.push(await client.call<number>("subscribe"));
   assert.equal(rpc.broadcast(server, "tick", { n: 1 }), 3);
   assert.equal(rpc.broadcast(server, "odd", [], (conn) => conn.id === ids[1]), 1);
-  await rpc.notify(server.get(ids[0]!)!, "direct", ["only you"]);
+  assert.equal(await rpc.notify(server.get(ids[0]!)!, "direct", ["only you"]), true);
   const expected = [
     [["welcome", undefined], ["tick", { n: 1 }], ["direct", ["only you"]]],
     [["welcome", undefined], ["tick", { n: 1 }], ["odd", []]],
@@ -166,7 +166,12 @@ test("rpcHandler pushes notifications to one connection and broadcasts one to al
   assert.deepEqual(clients.map((c) => c.stats.notificationsReceived), [3, 3, 2]);
   assert.throws(() => rpc.broadcast(server, "tick", "text" as unknown as []), TypeError);
   assert.throws(() => rpc.broadcast(server, 7 as unknown as string), TypeError);
+  const gone = server.get(ids[2]!)!;
   for (const client of clients) client.close();
+  await until(() => server.size === 0, "every connection gone");
+  const dropped = rpc.stats.dropped;
+  assert.equal(await rpc.notify(gone, "late"), false, "a push to a connection that is gone");
+  assert.equal(rpc.stats.dropped, dropped + 1);
   await server.shutdown();
 });
 

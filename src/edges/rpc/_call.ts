@@ -13,7 +13,7 @@ import type { RpcContext } from "./routes.ts";
 export interface CallOwner {
   readonly conn: Connection;
   readonly server: Server;
-  readonly shared: { notify(conn: Connection, method: string, params?: RpcParams): Promise<void> };
+  readonly shared: { notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean> };
 }
 
 /** One method call in flight. */
@@ -39,7 +39,7 @@ export class Call implements RpcContext {
   get id(): RpcId | undefined {
     return this.notification ? undefined : this.request.id;
   }
-  notify(method: string, params?: RpcParams): Promise<void> {
+  notify(method: string, params?: RpcParams): Promise<boolean> {
     return this.rpc.shared.notify(this.rpc.conn, method, params);
   }
 }

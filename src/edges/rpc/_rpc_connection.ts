@@ -47,7 +47,7 @@ export interface RpcShared {
   readonly limits: RpcLimits;
   readonly logger: Logger;
   readonly counters: RpcCounters;
-  notify(conn: Connection, method: string, params?: RpcParams): Promise<void>;
+  notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
 }
 
 /** The JSON-RPC loop of one connection. */

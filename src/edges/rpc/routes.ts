@@ -19,8 +19,11 @@ export interface RpcContext {
   readonly method: string;
   /** The request's id; undefined for a notification. */
   readonly id: RpcId | undefined;
-  /** Pushes a notification to this connection (encoded with the handler's codec). */
-  notify(method: string, params?: RpcParams): Promise<void>;
+  /**
+   * Pushes a notification to this connection (encoded with the handler's
+   * codec). Resolves false, counted in `dropped`, when the connection is gone.
+   */
+  notify(method: string, params?: RpcParams): Promise<boolean>;
 }
 
 /**

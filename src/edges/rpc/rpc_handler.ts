@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Connection, consoleWarnLogger, type Handler, type Server } from "../../../mod.ts";
+import { type Connection, ConnectionClosedError, consoleWarnLogger, type Handler, type Server } from "../../../mod.ts";
 import { RpcConnection, type RpcShared } from "./_rpc_connection.ts";
 import type { RpcCodec } from "./codec.ts";
 import { isStructured, type RpcParams } from "./envelope.ts";
@@ -20,10 +20,13 @@ export interface RpcHandler extends Handler {
   /** The codec it encodes with. */
   readonly codec: RpcCodec;
   /**
-   * Pushes a notification to one connection. Settles as `conn.send()` does.
+   * Pushes a notification to one connection. Resolves true once it is in the
+   * outbox (waiting, as `conn.send()` does, above the high-water mark), false
+   * when the connection is gone (counted in `stats.dropped`).
    * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+   * @throws {FrameTooLargeError} the notification is over the frame limit (a rejection).
    */
-  notify(conn: Connection, method: string, params?: RpcParams): Promise<void>;
+  notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
   /**
    * Encodes a notification once and queues it to every connection of
    * `server`, or to those `filter` accepts (as `server.broadcast()`).
@@ -84,8 +87,12 @@ export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): 
   const limits = limitsOf(options);
   const counters = new RpcCounters();
   const codec = limits.codec;
-  const notify = (conn: Connection, method: string, params?: RpcParams): Promise<void> =>
-    conn.send(encodeNotification(codec, method, params));
+  const notify = (conn: Connection, method: string, params?: RpcParams): Promise<boolean> =>
+    conn.send(encodeNotification(codec, method, params)).then(() => true, (error) => {
+      if (!(error instanceof ConnectionClosedError)) throw error;
+      counters.dropped++;
+      return false;
+    });
   const shared: RpcShared = { routes: table, limits, logger: options.logger ?? consoleWarnLogger, counters, notify };
   const handler = (conn: Connection, server: Server): Promise<void> => new RpcConnection(conn, server, shared).run();
   return Object.defineProperties(handler, {

@@ -17,7 +17,7 @@ export interface RpcStats {
    * by a notification, which the specification forbids answering.
    */
   readonly errors: Readonly<Record<string, number>>;
-  /** Answers that went nowhere: errors of notifications, answers to connections already closed. */
+  /** What went nowhere: errors of notifications, answers and pushes to connections already closed. */
   readonly dropped: number;
   /** Methods running now, on every connection. */
   readonly inFlight: number;
