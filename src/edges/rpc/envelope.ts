@@ -14,13 +14,45 @@
  */
 import { RPC_ERROR_MESSAGES } from "./rpc_error.ts";
 
-/** A request id: the specification allows a string, a number or null. */
+/**
+ * A request id: the specification allows a string, a number or null.
+ *
+ * @example Ids of every allowed kind
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcId } from "./mod.ts";
+ * const ids: RpcId[] = ["a", 1, null];
+ * assert.equal(ids.length, 3);
+ * ```
+ */
 export type RpcId = string | number | null;
 
-/** A method's params: the specification's "structured value". */
+/**
+ * A method's params: the specification's "structured value".
+ *
+ * @example By position and by name
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcParams } from "./mod.ts";
+ * const byPosition: RpcParams = [42, 23];
+ * const byName: RpcParams = { minuend: 42, subtrahend: 23 };
+ * assert.notDeepEqual(byPosition, byName);
+ * ```
+ */
 export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>>;
 
-/** A Request object (with `id`) or a Notification (without), as checked by {@linkcode requestProblem}. */
+/**
+ * A Request object (with `id`) or a Notification (without), as checked by {@linkcode requestProblem}.
+ *
+ * @example A request and a notification
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestProblem, type RpcRequest } from "./mod.ts";
+ * const call: RpcRequest = { jsonrpc: "2.0", method: "subtract", params: [42, 23], id: 1 };
+ * const note: RpcRequest = { jsonrpc: "2.0", method: "update", params: [1, 2] };
+ * assert.equal(requestProblem(call) ?? requestProblem(note), undefined);
+ * ```
+ */
 export interface RpcRequest {
   readonly jsonrpc: "2.0";
   readonly method: string;
@@ -28,14 +60,35 @@ export interface RpcRequest {
   readonly id?: RpcId;
 }
 
-/** The error member of an error Response. */
+/**
+ * The error member of an error Response.
+ *
+ * @example The error of a method not found
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcErrorObject } from "./mod.ts";
+ * const error: RpcErrorObject = { code: -32601, message: "Method not found" };
+ * assert.equal(error.data, undefined);
+ * ```
+ */
 export interface RpcErrorObject {
   readonly code: number;
   readonly message: string;
   readonly data?: unknown;
 }
 
-/** A Response object, as checked by {@linkcode responseProblem}. */
+/**
+ * A Response object, as checked by {@linkcode responseProblem}.
+ *
+ * @example A result and an error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { responseProblem, type RpcResponse } from "./mod.ts";
+ * const ok: RpcResponse = { jsonrpc: "2.0", id: 1, result: 19 };
+ * const failed: RpcResponse = { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } };
+ * assert.equal(responseProblem(ok) ?? responseProblem(failed), undefined);
+ * ```
+ */
 export type RpcResponse =
   | { readonly jsonrpc: "2.0"; readonly id: RpcId; readonly result: unknown }
   | { readonly jsonrpc: "2.0"; readonly id: RpcId; readonly error: RpcErrorObject };
@@ -63,10 +116,10 @@ export function isId(value: unknown): value is RpcId {
  * What is wrong with `value` as a Request object or Notification, in words;
  * undefined when it is one.
  *
- * @example
+ * @example A request, params of a wrong type, an id of a wrong type
  * ```ts
  * import assert from "node:assert/strict";
- * import { requestProblem } from "./envelope.ts";
+ * import { requestProblem } from "./mod.ts";
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "ping", id: 1 }), undefined);
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "move", params: "north" }), "params is not an array or an object");
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "ping", id: {} }), "id is not a string, a number or null");
@@ -111,10 +164,10 @@ export function errorResponse(id: RpcId, code: number, data?: unknown, message?:
 /**
  * What is wrong with `value` as a Response object, in words; undefined when it is one.
  *
- * @example
+ * @example A result, both members at once, a fractional code
  * ```ts
  * import assert from "node:assert/strict";
- * import { responseProblem } from "./envelope.ts";
+ * import { responseProblem } from "./mod.ts";
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, result: null }), undefined);
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, result: 1, error: {} }), "both result and error");
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, error: { code: 1.5, message: "" } }), "error.code is not an integer");

@@ -7,7 +7,17 @@
 import type { Connection, Server } from "../../../mod.ts";
 import type { RpcId, RpcParams } from "./envelope.ts";
 
-/** What a method gets beside its params. */
+/**
+ * What a method gets beside its params.
+ *
+ * @example A method that reads its context
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcContext } from "./mod.ts";
+ * const whoami = (_params: unknown, context: RpcContext) => ({ id: context.conn.id, method: context.method });
+ * assert.equal(typeof whoami, "function");
+ * ```
+ */
 export interface RpcContext {
   /** The connection the request came on. */
   readonly conn: Connection;
@@ -30,11 +40,32 @@ export interface RpcContext {
  * A method: its params (undefined when the request has none) and the
  * context; returns the result, or throws an `RpcError` to answer with an
  * error of its own. Anything else thrown is logged and answered -32603.
+ *
+ * @example A typed method, called directly
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcContext, RpcMethod } from "./mod.ts";
+ * const subtract: RpcMethod<[number, number], number> = ([a, b]) => a - b;
+ * assert.equal(subtract([42, 23], {} as RpcContext), 19);
+ * ```
  */
 // deno-lint-ignore no-explicit-any -- params are whatever the peer sent; a route's check narrows them
 export type RpcMethod<P = any, R = unknown> = (params: P, context: RpcContext) => R | Promise<R>;
 
-/** A method behind a params check: `check` returning false or throwing is answered -32602. */
+/**
+ * A method behind a params check: `check` returning false or throwing is answered -32602.
+ *
+ * @example A route written out by hand
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcRoute } from "./mod.ts";
+ * const double: RpcRoute<[number], number> = {
+ *   check: (p) => Array.isArray(p) && typeof p[0] === "number",
+ *   method: ([n]) => n * 2,
+ * };
+ * assert.equal(double.check(["2"]), false);
+ * ```
+ */
 export interface RpcRoute<P = unknown, R = unknown> {
   /** Accepts or refuses the params; a thrown error's message is sent as the error's `data`. */
   readonly check: (params: unknown) => boolean;
@@ -42,7 +73,20 @@ export interface RpcRoute<P = unknown, R = unknown> {
   readonly method: RpcMethod<P, R>;
 }
 
-/** The route table: method names (not starting with "rpc.", which the specification reserves) to methods. */
+/**
+ * The route table: method names (not starting with "rpc.", which the specification reserves) to methods.
+ *
+ * @example A table of a plain method and a checked one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { route, type RpcRoutes } from "./mod.ts";
+ * const routes: RpcRoutes = {
+ *   ping: () => "pong",
+ *   echo: route((p): p is string[] => Array.isArray(p), (p) => p),
+ * };
+ * assert.deepEqual(Object.keys(routes), ["ping", "echo"]);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any -- each route has params of its own type
 export type RpcRoutes = Readonly<Record<string, RpcMethod | RpcRoute<any, unknown>>>;
 

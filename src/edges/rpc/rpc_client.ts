@@ -28,7 +28,19 @@ import { METHOD_NOT_FOUND, RpcError, RpcTimeoutError } from "./rpc_error.ts";
 import { checkCodec, checkPositive, DEFAULT_MAX_DEPTH } from "./rpc_options.ts";
 import { type PendingCall, PendingCalls } from "./_pending_calls.ts";
 
-/** Options of {@linkcode rpcClient}. */
+/**
+ * Options of {@linkcode rpcClient}.
+ *
+ * @example A client with a short timeout and a push handler
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcClientOptions } from "./mod.ts";
+ * const pushes: string[] = [];
+ * const options: RpcClientOptions = { timeout: 2, onNotification: (method) => void pushes.push(method) };
+ * options.onNotification?.("tick", undefined);
+ * assert.deepEqual(pushes, ["tick"]);
+ * ```
+ */
 export interface RpcClientOptions {
   /** How messages are encoded; the server must use the same. @default {jsonCodec} */
   codec?: RpcCodec;
@@ -42,7 +54,18 @@ export interface RpcClientOptions {
   logger?: Logger;
 }
 
-/** Options of one call. */
+/**
+ * Options of one call.
+ *
+ * @example A call that gives up at a timeout or when the user leaves
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CallOptions } from "./mod.ts";
+ * const leaving = new AbortController();
+ * const options: CallOptions = { timeout: 0.5, signal: leaving.signal };
+ * assert.equal(options.signal?.aborted, false);
+ * ```
+ */
 export interface CallOptions {
   /** Seconds to wait for the answer; then the call rejects with `RpcTimeoutError`. @default the client's `timeout` */
   timeout?: number;
@@ -50,7 +73,19 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A client's figures. */
+/**
+ * A client's figures.
+ *
+ * @example A fresh client's figures
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./mod.ts";
+ * await using server = await serve({ logger: silentLogger }, rpcHandler({}));
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * assert.deepEqual(client.stats, { calls: 0, notificationsSent: 0, notificationsReceived: 0, errors: {}, timeouts: 0, dropped: 0, pending: 0 });
+ * ```
+ */
 export interface RpcClientStats {
   /** Calls sent. */
   readonly calls: number;
@@ -68,7 +103,21 @@ export interface RpcClientStats {
   readonly pending: number;
 }
 
-/** A JSON-RPC client over one connection. */
+/**
+ * A JSON-RPC client over one connection.
+ *
+ * @example A notification, then a call that sees its effect
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./mod.ts";
+ * const seen: unknown[] = [];
+ * await using server = await serve({ logger: silentLogger }, rpcHandler({ log: (p) => void seen.push(p), count: () => seen.length }));
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * await client.notify("log", ["hello"]);
+ * assert.equal(await client.call("count"), 1);
+ * ```
+ */
 export interface RpcClient extends AsyncDisposable {
   /** The connection it reads; do not iterate it yourself. */
   readonly conn: Connection;

@@ -6,18 +6,80 @@
  * @module
  */
 
-/** -32700: the frame is not one JSON-RPC message in the codec's format (or nests deeper than `maxDepth`). */
+/**
+ * -32700: the frame is not one JSON-RPC message in the codec's format (or nests deeper than `maxDepth`).
+ *
+ * @example A frame that is not JSON
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonCodec, PARSE_ERROR, RPC_ERROR_MESSAGES } from "./mod.ts";
+ * assert.throws(() => jsonCodec.decode(new TextEncoder().encode("{oops"), 32));
+ * assert.equal(RPC_ERROR_MESSAGES[PARSE_ERROR], "Parse error");
+ * ```
+ */
 export const PARSE_ERROR = -32700;
-/** -32600: the message is not a valid Request object (or a batch is empty or over `maxBatchSize`). */
+/**
+ * -32600: the message is not a valid Request object (or a batch is empty or over `maxBatchSize`).
+ *
+ * @example A message that is no Request object
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INVALID_REQUEST, requestProblem, RPC_ERROR_MESSAGES } from "./mod.ts";
+ * assert.equal(requestProblem({ jsonrpc: "2.0", method: 1 }), "method is not a string");
+ * assert.equal(RPC_ERROR_MESSAGES[INVALID_REQUEST], "Invalid Request");
+ * ```
+ */
 export const INVALID_REQUEST = -32600;
-/** -32601: no route has this method name. */
+/**
+ * -32601: no route has this method name.
+ *
+ * @example The code a client sees for an unknown method
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { METHOD_NOT_FOUND, RpcError } from "./mod.ts";
+ * const error = new RpcError(METHOD_NOT_FOUND, "Method not found");
+ * assert.equal(error.code, -32601);
+ * ```
+ */
 export const METHOD_NOT_FOUND = -32601;
-/** -32602: the route's params check refused the params. */
+/**
+ * -32602: the route's params check refused the params.
+ *
+ * @example A method refusing its params itself
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INVALID_PARAMS, RpcError } from "./mod.ts";
+ * const move = ([x]: [unknown]) => {
+ *   if (typeof x !== "number") throw new RpcError(INVALID_PARAMS, "Invalid params", { data: "x is not a number" });
+ *   return x;
+ * };
+ * assert.throws(() => move(["1"]), { code: -32602 });
+ * ```
+ */
 export const INVALID_PARAMS = -32602;
-/** -32603: the method threw something other than an {@linkcode RpcError}, or its result could not be sent. */
+/**
+ * -32603: the method threw something other than an {@linkcode RpcError}, or its result could not be sent.
+ *
+ * @example The message of an internal error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INTERNAL_ERROR, RPC_ERROR_MESSAGES } from "./mod.ts";
+ * assert.equal(RPC_ERROR_MESSAGES[INTERNAL_ERROR], "Internal error");
+ * ```
+ */
 export const INTERNAL_ERROR = -32603;
 
-/** The specification's message for each of its codes. */
+/**
+ * The specification's message for each of its codes.
+ *
+ * @example The message of each code
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RPC_ERROR_MESSAGES } from "./mod.ts";
+ * assert.equal(RPC_ERROR_MESSAGES[-32601], "Method not found");
+ * assert.equal(RPC_ERROR_MESSAGES[4001], undefined);
+ * ```
+ */
 export const RPC_ERROR_MESSAGES: Readonly<Record<number, string>> = {
   [PARSE_ERROR]: "Parse error",
   [INVALID_REQUEST]: "Invalid Request",
@@ -26,7 +88,17 @@ export const RPC_ERROR_MESSAGES: Readonly<Record<number, string>> = {
   [INTERNAL_ERROR]: "Internal error",
 };
 
-/** Options of {@linkcode RpcError}. */
+/**
+ * Options of {@linkcode RpcError}.
+ *
+ * @example An error with data and a local cause
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RpcError, type RpcErrorOptions } from "./mod.ts";
+ * const options: RpcErrorOptions = { data: { retryIn: 5 }, cause: new Error("rate limiter") };
+ * assert.deepEqual(new RpcError(4290, "slow down", options).data, { retryIn: 5 });
+ * ```
+ */
 export interface RpcErrorOptions {
   /** The error object's `data` member: any value the codec can encode. @default omitted */
   data?: unknown;
@@ -74,7 +146,7 @@ export class RpcError extends Error {
  * A call got no answer within its timeout. The call is forgotten: an answer
  * that comes later is dropped and counted in the client's `stats.dropped`.
  *
- * @example
+ * @example The message names the method and the timeout
  * ```ts
  * import assert from "node:assert/strict";
  * import { RpcTimeoutError } from "./mod.ts";

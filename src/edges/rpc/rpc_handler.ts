@@ -13,7 +13,18 @@ import { limitsOf, type RpcHandlerOptions } from "./rpc_options.ts";
 import { RpcCounters, type RpcStats } from "./rpc_stats.ts";
 import { compileRoutes, type RpcRoutes } from "./routes.ts";
 
-/** A connection handler that speaks JSON-RPC 2.0, with the server's push side. */
+/**
+ * A connection handler that speaks JSON-RPC 2.0, with the server's push side.
+ *
+ * @example A handler is a function serve() takes, with more on it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rpcHandler, type RpcHandler } from "./mod.ts";
+ * const rpc: RpcHandler = rpcHandler({ ping: () => "pong" });
+ * assert.equal(typeof rpc, "function");
+ * assert.equal(rpc.codec.name, "json");
+ * ```
+ */
 export interface RpcHandler extends Handler {
   /** The handler's figures, summed over its connections. */
   readonly stats: RpcStats;

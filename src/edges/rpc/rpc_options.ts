@@ -8,16 +8,55 @@ import { describeNumber, type Logger, type NumberSpec } from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
 import { jsonCodec } from "./json_codec.ts";
 
-/** The default `maxConcurrency`: methods running at once per connection. */
+/**
+ * The default `maxConcurrency`: methods running at once per connection.
+ *
+ * @example The default, and a bound of one (calls in strict order)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_CONCURRENCY, rpcHandler } from "./mod.ts";
+ * assert.equal(DEFAULT_MAX_CONCURRENCY, 32);
+ * assert.equal(typeof rpcHandler({}, { maxConcurrency: 1 }), "function");
+ * ```
+ */
 export const DEFAULT_MAX_CONCURRENCY = 32;
-/** The default `maxBatchSize`: requests in one batch. */
+/**
+ * The default `maxBatchSize`: requests in one batch.
+ *
+ * @example The default
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_BATCH_SIZE } from "./mod.ts";
+ * assert.equal(DEFAULT_MAX_BATCH_SIZE, 100);
+ * ```
+ */
 export const DEFAULT_MAX_BATCH_SIZE = 100;
-/** The default `maxDepth`: arrays and objects nested in one message, the message itself included. */
+/**
+ * The default `maxDepth`: arrays and objects nested in one message, the message itself included.
+ *
+ * @example The default, and what it lets through
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_DEPTH, jsonCodec } from "./mod.ts";
+ * const nested = new TextEncoder().encode("[".repeat(DEFAULT_MAX_DEPTH) + "]".repeat(DEFAULT_MAX_DEPTH));
+ * assert.ok(Array.isArray(jsonCodec.decode(nested, DEFAULT_MAX_DEPTH)));
+ * ```
+ */
 export const DEFAULT_MAX_DEPTH = 32;
 
 /**
  * Options of `rpcHandler()`. The options object of `serve()` fits (its
  * `logger` is used), so one object can configure both.
+ *
+ * @example One object for serve() and rpcHandler()
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serve, silentLogger } from "../../../mod.ts";
+ * import { rpcHandler, type RpcHandlerOptions } from "./mod.ts";
+ * const options: RpcHandlerOptions & { port: number } = { port: 0, logger: silentLogger, maxConcurrency: 8 };
+ * await using server = await serve(options, rpcHandler({ ping: () => "pong" }, options));
+ * assert.ok(server.addr.port > 0);
+ * ```
  */
 export interface RpcHandlerOptions {
   /** How messages are encoded; the client must use the same. @default {jsonCodec} */

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** A handler's figures, summed over its connections. */
+/**
+ * A handler's figures, summed over its connections.
+ *
+ * @example A handler's figures before any call
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rpcHandler } from "./mod.ts";
+ * const rpc = rpcHandler({ ping: () => "pong" });
+ * assert.deepEqual(rpc.stats, { requests: 0, notifications: 0, batches: 0, errors: {}, dropped: 0, inFlight: 0, peakInFlight: 0 });
+ * ```
+ */
 export interface RpcStats {
   /** Requests (with an id) that reached their method. */
   readonly requests: number;
