@@ -61,6 +61,10 @@ interface Figure {
   rpc: number[];
   ratio: number[];
   serverCpu: number[];
+  /** Server CPU microseconds per round trip, echo and RPC: steadier than rates on a shared machine. */
+  echoCost: number[];
+  rpcCost: number[];
+  costRatio: number[];
 }
 const figures = new Map<string, Figure>();
 const notes: string[] = [];
@@ -128,7 +132,13 @@ for (let run = 1; run <= runs; run++) {
           scenario.conns,
           scenario.depth,
         );
-        const figure = figures.get(key) ?? { echo: [], rpc: [], ratio: [], serverCpu: [] };
+        const figure = figures.get(key) ??
+          { echo: [], rpc: [], ratio: [], serverCpu: [], echoCost: [], rpcCost: [], costRatio: [] };
+        const echoCost = (echo.server_cpu * 1e6) / echo.round_trips_per_s;
+        const rpcCost = (rpc.server_cpu * 1e6) / rpc.round_trips_per_s;
+        figure.echoCost.push(echoCost);
+        figure.rpcCost.push(rpcCost);
+        figure.costRatio.push(rpcCost / echoCost);
         figure.echo.push(echo.round_trips_per_s);
         figure.rpc.push(rpc.round_trips_per_s);
         figure.ratio.push(rpc.round_trips_per_s / echo.round_trips_per_s);
@@ -142,9 +152,19 @@ for (let run = 1; run <= runs; run++) {
 const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rows = [...figures].map(([key, figure]) => {
   const [runtime, scenario, codec] = key.split("|");
-  return `| ${runtime} | ${scenario} | ${codec} | ${Math.round(median(figure.echo))} | ${
-    Math.round(median(figure.rpc))
-  } | ${median(figure.ratio).toFixed(2)} | ${Math.round(median(figure.serverCpu) * 100)} % |`;
+  const cells = [
+    runtime,
+    scenario,
+    codec,
+    Math.round(median(figure.echo)),
+    Math.round(median(figure.rpc)),
+    median(figure.ratio).toFixed(2),
+    `${Math.round(median(figure.serverCpu) * 100)} %`,
+    median(figure.echoCost).toFixed(1),
+    median(figure.rpcCost).toFixed(1),
+    median(figure.costRatio).toFixed(2),
+  ];
+  return `| ${cells.join(" | ")} |`;
 });
 const versions = [
   `bun ${await versionOf(bun)}`,
@@ -163,9 +183,11 @@ const report = [
   "`rpcClient()`, against the bare echo server (`bench/servers/spawnkit_echo.ts`) fed the very same request bytes by",
   "the same driver, which decodes each echo with the same codec. `1 conn`: one call in flight; `100 conns`: 16 in",
   "flight on each. Ratio: RPC ÷ echo, the median of the runs' ratios. Server CPU: the RPC server's, in the window.",
+  "Server µs per call: the server's CPU time per round trip, echo and RPC, and RPC ÷ echo: the cost of the RPC layer",
+  "on the server, a steadier figure than rates when other processes share the cores.",
   "",
-  "| server runtime | connections | codec | echo round trips/s | RPC round trips/s | RPC ÷ echo | server CPU |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  "| server runtime | connections | codec | echo round trips/s | RPC round trips/s | RPC ÷ echo | server CPU | echo µs/call | RPC µs/call | RPC ÷ echo (CPU) |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
   ...(notes.length > 0 ? ["", ...notes.map((note) => `- ${note}`)] : []),
   "",
