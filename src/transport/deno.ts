@@ -117,7 +117,10 @@ function isClosedError(error: unknown): boolean {
 export const denoTransport: Transport = {
   name: "deno",
 
-  listen(options: ListenOptions, onSocket, onError): Promise<Listener> {
+  async listen(options: ListenOptions, onSocket, onError): Promise<Listener> {
+    // Deno.listen's reusePort needs --unstable-net, and without the flag Deno ends the process
+    // (exit code 70) rather than throwing. Deno's node:net sets SO_REUSEPORT with no flag.
+    if (options.reusePort) return (await import("./node.ts")).nodeTransport.listen(options, onSocket, onError);
     const { hostname, port, tls } = options;
     // Over TLS, accept() gives the connection before its handshake, which runs on its first read.
     const listener = tls === undefined
@@ -139,7 +142,7 @@ export const denoTransport: Transport = {
         onSocket(new DenoSocket(conn));
       }
     })();
-    return Promise.resolve({
+    return {
       addr: addressOf(listener.addr),
       close() {
         if (closed) return;
@@ -148,7 +151,7 @@ export const denoTransport: Transport = {
           listener.close();
         } catch { /* already closed */ }
       },
-    });
+    };
   },
 
   async connect(options: DialOptions): Promise<RawSocket> {
