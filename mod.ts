@@ -76,6 +76,7 @@ export { type Cluster, type ClusterOptions, joinCluster, type MessageCodec } fro
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
 export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
 export {
+  type ChannelPort,
   createPortHub,
   type PortHub,
   type PortHubMemberStats,
