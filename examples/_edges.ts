@@ -33,8 +33,8 @@ export interface Edges {
   readonly logger: Logger;
   /** For `serve({ onConnectionEnd })`: the connection records sink. */
   readonly onConnectionEnd: (stats: ConnectionStats) => void;
-  /** Starts the server records, once the server listens. */
-  watch(server: Server): void;
+  /** Starts the server records, once the server (or the set of workers) listens. */
+  watch(server: Pick<Server, "stats">): void;
   /** Writes the last server record and closes the files. */
   close(): void;
 }

@@ -1,25 +1,46 @@
 /**
  * The chat server: serves the handler of examples/chat.ts, with a guard
- * against peers that stop reading.
+ * against peers that stop reading. With --workers N (0: one per core), N
+ * threads serve one port, and the same handler, unchanged, reaches every
+ * client of every worker: a line goes to all of them, `/who` lists all of
+ * them, `/to ID` reaches a connection on another worker.
  *
- *   deno run -A examples/chat_server.ts --port 7001
+ *   deno run -A examples/chat_server.ts --port 7001 [--workers 4]
  *   bun examples/chat_server.ts --port 7001
  *
  * @module
  */
 import process from "node:process";
-import { serve, silentLogger } from "../mod.ts";
+import { serve, type ServeOptions, type Server, silentLogger } from "../mod.ts";
+import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 
 await runCli("chat_server", async () => {
-  const flags = parseFlags(process.argv.slice(2), { port: { type: "string" }, host: { type: "string" } });
+  const flags = parseFlags(process.argv.slice(2), {
+    port: { type: "string" },
+    host: { type: "string" },
+    workers: { type: "string" },
+  });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
-  const server = await serve(
-    // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
-    { port, hostname: flags.host ?? "127.0.0.1", logger: silentLogger, slowConsumer: "disconnect", idleTimeout: 600 },
-    chat,
-  );
+  const workers = optionFlag("workers", "workers", flags.workers);
+  // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
+  const options: ServeOptions = {
+    port,
+    hostname: flags.host ?? "127.0.0.1",
+    slowConsumer: "disconnect",
+    idleTimeout: 600,
+  };
+  let server: Pick<Server, "addr" | "shutdown">;
+  if (workers === undefined) server = await serve({ ...options, logger: silentLogger }, chat);
+  else {
+    const module = new URL("./chat.ts", import.meta.url);
+    const set = server = await serveWorkers({ ...options, module, exportName: "chat", workers, logger: silentLogger });
+    set.finished.catch((error) => {
+      console.error(`chat_server: ${(error as Error).message}`);
+      process.exit(1);
+    });
+  }
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

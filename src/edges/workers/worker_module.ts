@@ -10,7 +10,9 @@
  * // Optional: options that cannot cross to a thread (functions, a logger),
  * // made in each worker; an object, or a function of the worker's context.
  * export function serveOptions(context) {
- *   return { logger: makeLogger(context.data), onConnectionEnd: (stats) => {} };
+ *   const records = openRecords(context.data.file);
+ *   context.signal.addEventListener("abort", () => records.close());
+ *   return { logger: makeLogger(context.data), onConnectionEnd: (stats) => records.add(stats) };
  * }
  * ```
  *
@@ -31,6 +33,12 @@ export interface WorkerContext {
   readonly restarts: number;
   /** A copy of `serveWorkers({ data })`. */
   readonly data: unknown;
+  /**
+   * Aborted when the worker's server has shut down (every connection gone,
+   * every end hook run), just before its thread ends: close here what
+   * `serveOptions` opened (files live as long as the process, not the thread).
+   */
+  readonly signal: AbortSignal;
 }
 
 /** The options a module's `serveOptions` export may give. */

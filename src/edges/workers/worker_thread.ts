@@ -27,13 +27,15 @@ export async function runWorker(data: WorkerData): Promise<void> {
   const module = await import(data.module) as WorkerModule & Record<string, unknown>;
   const handler = handlerOf(module, data.module, data.exportName);
   const { index, node, restarts } = data;
-  const own = await serveOptionsOf(module, { index, node, restarts, data: data.data });
+  const ended = new AbortController();
+  const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal });
   const logger = own.logger ?? consoleWarnLogger;
   const bus = connectPortBus(data.bus as unknown as PortLike);
   const { reportInterval, expireAfter } = data;
   const cluster = joinCluster({ bus, node, logger, reportInterval, expireAfter });
   const server = await serve({ ...data.options, ...own, port: data.port, reusePort: true, cluster }, handler)
     .catch(async (error) => {
+      ended.abort(error);
       await bus.close();
       throw error;
     });
@@ -43,6 +45,7 @@ export async function runWorker(data: WorkerData): Promise<void> {
     if (ending) return;
     ending = true;
     const report = await server.shutdown(options);
+    ended.abort();
     tell({ type: "shut-down", report });
     await bus.close();
     process.exit(code);
