@@ -13,6 +13,7 @@ import {
   connectPortBus,
   consoleWarnLogger,
   joinCluster,
+  nodeOfConnection,
   type PortLike,
   serve,
   type ShutdownOptions,
@@ -44,11 +45,14 @@ export async function runWorker(data: WorkerData): Promise<void> {
   const end = async (options: ShutdownOptions, code: number) => {
     if (ending) return;
     ending = true;
-    const report = await server.shutdown(options);
-    ended.abort();
-    tell({ type: "shut-down", report });
-    await bus.close();
-    process.exit(code);
+    try {
+      const report = await server.shutdown(options);
+      ended.abort();
+      tell({ type: "shut-down", report });
+      await bus.close();
+    } finally {
+      process.exit(code);
+    }
   };
   parent.on("message", (message: ToWorker) => {
     if (message.type === "shutdown") void end(message.options, 0);
@@ -57,7 +61,7 @@ export async function runWorker(data: WorkerData): Promise<void> {
     logger.error("worker {index} (node {node}) crashed; closing its {count} connections: {error}", {
       index,
       node,
-      count: server.size,
+      count: [...server.connections()].filter((conn) => nodeOfConnection(conn.id) === node).length,
       error,
     });
     void end({ timeout: 0, quietPeriod: 0 }, 1);
