@@ -12,7 +12,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type Connection, encodeFrame, nodeOfConnection, silentLogger } from "../mod.ts";
@@ -188,4 +188,59 @@ test("serveWorkers stops the set with a clear error when a worker keeps throwing
     assert.match(String((error.cause as Error)?.message), /worker 1 refuses to start/);
     return true;
   });
+});
+
+/** Linux's net.ipv4.tcp_migrate_req: 1 moves a closing reuseport listener's queued connections to another. */
+function migratesQueuedConnections(): boolean | undefined {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8").trim() === "1";
+  } catch {
+    return undefined;
+  }
+}
+
+test("serveWorkers: a rolling restart on one port (reusePort) refuses no client connecting in a loop", async () => {
+  const old = await serveWorkers({ module: MODULE, workers: 1, data: { tag: "old" }, ...quiet });
+  const port = old.addr.port;
+  const next = await serveWorkers({ module: MODULE, workers: 1, port, data: { tag: "new" }, ...quiet });
+  const seen = { old: 0, new: 0, refused: 0, reset: 0 };
+  let running = true;
+  const LOOPS = 4;
+  const loop = async () => {
+    while (running) {
+      let conn: Connection;
+      try {
+        conn = await connect({ port, logger: silentLogger });
+      } catch (error) {
+        if (/refused/i.test(`${(error as { code?: string }).code} ${(error as Error).name} ${error}`)) seen.refused++;
+        else throw error;
+        continue;
+      }
+      try {
+        await conn.send(text("worker"));
+        const answer = await conn.receive();
+        if (answer === undefined) seen.reset++;
+        else seen[decoder.decode(answer).startsWith("old") ? "old" : "new"]++;
+      } catch {
+        seen.reset++; // reset with the frame on its way: the connection sat in the old listener's queue
+      } finally {
+        conn.close();
+      }
+    }
+  };
+  const loops = Array.from({ length: LOOPS }, loop);
+  await until(() => seen.old >= 20 && seen.new >= 20, "both sets to serve");
+  await old.shutdown(); // stops listening, drains its connections in the quiet period, exits
+  const after = seen.new;
+  await until(() => seen.new >= after + 100, "the new set to serve alone");
+  running = false;
+  await Promise.all(loops);
+  await next.shutdown();
+  const migrates = migratesQueuedConnections();
+  console.log(`rolling restart: ${JSON.stringify(seen)}, tcp_migrate_req ${migrates}`);
+  assert.equal(seen.refused, 0, "never refused: the new set listened before the old one stopped");
+  // Without tcp_migrate_req, Linux resets what sits in a reuseport listener's accept queue when it closes:
+  // at most one connection per loop, the one in flight at that moment. With it, none.
+  if (migrates === true) assert.equal(seen.reset, 0);
+  else assert.ok(seen.reset <= LOOPS, `${seen.reset} resets`);
 });
