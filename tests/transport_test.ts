@@ -3,7 +3,7 @@ import * as net from "node:net";
 import { encodeFrame } from "../mod.ts";
 import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select.ts";
 import { test } from "./_harness.ts";
-import { startServer } from "./_fixtures.ts";
+import { client, startServer, until } from "./_fixtures.ts";
 import type { Connection } from "../mod.ts";
 
 test("defaultTransport picks this runtime's adapter", async () => {
@@ -38,5 +38,28 @@ test("a peer that half-closes after its frames still gets every reply, then the 
   assert.equal(ends.length, 1);
   assert.equal(ends[0]!.closeReason, "peer-closed");
   assert.equal(ends[0]!.framesOut, 3);
+  await server.shutdown();
+});
+
+test("serve({ reusePort }): two servers share one port, and Linux spreads connections over both", async () => {
+  const { server: first } = await startServer(slowEcho, { reusePort: true });
+  const { server: second } = await startServer(slowEcho, { reusePort: true, port: first.addr.port });
+  assert.equal(second.addr.port, first.addr.port);
+  const clients = await Promise.all(Array.from({ length: 100 }, () => client(first)));
+  await until(() => first.stats.accepted + second.stats.accepted === 100, "every connection accepted");
+  assert.ok(
+    first.stats.accepted > 0 && second.stats.accepted > 0,
+    `${first.stats.accepted} and ${second.stats.accepted}`,
+  );
+  for (const conn of clients) conn.close();
+  await Promise.all([first.shutdown(), second.shutdown()]);
+});
+
+test("serve() without reusePort refuses a port in use", async () => {
+  const { server } = await startServer(slowEcho);
+  await assert.rejects(startServer(slowEcho, { port: server.addr.port }), (error) => {
+    assert.match(`${(error as { code?: string }).code} ${error}`, /EADDRINUSE|AddrInUse|address already in use/i);
+    return true;
+  });
   await server.shutdown();
 });
