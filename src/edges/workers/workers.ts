@@ -56,4 +56,6 @@ export function serveWorkers<Message = unknown>(options: WorkersOptions<Message>
   return superviseWorkers(options, import.meta.url);
 }
 
-if (!isMainThread && isWorkerData(workerData)) await runWorker(workerData);
+// No top-level await (the bundle stays loadable everywhere): a failure to start rejects unhandled,
+// which ends the thread with that error as its "error" event, on every runtime.
+if (!isMainThread && isWorkerData(workerData)) runWorker(workerData);
