@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { encodeFrame } from "../mod.ts";
 import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select.ts";
+import process from "node:process";
 import { test } from "./_harness.ts";
+import { runProgram } from "./_child.ts";
 import { client, startServer, until } from "./_fixtures.ts";
 import type { Connection } from "../mod.ts";
 
@@ -63,3 +65,19 @@ test("serve() without reusePort refuses a port in use", async () => {
   });
   await server.shutdown();
 });
+
+if (isDeno()) {
+  test("serve({ reusePort }) on Deno with --unstable-net listens with Deno.listen's own reusePort", async () => {
+    const ran = await runProgram(process.execPath, [
+      "run",
+      "-A",
+      "--unstable-net",
+      "tests/fixtures/reuse_port_deno.ts",
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const { first, second, unstableNet } = JSON.parse(ran.stdout.trim()) as Record<string, number | boolean>;
+    assert.equal(unstableNet, true, "the adapter's test for the flag holds");
+    assert.equal(Number(first) + Number(second), 50);
+    assert.ok(Number(first) > 0 && Number(second) > 0, `${first} and ${second}`);
+  });
+}

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type Connection, encodeFrame, nodeOfConnection, silentLogger } from "../mod.ts";
+import { connect, type Connection, nodeOfConnection, silentLogger } from "../mod.ts";
 import { RestartLimitError, serveWorkers, type WorkerSet } from "../src/edges/workers/workers.ts";
 import { test } from "./_harness.ts";
 import { runToEnd } from "./_child.ts";

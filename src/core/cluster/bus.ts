@@ -114,6 +114,7 @@ export class BusRequestError extends Error {
   /** The topic asked. */
   readonly topic: string;
 
+  /** Builds the error for a request to `topic` that failed for `reason`. */
   constructor(reason: BusRequestFailure, topic: string, options?: ErrorOptions) {
     const why = reason === "timeout" ? "no reply in time" : reason === "no-responders" ? "no subscriber" : "bus closed";
     super(`Cannot request ${topic}: ${why}`, options);

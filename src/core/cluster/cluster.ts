@@ -39,7 +39,9 @@ import { sumServerStats } from "./summed_stats.ts";
 
 /** How a posted message crosses to another node. */
 export interface MessageCodec<Message> {
+  /** The bytes that carry `message` to the other node. */
   encode(message: Message): Uint8Array;
+  /** The message again, on the other node. */
   decode(bytes: Uint8Array): Message;
 }
 

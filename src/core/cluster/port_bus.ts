@@ -21,7 +21,9 @@ import { Batcher, costOf, DEFAULT_MAX_PENDING_BYTES, type HubEntry, type MemberE
  * Setting `onmessage` starts the port.
  */
 export interface PortLike {
+  /** Sends one structured-cloned message to the other end. */
   postMessage(message: unknown): void;
+  /** Closes this end. */
   close(): void;
 }
 

@@ -2,7 +2,7 @@
  * The handler module: the shape of the module each worker imports, which is
  * the very module whose handler `serve()` takes.
  *
- * ```ts
+ * ```ts ignore
  * // handler.ts
  * export default async function echo(conn) {       // or: export function handler(conn, server)
  *   for await (const frame of conn) await conn.send(frame);
