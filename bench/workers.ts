@@ -52,7 +52,20 @@ const scenarios = [
     id: "small",
     title: "Small frames (100 conns, depth 16, 64 B)",
     unit: "frames/s",
-    args: ["--mode", "echo", "--conns", "100", "--depth", "16", "--size", "64", "--warmup", "0.5", "--seconds", `${seconds}`],
+    args: [
+      "--mode",
+      "echo",
+      "--conns",
+      "100",
+      "--depth",
+      "16",
+      "--size",
+      "64",
+      "--warmup",
+      "0.5",
+      "--seconds",
+      `${seconds}`,
+    ],
     figure: (result: Record<string, unknown>) => Number(result.frames_per_s),
     count: (result: Record<string, unknown>) => Number(result.frames),
   },
@@ -95,7 +108,8 @@ async function measure(argv: string[], workers: number): Promise<Measure[]> {
     for (const scenario of scenarios) {
       const before = [...tids, server.pid].map((tid) => threadCpu(server.pid, tid));
       const started = performance.now();
-      const result = await runLoad(loadGenerator, ["--port", `${server.port}`, ...scenario.args], undefined);
+      const load = ["--port", `${server.port}`, "--server-pid", `${server.pid}`, ...scenario.args];
+      const result = await runLoad(loadGenerator, load, undefined);
       const elapsed = (performance.now() - started) / 1000;
       const spent = [...tids, server.pid].map((tid, i) => threadCpu(server.pid, tid) - before[i]!);
       const hub = spent.pop()!;
