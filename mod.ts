@@ -56,6 +56,16 @@ export * from "./src/core/stats.ts";
 export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
 export type { RateLimitOptions } from "./src/core/connection/rate_limit.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
+export {
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_MAX_LENGTH,
+  type ProxyAddress,
+  type ProxyHeader,
+  ProxyHeaderError,
+  type ProxyHeaderStep,
+} from "./src/core/server/proxy/header.ts";
+export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export type { Connection } from "./src/core/connection/connection.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
@@ -93,3 +103,9 @@ export type {
   TlsServeOptions,
   Transport,
 } from "./src/transport/types.ts";
+export {
+  type MemorySocket,
+  type MemoryTransport,
+  memoryTransport,
+  type MemoryTransportOptions,
+} from "./src/transport/memory.ts";

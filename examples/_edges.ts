@@ -1,11 +1,12 @@
 /**
  * The edges of the example servers, from their flags: the CSV server table
  * (--config, --server-id), connection records (--records), server records
- * (--stats, --stats-every) and logging (--log-level, --log-format).
+ * (--stats, --stats-every), logging (--log-level, --log-format) and the
+ * Prometheus endpoint (--metrics-port).
  *
  * @module
  */
-import type { ConnectionStats, Logger, Server } from "../mod.ts";
+import type { ConnectionStats, Logger, Server, ServerStats } from "../mod.ts";
 import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "../src/edges/config/server_table.ts";
 import {
   type ConnectionRecords,
@@ -14,7 +15,8 @@ import {
   type ServerRecords,
 } from "../src/edges/records/records.ts";
 import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "../src/edges/logging/logging.ts";
-import { choiceFlag, positiveFlag, UsageError } from "./_flags.ts";
+import { type MetricsServer, serveMetrics } from "../src/edges/metrics/metrics.ts";
+import { choiceFlag, optionFlag, positiveFlag, UsageError } from "./_flags.ts";
 
 /** The flags {@linkcode openEdges} reads; spread them into `parseFlags`' options. */
 export const EDGE_FLAGS = {
@@ -25,6 +27,7 @@ export const EDGE_FLAGS = {
   "stats-every": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "metrics-port": { type: "string" },
 } as const;
 
 /** What the edges give the server. */
@@ -33,10 +36,42 @@ export interface Edges {
   readonly logger: Logger;
   /** For `serve({ onConnectionEnd })`: the connection records sink. */
   readonly onConnectionEnd: (stats: ConnectionStats) => void;
-  /** Starts the server records, once the server (or the set of workers) listens. */
+  /** Starts the server records and gives the metrics their server (or set of workers), once it listens. */
   watch(server: Pick<Server, "stats">): void;
-  /** Writes the last server record and closes the files. */
-  close(): void;
+  /** Writes the last server record, closes the files and stops the metrics endpoint. */
+  close(): Promise<void>;
+}
+
+/** The endpoint of --metrics-port, returned by {@linkcode openMetrics}. */
+export interface MetricsEdge {
+  /** Gives the endpoint the server (or anything with `stats`) whose figures it serves. */
+  watch(server: { readonly stats: ServerStats }): void;
+  /** Stops the endpoint. */
+  close(): Promise<void>;
+}
+
+/**
+ * The Prometheus endpoint of --metrics-port on `hostname`, or nothing without
+ * the flag. It binds before the server listens, so that a port in use is one
+ * line and exit code 2 with nothing listening; a scrape before `watch()` gets a
+ * 500. Prints `metrics on http://HOST:PORT/metrics`.
+ */
+export async function openMetrics(flag: string | undefined, hostname: string, logger: Logger): Promise<MetricsEdge> {
+  const port = optionFlag("metrics-port", "port", flag);
+  if (port === undefined) return { watch() {}, close: () => Promise.resolve() };
+  let watched: { readonly stats: ServerStats } | undefined;
+  const figures = (): ServerStats => {
+    if (watched === undefined) throw new Error("Cannot read the server's figures: it is not listening yet");
+    return watched.stats;
+  };
+  let metrics: MetricsServer;
+  try {
+    metrics = await serveMetrics(figures, { port, hostname, logger });
+  } catch (error) {
+    throw new UsageError(`--metrics-port ${port}: ${(error as Error).message}`);
+  }
+  console.log(`metrics on ${metrics.url}`);
+  return { watch: (server) => watched = server, close: () => metrics.close() };
 }
 
 type EdgeFlags = Record<keyof typeof EDGE_FLAGS, string | undefined>;
@@ -59,8 +94,11 @@ export async function tableFromFlags(flags: EdgeFlags): Promise<Partial<ServerTa
   }
 }
 
-/** Reads the other edge flags: configures logging and opens the records files. Call it last, before serve(). */
-export async function openEdges(flags: EdgeFlags): Promise<Edges> {
+/**
+ * Reads the other edge flags: configures logging, opens the records files and
+ * binds the metrics endpoint on `hostname`. Call it last, before serve().
+ */
+export async function openEdges(flags: EdgeFlags, hostname = "127.0.0.1"): Promise<Edges> {
   const level = choiceFlag("log-level", flags["log-level"], LOG_LEVELS);
   const format = choiceFlag("log-format", flags["log-format"], LOG_FORMATS);
   if (flags["stats-every"] !== undefined && flags.stats === undefined) {
@@ -78,13 +116,25 @@ export async function openEdges(flags: EdgeFlags): Promise<Edges> {
     records?.close();
     throw new UsageError((error as Error).message);
   }
+  let metrics: MetricsEdge;
+  try {
+    metrics = await openMetrics(flags["metrics-port"], hostname, logger);
+  } catch (error) {
+    stats?.close();
+    records?.close();
+    throw error;
+  }
   return {
     logger,
     onConnectionEnd: (end) => records?.onConnectionEnd(end),
-    watch: (server) => stats?.watch(server),
-    close() {
+    watch(server) {
+      stats?.watch(server);
+      metrics.watch(server);
+    },
+    async close() {
       stats?.close();
       records?.close();
+      await metrics.close();
     },
   };
 }

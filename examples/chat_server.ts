@@ -8,30 +8,33 @@
  *   deno run -A examples/chat_server.ts --port 7001 [--workers 4]
  *   bun examples/chat_server.ts --port 7001
  *
+ * Flags: --port (default 7001), --host (default 127.0.0.1), --workers N,
+ * --metrics-port N (Prometheus metrics at http://HOST:N/metrics while the
+ * server runs; with workers, the sum over every worker).
+ *
  * @module
  */
 import process from "node:process";
-import { serve, type ServeOptions, type Server, silentLogger } from "../mod.ts";
+import { consoleWarnLogger, serve, type ServeOptions, type Server, silentLogger } from "../mod.ts";
 import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli } from "./_flags.ts";
+import { openMetrics } from "./_edges.ts";
 
 await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     port: { type: "string" },
     host: { type: "string" },
     workers: { type: "string" },
+    "metrics-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
+  const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
+  const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
   // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
-  const options: ServeOptions = {
-    port,
-    hostname: flags.host ?? "127.0.0.1",
-    slowConsumer: "disconnect",
-    idleTimeout: 600,
-  };
-  let server: Pick<Server, "addr" | "shutdown">;
+  const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };
+  let server: Pick<Server, "addr" | "stats" | "shutdown">;
   if (workers === undefined) server = await serve({ ...options, logger: silentLogger }, chat);
   else {
     const module = new URL("./chat.ts", import.meta.url);
@@ -41,11 +44,13 @@ await runCli("chat_server", async () => {
       process.exit(1);
     });
   }
+  metrics.watch(server);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await server.shutdown({ timeout: 5 });
+    await metrics.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());

@@ -23,6 +23,6 @@ export type WorkerFlags = Partial<Record<"log-level" | "log-format" | "records",
 export async function serveOptions(context: WorkerContext): Promise<WorkerServeOptions> {
   const flags = Object.fromEntries(Object.keys(EDGE_FLAGS).map((name) => [name, undefined]));
   const edges = await openEdges({ ...flags, ...context.data as WorkerFlags } as Parameters<typeof openEdges>[0]);
-  context.signal.addEventListener("abort", () => edges.close());
+  context.signal.addEventListener("abort", () => void edges.close());
   return { logger: edges.logger, onConnectionEnd: edges.onConnectionEnd };
 }

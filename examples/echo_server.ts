@@ -16,7 +16,9 @@
  * flags override it), --records FILE (a CSV row per ended connection),
  * --stats FILE --stats-every SECONDS (a CSV row of server figures, default
  * every 10 s), --log-level trace|debug|info|warning|error|fatal (default info),
- * --log-format pretty|json (default pretty).
+ * --log-format pretty|json (default pretty), --metrics-port N (Prometheus
+ * metrics at http://HOST:N/metrics while the server runs; with workers, the
+ * sum over every worker).
  * Workers: --workers N (N threads on one port, each with its own loop; 0 is
  * one per core; see spawnkit/workers). Without the flag, one server.
  * A bad flag value prints one line and exits with code 2. SIGINT or SIGTERM
@@ -82,11 +84,12 @@ await runCli("echo_server", async () => {
   };
 
   const workers = optionFlag("workers", "workers", flags.workers);
-  const edges = await openEdges(flags);
+  const hostname = flags.host ?? table.hostname ?? "127.0.0.1";
+  const edges = await openEdges(flags, hostname);
   const options = {
     ...table,
     port,
-    hostname: flags.host ?? table.hostname ?? "127.0.0.1",
+    hostname,
     packet,
     maxFrameSize,
     ...defined(guards),
@@ -110,9 +113,9 @@ await runCli("echo_server", async () => {
     const module = new URL("./echo.ts", import.meta.url);
     const set = server = await serveWorkers({ ...options, module, workers, data, logger: edges.logger });
     edges.watch(set);
-    set.finished.catch((error) => {
+    set.finished.catch(async (error) => {
       console.error(`echo_server: ${(error as Error).message}`);
-      edges.close();
+      await edges.close();
       process.exit(1);
     });
   }
@@ -123,7 +126,7 @@ await runCli("echo_server", async () => {
     stopping = true;
     console.log(`${signal}: closing ${server.size} connections`);
     await server.shutdown(shutdownOptions);
-    edges.close();
+    await edges.close();
     process.exit(0);
   };
   // `on`, not `once`: on Deno, removing the last listener restores the default action mid-shutdown.

@@ -12,6 +12,26 @@ import { isDeno, isNode } from "../src/transport/select.ts";
 /** A test body. */
 export type TestBody = () => void | Promise<void>;
 
+/** How long one test may run on every runtime, in milliseconds: a hung socket fails its test, not the suite. */
+export const TEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `body`, failing after `ms` milliseconds if it has not settled: Deno.test
+ * has no timeout of its own (bun:test and node:test do). The timer is cleared
+ * when the body settles, so it holds nothing open after the test.
+ */
+export async function withTimeout(name: string, body: TestBody, ms: number = TEST_TIMEOUT_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Test "${name}" timed out after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([Promise.resolve().then(body), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 type Register = (name: string, body: TestBody) => void;
 type Skip = (name: string, reason: string) => void;
 
@@ -19,14 +39,14 @@ async function pickRunner(): Promise<{ test: Register; skip: Skip }> {
   if (isDeno()) {
     const deno = (globalThis as unknown as { Deno: { test(options: Record<string, unknown>): void } }).Deno;
     return {
-      test: (name, body) => deno.test({ name, fn: body }),
+      test: (name, body) => deno.test({ name, fn: () => withTimeout(name, body) }),
       skip: (name) => deno.test({ name, ignore: true, fn() {} }),
     };
   }
   if (isNode()) {
     const { test } = await import("node:test");
     return {
-      test: (name, body) => void test(name, { timeout: 30_000 }, body),
+      test: (name, body) => void test(name, { timeout: TEST_TIMEOUT_MS }, body),
       skip: (name, reason) => void test(name, { skip: reason }, () => {}),
     };
   }
@@ -36,7 +56,7 @@ async function pickRunner(): Promise<{ test: Register; skip: Skip }> {
     test: { (name: string, body: TestBody, timeoutMs?: number): void; skip(name: string, body: TestBody): void };
   };
   return {
-    test: (name, body) => runner.test(name, body, 30_000),
+    test: (name, body) => runner.test(name, body, TEST_TIMEOUT_MS),
     skip: (name) => runner.test.skip(name, () => {}),
   };
 }

@@ -177,3 +177,8 @@ test("openConnectionRecords records connections of an echo server that is shut d
     assert.match(rows[0]!.error ?? "", /^ShutdownError: /);
   });
 });
+
+test("connectionRecordOf writes an IPv6 remote in brackets, so its port is not read as part of the address", () => {
+  const stats = { ...fakeStats(1, undefined), remoteAddr: { hostname: "2001:db8::7", port: 50312 } };
+  assert.equal(connectionRecordOf(stats)[1], "[2001:db8::7]:50312");
+});

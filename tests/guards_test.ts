@@ -178,18 +178,31 @@ for (const policy of ["disconnect", "drop"] as const) {
 }
 
 test("closeTimeout force-closes an ending connection whose handler waits on a peer that reads nothing", async () => {
+  // The first connection watches the server's ticks; every later one floods a peer that reads nothing.
+  // The force-close is timed in ticks of the kit's own ticker, against the default closeTimeout of 5 s.
+  let ticks = 0;
   const { server, ends } = await startServer(async (conn) => {
-    for await (const _ of conn) {
-      const big = new Uint8Array(65_536);
-      for (let i = 0; i < 1000; i++) await conn.send(big); // 64 MiB: blocks once the buffers fill
+    if (conn.id === 1) {
+      for await (const event of conn.events({ ticks: true })) if (event.type === "tick") ticks++;
+      return;
     }
-  }, { ...FAST, idleTimeout: 0.2, closeTimeout: 0.2 });
+    const big = new Uint8Array(65_536);
+    for (let i = 0; i < 1000; i++) await conn.send(big); // 64 MiB: blocks once the buffers fill
+  }, { ...FAST, firstFrameTimeout: 0.2, closeTimeout: 0.2 });
+  const watcher = await client(server);
+  await watcher.send(text("watching")); // its first frame: the first-frame timeout is behind it
+  await until(() => ticks > 0 && server.stats.bytesIn > 0, "the watcher's first frame and tick");
   const deaf = await rawConnect(server);
-  await deaf.write(encodeFrame(text("go")));
+  await until(() => server.size === 2, "the deaf peer registered");
+  const opened = ticks;
   await until(() => ends.length === 1, "the connection to be force-closed");
-  assert.equal(ends[0]!.closeReason, "idle-timeout");
+  const lived = ticks - opened;
+  assert.equal(ends[0]!.closeReason, "first-frame-timeout");
   assert.ok(ends[0]!.framesOut < 1000, "the handler was stopped mid-flood");
+  // 4 ticks to the first-frame timeout, 4 more to the close deadline; the default deadline would take 100.
+  assert.ok(lived >= 6 && lived <= 20, `force-closed ${lived} ticks after opening`);
   deaf.close();
+  watcher.close();
   await server.shutdown();
 });
 

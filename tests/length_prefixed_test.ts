@@ -108,8 +108,12 @@ test("FrameDecoder refuses an announced length of 0xFFFFFFFF before allocating i
   const decoder = new FrameDecoder();
   const frames: Uint8Array[] = [];
   decoder.decode(encodeFrame(new Uint8Array([5])), frames);
-  const error = assert.throws(() => decoder.decode(new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2]), frames));
-  void error;
+  assert.throws(() => decoder.decode(new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2]), frames), (error: unknown) => {
+    assert.ok(error instanceof FrameTooLargeError, `a FrameTooLargeError, not ${error}`);
+    assert.equal(error.length, 0xffff_ffff);
+    assert.equal(error.limit, DEFAULT_MAX_FRAME_SIZE);
+    return true;
+  });
   assert.equal(frames.length, 1, "the frame before the bad header is kept");
   // Nothing was held for the refused payload: only the refused header's bytes were looked at.
   assert.equal(decoder.buffered, 0);

@@ -114,7 +114,7 @@ test("Server.broadcast reaches every connection, or those the filter accepts", a
     const expected = even(serverSide) ? ["evens", "ping"] : ["ping"];
     assert.deepEqual((await take(conn, expected.length)).map((f) => decoder.decode(f)), expected);
   }
-  assert.throws(() => server.broadcast(new Uint8Array(262_145)), RangeError);
+  assert.throws(() => server.broadcast(new Uint8Array(262_145)), FrameTooLargeError);
   for (const conn of clients) conn.close();
   await server.shutdown();
 });
@@ -155,13 +155,13 @@ test("Server.shutdown closes every connection and settles finished", async () =>
   let finished = false;
   void server.finished.then(() => finished = true);
   await server.shutdown({ timeout: 5 });
-  assert.ok(finished || (await server.finished, true));
+  assert.equal(finished, true, "finished had settled when shutdown() settled");
   assert.equal(server.size, 0);
   assert.equal(ends.length, 20);
   assert.ok(ends.every((s) => s.closeReason === "shutdown" && s.error instanceof ShutdownError));
   assert.ok(server.signal.aborted);
   for (const conn of clients) assert.deepEqual(await take(conn, 1), [], "client sees the end");
-  await assert.rejects(client(server));
+  await assert.rejects(client(server), { code: "ECONNREFUSED" }, "nothing listens any more");
 });
 
 test("Server.shutdown force-closes a handler that ignores the abort, after the timeout", async () => {
@@ -243,7 +243,11 @@ test("Connection.send after the loop broke out is flushed without another read",
   await conn.send(text("one"));
   await take(conn, 1); // breaks out of the loop: no flush point is coming from it
   await conn.send(text("two"));
-  await until(() => [...server.connections()][0]?.stats.framesIn === 2, "the second frame to arrive");
+  const serverSide = [...server.connections()][0]!;
+  await until(() => serverSide.stats.framesIn === 2, "the second frame to reach the server");
+  assert.equal(serverSide.stats.bytesIn, 2 * (4 + 3), "both frames arrived whole");
+  assert.equal(conn.stats.bytesIn, 4 + 3, "the client read nothing after breaking out: only the first echo");
+  assert.equal(conn.stats.outboxBytes, 0, "the client's outbox was written out");
   conn.close();
   await server.shutdown();
 });

@@ -5,7 +5,7 @@ import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select
 import process from "node:process";
 import { test } from "./_harness.ts";
 import { runProgram } from "./_child.ts";
-import { client, startServer, until } from "./_fixtures.ts";
+import { client, echoHandler, startServer, until } from "./_fixtures.ts";
 import type { Connection } from "../mod.ts";
 
 test("defaultTransport picks this runtime's adapter", async () => {
@@ -14,16 +14,15 @@ test("defaultTransport picks this runtime's adapter", async () => {
   assert.equal([isDeno(), isBun(), isNode()].filter(Boolean).length, 1, "exactly one runtime");
 });
 
-/** Replies to each frame after a turn of slow work, so that the replies come after the peer's FIN. */
-async function slowEcho(conn: Connection): Promise<void> {
-  for await (const frame of conn) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await conn.send(frame);
-  }
+/** Replies to every frame once the frame loop has ended, that is once the peer's FIN was read. */
+async function echoAfterEnd(conn: Connection): Promise<void> {
+  const frames: Uint8Array[] = [];
+  for await (const frame of conn) frames.push(frame);
+  for (const frame of frames) await conn.send(frame);
 }
 
 test("a peer that half-closes after its frames still gets every reply, then the server closes", async () => {
-  const { server, ends } = await startServer(slowEcho);
+  const { server, ends } = await startServer(echoAfterEnd);
   const frames = [0, 1, 2].map((i) => encodeFrame(new Uint8Array([i, i, i])));
   const received = await new Promise<Uint8Array>((resolve, reject) => {
     const parts: Uint8Array[] = [];
@@ -44,8 +43,8 @@ test("a peer that half-closes after its frames still gets every reply, then the 
 });
 
 test("serve({ reusePort }): two servers share one port, and Linux spreads connections over both", async () => {
-  const { server: first } = await startServer(slowEcho, { reusePort: true });
-  const { server: second } = await startServer(slowEcho, { reusePort: true, port: first.addr.port });
+  const { server: first } = await startServer(echoHandler, { reusePort: true });
+  const { server: second } = await startServer(echoHandler, { reusePort: true, port: first.addr.port });
   assert.equal(second.addr.port, first.addr.port);
   const clients = await Promise.all(Array.from({ length: 100 }, () => client(first)));
   await until(() => first.stats.accepted + second.stats.accepted === 100, "every connection accepted");
@@ -58,8 +57,8 @@ test("serve({ reusePort }): two servers share one port, and Linux spreads connec
 });
 
 test("serve() without reusePort refuses a port in use", async () => {
-  const { server } = await startServer(slowEcho);
-  await assert.rejects(startServer(slowEcho, { port: server.addr.port }), (error) => {
+  const { server } = await startServer(echoHandler);
+  await assert.rejects(startServer(echoHandler, { port: server.addr.port }), (error) => {
     assert.match(`${(error as { code?: string }).code} ${error}`, /EADDRINUSE|AddrInUse|address already in use/i);
     return true;
   });

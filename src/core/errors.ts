@@ -23,6 +23,7 @@ export const CLOSE_REASONS = [
   "first-frame-timeout",
   "rate-limit",
   "slow-consumer",
+  "bad-proxy-header",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */

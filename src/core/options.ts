@@ -40,6 +40,7 @@ export type NumberOption =
   | "mailboxCapacity"
   | "idleTimeout"
   | "firstFrameTimeout"
+  | "proxyHeaderTimeout"
   | "maxBytesPerSecond"
   | "maxFramesPerSecond"
   | "maxConnections"
@@ -67,6 +68,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   mailboxCapacity: count(0, "messages"),
   idleTimeout: seconds,
   firstFrameTimeout: seconds,
+  proxyHeaderTimeout: seconds,
   maxBytesPerSecond: count(1),
   maxFramesPerSecond: count(1),
   maxConnections: count(1),

@@ -4,11 +4,19 @@
  * `READ_AHEAD_BYTES` the socket is paused, so a peer that floods a busy
  * connection meets TCP flow control instead of growing the queue.
  *
+ * Invariants:
+ * 1. A chunk goes straight to a waiting read, else into the queue; reads take
+ *    queued chunks first, in the order they arrived.
+ * 2. At `READ_AHEAD_BYTES` queued the socket is paused, once; a read that
+ *    takes the queue back under it resumes the socket, once.
+ * 3. After `end()`, queued chunks are still read, then `null` (or the error
+ *    it ended with); a chunk pushed after `end()` is dropped.
+ *
  * @module
  */
 
-// Enough to keep a busy server's reads large, small enough to bound memory per connection.
-const READ_AHEAD_BYTES = 65_536;
+/** Bytes queued at which the socket is paused: enough to keep a busy server's reads large, small enough to bound memory per connection. */
+export const READ_AHEAD_BYTES = 65_536;
 
 /** The read side of a push-based socket. */
 export class ReadQueue {

@@ -46,6 +46,11 @@ export interface RawSocket {
    * writes the rest with `write()`. Never called while a `write()` is pending.
    */
   tryWrite?(data: Uint8Array): number;
+  /**
+   * Optional: bytes read off the socket before the connection took it that
+   * are not frames (a PROXY protocol header); counted in its `bytesIn`.
+   */
+  readonly preambleBytes?: number;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }
@@ -129,7 +134,7 @@ export interface Listener {
 
 /** What an adapter gives the kit. */
 export interface Transport {
-  /** The runtime's name, for logs: "deno", "bun" or "node". */
+  /** The transport's name, for logs: the runtime's ("deno", "bun", "node"), or another ("memory"). */
   readonly name: string;
   /**
    * Binds and starts accepting; calls `onSocket` for every accepted socket

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { closeReasonOf, ConnectionClosedError } from "../errors.ts";
+import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../errors.ts";
 import { FrameDecoder, type Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
 import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
@@ -233,6 +233,12 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.abort(reason);
     this.#socket.close();
     this.#outbox.fail(() => this.#life.closedError());
+    return this.#finish();
+  }
+
+  /** Ends a connection whose handler never ran (its PROXY header failed) with `reason`, and closes it. */
+  endBeforeRun(reason: CloseReason, error?: unknown): Promise<ConnectionStats> {
+    this.#inbox.end(reason, error);
     return this.#finish();
   }
 

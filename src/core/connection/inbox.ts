@@ -68,6 +68,7 @@ export class Inbox {
     limits?: RateLimits,
   ) {
     this.#socket = socket;
+    this.bytesIn = socket.preambleBytes ?? 0;
     this.#decoder = decoder;
     this.#mailboxCapacity = mailboxCapacity;
     this.#onEnd = onEnd;

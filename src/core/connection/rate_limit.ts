@@ -3,12 +3,17 @@
  * and the check the inbox makes after each read. Refilled by the server's
  * shared ticker: no clock is read per frame.
  *
- * A bucket holds at most one second's budget (`rate` tokens) and starts
- * full, so a peer may burst up to `rate` units in any one second and sustain
- * `rate` units per second. Spending may drive the balance below zero: a
- * negative balance is "over the limit" until enough ticks refill it. Bytes are
- * charged per read, frames per decoded frame; frames already read when the
- * budget runs out are still handled.
+ * Invariants:
+ * 1. A bucket starts full and holds at most one second's budget (`rate`
+ *    tokens), so a peer may burst up to `rate` units in any one second and
+ *    sustain `rate` units per second.
+ * 2. Spending may drive the balance below zero: a negative balance is "over
+ *    the limit" until enough ticks refill it.
+ * 3. A read is charged to both buckets, its bytes and the frames it
+ *    completed; over either, the verdict is `"pause"` or a `rate-limit`
+ *    GuardError naming the limit that tripped (bytes when both did). Frames
+ *    already read when the budget runs out are still handled.
+ * 4. Every connection has a budget of its own.
  *
  * @module
  */

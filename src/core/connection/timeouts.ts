@@ -3,6 +3,17 @@
  * first-frame and idle timeouts while it runs, and the close deadline once its
  * input has ended. Counted in ticks, so no clock is read per connection.
  *
+ * Invariants:
+ * 1. While input runs, `first-frame-timeout` once `firstFrameTimeout` seconds
+ *    of ticks have passed with no frame, and `idle-timeout` once `idleTimeout`
+ *    seconds of ticks have passed since the last complete frame (the first
+ *    frame's timeout is decided first).
+ * 2. Once input has ended only the close deadline counts, from that tick:
+ *    `"force-close"` once `closeTimeout` seconds of ticks have passed.
+ * 3. A timeout fires on the tick that reaches it: ticks are counted, not
+ *    their seconds summed, so 10 ticks of 0.1 s reach 1 s.
+ * 4. A timeout left undefined never fires.
+ *
  * @module
  */
 import { GuardError } from "../errors.ts";
@@ -20,8 +31,8 @@ export type TimeoutVerdict = GuardError | "force-close" | undefined;
 /** One connection's clocks. */
 export class Timeouts {
   readonly #settings: TimeoutSettings;
-  #age = 0;
-  #closing = 0;
+  #ageTicks = 0;
+  #closingTicks = 0;
 
   constructor(settings: TimeoutSettings) {
     this.#settings = settings;
@@ -37,16 +48,24 @@ export class Timeouts {
   tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number): TimeoutVerdict {
     const { idleTimeout, firstFrameTimeout, closeTimeout } = this.#settings;
     if (ended) {
-      this.#closing += seconds;
-      return this.#closing >= (closeTimeout ?? Infinity) ? "force-close" : undefined;
+      this.#closingTicks++;
+      return closeTimeout !== undefined && reached(this.#closingTicks, seconds, closeTimeout)
+        ? "force-close"
+        : undefined;
     }
-    this.#age += seconds;
-    if (firstFrameTimeout !== undefined && framesIn === 0 && this.#age >= firstFrameTimeout) {
+    this.#ageTicks++;
+    if (firstFrameTimeout !== undefined && framesIn === 0 && reached(this.#ageTicks, seconds, firstFrameTimeout)) {
       return new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`, firstFrameTimeout);
     }
-    if (idleTimeout !== undefined && idleTicks * seconds >= idleTimeout) {
+    if (idleTimeout !== undefined && reached(idleTicks, seconds, idleTimeout)) {
       return new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`, idleTimeout);
     }
     return undefined;
   }
+}
+
+// Ticks times their interval can fall a hair short of the limit they reach (3 × 0.3 = 0.8999999999999999, and
+// ten 0.1 s summed are 0.9999999999999999): within a billionth of the limit counts as reached (invariant 3).
+function reached(ticks: number, seconds: number, limit: number): boolean {
+  return ticks * seconds >= limit * (1 - 1e-9);
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "../errors.ts";
+import { ProxyHeaderError } from "./proxy/header.ts";
 import { errorCode } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
 import { type LogLevel, LogLimiter } from "../log_limiter.ts";
@@ -33,6 +34,7 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "first-frame-timeout": "info",
   "rate-limit": "info",
   "slow-consumer": "info",
+  "bad-proxy-header": "info",
 };
 
 /** Lines of one kind per second before the rest are counted. */
@@ -128,6 +130,7 @@ export function describeClose(error: unknown, properties: LogProperties = {}): s
     if (error.limit !== undefined) properties.limit = error.limit;
     return error.detail;
   }
+  if (error instanceof ProxyHeaderError) return error.detail;
   // A reset, a broken pipe, a failed handshake, an abort reason: the code says enough.
   return errorCode(error);
 }

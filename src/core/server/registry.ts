@@ -2,6 +2,15 @@
  * The server's registry: open connections by id, counts per remote address,
  * and the server-wide counters (accepted, refused, closed by reason, dropped).
  *
+ * Invariants:
+ * 1. A connection is open, in `size` and in its address's count, from `add()`
+ *    to its `remove()`; removing one that is not open changes nothing.
+ * 2. `refusal()` refuses a new connection while `maxConnections` are open, or
+ *    `maxPerAddress` from its address, and counts each refusal by its reason.
+ * 3. The server's figures are those of the ended connections plus the open
+ *    ones: a connection's bytes and drops are counted once, open or ended.
+ * 4. `empty()` settles once no connection is open (at once if none is).
+ *
  * @module
  */
 import type { FramedConnection } from "../connection/framed_connection.ts";
@@ -33,11 +42,18 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
     return this.#connections.size;
   }
 
-  /** Which limit a new connection from `hostname` would pass, counted as refused; undefined when it may open. */
-  refusal(hostname: string): RefusalReason | undefined {
+  /**
+   * Which limit a new connection from `hostname` would pass, counted as
+   * refused; undefined when it may open. `waiting` sockets not yet
+   * connections (in their PROXY header) count in the total; without a
+   * hostname (not known yet) only the total is checked.
+   */
+  refusal(hostname: string | undefined, waiting = 0): RefusalReason | undefined {
     let reason: RefusalReason | undefined;
-    if (this.#connections.size >= this.#maxConnections) reason = "max-connections";
-    else if ((this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) reason = "max-connections-per-address";
+    if (this.#connections.size + waiting >= this.#maxConnections) reason = "max-connections";
+    else if (hostname !== undefined && (this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) {
+      reason = "max-connections-per-address";
+    }
     if (reason !== undefined) this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
     return reason;
   }

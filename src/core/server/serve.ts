@@ -29,6 +29,7 @@ import { guardsOf } from "./guards.ts";
 import { checkOutgoing, encodeFrame, framingOf } from "../framing/length_prefixed.ts";
 import { consoleWarnLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
+import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
 import type { Handler, ServeOptions, Server } from "./server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
@@ -47,6 +48,7 @@ import type { Listener, RawSocket } from "../../transport/types.ts";
  * Starts a server: listens, and runs `handler` for every accepted connection.
  *
  * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
+ * @throws {TypeError} `proxyProtocol` that is not a boolean, or with `tls`.
  * @example An echo server, one frame through it
  * ```ts
  * import assert from "node:assert/strict";
@@ -70,6 +72,7 @@ export async function serve<Message = unknown>(
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
+  const proxyHeaderTimeout = proxyHeaderTimeoutOf(options);
   const logger = options.logger ?? consoleWarnLogger;
   const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
@@ -125,16 +128,39 @@ export async function serve<Message = unknown>(
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
 
-  const accept = (socket: RawSocket): void => {
-    acceptErrors.onAccept();
+  // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
+  const admit = (socket: RawSocket): void => {
     if (shuttingDown !== undefined) return socket.close();
-    const refusal = registry.refusal(socket.remoteAddr.hostname);
+    const refusal = registry.refusal(socket.remoteAddr.hostname, gate?.size);
     if (refusal !== undefined) return refuse(socket, refusal);
     const conn = new FramedConnection<Message>(socket, settings, nextId++);
     registry.add(conn);
     cluster?.opened(conn);
     log.opened(conn.id, socket.remoteAddr);
     void conn.run(handler, server);
+  };
+
+  const gate = proxyHeaderTimeout === undefined ? undefined : new ProxyGate(proxyHeaderTimeout, {
+    admit,
+    // No header: a connection from the balancer's address all the same, so that the log, the stats and the
+    // records say what came; its handler never runs.
+    fail: (socket, reason, error) => {
+      if (shuttingDown !== undefined) return socket.close();
+      const conn = new FramedConnection<Message>(socket, settings, nextId++);
+      registry.add(conn);
+      cluster?.opened(conn);
+      log.opened(conn.id, socket.remoteAddr);
+      void conn.endBeforeRun(reason, error);
+    },
+  });
+
+  const accept = (socket: RawSocket): void => {
+    acceptErrors.onAccept();
+    if (gate === undefined || shuttingDown !== undefined) return admit(socket);
+    // The total is known at once; the per-address count waits for the client's address.
+    const refusal = registry.refusal(undefined, gate.size);
+    if (refusal !== undefined) return refuse(socket, refusal);
+    gate.take(socket);
   };
 
   // Built before listening: a connection may be accepted before listen() returns.
@@ -185,6 +211,7 @@ export async function serve<Message = unknown>(
   });
   const ticker = startTicker(guards.tickInterval, () => {
     for (const conn of registry.values()) conn.tick(guards.tickInterval);
+    gate?.tick(guards.tickInterval);
     log.flush();
     acceptErrors.flush();
   });
@@ -206,6 +233,7 @@ export async function serve<Message = unknown>(
     }
     shuttingDown = (async () => {
       listener!.close();
+      gate?.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);

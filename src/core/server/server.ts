@@ -11,6 +11,7 @@ import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { GuardOptions } from "./guards.ts";
+import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
 import type { Cluster } from "../cluster/cluster.ts";
@@ -34,7 +35,8 @@ import type { Cluster } from "../cluster/cluster.ts";
 export type Handler<Message = unknown> = (conn: Connection<Message>, server: Server<Message>) => void | Promise<void>;
 
 /** Options of `serve()`. */
-export interface ServeOptions<Message = unknown> extends FramingOptions, OutboxOptions, GuardOptions {
+export interface ServeOptions<Message = unknown>
+  extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions {
   /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */

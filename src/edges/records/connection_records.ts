@@ -49,6 +49,7 @@ export const CONNECTION_RECORD_COLUMNS = [
 export function connectionRecordOf(stats: ConnectionStats): Cell[] {
   return [
     stats.id,
+    // The kit's one way to write an address: an IPv6 host in brackets, so the port cannot be read as part of it.
     formatAddress(stats.remoteAddr),
     new Date(stats.openedAt).toISOString(),
     new Date(stats.closedAt ?? Date.now()).toISOString(),

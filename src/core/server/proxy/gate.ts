@@ -1,0 +1,196 @@
+/**
+ * The PROXY protocol in front of a listener (`serve({ proxyProtocol: true })`):
+ * every accepted socket's header is read before the socket becomes a
+ * connection, so that the handler, the per-address limit, the log and the
+ * records all see the client's address, never the balancer's.
+ *
+ * Invariants:
+ * 1. A socket waits here until its header is complete, it fails, or
+ *    `timeout` seconds pass on the server's ticker; never longer, and with no
+ *    timer of its own.
+ * 2. Not one byte after the header is lost: the socket handed on gives them
+ *    on its first read.
+ * 3. Each socket leaves exactly once: handed on with the header's addresses
+ *    (`admit`), or with the balancer's and a close reason (`fail`); or closed
+ *    at shutdown, without a connection.
+ *
+ * @module
+ */
+import { type ProxyHeader, ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
+import { ProxyHeaderParser } from "./parser.ts";
+import type { CloseReason } from "../../errors.ts";
+import { checkNumber } from "../../options.ts";
+import type { Address, RawSocket } from "../../../transport/types.ts";
+
+/** The default `proxyHeaderTimeout`, in seconds: the spec asks for at least 3, to cover a TCP retransmit. */
+export const DEFAULT_PROXY_HEADER_TIMEOUT = 5;
+
+/** The PROXY protocol options of `serve()`. */
+export interface ProxyProtocolOptions {
+  /**
+   * Reads a PROXY protocol header (HAProxy's v1 or v2) before the first frame
+   * of every connection, and takes the client's address from it. Only behind
+   * a balancer that sends one: without the option such a header is frame
+   * bytes like any other, so no client can claim an address. Not with `tls`:
+   * the header comes before the TLS handshake, which the runtime reads first.
+   * @default {false}
+   */
+  proxyProtocol?: boolean;
+  /** Seconds for the whole header to arrive, counted in ticks; then `bad-proxy-header`. @default {5} */
+  proxyHeaderTimeout?: number;
+}
+
+/**
+ * The header timeout when `proxyProtocol` is on; undefined when it is off.
+ *
+ * @throws {TypeError} `proxyProtocol` is not a boolean, or is on with `tls`.
+ * @throws {RangeError} `proxyHeaderTimeout` is not a positive number of seconds.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { proxyHeaderTimeoutOf } from "./gate.ts";
+ * assert.equal(proxyHeaderTimeoutOf({}), undefined);
+ * assert.equal(proxyHeaderTimeoutOf({ proxyProtocol: true }), 5);
+ * assert.throws(() => proxyHeaderTimeoutOf({ proxyProtocol: true, tls: { cert: "", key: "" } }), TypeError);
+ * ```
+ */
+export function proxyHeaderTimeoutOf(options: ProxyProtocolOptions & { tls?: unknown }): number | undefined {
+  const timeout = checkNumber("proxyHeaderTimeout", options.proxyHeaderTimeout) ?? DEFAULT_PROXY_HEADER_TIMEOUT;
+  const on = options.proxyProtocol;
+  if (on === undefined || on === false) return undefined;
+  if (on !== true) throw new TypeError(`Cannot use proxyProtocol ${JSON.stringify(on)}: must be true or false`);
+  if (options.tls !== undefined) {
+    throw new TypeError("Cannot use proxyProtocol with tls: the PROXY header comes before the TLS handshake");
+  }
+  return timeout;
+}
+
+/** Where the gate hands sockets on. */
+export interface ProxyGateExits {
+  /** The header was read: the socket carries the client's address and gives the bytes after the header first. */
+  admit(socket: RawSocket): void;
+  /** No header: the socket carries the balancer's address; the connection must end with `reason`. */
+  fail(socket: RawSocket, reason: CloseReason, error?: unknown): void;
+}
+
+/** One socket waiting for its header. */
+class Waiting {
+  readonly parser = new ProxyHeaderParser();
+  bytes = 0;
+  age = 0;
+  constructor(readonly socket: RawSocket) {}
+}
+
+/** Sockets whose PROXY header is not read yet. */
+export class ProxyGate {
+  readonly #waiting = new Set<Waiting>();
+  readonly #timeout: number;
+  readonly #exits: ProxyGateExits;
+
+  /** @param timeout seconds a socket may take to send its whole header. */
+  constructor(timeout: number, exits: ProxyGateExits) {
+    this.#timeout = timeout;
+    this.#exits = exits;
+  }
+
+  /** Sockets waiting now: they count against `maxConnections`. */
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  /** Starts reading the header of an accepted socket. */
+  take(socket: RawSocket): void {
+    const waiting = new Waiting(socket);
+    this.#waiting.add(waiting);
+    this.#read(waiting);
+  }
+
+  /** One tick of the server's ticker: a socket past the timeout fails. */
+  tick(seconds: number): void {
+    for (const waiting of this.#waiting) {
+      waiting.age += seconds;
+      if (waiting.age < this.#timeout) continue;
+      const detail = `no complete header within ${this.#timeout} seconds (${waiting.bytes} bytes received)`;
+      this.#fail(waiting, "bad-proxy-header", new ProxyHeaderError(detail));
+    }
+  }
+
+  /** Closes every socket still waiting (the server shuts down). */
+  close(): void {
+    for (const waiting of this.#waiting) waiting.socket.close();
+    this.#waiting.clear();
+  }
+
+  #read(waiting: Waiting): void {
+    waiting.socket.read().then(
+      (chunk) => this.#onChunk(waiting, chunk),
+      (error) => this.#fail(waiting, "socket-error", error),
+    );
+  }
+
+  #onChunk(waiting: Waiting, chunk: Uint8Array | null): void {
+    // Timed out or closed at shutdown meanwhile: it has left already.
+    if (!this.#waiting.has(waiting)) return;
+    let step: ProxyHeaderStep;
+    try {
+      if (chunk === null) {
+        waiting.parser.finish();
+        // Nothing sent at all: a TCP health check, a port scan; the peer closed, as without the option.
+        return this.#fail(waiting, "peer-closed");
+      }
+      waiting.bytes += chunk.length;
+      step = waiting.parser.push(chunk);
+    } catch (error) {
+      return this.#fail(waiting, "bad-proxy-header", error);
+    }
+    if (!step.done) return this.#read(waiting);
+    this.#waiting.delete(waiting);
+    const headerBytes = waiting.bytes - step.rest.length;
+    this.#exits.admit(new ProxiedSocket(waiting.socket, step.header, step.rest, headerBytes));
+  }
+
+  #fail(waiting: Waiting, reason: CloseReason, error?: unknown): void {
+    if (!this.#waiting.delete(waiting)) return;
+    this.#exits.fail(new ProxiedSocket(waiting.socket, undefined, undefined, waiting.bytes), reason, error);
+  }
+}
+
+/**
+ * A socket past its PROXY header: the header's addresses in place of the
+ * balancer's (where it carries them), and the bytes that followed the
+ * header on the first read.
+ */
+class ProxiedSocket implements RawSocket {
+  readonly remoteAddr: Address;
+  readonly localAddr: Address;
+  readonly preambleBytes: number;
+  readonly #socket: RawSocket;
+  #rest: Uint8Array | undefined;
+
+  constructor(socket: RawSocket, header: ProxyHeader | undefined, rest: Uint8Array | undefined, headerBytes: number) {
+    this.#socket = socket;
+    this.remoteAddr = header?.source ?? socket.remoteAddr;
+    this.localAddr = header?.destination ?? socket.localAddr;
+    this.preambleBytes = headerBytes;
+    this.#rest = rest !== undefined && rest.length > 0 ? rest : undefined;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const rest = this.#rest;
+    if (rest === undefined) return this.#socket.read();
+    this.#rest = undefined;
+    return Promise.resolve(rest);
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.#socket.write(data);
+  }
+
+  tryWrite(data: Uint8Array): number {
+    return this.#socket.tryWrite?.(data) ?? 0;
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { READ_AHEAD_BYTES, ReadQueue } from "../src/transport/_read_queue.ts";
+import { test } from "./_harness.ts";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+/** A queue whose pause and resume calls are recorded, in order. */
+function recorded(): { queue: ReadQueue; calls: string[] } {
+  const calls: string[] = [];
+  return { queue: new ReadQueue(() => calls.push("pause"), () => calls.push("resume")), calls };
+}
+
+test("ReadQueue hands a chunk to a waiting read, and queued chunks to later reads in arrival order", async () => {
+  const { queue } = recorded();
+  const waiting = queue.read();
+  const first = bytes(1);
+  queue.push(first);
+  assert.equal(await waiting, first, "the same chunk, not a copy");
+  queue.push(bytes(2));
+  queue.push(bytes(3, 4));
+  assert.deepEqual(await queue.read(), bytes(2));
+  assert.deepEqual(await queue.read(), bytes(3, 4));
+});
+
+test("ReadQueue pauses the socket once at the read-ahead bound, and resumes it once back under", async () => {
+  const { queue, calls } = recorded();
+  const quarter = READ_AHEAD_BYTES / 4;
+  for (let i = 0; i < 3; i++) queue.push(new Uint8Array(quarter));
+  assert.deepEqual(calls, [], "under the bound: reading goes on");
+  queue.push(new Uint8Array(quarter));
+  assert.deepEqual(calls, ["pause"], "at the bound");
+  queue.push(new Uint8Array(quarter)); // what the runtime had in hand still arrives
+  assert.deepEqual(calls, ["pause"], "paused once");
+  await queue.read();
+  assert.deepEqual(calls, ["pause"], "still at the bound after one read");
+  await queue.read();
+  assert.deepEqual(calls, ["pause", "resume"], "under it again");
+  await queue.read();
+  await queue.read();
+  assert.deepEqual(calls, ["pause", "resume"], "resumed once");
+  queue.push(new Uint8Array(READ_AHEAD_BYTES * 2));
+  assert.deepEqual(calls, ["pause", "resume", "pause"], "one big chunk pauses too");
+});
+
+test("ReadQueue.end: queued chunks are still read, then null; a waiting read gets null at once", async () => {
+  const { queue } = recorded();
+  queue.push(bytes(1));
+  queue.end();
+  queue.push(bytes(2)); // after the end: dropped
+  assert.deepEqual(await queue.read(), bytes(1));
+  assert.equal(await queue.read(), null);
+  assert.equal(await queue.read(), null);
+  const other = recorded().queue;
+  const waiting = other.read();
+  other.end();
+  assert.equal(await waiting, null);
+});
+
+test("ReadQueue.end with an error: queued chunks first, then the error, also when given after a plain end", async () => {
+  const reset = new Error("reset");
+  const { queue } = recorded();
+  queue.push(bytes(1));
+  queue.end(reset);
+  assert.deepEqual(await queue.read(), bytes(1));
+  await assert.rejects(queue.read(), reset);
+  const waiting = recorded().queue;
+  const read = waiting.read();
+  waiting.end(reset);
+  await assert.rejects(read, reset);
+  const late = recorded().queue;
+  late.end();
+  late.end(reset);
+  await assert.rejects(late.read(), reset, "an error given later is kept");
+});
+
+test("ReadQueue.clear drops what is queued", async () => {
+  const { queue } = recorded();
+  queue.push(bytes(1));
+  queue.push(bytes(2));
+  queue.clear();
+  queue.end();
+  assert.equal(await queue.read(), null);
+});

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { ConnectionClosedError, encodeFrame, FrameTooLargeError } from "../mod.ts";
+import { Outbox } from "../src/core/connection/outbox.ts";
+import { Sender } from "../src/core/connection/sender.ts";
+import { WaterMarks } from "../src/core/connection/water_marks.ts";
+import { framingOf } from "../src/core/framing/length_prefixed.ts";
+import type { RawSocket } from "../src/transport/types.ts";
+import { test } from "./_harness.ts";
+import { concat, readToEnd } from "./_fixtures.ts";
+import { ScriptedSocket, settle, socketPair } from "./_memory.ts";
+
+const payload = (size: number, seed: number) => new Uint8Array(size).fill(seed);
+const open = () => {};
+
+/** A sender over `socket` with marks `high`/`low`; `input.processing` says whether an event is being handled. */
+function senderOver(socket: RawSocket, high: number, low: number, processing = false) {
+  const marks = new WaterMarks(high, low);
+  const outbox = new Outbox(socket, marks);
+  const input = { processing };
+  return { sender: new Sender(outbox, framingOf(), marks, input), outbox, input };
+}
+
+test("Sender keeps the outbox under the high-water mark while the peer reads nothing, and sends it all once it reads", async () => {
+  const { client, server } = await socketPair({ bufferSize: 256 });
+  const { sender, outbox } = senderOver(server, 1000, 500);
+  const frame = payload(96, 7);
+  let sent = 0;
+  const sending = (async () => {
+    for (; sent < 100; sent++) await sender.send(frame, open);
+  })();
+  await settle();
+  assert.ok(sent < 100, `send() waits (${sent} of 100 sent)`);
+  assert.ok(outbox.bytes <= 1000 && outbox.bytes > 1000 - 100, `the outbox is full up to the mark: ${outbox.bytes}`);
+  const reading = readToEnd(client);
+  await sending;
+  await outbox.drain();
+  server.close();
+  assert.equal((await reading).length, 100 * 100);
+  assert.ok(outbox.peak <= 1000, `peak ${outbox.peak}`);
+  assert.equal(sender.framesOut, 100);
+});
+
+test("Sender: a frame larger than the mark waits for an empty outbox and goes alone", async () => {
+  const socket = new ScriptedSocket();
+  const { sender, outbox } = senderOver(socket, 100, 50);
+  await sender.send(payload(10, 1), open);
+  await settle(); // flushed: the small frame's write is pending
+  let bigQueued = false;
+  const big = sender.send(payload(500, 2), open).then(() => bigQueued = true);
+  await settle();
+  assert.equal(bigQueued, false, "not while the small frame is in flight");
+  socket.completeWrite();
+  await big;
+  assert.equal(outbox.bytes, 504, "alone in the outbox");
+  assert.equal(outbox.peak, 504);
+  socket.completeWrite();
+  await settle();
+  assert.deepEqual(socket.writes.map((w) => w.length), [14, 504]);
+});
+
+test("Sender: a send that waited keeps its place; later sends queue behind it even when they would fit", async () => {
+  const socket = new ScriptedSocket();
+  const { sender } = senderOver(socket, 100, 50);
+  const order: string[] = [];
+  await sender.send(payload(60, 1), open); // 64 bytes, flushed at the end of this microtask run
+  const b = sender.send(payload(40, 2), open).then(() => order.push("b")); // 64 + 44 > 100: waits
+  const c = sender.send(payload(1, 3), open).then(() => order.push("c")); // 64 + 5 would fit: behind b
+  await settle();
+  assert.deepEqual(order, []);
+  socket.completeWrite();
+  await Promise.all([b, c]);
+  assert.deepEqual(order, ["b", "c"]);
+  await settle();
+  socket.completeWrite();
+  await settle();
+  assert.deepEqual(
+    concat(socket.writes),
+    concat([1, 2, 3].map((seed, i) => encodeFrame(payload([60, 40, 1][i]!, seed)))),
+  );
+});
+
+test("Sender: sends made while no event is handled go out together at the end of the microtask run", async () => {
+  const socket = new ScriptedSocket();
+  const { sender } = senderOver(socket, 1000, 500, false);
+  void sender.send(payload(3, 1), open);
+  void sender.send(payload(3, 2), open);
+  assert.equal(socket.writes.length, 0, "not written synchronously");
+  await Promise.resolve();
+  assert.equal(socket.writes.length, 1, "written at the end of the run that sent them, as one write");
+  assert.deepEqual(socket.writes[0], concat([encodeFrame(payload(3, 1)), encodeFrame(payload(3, 2))]));
+});
+
+test("Sender: while an event is handled, sends wait for the loop's flush point, or for room", async () => {
+  const socket = new ScriptedSocket();
+  const { sender, outbox, input } = senderOver(socket, 100, 50, true);
+  await sender.send(payload(10, 1), open);
+  await settle();
+  assert.equal(socket.writes.length, 0, "no timer and no microtask flush: the loop flushes when it waits");
+  const waiting = sender.send(payload(90, 2), open); // 14 + 94 would pass the mark
+  await settle();
+  assert.equal(socket.writes.length, 1, "a send that must wait for room flushes what is queued");
+  assert.equal(socket.writes[0]!.length, 14);
+  socket.completeWrite();
+  await waiting;
+  await settle();
+  assert.equal(outbox.bytes, 94);
+  assert.equal(socket.writes.length, 1, "queued, under the mark: waits for the flush point again");
+  input.processing = false;
+  outbox.flush(); // the loop's flush point
+  assert.equal(socket.writes.length, 2);
+});
+
+test("Sender: reaching the high-water mark flushes at once, even while an event is handled", () => {
+  const socket = new ScriptedSocket();
+  const { sender } = senderOver(socket, 100, 50, true);
+  void sender.send(payload(96, 1), open); // exactly 100 bytes
+  assert.equal(socket.writes.length, 1, "flushed synchronously at the mark");
+});
+
+test("Sender.send refuses a payload over the limit with FrameTooLargeError, queueing nothing", () => {
+  const socket = new ScriptedSocket();
+  const marks = new WaterMarks(100, 50);
+  const outbox = new Outbox(socket, marks);
+  const sender = new Sender(outbox, framingOf({ maxFrameSize: 10 }), marks, { processing: false });
+  assert.throws(() => sender.send(payload(11, 1), open), (error: unknown) => {
+    assert.ok(error instanceof FrameTooLargeError);
+    assert.equal(error.length, 11);
+    assert.equal(error.limit, 10);
+    return true;
+  });
+  const small = new Sender(outbox, framingOf({ packet: 1, maxFrameSize: 1000 }), marks, { processing: false });
+  assert.throws(() => small.send(payload(256, 1), open), FrameTooLargeError, "over what a 1-byte header can say");
+  assert.equal(outbox.bytes, 0);
+  assert.equal(sender.framesOut + small.framesOut, 0);
+});
+
+test("Sender: a waiting send checks again before it queues, and queues nothing once the connection closed", async () => {
+  const socket = new ScriptedSocket();
+  const { sender, outbox } = senderOver(socket, 100, 50);
+  await sender.send(payload(90, 1), open);
+  let closed = false;
+  const check = () => {
+    if (closed) throw new ConnectionClosedError("closed");
+  };
+  const waiting = assert.rejects(sender.send(payload(50, 2), check), ConnectionClosedError);
+  await settle();
+  closed = true;
+  socket.completeWrite();
+  await waiting;
+  assert.equal(outbox.bytes, 0, "the refused frame was not queued");
+  assert.equal(sender.framesOut, 1);
+});
+
+test("Sender.deliverEncoded queues a broadcast under the mark and counts a drop over it", async () => {
+  const socket = new ScriptedSocket();
+  const { sender } = senderOver(socket, 100, 50);
+  assert.equal(sender.deliverEncoded(new Uint8Array(60)), "queued");
+  assert.equal(sender.deliverEncoded(new Uint8Array(41)), "full", "60 + 41 > 100");
+  assert.equal(sender.deliverEncoded(new Uint8Array(40)), "queued", "60 + 40 = 100 fits");
+  assert.deepEqual([sender.framesOut, sender.framesDropped], [2, 1]);
+  await settle();
+  socket.completeWrite();
+  await settle();
+  assert.equal(sender.deliverEncoded(new Uint8Array(500)), "queued", "an empty outbox takes any frame");
+});
