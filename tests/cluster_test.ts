@@ -32,6 +32,10 @@ async function commands(conn: Connection<Note>, server: Server<Note>): Promise<v
     if (event.type !== "frame") continue;
     const [command, ...args] = decoder.decode(event.frame).split(" ");
     if (command === "all") server.broadcast(text(args.join(" ")), (other) => other !== conn);
+    else if (command === "only") {
+      const ids = args[0]!.split(",").map(Number);
+      server.broadcast(text(args[1]!), (other) => ids.includes(other.id));
+    } else if (command === "except") server.broadcast(text(args[1]!), (other) => other.id !== Number(args[0]));
     else if (command === "post") server.post(Number(args[0]), { text: args[1]! });
     else if (command === "send") await server.get(Number(args[0]))?.send(text(args[1]!));
     else if (command === "close") server.get(Number(args[0]))?.close();
@@ -171,4 +175,37 @@ test("joinCluster forgets a node that stops reporting: its connections leave the
   b.conn.close();
   await Promise.all([one!.shutdown(), two!.shutdown()]);
   hub.close();
+});
+
+test("joinCluster: a filtered broadcast reaches exactly the connections the filter keeps, on every node", async () => {
+  const nodes = await startNodes(2);
+  const here = await Promise.all([1, 2].map(() => join(nodes.servers[0]!)));
+  const there = await Promise.all([1, 2, 3, 4].map(() => join(nodes.servers[1]!)));
+  await converged(nodes.servers, 6);
+  const [sender] = here;
+  // Keeps one remote connection of four: the kept ids cross ("only").
+  await sender!.conn.send(text(`only ${there[0]!.id},${here[1]!.id} one`));
+  // Refuses one remote connection: the refused id crosses ("except").
+  await sender!.conn.send(text(`except ${there[1]!.id} two`));
+  // A last broadcast to everyone, "0": it comes after the others on every path (the bus keeps order).
+  await sender!.conn.send(text("burst 1"));
+  const expect = [
+    [here[0]!, ["two"]],
+    [here[1]!, ["one", "two"]],
+    [there[0]!, ["one", "two"]],
+    [there[1]!, []],
+    [there[2]!, ["two"]],
+    [there[3]!, ["two"]],
+  ] as const;
+  for (const [client, lines] of expect) {
+    const got: string[] = [];
+    for (let frame = await client.conn.receive(); frame !== undefined; frame = await client.conn.receive()) {
+      const line = decoder.decode(frame);
+      if (line === "0") break;
+      got.push(line);
+    }
+    assert.deepEqual(got, lines, `client ${client.id}`);
+  }
+  for (const { conn } of [...here, ...there]) conn.close();
+  await nodes.stop();
 });

@@ -25,14 +25,10 @@ import { checkNumber } from "../options.ts";
 import type { Server } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { Bus, BusDelivery } from "./bus.ts";
-import { Directory, type RemoteNode } from "./directory.ts";
-import {
-  type ClusterMessage,
-  decodeMessage,
-  type DirectoryEntry,
-  type DirectoryLeave,
-  encodeMessage,
-} from "./messages.ts";
+import { planBroadcast } from "./broadcast_plan.ts";
+import { Directory } from "./directory.ts";
+import { Membership } from "./membership.ts";
+import { type ClusterMessage, decodeMessage, encodeMessage } from "./messages.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
 import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
@@ -105,14 +101,10 @@ export class ClusterNode<Message = unknown> implements Cluster {
   readonly #expireMs: number;
   readonly #logger: Logger;
   readonly #directory: Directory;
+  readonly #membership: Membership;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
   #local: ClusterLocal<Message> | undefined;
-  #seq = 0;
-  #joins: DirectoryEntry[] = [];
-  #leaves: DirectoryLeave[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #syncing = new Set<number>();
   #closed = false;
   /** Posts to other nodes that did not go (node unknown, bus full). */
   messagesDropped = 0;
@@ -131,10 +123,20 @@ export class ClusterNode<Message = unknown> implements Cluster {
       close: (node, id) => void this.#publish(this.#topicOf(node), { kind: "close", id }),
       checkOutgoing: (length) => this.#local?.checkOutgoing(length),
     });
+    this.#membership = new Membership(this.node, this.#directory, {
+      all: (message) => this.#publish(this.#all, message),
+      to: (node, message) => this.#publish(this.#topicOf(node), message),
+      ask: async (node, message) =>
+        decodeMessage(await this.#bus.request(this.#topicOf(node), encodeMessage(this.node, message))).message,
+      encode: (message) => encodeMessage(this.node, message),
+    }, this.#logger);
     const onMessage = (payload: Uint8Array, delivery: BusDelivery) => this.#onMessage(payload, delivery);
     this.#unsubscribe.push(this.#bus.subscribe(this.#all, onMessage));
     if (this.node !== 0) this.#unsubscribe.push(this.#bus.subscribe(this.#topicOf(this.node), onMessage));
-    this.#timer = setInterval(() => this.#tick(), reportMs);
+    this.#timer = setInterval(() => {
+      this.#membership.report();
+      this.#directory.expire(Date.now() - this.#expireMs);
+    }, reportMs);
   }
 
   /** The first connection id of this node's server. */
@@ -167,21 +169,17 @@ export class ClusterNode<Message = unknown> implements Cluster {
     if (this.#local !== undefined) throw new TypeError("Cannot serve with this cluster: it has a server already");
     if (this.node === 0) throw new RangeError("Cannot serve as node 0 of a cluster: node 0 only observes");
     this.#local = local;
-    this.#publish(this.#all, { kind: "hello" });
-    this.#report();
+    this.#membership.attach(local.server as Server<unknown>);
   }
 
   /** A connection of this node's server opened. */
   opened(conn: Connection<Message>): void {
-    const { remoteAddr: remote, localAddr: local } = conn;
-    this.#joins.push([conn.id, remote.hostname, remote.port, local.hostname, local.port, conn.stats.openedAt]);
-    this.#flushSoon();
+    this.#membership.opened(conn as Connection<unknown>);
   }
 
   /** A connection of this node's server ended. */
   closed(stats: ConnectionStats): void {
-    this.#leaves.push([stats.id, stats.closeReason ?? "closed"]);
-    this.#flushSoon();
+    this.#membership.closed(stats);
   }
 
   /** A connection of another node, if listed. */
@@ -204,20 +202,8 @@ export class ClusterNode<Message = unknown> implements Cluster {
       this.#publish(this.#all, { kind: "broadcast", payload });
       return this.#directory.size;
     }
-    const except: number[] = [];
-    const only = new Map<number, number[]>();
-    let kept = 0;
-    for (const conn of this.remotes()) {
-      if (!filter(conn)) except.push(conn.id);
-      else {
-        kept++;
-        const ids = only.get(conn.node);
-        if (ids === undefined) only.set(conn.node, [conn.id]);
-        else ids.push(conn.id);
-      }
-    }
-    if (except.length === 0) this.#publish(this.#all, { kind: "broadcast", payload });
-    else if (except.length <= kept) this.#publish(this.#all, { kind: "broadcast", payload, except });
+    const { kept, except, only } = planBroadcast(this.remotes(), filter);
+    if (only === undefined) this.#publish(this.#all, { kind: "broadcast", payload, except });
     else for (const [node, ids] of only) this.#publish(this.#topicOf(node), { kind: "broadcast", payload, only: ids });
     return kept;
   }
@@ -238,13 +224,10 @@ export class ClusterNode<Message = unknown> implements Cluster {
 
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
     clearInterval(this.#timer);
-    clearTimeout(this.#flushTimer);
-    if (this.#local !== undefined) {
-      this.#flush();
-      this.#publish(this.#all, { kind: "left", node: this.node });
-    }
+    this.#membership.close();
+    if (this.#local !== undefined) this.#publish(this.#all, { kind: "left", node: this.node });
+    this.#closed = true;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const remote of [...this.#directory.nodes()]) this.#directory.forget(remote.node);
   }
@@ -255,69 +238,6 @@ export class ClusterNode<Message = unknown> implements Cluster {
 
   #publish(topic: string, message: ClusterMessage): boolean {
     return !this.#closed && this.#bus.publish(topic, encodeMessage(this.node, message));
-  }
-
-  #flushSoon(): void {
-    // A burst of accepts or ends (a shutdown) goes as one delta.
-    this.#flushTimer ??= setTimeout(() => this.#flush(), 0);
-  }
-
-  #flush(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    if (this.#joins.length === 0 && this.#leaves.length === 0) return;
-    const delta = { kind: "delta", seq: ++this.#seq, joins: this.#joins, leaves: this.#leaves } as const;
-    this.#joins = [];
-    this.#leaves = [];
-    // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
-    this.#publish(this.#all, delta);
-  }
-
-  #report(): void {
-    if (this.#local === undefined) return;
-    this.#flush();
-    this.#publish(this.#all, { kind: "report", seq: this.#seq, stats: this.#local.server.stats });
-  }
-
-  #tick(): void {
-    this.#report();
-    this.#directory.expire(Date.now() - this.#expireMs);
-  }
-
-  #snapshot(): ClusterMessage {
-    this.#flush();
-    const entries: DirectoryEntry[] = [];
-    for (const conn of this.#local?.server.connections() ?? []) {
-      const { remoteAddr: remote, localAddr: local } = conn;
-      entries.push([conn.id, remote.hostname, remote.port, local.hostname, local.port, conn.stats.openedAt]);
-    }
-    return { kind: "snapshot", seq: this.#seq, entries };
-  }
-
-  /** Asks `remote` for its snapshot, once at a time. */
-  #resync(remote: RemoteNode): void {
-    if (this.#local === undefined || this.#syncing.has(remote.node)) return;
-    this.#syncing.add(remote.node);
-    const request = encodeMessage(this.node, { kind: "snapshot-request" });
-    this.#bus.request(this.#topicOf(remote.node), request).then((reply) => {
-      this.#syncing.delete(remote.node);
-      const { message } = decodeMessage(reply);
-      if (message.kind === "snapshot" && this.#directory.get(remote.node) === remote) {
-        this.#applySnapshot(remote, message);
-      }
-    }, (error) => {
-      this.#syncing.delete(remote.node);
-      // The node's next report asks again.
-      this.#logger.debug("cluster node {node} could not sync node {remote}: {error}", {
-        node: this.node,
-        remote: remote.node,
-        error,
-      });
-    });
-  }
-
-  #applySnapshot(remote: RemoteNode, message: Extract<ClusterMessage, { kind: "snapshot" }>): void {
-    if (!this.#directory.snapshot(remote, message.seq, message.entries)) this.#resync(remote);
   }
 
   #onMessage(payload: Uint8Array, delivery: BusDelivery): void {
@@ -371,22 +291,9 @@ export class ClusterNode<Message = unknown> implements Cluster {
       case "left":
         if (message.node !== this.node) this.#directory.forget(message.node);
         return;
-      case "snapshot-request":
-        if (this.#local !== undefined) delivery.reply?.(encodeMessage(this.node, this.#snapshot()));
-        return;
+      default:
+        this.#membership.handle(from, message, delivery);
     }
-    // The rest tell this node about `from`.
-    const { remote, isNew } = this.#directory.heard(from, Date.now());
-    if (message.kind === "report") remote.stats = message.stats;
-    if (this.#local === undefined) return; // an observer keeps no directory
-    if (message.kind === "hello" && this.#local !== undefined) {
-      // A newcomer: tell it who is here, with this node's connections.
-      this.#publish(this.#topicOf(from), this.#snapshot());
-      this.#report();
-    }
-    if (message.kind === "snapshot") return this.#applySnapshot(remote, message);
-    if (message.kind === "delta" && !this.#directory.delta(remote, message)) return this.#resync(remote);
-    if (isNew || (message.kind === "report" && (!remote.synced || remote.seq !== message.seq))) this.#resync(remote);
   }
 }
 
