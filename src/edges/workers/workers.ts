@@ -19,10 +19,11 @@
  */
 import { isMainThread, workerData } from "node:worker_threads";
 import { isWorkerData } from "./_protocol.ts";
-import { superviseWorkers, type WorkerSet, type WorkersOptions } from "./supervisor.ts";
+import { superviseWorkers } from "./supervisor.ts";
+import type { WorkerSet, WorkersOptions } from "./worker_set.ts";
 import { runWorker } from "./worker_thread.ts";
 
-export { RestartLimitError, type WorkerSet, type WorkersOptions } from "./supervisor.ts";
+export { RestartLimitError, type WorkerSet, type WorkersOptions } from "./worker_set.ts";
 export type { RestartOptions } from "./restart_policy.ts";
 export type { WorkerContext, WorkerModule, WorkerServeOptions } from "./worker_module.ts";
 
