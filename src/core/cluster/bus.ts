@@ -49,7 +49,7 @@ export interface BusStats {
   readonly received: number;
   /** Messages dropped on this node's side: over the bound, or while the bus was closed. */
   readonly dropped: number;
-  /** Requests that got no reply in time, or found no subscriber. */
+  /** Requests that got no reply in time, found no subscriber, or were over the bound. */
   readonly requestsFailed: number;
 }
 
@@ -84,7 +84,7 @@ export interface Bus {
   subscribe(topic: string, handler: BusHandler): () => void;
   /**
    * Sends `payload` to one subscriber of `topic` and settles with its reply.
-   * @throws {BusRequestError} no reply within the timeout, no subscriber, or the bus closed.
+   * @throws {BusRequestError} no reply within the timeout, no subscriber, the bus closed, or over its bound.
    */
   request(topic: string, payload: Uint8Array, options?: BusRequestOptions): Promise<Uint8Array>;
   /** This node's figures. */
@@ -94,7 +94,7 @@ export interface Bus {
 }
 
 /** Why a request failed. */
-export type BusRequestFailure = "timeout" | "no-responders" | "closed";
+export type BusRequestFailure = "timeout" | "no-responders" | "closed" | "dropped";
 
 /**
  * A request that got no reply: `reason` says why.
@@ -116,7 +116,14 @@ export class BusRequestError extends Error {
 
   /** Builds the error for a request to `topic` that failed for `reason`. */
   constructor(reason: BusRequestFailure, topic: string, options?: ErrorOptions) {
-    const why = reason === "timeout" ? "no reply in time" : reason === "no-responders" ? "no subscriber" : "bus closed";
+    const why = {
+      timeout: "no reply in time",
+      "no-responders": "no subscriber",
+      closed: "bus closed",
+      dropped: "over the bound",
+    }[
+      reason
+    ];
     super(`Cannot request ${topic}: ${why}`, options);
     this.name = "BusRequestError";
     this.reason = reason;

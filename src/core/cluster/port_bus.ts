@@ -100,7 +100,7 @@ class PortBus implements Bus {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return this.#failed(new BusRequestError("closed", topic));
-    if (!this.#take(payload)) return this.#failed(new BusRequestError("closed", topic, { cause: "over the bound" }));
+    if (!this.#take(payload)) return this.#failed(new BusRequestError("dropped", topic));
     const id = this.#nextRequest++;
     const timeoutMs = (options.timeout ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
     return new Promise((resolve, reject) => {
