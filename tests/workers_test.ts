@@ -4,6 +4,11 @@
  * workers (starting a thread costs up to two seconds on Node); each
  * assertion counts what arrived, never how fast.
  *
+ * The rolling restart runs two sets in this process: to the kernel, two
+ * reuseport listeners of one user are the same whether they are two threads
+ * or two processes, and the SIGTERM that drains a process is
+ * echo_server_test.ts's.
+ *
  * Ports: every set listens on port 0, and the kernel's choice is handed to
  * the other workers (and, for the rolling restart, to the second set). A
  * reusePort listener on a port picked by hand inside the ephemeral range
