@@ -3,7 +3,8 @@ import { type Bus, BusRequestError, connectPortBus, createPortHub } from "../mod
 import { test } from "./_harness.ts";
 import { until } from "./_fixtures.ts";
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** Until every bus's subscriptions have reached the hub. */
+const flushed = (...buses: Bus[]) => Promise.all(buses.map((bus) => bus.flush()));
 
 function collect(bus: Bus, topic: string): Uint8Array[] {
   const got: Uint8Array[] = [];
@@ -15,7 +16,7 @@ test("createPortHub delivers to every subscriber but the publisher, in publish o
   const hub = createPortHub();
   const [a, b, c] = [hub.connect(1), hub.connect(2), hub.connect(3)];
   const [atA, atB, atC] = [collect(a, "t"), collect(b, "t"), collect(c, "other")];
-  await settle();
+  await flushed(a, b, c);
   for (let i = 0; i < 1000; i++) assert.equal(a.publish("t", new Uint8Array([i & 0xff, i >> 8])), true);
   await until(() => atB.length === 1000, "1000 at b");
   assert.deepEqual(atB.map((p) => p[0]! | (p[1]! << 8)), Array.from({ length: 1000 }, (_, i) => i));
@@ -31,7 +32,7 @@ test("createPortHub copies a payload: changing it after publish() changes nothin
   const hub = createPortHub();
   const [a, b] = [hub.connect(1), hub.connect(2)];
   const got = collect(b, "t");
-  await settle();
+  await flushed(b);
   const payload = new Uint8Array([1, 2, 3]);
   a.publish("t", payload);
   payload.fill(9);
@@ -47,7 +48,7 @@ test("createPortHub drops and counts what would take a member over maxPendingByt
   const a = connectPortBus(hub.attach(1), { maxPendingBytes: 1 << 30 });
   const b = hub.connect(2);
   const got = collect(b, "t");
-  await settle();
+  await flushed(b);
   // One turn: nothing is acknowledged before all 1000 are offered, so the hub takes 64 KiB and drops the rest.
   for (let i = 0; i < 1000; i++) a.publish("t", new Uint8Array(1000));
   await until(() => got.length + hub.members().get(2)!.dropped === 1000, "every message delivered or counted");
@@ -78,7 +79,7 @@ test("bus.request gets the reply, or a typed BusRequestError: no subscriber, no 
   const [a, b] = [hub.connect(1), hub.connect(2)];
   b.subscribe("echo", (payload, { reply }) => reply?.(payload));
   b.subscribe("silent", () => {});
-  await settle();
+  await flushed(b);
   assert.deepEqual(await a.request("echo", new Uint8Array([7])), new Uint8Array([7]));
   await assert.rejects(a.request("nobody", new Uint8Array(0)), (error) => {
     assert.ok(error instanceof BusRequestError);
@@ -100,12 +101,25 @@ test("PortHub.attach refuses a node twice; detach forgets its subscriptions", as
   const b = hub.connect(2);
   assert.throws(() => hub.attach(2), { name: "TypeError", message: "Cannot attach node 2: it is a member already" });
   const got = collect(b, "t");
-  await settle();
+  await flushed(b);
   hub.detach(2);
   a.publish("t", new Uint8Array(1));
-  await settle();
+  await a.flush(); // the hub has routed it: to nobody
   assert.equal(got.length, 0);
   assert.deepEqual([...hub.members().keys()], [1]);
+  await a.close();
+  hub.close();
+});
+
+test("bus.flush settles once the hub has the subscriptions sent before it, and rejects once the bus closed", async () => {
+  const hub = createPortHub();
+  const [a, b] = [hub.connect(1), hub.connect(2)];
+  const got = collect(b, "t");
+  await b.flush();
+  a.publish("t", new Uint8Array([1]));
+  await until(() => got.length === 1, "the first message, at once");
+  await b.close();
+  await assert.rejects(b.flush(), { name: "BusRequestError", reason: "closed" });
   await a.close();
   hub.close();
 });

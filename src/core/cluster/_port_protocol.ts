@@ -19,14 +19,16 @@ export type MemberEntry =
   | readonly ["pub", topic: string, payload: Uint8Array]
   | readonly ["req", topic: string, id: number, payload: Uint8Array]
   | readonly ["reply", node: number, id: number, payload: Uint8Array]
-  | readonly ["ack", bytes: number];
+  | readonly ["ack", bytes: number]
+  | readonly ["ping", id: number];
 
 /** Hub to member. */
 export type HubEntry =
   | readonly ["msg", topic: string, payload: Uint8Array, replyNode?: number, replyId?: number]
   | readonly ["reply", id: number, payload: Uint8Array]
   | readonly ["noresp", id: number]
-  | readonly ["ack", bytes: number];
+  | readonly ["ack", bytes: number]
+  | readonly ["pong", id: number];
 
 /** What an entry costs against the bound, besides its payload: a batch slot and a topic. */
 export const ENTRY_OVERHEAD = 64;

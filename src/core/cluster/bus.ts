@@ -65,7 +65,7 @@ export interface BusStats {
  * const got = new Promise<string>((resolve) =>
  *   b.subscribe("news", (payload) => resolve(new TextDecoder().decode(payload)))
  * );
- * await new Promise((resolve) => setTimeout(resolve, 10)); // the subscription reaches the hub
+ * await b.flush(); // the subscription has reached the hub
  * assert.equal(a.publish("news", new TextEncoder().encode("hello")), true);
  * assert.equal(await got, "hello");
  * await a.close();
@@ -87,6 +87,13 @@ export interface Bus {
    * @throws {BusRequestError} no reply within the timeout, no subscriber, the bus closed, or over its bound.
    */
   request(topic: string, payload: Uint8Array, options?: BusRequestOptions): Promise<Uint8Array>;
+  /**
+   * Settles once the bus has everything this node sent before the call,
+   * subscriptions included (NATS' `flush()`): a message published by another
+   * node after that reaches this node's new subscriptions.
+   * @throws {BusRequestError} the bus closed first.
+   */
+  flush(): Promise<void>;
   /** This node's figures. */
   readonly stats: BusStats;
   /** Sends what is queued, fails pending requests, and leaves the bus. Idempotent. */

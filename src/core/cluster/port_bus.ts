@@ -48,6 +48,7 @@ class PortBus implements Bus {
   readonly #out: Batcher<MemberEntry>;
   readonly #handlers = new Map<string, Set<BusHandler>>();
   readonly #requests = new Map<number, PendingRequest>();
+  readonly #flushes = new Map<number, { resolve(): void; reject(error: unknown): void }>();
   #nextRequest = 1;
   #inFlight = 0;
   #closed = false;
@@ -115,9 +116,20 @@ class PortBus implements Bus {
     });
   }
 
+  flush(): Promise<void> {
+    if (this.#closed) return Promise.reject(new BusRequestError("closed", "flush"));
+    const id = this.#nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.#flushes.set(id, { resolve, reject });
+      this.#out.push(["ping", id]);
+    });
+  }
+
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    for (const { reject } of this.#flushes.values()) reject(new BusRequestError("closed", "flush"));
+    this.#flushes.clear();
     for (const [id, request] of [...this.#requests]) {
       this.#settle(id);
       request.reject(new BusRequestError("closed", request.topic));
@@ -177,6 +189,10 @@ class PortBus implements Bus {
         }
         case "ack":
           this.#inFlight -= entry[1];
+          break;
+        case "pong":
+          this.#flushes.get(entry[1])?.resolve();
+          this.#flushes.delete(entry[1]);
           break;
       }
     }

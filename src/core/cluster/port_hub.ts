@@ -154,6 +154,10 @@ class Hub implements PortHub {
         case "ack":
           from.inFlight -= entry[1];
           break;
+        case "ping":
+          // Everything before it in this batch and the ones before is routed: say so (no cost, never dropped).
+          from.out.push(["pong", entry[1]]);
+          break;
       }
     }
     // Routed: the member may send that much more.
@@ -190,7 +194,7 @@ class Hub implements PortHub {
  * const hub = createPortHub();
  * const [asker, answerer] = [hub.connect(1), hub.connect(2)];
  * answerer.subscribe("node.2", (payload, { reply }) => reply?.(payload.map((byte) => byte + 1)));
- * await new Promise((resolve) => setTimeout(resolve, 10)); // the subscription reaches the hub
+ * await answerer.flush(); // the subscription has reached the hub
  * assert.deepEqual(await asker.request("node.2", new Uint8Array([1, 2])), new Uint8Array([2, 3]));
  * await asker.close();
  * await answerer.close();
