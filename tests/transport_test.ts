@@ -3,7 +3,7 @@ import * as net from "node:net";
 import { encodeFrame } from "../mod.ts";
 import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select.ts";
 import process from "node:process";
-import { test } from "./_harness.ts";
+import { skip, test } from "./_harness.ts";
 import { runProgram } from "./_child.ts";
 import { client, echoHandler, startServer, until } from "./_fixtures.ts";
 import type { Connection } from "../mod.ts";
@@ -65,8 +65,10 @@ test("serve() without reusePort refuses a port in use", async () => {
   await server.shutdown();
 });
 
-if (isDeno()) {
-  test("serve({ reusePort }) on Deno with --unstable-net listens with Deno.listen's own reusePort", async () => {
+const NATIVE_REUSE_PORT = "serve({ reusePort }) on Deno with --unstable-net listens with Deno.listen's own reusePort";
+if (!isDeno()) skip(NATIVE_REUSE_PORT, "Deno's flag; the other runtimes have one reusePort");
+else {
+  test(NATIVE_REUSE_PORT, async () => {
     const ran = await runProgram(process.execPath, [
       "run",
       "-A",
