@@ -58,7 +58,15 @@ async function listener(port: number): Promise<{ conn: Connection; lines: string
 test("chat_server --workers 2: one handler, unchanged, relays to every worker, lists all, posts across", async () => {
   const child = await startChild("examples/chat_server.ts", ["--port", "0", "--workers", "2"]);
   const clients: Awaited<ReturnType<typeof listener>>[] = [];
-  for (let i = 0; i < 6; i++) clients.push(await listener(child.port));
+  // The kernel spreads connections by a hash: add clients until the newest one's /who shows both workers.
+  const workersListed = () => {
+    const who = clients.at(-1)?.lines.find((line) => line.startsWith("online:")) ?? "online:";
+    return new Set(
+      who.slice("online:".length).trim().split(" ").filter(Boolean).map((id) => nodeOfConnection(Number(id))),
+    )
+      .size;
+  };
+  while (clients.length < 6 || (workersListed() < 2 && clients.length < 40)) clients.push(await listener(child.port));
   for (const [k, { conn }] of clients.entries()) await conn.send(text(`i am ${k}`));
   // A line reaches every client of every worker; the lines tell each client's id.
   const ids: number[] = [];
