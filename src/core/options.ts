@@ -28,7 +28,10 @@ const count = (min: number, unit?: string): NumberSpec => ({ integer: true, min,
 const seconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: MAX, unit: "seconds" };
 const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "seconds" };
 
-/** The name of a numeric option of `ServeOptions`, `ConnectOptions` or `ShutdownOptions`. */
+/**
+ * The name of a numeric option of `ServeOptions`, `ConnectOptions`, `ShutdownOptions`, `ClusterOptions`,
+ * `PortHubOptions` or the workers' `WorkersOptions`.
+ */
 export type NumberOption =
   | "port"
   | "maxFrameSize"
@@ -45,7 +48,15 @@ export type NumberOption =
   | "tickInterval"
   | "closeTimeout"
   | "timeout"
-  | "quietPeriod";
+  | "quietPeriod"
+  | "node"
+  | "reportInterval"
+  | "expireAfter"
+  | "maxPendingBytes"
+  | "workers"
+  | "maxRestarts"
+  | "restartPeriod"
+  | "restartBackoff";
 
 /** The numeric options, by their name in `ServeOptions`, `ConnectOptions` and `ShutdownOptions`. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -66,6 +77,16 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   closeTimeout: seconds,
   timeout: secondsOrZero,
   quietPeriod: secondsOrZero,
+  // A connection id is node * 10^10 + n: the largest node keeps every id a safe integer.
+  node: { integer: true, min: 0, max: 900_718 },
+  reportInterval: seconds,
+  expireAfter: seconds,
+  maxPendingBytes: count(0, "bytes"),
+  // 0: one per core.
+  workers: { integer: true, min: 0, max: 1024 },
+  maxRestarts: count(0, "restarts"),
+  restartPeriod: seconds,
+  restartBackoff: secondsOrZero,
 };
 
 /** The options that take one of a few values, and their values. */

@@ -33,7 +33,7 @@
  */
 export * from "./rpc_error.ts";
 export type { RpcCodec } from "./codec.ts";
-export { jsonCodec } from "./json_codec.ts";
+export { jsonCodec } from "../../../mod.ts";
 export {
   requestProblem,
   responseProblem,

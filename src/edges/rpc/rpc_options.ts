@@ -6,7 +6,7 @@
  */
 import { describeNumber, type Logger, type NumberSpec } from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
-import { jsonCodec } from "./json_codec.ts";
+import { jsonCodec } from "../../../mod.ts";
 
 /**
  * The default `maxConcurrency`: methods running at once per connection.

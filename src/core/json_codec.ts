@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RpcCodec } from "./codec.ts";
+import type { MessageCodec } from "./codec.ts";
 
 const encoder = new TextEncoder();
 // fatal: bytes that are not UTF-8 are a parse error, not U+FFFD in a method name.
@@ -57,7 +57,7 @@ function checkDepth(bytes: Uint8Array, maxDepth: number): void {
  * @example A request through the codec, and a frame nested too deep
  * ```ts
  * import assert from "node:assert/strict";
- * import { jsonCodec } from "./rpc.ts";
+ * import { jsonCodec } from "../../mod.ts";
  *
  * const frame = jsonCodec.encode({ jsonrpc: "2.0", method: "sum", params: [1, 2], id: 1 });
  * assert.equal(new TextDecoder().decode(frame), '{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}');
@@ -66,7 +66,7 @@ function checkDepth(bytes: Uint8Array, maxDepth: number): void {
  * assert.equal(new TextDecoder().decode(jsonCodec.encodeArray([frame, frame])).length, 2 * frame.length + 3);
  * ```
  */
-export const jsonCodec: RpcCodec = {
+export const jsonCodec: MessageCodec = {
   name: "json",
   encode: (message) => encoder.encode(JSON.stringify(message)),
   encodeArray(encoded) {
