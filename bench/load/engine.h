@@ -14,7 +14,7 @@ namespace load {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
-  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown
+  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown | churn
   uint32_t conns = 1;
   uint32_t depth = 1;
   uint32_t size = 64;
@@ -24,6 +24,13 @@ struct Options {
   double timeout = 30;    // the whole run, whatever the mode
   double idle = 2;        // idle: seconds the connections stay idle before the RSS is read
   int server_pid = 0;     // for server CPU and RSS, read from /proc
+  // churn (see churn.h)
+  uint32_t rate = 200;      // connections opened a second, in ten waves
+  uint32_t burst = 16;      // frames each sends at once
+  uint32_t max_open = 2000; // connections open at once, slow readers aside
+  uint32_t slow = 4;        // slow readers open throughout
+  double hold = 3;          // seconds a client-closed idle connection is held
+  double idle_wait = 20;    // seconds an idle connection waits for the server's idle timeout
   bool progress = false;
 };
 

@@ -1,0 +1,173 @@
+/**
+ * The soak's verdict, from its samples and the churn's JSON line: the RSS
+ * growth from minute 1 to the end of the churn, whether descriptors and the
+ * active count came back to their baseline, the event-loop delay, and what
+ * the server counted.
+ *
+ * @module
+ */
+import type { Sample } from "./_soak_sample.ts";
+
+/** RSS growth at most this (percent, minute 1 to the end) meets the soak's target. */
+export const RSS_TARGET_PCT = 5;
+
+/** What the soak found. */
+export interface SoakSummary {
+  readonly runtime: string;
+  readonly environment: readonly string[];
+  /** Seconds of churn. */
+  readonly seconds: number;
+  readonly rss: {
+    /** Seconds into the churn of the reference figure: 60, or half the churn when it is shorter than 2 minutes. */
+    readonly referenceAtS: number;
+    readonly referenceKb: number;
+    readonly endKb: number;
+    readonly growthPct: number;
+    /** Least-squares slope from the reference to the end, kB per minute. */
+    readonly trendKbPerMin: number;
+    readonly peakKb: number;
+    /** After the churn, every connection gone. */
+    readonly afterKb: number;
+  };
+  readonly fds: { readonly baseline: number; readonly peak: number; readonly after: number };
+  readonly active: { readonly baseline: number; readonly peak: number; readonly after: number };
+  /** Event-loop delay over the churn, ms: the worst second's p99, the median second's p99, the longest. */
+  readonly loop: { readonly worstP99: number; readonly medianP99: number; readonly max: number };
+  /** Mean server CPU during the churn, percent of one core. */
+  readonly cpuPct: number;
+  readonly server: {
+    readonly accepted: number;
+    readonly closed: Readonly<Record<string, number>>;
+    readonly refused: Readonly<Record<string, number>>;
+    readonly logged: Readonly<Record<string, number>>;
+    readonly lastError: string | undefined;
+  };
+  /** The churn's own JSON line (bench/load --mode churn). */
+  readonly churn: Record<string, unknown>;
+  /** Why the soak failed; empty when it passed. */
+  readonly failures: readonly string[];
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function slopePerMinute(points: ReadonlyArray<readonly [number, number]>): number {
+  if (points.length < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
+  const my = points.reduce((s, [, y]) => s + y, 0) / points.length;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : (num / den) * 60;
+}
+
+/** The verdict. `churnStart` is the `t` at which the churn began. */
+export function summarize(
+  runtime: string,
+  environment: readonly string[],
+  samples: readonly Sample[],
+  churnStart: number,
+  seconds: number,
+  churn: Record<string, unknown>,
+): SoakSummary {
+  const churning = samples.filter((s) => s.phase === "churn");
+  const loaded = samples.filter((s) => s.phase === "churn" || s.phase === "drain");
+  const baseline = samples.filter((s) => s.phase === "baseline").at(-1);
+  const last = samples.at(-1);
+  if (churning.length === 0 || baseline === undefined || last === undefined) {
+    throw new Error(`Cannot summarize the soak: ${samples.length} samples, none of the churn or the baseline`);
+  }
+  // Minute 1: the median of the samples within a few seconds of it, so that one GC does not decide.
+  const referenceAtS = Math.min(60, seconds / 2);
+  const halfWindow = Math.min(5, seconds / 10);
+  const into = (s: Sample) => s.t - churnStart;
+  let around = churning.filter((s) => Math.abs(into(s) - referenceAtS) <= halfWindow);
+  if (around.length === 0) {
+    around = [churning.reduce((a, b) => Math.abs(into(a) - referenceAtS) <= Math.abs(into(b) - referenceAtS) ? a : b)];
+  }
+  const referenceKb = median(around.map((s) => s.rssKb));
+  const endWindow = Math.max(1, Math.min(10, seconds / 10));
+  const ending = churning.filter((s) => into(s) >= seconds - endWindow);
+  const endKb = median((ending.length > 0 ? ending : [churning.at(-1)!]).map((s) => s.rssKb));
+  const trend = slopePerMinute(churning.filter((s) => into(s) >= referenceAtS).map((s) => [s.t, s.rssKb] as const));
+  const p99s = loaded.flatMap((s) => s.server === undefined ? [] : [s.server.loop.p99]);
+  const finalLine = [...samples].reverse().find((s) => s.server !== undefined)?.server;
+
+  const fds = { baseline: baseline.fds, peak: Math.max(...samples.map((s) => s.fds)), after: last.fds };
+  const active = {
+    baseline: baseline.server?.active ?? NaN,
+    peak: Math.max(...samples.map((s) => s.server?.active ?? 0)),
+    after: last.server?.active ?? NaN,
+  };
+  const failures: string[] = [];
+  if (!(fds.after <= fds.baseline)) {
+    failures.push(`open descriptors ${fds.after} after the churn, ${fds.baseline} before`);
+  }
+  if (!(active.after <= active.baseline)) {
+    failures.push(`active count ${active.after} after the churn, ${active.baseline} before`);
+  }
+  const errors = churn.errors;
+  if (typeof errors !== "number") failures.push("the churn printed no result");
+  else if (errors > 0) failures.push(`the churn saw ${errors} errors: ${JSON.stringify(churn.error_kinds)}`);
+  return {
+    runtime,
+    environment,
+    seconds,
+    rss: {
+      referenceAtS,
+      referenceKb,
+      endKb,
+      growthPct: ((endKb - referenceKb) / referenceKb) * 100,
+      trendKbPerMin: trend,
+      peakKb: Math.max(...samples.map((s) => s.rssKb)),
+      afterKb: last.rssKb,
+    },
+    fds,
+    active,
+    loop: {
+      worstP99: Math.max(0, ...p99s),
+      medianP99: median(p99s),
+      max: Math.max(0, ...loaded.map((s) => s.server?.loop.max ?? 0)),
+    },
+    cpuPct: churning.reduce((sum, s) => sum + s.cpu, 0) / churning.length,
+    server: {
+      accepted: finalLine?.accepted ?? 0,
+      closed: finalLine?.closed ?? {},
+      refused: finalLine?.refused ?? {},
+      logged: finalLine?.logged ?? {},
+      lastError: finalLine?.lastError,
+    },
+    churn,
+    failures,
+  };
+}
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+
+/** The verdict for people, a few lines. */
+export function describe(s: SoakSummary): string {
+  const c = s.churn;
+  const growth = `${s.rss.growthPct >= 0 ? "+" : ""}${s.rss.growthPct.toFixed(1)}%`;
+  const at = s.rss.referenceAtS === 60 ? "minute 1" : `${s.rss.referenceAtS} s`;
+  const ended = Object.entries((c.ended ?? {}) as Record<string, number>).map(([k, n]) => `${k} ${n}`).join(", ");
+  return [
+    `soak on ${s.runtime}: ${s.seconds} s of churn`,
+    `  churn: ${c.opened} connections (${ended}), ${c.frames} echoes checked, errors ${c.errors}; ` +
+    `session p50 ${c.session_p50_ms} ms, p99 ${c.session_p99_ms} ms`,
+    `  server: accepted ${s.server.accepted} of the ${c.opened} opened, closed ${JSON.stringify(s.server.closed)}, ` +
+    `logged warn ${s.server.logged.warn ?? 0} error ${s.server.logged.error ?? 0}` +
+    (s.server.lastError === undefined ? "" : ` (last error: ${s.server.lastError})`),
+    `  RSS: ${mb(s.rss.referenceKb)} at ${at}, ${mb(s.rss.endKb)} at the end: ${growth} ` +
+    `(target under ${RSS_TARGET_PCT}%: ${s.rss.growthPct < RSS_TARGET_PCT ? "met" : "missed"}); ` +
+    `trend ${s.rss.trendKbPerMin.toFixed(0)} kB/min, peak ${mb(s.rss.peakKb)}, after ${mb(s.rss.afterKb)}`,
+    `  descriptors: ${s.fds.baseline} before, peak ${s.fds.peak}, ${s.fds.after} after; ` +
+    `active: ${s.active.baseline} before, peak ${s.active.peak}, ${s.active.after} after`,
+    `  event-loop delay: p99 ${s.loop.medianP99.toFixed(2)} ms in the median second, ` +
+    `${s.loop.worstP99.toFixed(2)} ms in the worst, longest ${s.loop.max.toFixed(1)} ms; server CPU ${
+      s.cpuPct.toFixed(0)
+    }%`,
+    s.failures.length === 0 ? "  passed" : `  FAILED: ${s.failures.join("; ")}`,
+  ].join("\n");
+}
