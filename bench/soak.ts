@@ -32,6 +32,7 @@ const { values: flags } = parseArgs({
     rate: { type: "string", default: "200" },
     "idle-timeout": { type: "string", default: "5" },
     baseline: { type: "string", default: "5" },
+    "no-unread-reset": { type: "boolean", default: false },
     out: { type: "string", default: join(BENCH_DIR, "soak") },
   },
   strict: true,
@@ -99,6 +100,7 @@ const churnStart = Math.round((performance.now() - readyAt) / 100) / 10;
 phase = "churn";
 const churnArgs = ["--mode", "churn", "--port", `${server.port}`, "--seconds", `${seconds}`, "--rate", `${rate}`];
 churnArgs.push("--hold", `${hold}`, "--idle-wait", `${idleWait}`, "--timeout", `${seconds + idleWait + 60}`);
+if (flags["no-unread-reset"]) churnArgs.push("--unread-reset", "0");
 const stopOpening = setTimeout(() => phase = "drain", seconds * 1000);
 const churn = await runLoad(loadGenerator, churnArgs).catch((error: Error) => {
   console.error(error.message);
@@ -123,6 +125,8 @@ const environment = [
   `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, commit ${commit}`,
   `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Linux ${release()}`,
   `${runtime} ${await versionOf(argv[0]!)}`,
+  `churn: ${rate} connections/s, bursts of 16 frames, 4 slow readers, server idle timeout ${idleTimeout} s, ` +
+  (flags["no-unread-reset"] ? "no reset before the echoes" : "1 in 10 reset before its echoes"),
   PINNING === undefined ? "not pinned (one core)" : `server on core ${PINNING.server}, churn on core ${PINNING.load}`,
 ];
 const summary = summarize(runtime, environment, samples, churnStart, seconds, churn);

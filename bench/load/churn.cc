@@ -4,6 +4,8 @@
 //   serial % 10   0 1 2 8   close (FIN) once the burst is back
 //                 3 4 5     reset (RST) once the burst is back
 //                 6         reset as soon as the burst is written, echoes unread
+//                           (often before the server accepted it; with
+//                           --unread-reset 0, once the burst is back instead)
 //                 7         half a frame more, then FIN (a truncated frame)
 //                 9         held idle: every other one for --hold seconds, then
 //                           FIN; the rest until the server's idle timeout
@@ -47,10 +49,10 @@ constexpr const char* kKindNames[kKinds] = {"close",       "reset",       "reset
 
 uint64_t seconds_ns(double s) { return static_cast<uint64_t>(s * 1e9); }
 
-Kind kind_of(uint32_t serial) {
+Kind kind_of(uint32_t serial, bool unread_reset) {
   switch (serial % 10) {
     case 3: case 4: case 5: return Kind::kReset;
-    case 6: return Kind::kResetUnread;
+    case 6: return unread_reset ? Kind::kResetUnread : Kind::kReset;
     case 7: return Kind::kTruncated;
     case 9: return (serial / 10) % 2 == 0 ? Kind::kIdleClient : Kind::kIdleServer;
     default: return Kind::kClose;
@@ -151,7 +153,7 @@ void Churn::open_wave() {
       return;
     }
     const uint32_t serial = serial_++;
-    open(kind_of(serial), serial);
+    open(kind_of(serial, o_.unread_reset), serial);
   }
 }
 

@@ -31,6 +31,7 @@ struct Options {
   uint32_t slow = 4;        // slow readers open throughout
   double hold = 3;          // seconds a client-closed idle connection is held
   double idle_wait = 20;    // seconds an idle connection waits for the server's idle timeout
+  bool unread_reset = true; // 1 in 10 resets as soon as its burst is written (else once it is back)
   bool progress = false;
 };
 

@@ -25,7 +25,7 @@ namespace {
                "load: %s\nusage: load --port N [--host 127.0.0.1] [--mode echo|accept|idle|broadcast|shutdown|churn]\n"
                "  [--conns N] [--depth N] [--size BYTES] [--seconds S] [--warmup S] [--window N]\n"
                "  [--timeout S] [--idle S] [--server-pid PID] [--progress]\n"
-               "  churn: [--rate N] [--burst N] [--max-open N] [--slow N] [--hold S] [--idle-wait S]\n",
+               "  churn: [--rate N] [--burst N] [--max-open N] [--slow N] [--hold S] [--idle-wait S] [--unread-reset 0|1]\n",
                message);
   std::exit(2);
 }
@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
     else if (flag == "--slow") o.slow = count(value, 0, 1000, "slow");
     else if (flag == "--hold") o.hold = seconds(value, "hold");
     else if (flag == "--idle-wait") o.idle_wait = seconds(value, "idle-wait");
+    else if (flag == "--unread-reset") o.unread_reset = count(value, 0, 1, "unread-reset") == 1;
     else if (flag == "--server-pid") o.server_pid = static_cast<int>(count(value, 1, 1u << 30, "server-pid"));
     else usage(("unknown flag " + flag).c_str());
   }
