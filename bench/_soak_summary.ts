@@ -74,10 +74,10 @@ export function summarize(
 ): SoakSummary {
   const churning = samples.filter((s) => s.phase === "churn");
   const loaded = samples.filter((s) => s.phase === "churn" || s.phase === "drain");
-  const baseline = samples.filter((s) => s.phase === "baseline").at(-1);
+  const baseline = samples.filter((s) => s.phase === "baseline" && s.server !== undefined).at(-1);
   const last = samples.at(-1);
   if (churning.length === 0 || baseline === undefined || last === undefined) {
-    throw new Error(`Cannot summarize the soak: ${samples.length} samples, none of the churn or the baseline`);
+    throw new Error(`Cannot summarize the soak: ${samples.length} samples, none of the churn or of the baseline`);
   }
   // Minute 1: the median of the samples within a few seconds of it, so that one GC does not decide.
   const referenceAtS = Math.min(60, seconds / 2);

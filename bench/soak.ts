@@ -95,6 +95,8 @@ const sampler = setInterval(() => {
 }, 1000);
 
 console.error(`soak on ${runtime}: baseline ${baselineSeconds} s, churn ${seconds} s at ${rate} connections/s`);
+// The baseline starts at the server's first figures line (a loaded machine may take a while to print it).
+for (let waited = 0; lastServerLine(server.lines) === undefined && waited < 20_000; waited += 100) await sleep(100);
 await sleep(baselineSeconds * 1000 + 200);
 const churnStart = Math.round((performance.now() - readyAt) / 100) / 10;
 phase = "churn";
