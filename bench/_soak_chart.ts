@@ -11,7 +11,7 @@ import type { SoakSummary } from "./_soak_summary.ts";
 const WIDTH = 900;
 const LEFT = 64;
 const RIGHT = 16;
-const TOP = 52;
+const TOP = 68;
 const PANEL_H = 130;
 const GAP = 34;
 const LINE = "#12664f";
@@ -69,9 +69,11 @@ export function soakChart(samples: readonly Sample[], summary: SoakSummary): str
     ` font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="20" font-size="15" font-weight="bold">spawnkit soak on ${summary.runtime}: ${summary.seconds} s of churn</text>`,
-    `<text x="12" y="38" fill="#555">RSS ${growth} from ${summary.rss.referenceAtS} s to the end of the churn; ` +
-    `descriptors ${summary.fds.baseline} → ${summary.fds.after}, active ${summary.active.baseline} → ${summary.active.after}; ` +
-    `shaded: churn (dark), waiting for idle connections (light)</text>`,
+    `<text x="12" y="38" fill="#555">RSS ${growth} from ${
+      summary.rss.referenceAtS === 60 ? "minute 1" : `${summary.rss.referenceAtS} s`
+    } to the end of the churn (red: the medians compared) · descriptors ${summary.fds.baseline} → ${summary.fds.after}` +
+    ` · active ${summary.active.baseline} → ${summary.active.after}</text>`,
+    `<text x="12" y="54" fill="#555">shaded: the churn (dark), then the wait for the idle connections (light)</text>`,
   ];
   panels.forEach((panel, index) => {
     const top = TOP + index * (PANEL_H + GAP) + 14;
@@ -99,6 +101,22 @@ export function soakChart(samples: readonly Sample[], summary: SoakSummary): str
         `<line x1="${LEFT}" y1="${ry}" x2="${WIDTH - RIGHT}" y2="${ry}" stroke="#a2001d" stroke-dasharray="4 3"/>`,
         `<text x="${WIDTH - RIGHT}" y="${ry - 4}" text-anchor="end" fill="#a2001d">${panel.reference.label}</text>`,
       );
+    }
+    if (index === 0) {
+      // The two medians the growth is taken between, over their windows.
+      const { referenceAtS, halfWindowS, endWindowS, referenceKb, endKb } = summary.rss;
+      const start = summary.churnStart;
+      const windows = [
+        [start + referenceAtS - halfWindowS, start + referenceAtS + halfWindowS, referenceKb],
+        [start + summary.seconds - endWindowS, start + summary.seconds, endKb],
+      ];
+      for (const [from, to, kb] of windows) {
+        const wy = y(kb! / 1024);
+        out.push(
+          `<line x1="${x(from!)}" y1="${wy}" x2="${x(to!)}" y2="${wy}" stroke="#a2001d" stroke-width="2.5"/>`,
+          `<text x="${x(to!)}" y="${wy - 5}" text-anchor="end" fill="#a2001d">${(kb! / 1024).toFixed(1)}</text>`,
+        );
+      }
     }
     const points = samples.flatMap((s, i) =>
       values[i] === undefined ? [] : [`${x(s.t).toFixed(1)},${y(values[i]!).toFixed(1)}`]

@@ -52,6 +52,13 @@ export function readProc(pid: number): { rssKb: number; threads: number; fds: nu
   };
 }
 
+/** CPU seconds all cores spent busy since boot (user, nice, system, irq, softirq, steal), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
 /** The last figures line among the server's stdout lines, if any. */
 export function lastServerLine(lines: readonly string[]): ServerLine | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {

@@ -17,9 +17,15 @@ export interface SoakSummary {
   readonly environment: readonly string[];
   /** Seconds of churn. */
   readonly seconds: number;
+  /** When the churn began, in the samples' time (seconds since the server was ready). */
+  readonly churnStart: number;
   readonly rss: {
     /** Seconds into the churn of the reference figure: 60, or half the churn when it is shorter than 2 minutes. */
     readonly referenceAtS: number;
+    /** The reference is the median RSS from this many seconds before it to as many after. */
+    readonly halfWindowS: number;
+    /** The end is the median RSS over this many last seconds of the churn. */
+    readonly endWindowS: number;
     readonly referenceKb: number;
     readonly endKb: number;
     readonly growthPct: number;
@@ -35,6 +41,8 @@ export interface SoakSummary {
   readonly loop: { readonly worstP99: number; readonly medianP99: number; readonly max: number };
   /** Mean server CPU during the churn, percent of one core. */
   readonly cpuPct: number;
+  /** Cores other processes (neither the server nor the churn) kept busy during the churn, on average. */
+  readonly otherCores: number;
   readonly server: {
     readonly accepted: number;
     readonly closed: Readonly<Record<string, number>>;
@@ -63,7 +71,18 @@ function slopePerMinute(points: ReadonlyArray<readonly [number, number]>): numbe
   return den === 0 ? 0 : (num / den) * 60;
 }
 
-/** The verdict. `churnStart` is the `t` at which the churn began. */
+// The machine's busy CPU seconds over the churn, less the server's and the churn's own, per second of churn.
+function otherCores(busySeconds: number, loaded: readonly Sample[], churn: Record<string, unknown>): number {
+  const elapsed = typeof churn.elapsed_s === "number" ? churn.elapsed_s : 0;
+  const client = typeof churn.client_cpu === "number" ? churn.client_cpu * elapsed : 0;
+  const server = loaded.reduce((sum, s) => sum + s.cpu / 100, 0);
+  return elapsed > 0 ? Math.max(0, (busySeconds - client - server) / elapsed) : 0;
+}
+
+/**
+ * The verdict. `churnStart` is the `t` at which the churn began; `machineBusySeconds`
+ * the CPU seconds all cores spent busy while it ran (from /proc/stat).
+ */
 export function summarize(
   runtime: string,
   environment: readonly string[],
@@ -71,6 +90,7 @@ export function summarize(
   churnStart: number,
   seconds: number,
   churn: Record<string, unknown>,
+  machineBusySeconds: number,
 ): SoakSummary {
   const churning = samples.filter((s) => s.phase === "churn");
   const loaded = samples.filter((s) => s.phase === "churn" || s.phase === "drain");
@@ -79,16 +99,17 @@ export function summarize(
   if (churning.length === 0 || baseline === undefined || last === undefined) {
     throw new Error(`Cannot summarize the soak: ${samples.length} samples, none of the churn or of the baseline`);
   }
-  // Minute 1: the median of the samples within a few seconds of it, so that one GC does not decide.
+  // RSS swings with the GC's sawtooth (±15 % within seconds on Bun): minute 1 is the median of the minute centred
+  // on it, the end the median of the last minute (a quarter of a churn shorter than four minutes).
   const referenceAtS = Math.min(60, seconds / 2);
-  const halfWindow = Math.min(5, seconds / 10);
+  const halfWindow = Math.min(30, seconds / 8);
   const into = (s: Sample) => s.t - churnStart;
   let around = churning.filter((s) => Math.abs(into(s) - referenceAtS) <= halfWindow);
   if (around.length === 0) {
     around = [churning.reduce((a, b) => Math.abs(into(a) - referenceAtS) <= Math.abs(into(b) - referenceAtS) ? a : b)];
   }
   const referenceKb = median(around.map((s) => s.rssKb));
-  const endWindow = Math.max(1, Math.min(10, seconds / 10));
+  const endWindow = Math.max(1, Math.min(60, seconds / 4));
   const ending = churning.filter((s) => into(s) >= seconds - endWindow);
   const endKb = median((ending.length > 0 ? ending : [churning.at(-1)!]).map((s) => s.rssKb));
   const trend = slopePerMinute(churning.filter((s) => into(s) >= referenceAtS).map((s) => [s.t, s.rssKb] as const));
@@ -115,8 +136,11 @@ export function summarize(
     runtime,
     environment,
     seconds,
+    churnStart,
     rss: {
       referenceAtS,
+      halfWindowS: halfWindow,
+      endWindowS: endWindow,
       referenceKb,
       endKb,
       growthPct: ((endKb - referenceKb) / referenceKb) * 100,
@@ -132,6 +156,7 @@ export function summarize(
       max: Math.max(0, ...loaded.map((s) => s.server?.loop.max ?? 0)),
     },
     cpuPct: churning.reduce((sum, s) => sum + s.cpu, 0) / churning.length,
+    otherCores: otherCores(machineBusySeconds, loaded, churn),
     server: {
       accepted: finalLine?.accepted ?? 0,
       closed: finalLine?.closed ?? {},
@@ -167,7 +192,7 @@ export function describe(s: SoakSummary): string {
     `  event-loop delay: p99 ${s.loop.medianP99.toFixed(2)} ms in the median second, ` +
     `${s.loop.worstP99.toFixed(2)} ms in the worst, longest ${s.loop.max.toFixed(1)} ms; server CPU ${
       s.cpuPct.toFixed(0)
-    }%`,
+    }%, other processes ${s.otherCores.toFixed(2)} cores`,
     s.failures.length === 0 ? "  passed" : `  FAILED: ${s.failures.join("; ")}`,
   ].join("\n");
 }

@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { BENCH_DIR, buildLoadGenerator, findRuntime, ROOT, versionOf } from "./_prepare.ts";
 import { PINNING, run, runLoad, startServer } from "./_processes.ts";
 import { soakChart } from "./_soak_chart.ts";
-import { csv, lastServerLine, type Phase, readProc, type Sample } from "./_soak_sample.ts";
+import { csv, lastServerLine, machineBusySeconds, type Phase, readProc, type Sample } from "./_soak_sample.ts";
 import { describe, summarize } from "./_soak_summary.ts";
 
 const { values: flags } = parseArgs({
@@ -104,10 +104,12 @@ const churnArgs = ["--mode", "churn", "--port", `${server.port}`, "--seconds", `
 churnArgs.push("--hold", `${hold}`, "--idle-wait", `${idleWait}`, "--timeout", `${seconds + idleWait + 60}`);
 if (flags["no-unread-reset"]) churnArgs.push("--unread-reset", "0");
 const stopOpening = setTimeout(() => phase = "drain", seconds * 1000);
+const busyBefore = machineBusySeconds();
 const churn = await runLoad(loadGenerator, churnArgs).catch((error: Error) => {
   console.error(error.message);
   return {} as Record<string, unknown>;
 });
+const busy = machineBusySeconds() - busyBefore;
 clearTimeout(stopOpening);
 
 phase = "settle";
@@ -131,7 +133,7 @@ const environment = [
   (flags["no-unread-reset"] ? "no reset before the echoes" : "1 in 10 reset before its echoes"),
   PINNING === undefined ? "not pinned (one core)" : `server on core ${PINNING.server}, churn on core ${PINNING.load}`,
 ];
-const summary = summarize(runtime, environment, samples, churnStart, seconds, churn);
+const summary = summarize(runtime, environment, samples, churnStart, seconds, churn, busy);
 mkdirSync(flags.out, { recursive: true });
 writeFileSync(join(flags.out, `${runtime}.csv`), csv(samples));
 writeFileSync(join(flags.out, `${runtime}.svg`), soakChart(samples, summary));
