@@ -39,7 +39,7 @@ function niceStep(rough: number): number {
 /** The chart as an SVG document. */
 export function soakChart(samples: readonly Sample[], summary: SoakSummary): string {
   const panels: Panel[] = [
-    { title: "RSS (MB)", value: (s) => s.rssKb / 1024, format: (v) => v.toFixed(0) },
+    { title: "RSS (MiB)", value: (s) => s.rssKb / 1024, format: (v) => v.toFixed(0) },
     {
       title: "open descriptors",
       value: (s) => s.fds,

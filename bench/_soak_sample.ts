@@ -16,6 +16,9 @@ export interface ServerLine {
   readonly accepted: number;
   readonly closed: Readonly<Record<string, number>>;
   readonly refused: Readonly<Record<string, number>>;
+  /** Accept errors by errno code, and the accept loop's pauses (resource exhaustion only). */
+  readonly acceptErrors?: Readonly<Record<string, number>>;
+  readonly acceptPauses?: number;
   readonly loop: { readonly p50: number; readonly p99: number; readonly max: number; readonly n: number };
   readonly logged: Readonly<Record<"debug" | "info" | "warn" | "error", number>>;
   readonly lastError?: string;

@@ -29,7 +29,9 @@ export interface SoakSummary {
     readonly referenceKb: number;
     readonly endKb: number;
     readonly growthPct: number;
-    /** Least-squares slope from the reference to the end, kB per minute. */
+    /** Growth over the second half of the churn: from the median around its middle to the end. */
+    readonly secondHalfGrowthPct: number;
+    /** Least-squares slope over the second half of the churn, kB per minute. */
     readonly trendKbPerMin: number;
     readonly peakKb: number;
     /** After the churn, every connection gone. */
@@ -47,6 +49,8 @@ export interface SoakSummary {
     readonly accepted: number;
     readonly closed: Readonly<Record<string, number>>;
     readonly refused: Readonly<Record<string, number>>;
+    readonly acceptErrors: Readonly<Record<string, number>>;
+    readonly acceptPauses: number;
     readonly logged: Readonly<Record<string, number>>;
     readonly lastError: string | undefined;
   };
@@ -104,15 +108,18 @@ export function summarize(
   const referenceAtS = Math.min(60, seconds / 2);
   const halfWindow = Math.min(30, seconds / 8);
   const into = (s: Sample) => s.t - churnStart;
-  let around = churning.filter((s) => Math.abs(into(s) - referenceAtS) <= halfWindow);
-  if (around.length === 0) {
-    around = [churning.reduce((a, b) => Math.abs(into(a) - referenceAtS) <= Math.abs(into(b) - referenceAtS) ? a : b)];
-  }
-  const referenceKb = median(around.map((s) => s.rssKb));
+  const medianAround = (centre: number, half: number) => {
+    const near = churning.filter((s) => Math.abs(into(s) - centre) <= half);
+    const nearest = churning.reduce((a, b) => Math.abs(into(a) - centre) <= Math.abs(into(b) - centre) ? a : b);
+    return median((near.length > 0 ? near : [nearest]).map((s) => s.rssKb));
+  };
+  const referenceKb = medianAround(referenceAtS, halfWindow);
   const endWindow = Math.max(1, Math.min(60, seconds / 4));
-  const ending = churning.filter((s) => into(s) >= seconds - endWindow);
-  const endKb = median((ending.length > 0 ? ending : [churning.at(-1)!]).map((s) => s.rssKb));
-  const trend = slopePerMinute(churning.filter((s) => into(s) >= referenceAtS).map((s) => [s.t, s.rssKb] as const));
+  const endKb = medianAround(seconds - endWindow / 2, endWindow / 2);
+  // A leak climbs all along; a high-water mark (a burst of connections the heap grew for) is a step, then flat.
+  const halfwayKb = medianAround(seconds / 2, halfWindow);
+  const secondHalf = churning.filter((s) => into(s) >= seconds / 2);
+  const trend = slopePerMinute(secondHalf.map((s) => [s.t, s.rssKb] as const));
   const p99s = loaded.flatMap((s) => s.server === undefined ? [] : [s.server.loop.p99]);
   const finalLine = [...samples].reverse().find((s) => s.server !== undefined)?.server;
 
@@ -144,6 +151,7 @@ export function summarize(
       referenceKb,
       endKb,
       growthPct: ((endKb - referenceKb) / referenceKb) * 100,
+      secondHalfGrowthPct: ((endKb - halfwayKb) / halfwayKb) * 100,
       trendKbPerMin: trend,
       peakKb: Math.max(...samples.map((s) => s.rssKb)),
       afterKb: last.rssKb,
@@ -161,6 +169,8 @@ export function summarize(
       accepted: finalLine?.accepted ?? 0,
       closed: finalLine?.closed ?? {},
       refused: finalLine?.refused ?? {},
+      acceptErrors: finalLine?.acceptErrors ?? {},
+      acceptPauses: finalLine?.acceptPauses ?? 0,
       logged: finalLine?.logged ?? {},
       lastError: finalLine?.lastError,
     },
@@ -169,12 +179,13 @@ export function summarize(
   };
 }
 
-const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
+const pct = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(1)}%`;
 
 /** The verdict for people, a few lines. */
 export function describe(s: SoakSummary): string {
   const c = s.churn;
-  const growth = `${s.rss.growthPct >= 0 ? "+" : ""}${s.rss.growthPct.toFixed(1)}%`;
+  const growth = pct(s.rss.growthPct);
   const at = s.rss.referenceAtS === 60 ? "minute 1" : `${s.rss.referenceAtS} s`;
   const ended = Object.entries((c.ended ?? {}) as Record<string, number>).map(([k, n]) => `${k} ${n}`).join(", ");
   return [
@@ -182,11 +193,13 @@ export function describe(s: SoakSummary): string {
     `  churn: ${c.opened} connections (${ended}), ${c.frames} echoes checked, errors ${c.errors}; ` +
     `session p50 ${c.session_p50_ms} ms, p99 ${c.session_p99_ms} ms`,
     `  server: accepted ${s.server.accepted} of the ${c.opened} opened, closed ${JSON.stringify(s.server.closed)}, ` +
+    `accept errors ${JSON.stringify(s.server.acceptErrors)}, accept pauses ${s.server.acceptPauses}, ` +
     `logged warn ${s.server.logged.warn ?? 0} error ${s.server.logged.error ?? 0}` +
     (s.server.lastError === undefined ? "" : ` (last error: ${s.server.lastError})`),
     `  RSS: ${mb(s.rss.referenceKb)} at ${at}, ${mb(s.rss.endKb)} at the end: ${growth} ` +
     `(target under ${RSS_TARGET_PCT}%: ${s.rss.growthPct < RSS_TARGET_PCT ? "met" : "missed"}); ` +
-    `trend ${s.rss.trendKbPerMin.toFixed(0)} kB/min, peak ${mb(s.rss.peakKb)}, after ${mb(s.rss.afterKb)}`,
+    `second half ${pct(s.rss.secondHalfGrowthPct)}, trend ${s.rss.trendKbPerMin.toFixed(0)} kB/min; ` +
+    `peak ${mb(s.rss.peakKb)}, after ${mb(s.rss.afterKb)}`,
     `  descriptors: ${s.fds.baseline} before, peak ${s.fds.peak}, ${s.fds.after} after; ` +
     `active: ${s.active.baseline} before, peak ${s.active.peak}, ${s.active.after} after`,
     `  event-loop delay: p99 ${s.loop.medianP99.toFixed(2)} ms in the median second, ` +

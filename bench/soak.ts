@@ -64,10 +64,11 @@ async function serverArgv(): Promise<string[]> {
   const script = join(BENCH_DIR, "servers", "soak_server.ts");
   const args = [script, "--idle-timeout", `${idleTimeout}`];
   if (runtime === "node") {
-    if ((await run("node", ["--version"])).code !== 0) fail("node not found");
     const tsx = join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
     if (!existsSync(tsx)) fail("tsx not found (run npm install)");
-    return ["node", "--import", pathToFileURL(tsx).href, ...args];
+    // The Node running this script, if it is one (the test suite runs it on each supported line).
+    const onNode = process.versions.bun === undefined && process.versions.deno === undefined;
+    return [onNode ? process.execPath : "node", "--import", pathToFileURL(tsx).href, ...args];
   }
   const bin = await findRuntime(runtime as "deno" | "bun");
   if (bin === undefined) fail(`${runtime} not found (run npm install)`);

@@ -2,7 +2,7 @@
  * The server of the soak (bench/soak.ts): the README's echo handler with the
  * guards a public server would set (an idle timeout), on Deno, Bun or Node.
  * After its ready line it prints, once a second, one JSON line of its own
- * figures: `server.stats`, the event-loop delay of the last second (timer
+ * figures: `server.stats` (accept errors and pauses too), the event-loop delay of the last second (timer
  * drift, see _loop_delay.ts) and how many lines the kit logged by level.
  * RSS and open descriptors are read from /proc by the soak itself.
  *
@@ -49,13 +49,15 @@ console.log(`listening on 127.0.0.1:${server.addr.port} pid=${process.pid}`);
 const loop = probeLoopDelay();
 const started = performance.now();
 setInterval(() => {
-  const { active, accepted, refused, closedByReason } = server.stats;
+  const { active, accepted, refused, closedByReason, acceptErrors, acceptPauses } = server.stats;
   const line = {
     t: Math.round(performance.now() - started),
     active,
     accepted,
     refused,
     closed: closedByReason,
+    acceptErrors,
+    acceptPauses,
     loop: loop.take(),
     logged,
     lastError,
