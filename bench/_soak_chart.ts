@@ -39,7 +39,7 @@ function niceStep(rough: number): number {
 /** The chart as an SVG document. */
 export function soakChart(samples: readonly Sample[], summary: SoakSummary): string {
   const panels: Panel[] = [
-    { title: "RSS (MiB)", value: (s) => s.rssKb / 1024, format: (v) => v.toFixed(0) },
+    { title: "RSS (MiB), and the JS heap in use in grey", value: (s) => s.rssKb / 1024, format: (v) => v.toFixed(0) },
     {
       title: "open descriptors",
       value: (s) => s.fds,
@@ -117,6 +117,13 @@ export function soakChart(samples: readonly Sample[], summary: SoakSummary): str
           `<text x="${x(to!)}" y="${wy - 5}" text-anchor="end" fill="#a2001d">${(kb! / 1024).toFixed(1)}</text>`,
         );
       }
+    }
+    if (index === 0) {
+      // The JS heap in use under the RSS, in grey.
+      const heap = samples.flatMap((s) =>
+        s.server?.heapUsedKb === undefined ? [] : [`${x(s.t).toFixed(1)},${y(s.server.heapUsedKb / 1024).toFixed(1)}`]
+      );
+      out.push(`<polyline fill="none" stroke="#999" stroke-width="1" points="${heap.join(" ")}"/>`);
     }
     const points = samples.flatMap((s, i) =>
       values[i] === undefined ? [] : [`${x(s.t).toFixed(1)},${y(values[i]!).toFixed(1)}`]

@@ -19,6 +19,8 @@ export interface ServerLine {
   /** Accept errors by errno code, and the accept loop's pauses (resource exhaustion only). */
   readonly acceptErrors?: Readonly<Record<string, number>>;
   readonly acceptPauses?: number;
+  /** `process.memoryUsage().heapUsed`: the JS heap in use, garbage not yet collected included. */
+  readonly heapUsedKb?: number;
   readonly loop: { readonly p50: number; readonly p99: number; readonly max: number; readonly n: number };
   readonly logged: Readonly<Record<"debug" | "info" | "warn" | "error", number>>;
   readonly lastError?: string;
@@ -94,6 +96,7 @@ const COLUMNS = [
   "loop_max_ms",
   "logged_warn",
   "logged_error",
+  "heap_used_kb",
 ];
 
 /** The samples as CSV, a header line first. */
@@ -114,6 +117,7 @@ export function csv(samples: readonly Sample[]): string {
       s.server?.loop.max ?? "",
       s.server?.logged.warn ?? "",
       s.server?.logged.error ?? "",
+      s.server?.heapUsedKb ?? "",
     ].join(",")
   );
   return [COLUMNS.join(","), ...rows, ""].join("\n");

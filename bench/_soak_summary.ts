@@ -37,6 +37,11 @@ export interface SoakSummary {
     /** After the churn, every connection gone. */
     readonly afterKb: number;
   };
+  /**
+   * The JS heap's floor, the least `heapUsed` of a window (what a collection left): at minute 1 and at the end, over
+   * the same windows as RSS. Unlike RSS, it does not keep the high-water mark a burst of connections left.
+   */
+  readonly heap: { readonly referenceKb: number; readonly endKb: number; readonly growthPct: number };
   readonly fds: { readonly baseline: number; readonly peak: number; readonly after: number };
   readonly active: { readonly baseline: number; readonly peak: number; readonly after: number };
   /** Event-loop delay over the churn, ms: the worst second's p99, the median second's p99, the longest. */
@@ -108,11 +113,14 @@ export function summarize(
   const referenceAtS = Math.min(60, seconds / 2);
   const halfWindow = Math.min(30, seconds / 8);
   const into = (s: Sample) => s.t - churnStart;
-  const medianAround = (centre: number, half: number) => {
+  const around = (centre: number, half: number) => {
     const near = churning.filter((s) => Math.abs(into(s) - centre) <= half);
     const nearest = churning.reduce((a, b) => Math.abs(into(a) - centre) <= Math.abs(into(b) - centre) ? a : b);
-    return median((near.length > 0 ? near : [nearest]).map((s) => s.rssKb));
+    return near.length > 0 ? near : [nearest];
   };
+  const medianAround = (centre: number, half: number) => median(around(centre, half).map((s) => s.rssKb));
+  const heapFloor = (centre: number, half: number) =>
+    Math.min(...around(centre, half).map((s) => s.server?.heapUsedKb ?? Infinity));
   const referenceKb = medianAround(referenceAtS, halfWindow);
   const endWindow = Math.max(1, Math.min(60, seconds / 4));
   const endKb = medianAround(seconds - endWindow / 2, endWindow / 2);
@@ -120,6 +128,8 @@ export function summarize(
   const halfwayKb = medianAround(seconds / 2, halfWindow);
   const secondHalf = churning.filter((s) => into(s) >= seconds / 2);
   const trend = slopePerMinute(secondHalf.map((s) => [s.t, s.rssKb] as const));
+  const heapStart = heapFloor(referenceAtS, halfWindow);
+  const heapEnd = heapFloor(seconds - endWindow / 2, endWindow / 2);
   const p99s = loaded.flatMap((s) => s.server === undefined ? [] : [s.server.loop.p99]);
   const finalLine = [...samples].reverse().find((s) => s.server !== undefined)?.server;
 
@@ -156,6 +166,7 @@ export function summarize(
       peakKb: Math.max(...samples.map((s) => s.rssKb)),
       afterKb: last.rssKb,
     },
+    heap: { referenceKb: heapStart, endKb: heapEnd, growthPct: ((heapEnd - heapStart) / heapStart) * 100 },
     fds,
     active,
     loop: {
@@ -200,6 +211,8 @@ export function describe(s: SoakSummary): string {
     `(target under ${RSS_TARGET_PCT}%: ${s.rss.growthPct < RSS_TARGET_PCT ? "met" : "missed"}); ` +
     `second half ${pct(s.rss.secondHalfGrowthPct)}, trend ${s.rss.trendKbPerMin.toFixed(0)} kB/min; ` +
     `peak ${mb(s.rss.peakKb)}, after ${mb(s.rss.afterKb)}`,
+    `  JS heap floor (least heapUsed of the window): ${mb(s.heap.referenceKb)} at ${at}, ${mb(s.heap.endKb)} ` +
+    `at the end: ${pct(s.heap.growthPct)}`,
     `  descriptors: ${s.fds.baseline} before, peak ${s.fds.peak}, ${s.fds.after} after; ` +
     `active: ${s.active.baseline} before, peak ${s.active.peak}, ${s.active.after} after`,
     `  event-loop delay: p99 ${s.loop.medianP99.toFixed(2)} ms in the median second, ` +

@@ -3,7 +3,7 @@
  * guards a public server would set (an idle timeout), on Deno, Bun or Node.
  * After its ready line it prints, once a second, one JSON line of its own
  * figures: `server.stats` (accept errors and pauses too), the event-loop delay of the last second (timer
- * drift, see _loop_delay.ts) and how many lines the kit logged by level.
+ * drift, see _loop_delay.ts), the JS heap in use and how many lines the kit logged by level.
  * RSS and open descriptors are read from /proc by the soak itself.
  *
  *   deno run -A bench/servers/soak_server.ts --idle-timeout 5
@@ -59,6 +59,7 @@ setInterval(() => {
     acceptErrors,
     acceptPauses,
     loop: loop.take(),
+    heapUsedKb: Math.round(process.memoryUsage().heapUsed / 1024),
     logged,
     lastError,
   };
