@@ -1,8 +1,9 @@
 /**
  * An event-loop delay probe measured in-process, the same way on every
  * runtime: a timer chain asks to wake every `intervalMs`, and each wake-up's
- * lateness (actual minus due) is one sample. Deno and Bun have no
- * `monitorEventLoopDelay`, so timer drift is the portable measure.
+ * lateness (actual minus due) is one sample. Each runtime's node:perf_hooks
+ * `monitorEventLoopDelay` is an implementation of its own; one probe in
+ * plain timers measures the three alike.
  *
  * @module
  */
