@@ -41,6 +41,7 @@ export {
 } from "./src/core/framing/length_prefixed.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
 export * from "./src/core/logger.ts";
+export type { MessageCodec } from "./src/core/codec.ts";
 export { formatAddress } from "./src/core/address.ts";
 export {
   checkNumber,

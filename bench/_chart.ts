@@ -12,6 +12,8 @@ const COLORS: Record<string, string> = {
   "spawnkit-deno": "#12664f",
   "raw-bun": "#b5a48b",
   "spawnkit-bun": "#d9822b",
+  "raw-node": "#8fa88f",
+  "spawnkit-node": "#3c873a",
 };
 
 const COLUMNS = 3;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BENCH_DIR } from "./_prepare.ts";
 
 /** Where a server runs. */
-export type Runtime = "deno" | "bun" | "erlang";
+export type Runtime = "deno" | "bun" | "node" | "erlang";
 
 /** A server under test. */
 export interface ServerSpec {
@@ -21,11 +21,13 @@ export interface ServerSpec {
   /** Run only when named in `--servers` (a measuring aid, not part of the table). */
   readonly optional?: boolean;
   /** The command line, given the runtimes' binaries. */
-  argv(bin: { deno: string; bun: string }): string[];
+  argv(bin: { deno: string; bun: string; node: string }): string[];
 }
 
 const servers = join(BENCH_DIR, "servers");
 const denoFlags = ["run", "-A", "--v8-flags=--expose-gc"];
+// TypeScript on Node through the tsx loader (a devDependency), found from the repository root.
+const nodeFlags = ["--expose-gc", "--import", "tsx"];
 
 /** Every server, in table order. */
 export const SERVERS: readonly ServerSpec[] = [
@@ -63,6 +65,22 @@ export const SERVERS: readonly ServerSpec[] = [
     runtime: "bun",
     baseline: false,
     argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "raw-node",
+    label: "raw Node",
+    runtime: "node",
+    baseline: true,
+    optional: true,
+    argv: (bin) => [bin.node, ...nodeFlags, join(servers, "raw_node.ts")],
+  },
+  {
+    id: "spawnkit-node",
+    label: "spawnkit Node",
+    runtime: "node",
+    baseline: false,
+    optional: true,
+    argv: (bin) => [bin.node, ...nodeFlags, join(servers, "spawnkit_echo.ts")],
   },
   {
     id: "floor-deno",
@@ -119,6 +137,15 @@ const serverLine = (name: string) => (output: Output): number | undefined => {
   const line = output.serverLines.find((l) => l.startsWith(`${name}=`));
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 };
+
+// The servers print `array_buffers=BYTES` after each `~gc`: the first before any peer, the last with the
+// stalled peers, after a second GC.
+function heldPerPeer(output: Output): number | undefined {
+  const held = output.serverLines.filter((l) => l.startsWith("array_buffers=")).map((l) => Number(l.slice(14)));
+  const peers = output.load.stalled;
+  if (held.length < 2 || typeof peers !== "number" || peers === 0) return undefined;
+  return (held.at(-1)! - held[0]!) / peers / 1000;
+}
 
 /** The scenarios, each with the figures it gives. `seconds` is the measured time of the echo scenarios. */
 export function scenarios(seconds: number): Scenario[] {
@@ -198,6 +225,25 @@ export function scenarios(seconds: number): Scenario[] {
         unit: "kB",
         better: "lower",
         pick: field("bytes_per_conn", 1 / 1000),
+      }],
+    },
+    {
+      id: "stall",
+      steady: false,
+      // 20 peers each write up to 32 MiB of 256 KiB frames (or until the kernel takes no more) and never read.
+      args: ["--mode", "stall", "--conns", "20", "--size", "262144", "--frames", "128"],
+      metrics: [{
+        id: "stall",
+        title: "Memory per stalled peer (RSS, 20 peers, 256 KiB frames)",
+        unit: "kB",
+        better: "lower",
+        pick: field("bytes_per_conn", 1 / 1000),
+      }, {
+        id: "stall-held",
+        title: "…ArrayBuffers held per stalled peer (after GC)",
+        unit: "kB",
+        better: "lower",
+        pick: heldPerPeer,
       }],
     },
     {

@@ -30,7 +30,7 @@ export async function buildLoadGenerator(): Promise<string> {
 }
 
 /** The path of a runtime's binary: node_modules/.bin first (npm install puts deno and bun there), then PATH. */
-export async function findRuntime(name: "deno" | "bun"): Promise<string | undefined> {
+export async function findRuntime(name: "deno" | "bun" | "node"): Promise<string | undefined> {
   const local = join(ROOT, "node_modules", ".bin", name);
   if (existsSync(local)) return local;
   const { code } = await run(name, ["--version"]);

@@ -8,7 +8,11 @@
  */
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
 import process from "node:process";
+
+// Servers start in the repository root: Node resolves `--import tsx` from the working directory.
+const ROOT_DIR = dirname(dirname(new URL(import.meta.url).pathname));
 
 /** The cores the server and the load generator are pinned to; none on a one-core machine. */
 export const PINNING: { server: string; load: string } | undefined = availableParallelism() >= 2
@@ -42,7 +46,7 @@ function wrapped(argv: string[], core: string | undefined): string[] {
  */
 export function startServer(argv: string[], timeoutMs = 20_000): Promise<RunningServer> {
   const [command, ...args] = wrapped(argv, PINNING?.server);
-  const child = spawn(command!, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command!, args, { cwd: ROOT_DIR, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
   let buffered = "";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -50,7 +50,7 @@ const pick = <T extends { id: string; optional?: boolean }>(all: readonly T[], l
   list === undefined ? all.filter((item) => !item.optional) : all.filter((item) => list.split(",").includes(item.id));
 
 const loadGenerator = await buildLoadGenerator();
-const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun") };
+const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun"), node: await findRuntime("node") };
 const skipped: Array<{ label: string; reason: string }> = [];
 const erlangSkip = pick(SERVERS, flags.servers).some((s) => s.runtime === "erlang")
   ? await ensureErlang(!flags["no-install"])
@@ -59,7 +59,7 @@ const servers = pick(SERVERS, flags.servers).filter((server) => {
   const reason = server.runtime === "erlang"
     ? erlangSkip
     : bin[server.runtime] === undefined
-    ? `${server.runtime} not found (run npm install)`
+    ? `${server.runtime} not found (${server.runtime === "node" ? "install Node.js" : "run npm install"})`
     : undefined;
   if (reason !== undefined) {
     skipped.push({ label: server.label, reason });
@@ -131,7 +131,7 @@ function median(list: number[] | undefined): number | undefined {
 // server id → metric id → one value per run
 const values: Record<string, Record<string, number[]>> = {};
 const notes: string[] = [];
-const binaries = { deno: bin.deno ?? "deno", bun: bin.bun ?? "bun" };
+const binaries = { deno: bin.deno ?? "deno", bun: bin.bun ?? "bun", node: bin.node ?? "node" };
 for (let r = 1; r <= runs; r++) {
   for (const scenario of chosen) {
     for (const server of servers) {
@@ -155,13 +155,16 @@ const environment = [
   `${cpuModel}, ${cpus().length} cores, Linux ${release()}`,
   `${bin.deno ? await versionOf(bin.deno) : "no Deno"}; Bun ${
     bin.bun ? await versionOf(bin.bun) : "none"
-  }; Erlang/OTP ${await erlangRelease() ?? "none"}`,
+  }; Erlang/OTP ${await erlangRelease() ?? "none"}${
+    servers.some((s) => s.runtime === "node") && bin.node ? `; Node ${await versionOf(bin.node)}` : ""
+  }`,
   PINNING === undefined
     ? "not pinned (one core)"
     : `server pinned to core ${PINNING.server}, load generator (bench/load, C++, epoll) to core ${PINNING.load}`,
 ];
 const summary: Summary = { servers, skipped, metrics, medians, runs, notes, environment };
 const md = markdown(summary);
+mkdirSync(flags.out, { recursive: true });
 writeFileSync(join(flags.out, "RESULTS.md"), md);
 writeFileSync(join(flags.out, "chart.svg"), chart(summary));
 writeFileSync(

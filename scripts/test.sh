@@ -20,8 +20,22 @@ check() {
 # A test run: its counts go into the closing line.
 suite() {
   step "$1"
-  "${@:2}" 2>&1 | tee -a "$log" || failed_suites+=("$1")
+  "${@:2}" 2>&1 | tee "$log.one" || failed_suites+=("$1")
+  cat "$log.one" >>"$log"
+  registered["$1"]=$(registered_in "$log.one")
 }
+# How many tests a run reported, whatever their result: deno "N passed | N failed | N ignored", bun "Ran N tests",
+# node "ℹ tests N" ("# tests N" in TAP). Every runner registers the same tests (a skip is a test too), so a runner that
+# reports fewer lost results: node's --test-force-exit can drop the last ones of a file and still exit 0.
+registered_in() {
+  local deno bun node
+  deno=$(grep -aoE '[0-9]+ passed( \([0-9]+ steps?\))? \| [0-9]+ failed( \([0-9]+ steps?\))? \| [0-9]+ ignored' "$1" |
+    tail -1 | grep -oE '[0-9]+ (passed|failed|ignored)' | awk '{s += $1} END {print s + 0}')
+  bun=$(grep -aoE '^Ran [0-9]+ tests' "$1" | grep -oE '[0-9]+' | tail -1)
+  node=$(grep -aoE '^(ℹ|#) tests [0-9]+$' "$1" | grep -oE '[0-9]+' | tail -1)
+  echo "${bun:-${node:-${deno:-0}}}"
+}
+declare -A registered=()
 
 check "deno fmt --check" deno fmt --check
 check "deno lint" deno lint
@@ -50,6 +64,12 @@ passed=$(($(sum '[0-9]+ passed( \([0-9]+ steps?\))? \|') + $(sum '^ *[0-9]+ pass
 failed=$(($(sum '\| [0-9]+ failed') + $(sum '^ *[0-9]+ fail$') + $(sum '^(ℹ|#) fail [0-9]+$')))
 skipped=$(($(sum '\| [0-9]+ ignored') + $(sum '^ *[0-9]+ skip$') + $(sum '^(ℹ|#) skipped [0-9]+$')))
 echo
+for name in "bun test" "node 24 --test" "node 22 --test"; do
+  if [[ -n "${registered[$name]:-}" && "${registered[$name]}" != "${registered["deno test"]:-}" ]]; then
+    echo "$name reported ${registered[$name]} tests, deno test ${registered["deno test"]:-none}: results were lost"
+    failed_checks+=("$name: every test reported")
+  fi
+done
 # A check that failed counts as one failure; so does a runner that failed without counting any (a type error).
 failed=$((failed + ${#failed_checks[@]}))
 ((failed > 0 || ${#failed_suites[@]} == 0)) || failed=${#failed_suites[@]}

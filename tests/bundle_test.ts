@@ -8,7 +8,7 @@ import { runProgram } from "./_child.ts";
 
 const BUN = resolve("node_modules/.bin/bun");
 
-test("the core bundle (scripts/build.ts) runs on this runtime from a folder with nothing else in it", async () => {
+test("the core bundle and the rpc bundle (scripts/build.ts) run on this runtime from a folder with nothing else in it", async () => {
   const built = await mkdtemp(join(tmpdir(), "spawnkit-build-"));
   const alone = await mkdtemp(join(tmpdir(), "spawnkit-bundle-"));
   try {
@@ -30,6 +30,19 @@ test("the core bundle (scripts/build.ts) runs on this runtime from a folder with
     assert.equal(new TextDecoder().decode(value), "bundled");
     client.close();
     await server.shutdown();
+
+    // spawnkit/rpc needs no package either: beside the core bundle, it runs too, on the core's classes.
+    await copyFile(join(built, "rpc.js"), join(alone, "rpc.js"));
+    const rpc = await import(pathToFileURL(join(alone, "rpc.js")).href) as typeof import("../src/edges/rpc/rpc.ts");
+    const rpcServer = await kit.serve(
+      { port: 0, logger: kit.silentLogger },
+      rpc.rpcHandler({ up: ([s]: [string]) => s.toUpperCase() }),
+    );
+    const rpcClient = rpc.rpcClient(await kit.connect({ port: rpcServer.addr.port, logger: kit.silentLogger }));
+    assert.equal(await rpcClient.call("up", ["bundled"]), "BUNDLED");
+    rpcClient.close();
+    await rpcClient.finished;
+    await rpcServer.shutdown();
   } finally {
     await rm(built, { recursive: true, force: true });
     await rm(alone, { recursive: true, force: true });

@@ -125,6 +125,22 @@ test("FrameDecoder holds only the header while a large frame's header is split",
   assert.equal(decoder.buffered, 2);
 });
 
+test("FrameDecoder keeps the start of an unfinished frame in its chunk until the next chunk comes", () => {
+  const decoder = new FrameDecoder();
+  const first = concat([encodeFrame(new Uint8Array([1, 2, 3])), new Uint8Array([0, 0, 0, 6, 7, 8])]);
+  const frames: Uint8Array[] = [];
+  decoder.decode(first, frames);
+  assert.equal(frames.length, 1);
+  assert.equal(decoder.buffered, 6, "the header and two bytes of the payload");
+  // No buffer for the frame yet: its first bytes are still read from their chunk.
+  first[first.length - 1] = 9;
+  decoder.decode(new Uint8Array([10, 11]), frames);
+  first[first.length - 2] = 0;
+  decoder.decode(new Uint8Array([12, 13]), frames);
+  assert.deepEqual(frames[1], new Uint8Array([7, 9, 10, 11, 12, 13]), "copied into its own buffer at the next chunk");
+  assert.notEqual(frames[1]!.buffer, first.buffer);
+});
+
 test("FrameDecoder decodes zero-length frames", () => {
   const frames = decodeAll(new FrameDecoder({ packet: 2 }), [new Uint8Array([0, 0, 0, 0])]);
   assert.deepEqual(frames, [new Uint8Array(0), new Uint8Array(0)]);

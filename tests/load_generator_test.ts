@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import process from "node:process";
 import { type Connection, serve, silentLogger } from "../mod.ts";
 import { buildLoadGenerator } from "../bench/_prepare.ts";
 import { run } from "../bench/_processes.ts";
@@ -79,3 +80,27 @@ register("load generator catches a frame of the wrong length", async () => {
   });
   assert.ok(kinds(result).length > 0, JSON.stringify(result));
 });
+
+register(
+  "load generator stall mode: peers write until the kernel takes no more, never read, and are counted",
+  async () => {
+    const binary = await buildLoadGenerator();
+    await using server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
+      for await (const frame of conn) await conn.send(frame);
+    });
+    const args = ["--port", `${server.addr.port}`, "--mode", "stall", "--conns", "2", "--size", "65536"];
+    args.push("--frames", "64", "--quiet", "0.3", "--idle", "0.1", "--timeout", "20", "--no-progress");
+    args.push("--server-pid", `${process.pid}`);
+    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout!.on("data", (chunk: Uint8Array) => out += new TextDecoder().decode(chunk));
+    await new Promise((resolve) => child.on("exit", resolve));
+    const result = JSON.parse(out.trim());
+    assert.equal(result.errors, 0, JSON.stringify(result));
+    assert.equal(result.stalled, 2);
+    // The server echoed until the peers' receive buffers were full: they wrote more than they could have read.
+    assert.ok((result.sent_bytes_per_conn as number) > 65536, JSON.stringify(result));
+    assert.equal(typeof result.bytes_per_conn, "number");
+    assert.ok((result.rss_after_kb as number) > 0);
+  },
+);

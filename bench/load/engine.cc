@@ -29,6 +29,20 @@ Engine::Engine(const Options& options) : o_(options), pattern_(options.size), co
   }
 }
 
+// Fresh connections in place of those of a finished phase (the stall mode's warm-up).
+void Engine::reset_conns() {
+  const size_t frame = 4 + o_.size;
+  for (uint32_t i = 0; i < o_.conns; i++) {
+    close_conn(conns_[i]);
+    Conn& c = conns_[i] = Conn{};
+    c.index = i;
+    c.sent_at.resize(o_.depth);
+    c.in.resize(std::max<size_t>(4096, 2 * frame));
+  }
+  started_conns_ = opening_ = connected_ = ready_ = failed_ = finished_ = 0;
+  bytes_ = frames_ = 0;
+}
+
 Engine::~Engine() {
   for (Conn& c : conns_) close_conn(c);
   if (epoll_ >= 0) close(epoll_);
@@ -91,10 +105,23 @@ void Engine::handle(Conn& c, uint32_t events) {
     arm(c, false);
     if (c.index == o_.conns) return;  // the control connection
     connected_++;
-    queue_data(c, o_.mode == "echo" ? o_.depth : 1);
+    if (stalling(c)) {
+      // Open as soon as connected (it will never see an echo): start writing its frames.
+      c.ready = true;
+      opening_--;
+      ready_++;
+      flood_progress_at_ = now_;
+      queue_data(c, 1);
+      flush(c);
+      fill_window();
+      return;
+    }
+    const uint32_t first = o_.mode == "echo" ? o_.depth : phase_ == Phase::kWarming ? std::min(o_.depth, o_.warm) : 1;
+    queue_data(c, first);
     flush(c);
     return;
   }
+  if (stalling(c) && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return on_closed(c);
   if (events & EPOLLOUT) flush(c);
   if (!c.closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) on_readable(c);
 }
@@ -157,22 +184,34 @@ void Engine::queue_control(Conn& c, const char* name) {
 }
 
 void Engine::flush(Conn& c) {
-  while (c.out_off < c.out_len) {
-    const ssize_t n = send(c.fd, c.out.data() + c.out_off, c.out_len - c.out_off, MSG_NOSIGNAL);
-    if (n > 0) {
-      c.out_off += static_cast<size_t>(n);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      return arm(c, true);
-    } else if (errno != EINTR) {
-      return on_closed(c);
+  while (true) {
+    while (c.out_off < c.out_len) {
+      const ssize_t n = send(c.fd, c.out.data() + c.out_off, c.out_len - c.out_off, MSG_NOSIGNAL);
+      if (n > 0) {
+        c.out_off += static_cast<size_t>(n);
+        if (stalling(c)) {
+          flood_progress_at_ = now_;
+          bytes_ += static_cast<uint64_t>(n);
+        }
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return arm(c, true);
+      } else if (errno != EINTR) {
+        return on_closed(c);
+      }
     }
+    c.out_off = c.out_len = 0;
+    // A stall connection writes its frames one after another until the kernel stops taking them.
+    const bool flooding = phase_ == Phase::kOpening || phase_ == Phase::kFlooding;
+    if (!stalling(c) || !flooding || c.sent >= o_.frames) break;
+    queue_data(c, 1);
   }
-  c.out_off = c.out_len = 0;
   if (c.armed_out) arm(c, false);
 }
 
 void Engine::arm(Conn& c, bool writable) {
-  epoll_event ev{EPOLLIN | (writable ? static_cast<uint32_t>(EPOLLOUT) : 0u), {}};
+  // A stall connection never reads (level-triggered EPOLLIN would spin), but hears the server close it.
+  const uint32_t in = stalling(c) ? static_cast<uint32_t>(EPOLLRDHUP) : static_cast<uint32_t>(EPOLLIN);
+  epoll_event ev{in | (writable ? static_cast<uint32_t>(EPOLLOUT) : 0u), {}};
   ev.data.u32 = c.index;
   epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
   c.armed_out = writable;

@@ -14,7 +14,7 @@ namespace load {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
-  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown | churn
+  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown | stall | churn
   uint32_t conns = 1;
   uint32_t depth = 1;
   uint32_t size = 64;
@@ -22,7 +22,10 @@ struct Options {
   double seconds = 2;     // measured time (echo)
   double warmup = 0.5;    // unmeasured time before it (echo)
   double timeout = 30;    // the whole run, whatever the mode
-  double idle = 2;        // idle: seconds the connections stay idle before the RSS is read
+  double idle = 2;        // idle, stall: seconds the connections stay idle (stall: stalled) before the RSS is read
+  uint32_t frames = 128;  // stall: frames each connection writes at most (128 of 256 KiB = 32 MiB)
+  uint32_t warm = 0;      // stall: frames each connection echoes (and reads back) before the peers stall
+  double quiet = 1;       // stall: seconds in which the kernel took no byte from any connection = all stalled
   int server_pid = 0;     // for server CPU and RSS, read from /proc
   // churn (see churn.h)
   uint32_t rate = 200;      // connections opened a second, in ten waves
@@ -65,7 +68,20 @@ struct Conn {
   std::vector<uint64_t> sent_at;  // send time of each frame in flight, by seq % depth
 };
 
-enum class Phase { kConnecting, kWarmup, kMeasure, kDrain, kGcBefore, kOpening, kIdle, kGcAfter, kWaiting, kDone };
+enum class Phase {
+  kConnecting,
+  kWarmup,
+  kMeasure,
+  kDrain,
+  kGcBefore,
+  kWarming,
+  kOpening,
+  kFlooding,
+  kIdle,
+  kGcAfter,
+  kWaiting,
+  kDone
+};
 
 class Engine {
  public:
@@ -95,6 +111,11 @@ class Engine {
   void progress();
   void report();
   bool sending() const { return phase_ == Phase::kConnecting || phase_ == Phase::kWarmup || phase_ == Phase::kMeasure; }
+  // A stall connection writes and never reads: its echoes pile up in the server. (Warm-up connections read.)
+  bool stalling(const Conn& c) const {
+    return o_.mode == "stall" && c.index != o_.conns && phase_ != Phase::kWarming;
+  }
+  void reset_conns();
 
   Options o_;
   Pattern pattern_;
@@ -121,6 +142,12 @@ class Engine {
   uint64_t frames_ = 0, bytes_ = 0, progress_frames_ = 0;
   double cpu0_ = 0, cpu1_ = 0, server_cpu0_ = 0, server_cpu1_ = 0, machine0_ = 0, machine1_ = 0;
   long rss_before_ = -1, rss_after_ = -1;
+  // stall: when the kernel last took a byte of any connection; the server's RSS before any traffic (after a GC)
+  // and before the last GC; whether the warm-up is over.
+  uint64_t flood_progress_at_ = 0;
+  long rss_cold_ = -1, rss_before_gc_ = -1;
+  bool warmed_ = false;
+  bool gc_again_ = false;
 };
 
 }  // namespace load

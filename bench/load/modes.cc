@@ -1,5 +1,5 @@
 // The modes as state machines over the event loop: echo (timed, D frames in
-// flight per connection), accept, idle, broadcast and shutdown. See ../README.md.
+// flight per connection), accept, idle, stall, broadcast and shutdown. See ../README.md.
 #include <sys/epoll.h>
 
 #include <cstdio>
@@ -33,7 +33,7 @@ int Engine::run() {
     fill_window();
   } else {
     connect_control();
-    if (o_.mode == "idle") {
+    if (o_.mode == "idle" || o_.mode == "stall") {
       phase_ = Phase::kGcBefore;
       queue_control(conns_[o_.conns], kGc);
     } else {
@@ -94,10 +94,19 @@ void Engine::tick() {
     case Phase::kGcAfter:
       if (gc_replied_ && now_ >= phase_end_) {
         gc_replied_ = false;
-        if (phase_ == Phase::kGcBefore) {
+        if (phase_ == Phase::kGcBefore && o_.mode == "stall" && o_.warm > 0 && !warmed_) {
+          // The same traffic first, read back in full: what it leaves in the server is not the stalled peers'.
+          rss_cold_ = server_rss_kb(o_.server_pid);
+          phase_ = Phase::kWarming;
+          fill_window();
+        } else if (phase_ == Phase::kGcBefore) {
           rss_before_ = server_rss_kb(o_.server_pid);
           phase_ = Phase::kOpening;
           fill_window();
+        } else if (o_.mode == "stall" && !gc_again_) {
+          // Once more: a runtime counts freed buffers off a little after its GC (the server prints them).
+          gc_again_ = true;
+          queue_control(conns_[o_.conns], kGc);
         } else {
           rss_after_ = server_rss_kb(o_.server_pid);
           phase_ = Phase::kDone;
@@ -108,8 +117,31 @@ void Engine::tick() {
       if (o_.mode == "accept" && finished_ + failed_ == o_.conns) phase_ = Phase::kDone;
       if (o_.mode != "accept" && ready_ + failed_ == o_.conns) after_ready();
       break;
+    case Phase::kWarming:
+      if (finished_ + failed_ == o_.conns) {
+        reset_conns();
+        warmed_ = true;
+        phase_ = Phase::kGcBefore;
+        queue_control(conns_[o_.conns], kGc);
+      }
+      break;
+    case Phase::kFlooding: {
+      // Stalled: every connection wrote all its frames, or the kernel took nothing from any for a while.
+      bool all_sent = true;
+      for (uint32_t i = 0; i < o_.conns && all_sent; i++) {
+        const Conn& c = conns_[i];
+        all_sent = c.closed || (c.sent >= o_.frames && c.out_off == c.out_len);
+      }
+      if (all_sent || now_ - flood_progress_at_ >= seconds_ns(o_.quiet)) {
+        phase_ = Phase::kIdle;
+        phase_end_ = now_ + seconds_ns(o_.idle);
+      }
+      break;
+    }
     case Phase::kIdle:
       if (now_ >= phase_end_) {
+        // What the stalled connections cost before a GC: live memory plus garbage not yet collected.
+        if (o_.mode == "stall") rss_before_gc_ = server_rss_kb(o_.server_pid);
         phase_ = Phase::kGcAfter;
         queue_control(conns_[o_.conns], kGc);
       }
@@ -125,6 +157,11 @@ void Engine::tick() {
 // Every connection is open and has echoed once: the idle, broadcast and shutdown steps.
 void Engine::after_ready() {
   Conn& control = conns_[o_.conns];
+  if (o_.mode == "stall") {
+    // Every connection is open and writing; wait until none can write more.
+    phase_ = Phase::kFlooding;
+    return;
+  }
   if (o_.mode == "idle") {
     // Idle for a while, as idle connections are (servers may trim buffers on a timer), then GC and read.
     phase_ = Phase::kIdle;
@@ -171,6 +208,22 @@ bool Engine::on_frame(Conn& c, const uint8_t* payload, uint32_t length) {
     bytes_ += length;
   }
   progress_frames_++;
+  if (phase_ == Phase::kWarming) {
+    // Echo the warm-up frames, `depth` in flight, then close.
+    if (!c.ready) {
+      c.ready = true;
+      opening_--;
+    }
+    if (c.received == o_.warm) {
+      finished_++;
+      close_conn(c);
+      fill_window();
+      return false;
+    }
+    if (c.sent < o_.warm) queue_data(c, 1);
+    flush(c);
+    return true;
+  }
   if (o_.mode != "echo" && !c.ready) {
     c.ready = true;
     opening_--;

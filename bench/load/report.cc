@@ -54,6 +54,22 @@ void Engine::report() {
         rss_before_ >= 0 && rss_after_ >= 0 && ready_ > 0 ? (rss_after_ - rss_before_) * 1024.0 / ready_ : -1;
     std::printf("\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,\"bytes_per_conn\":%.0f,", rss_before_, rss_after_,
                 per_conn);
+  } else if (o_.mode == "stall") {
+    uint32_t stalled = 0;
+    for (uint32_t i = 0; i < o_.conns; i++) stalled += conns_[i].closed ? 0 : 1;
+    const auto per = [&](long kb) {
+      return rss_before_ >= 0 && kb >= 0 && stalled > 0 ? (kb - rss_before_) * 1024.0 / stalled : -1;
+    };
+    // bytes_per_conn: against the RSS after the warm-up (what the stalled peers hold); _cold: against the RSS
+    // before any traffic (adds what the traffic left behind, which does not grow with the peers).
+    const double cold = rss_cold_ >= 0 && rss_after_ >= 0 && stalled > 0 ? (rss_after_ - rss_cold_) * 1024.0 / stalled
+                                                                         : -1;
+    std::printf(
+        "\"stalled\":%u,\"sent_bytes_per_conn\":%.0f,\"rss_cold_kb\":%ld,\"rss_before_kb\":%ld,"
+        "\"rss_stalled_kb\":%ld,\"rss_after_kb\":%ld,\"bytes_per_conn_before_gc\":%.0f,\"bytes_per_conn\":%.0f,"
+        "\"bytes_per_conn_cold\":%.0f,",
+        stalled, o_.conns > 0 ? static_cast<double>(bytes_) / o_.conns : 0, rss_cold_, rss_before_, rss_before_gc_,
+        rss_after_, per(rss_before_gc_), per(rss_after_), cold);
   } else if (o_.mode == "broadcast") {
     std::printf("\"received\":%u,\"broadcast_ms\":%.3f,", finished_, ms(last_ - first_));
   } else if (o_.mode == "shutdown") {

@@ -2,7 +2,7 @@
  * The raw Bun baseline: Bun.listen with a `data` callback and framing by
  * hand. Each chunk's complete frames go back in one `socket.write`, as the
  * bytes came; a partial frame is kept for the next chunk; what the socket did
- * not take is written on `drain`. It understands the bench control frames
+ * not take is written on `drain`, and reading pauses until it is. It understands the bench control frames
  * (`~gc`, `~broadcast`, `~shutdown`, see bench/README.md).
  *
  *   bun bench/servers/raw_bun.ts
@@ -20,6 +20,8 @@ interface Socket {
   data: State;
   write(bytes: Uint8Array): number;
   end(): void;
+  pause(): void;
+  resume(): void;
   setNoDelay(on: boolean): boolean;
 }
 interface BunListen {
@@ -51,7 +53,11 @@ function send(s: Socket, bytes: Uint8Array): void {
     return;
   }
   const written = s.write(bytes);
-  if (written < bytes.length) state.pending = bytes.slice(Math.max(written, 0));
+  if (written < bytes.length) {
+    state.pending = bytes.slice(Math.max(written, 0));
+    // Backpressure, as the raw Deno server's awaited write: read no more until the peer takes the echoes.
+    s.pause();
+  }
 }
 
 function control(s: Socket, frame: Uint8Array): void {
@@ -112,6 +118,7 @@ const server = bun.listen({
       if (pending === undefined) return;
       s.data.pending = undefined;
       send(s, pending);
+      if (s.data.pending === undefined) s.resume();
     },
     close(s) {
       sockets.delete(s);

@@ -2,7 +2,10 @@
  * Pull-based reads over a runtime that pushes bytes (Bun's `data` callback,
  * Node's `data` event): chunks wait here until the kit asks for them, and past
  * `READ_AHEAD_BYTES` the socket is paused, so a peer that floods a busy
- * connection meets TCP flow control instead of growing the queue.
+ * connection meets TCP flow control instead of growing the queue. The queue
+ * holds at most `READ_AHEAD_BYTES` plus the chunk that crossed it (runtimes
+ * honour a pause: Bun and Node push nothing after it). `hold()` pauses before
+ * that, when the kit will not ask for a while.
  *
  * Invariants:
  * 1. A chunk goes straight to a waiting read, else into the queue; reads take
@@ -47,7 +50,22 @@ export class ReadQueue {
       return Promise.resolve(chunk);
     }
     if (this.#ended) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
+    if (this.#paused) {
+      // Held with nothing queued: the kit asks again.
+      this.#paused = false;
+      this.#resume();
+    }
     return new Promise((resolve, reject) => this.#reader = { resolve, reject });
+  }
+
+  /**
+   * Pauses the socket until the next `read()`, unless a read is waiting: the
+   * kit will not ask for a while (a send waits for a peer that does not read).
+   */
+  hold(): void {
+    if (this.#paused || this.#ended || this.#reader !== undefined) return;
+    this.#paused = true;
+    this.#pause();
   }
 
   /** A chunk arrived: straight to a waiting read, or into the queue. */

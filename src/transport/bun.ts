@@ -96,6 +96,10 @@ class BunSocket implements RawSocket {
     this.#reads.push(chunk);
   }
 
+  holdReads(): void {
+    this.#reads.hold();
+  }
+
   tryWrite(data: Uint8Array): number {
     const socket = this.#socket;
     if (this.#ended || socket === undefined || this.#pending !== undefined) return 0;

@@ -48,6 +48,12 @@ class NodeSocket implements RawSocket {
     this.#reads.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
 
+  holdReads(): void {
+    // Only while Node holds bytes it could not pass to the kernel at once: a write that went out whole leaves
+    // nothing to wait for, and a pause then would cost a resume at the next read for nothing.
+    if (this.#socket.writableLength > 0) this.#reads.hold();
+  }
+
   write(data: Uint8Array): Promise<void> {
     if (this.#ended) return Promise.reject(closedError());
     return new Promise((resolve, reject) => {

@@ -51,6 +51,13 @@ export interface RawSocket {
    * are not frames (a PROXY protocol header); counted in its `bytesIn`.
    */
   readonly preambleBytes?: number;
+  /**
+   * Optional, where the runtime pushes bytes (Bun, Node): stop reading from the
+   * kernel until the next `read()`. The kit calls it when a send waits for a
+   * peer that does not read, so that the read-ahead (up to a whole runtime
+   * chunk, 512 KiB on Bun) does not pile up behind a handler that will not ask.
+   */
+  holdReads?(): void;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }

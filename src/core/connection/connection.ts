@@ -45,8 +45,10 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
   /**
    * Queues one frame. Settles at once while the outbox is under its
    * high-water mark; above it, waits until the peer has read enough. The
-   * payload is copied into the outbox; until the promise settles, keep it
-   * unchanged.
+   * payload is copied into the outbox, except a frame larger than both the
+   * mark and half of `maxFrameSize`, which is written from the payload itself
+   * once the outbox is empty (its send settles when the runtime took it);
+   * until the promise settles, keep it unchanged.
    *
    * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity; nothing is sent.
    * @throws {ConnectionClosedError} the connection has ended.

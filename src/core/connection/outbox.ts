@@ -5,7 +5,9 @@
  * the socket's synchronous `tryWrite` where the runtime has one (Bun): all
  * taken, the buffer is reused at once, with no promise. Otherwise it hands the
  * rest to `write()` and swaps to a spare buffer, so sends go on while a write
- * is pending.
+ * is pending. A large frame (over the high-water mark and half of
+ * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
+ * caller's buffer.
  *
  * Invariants:
  * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
@@ -83,6 +85,46 @@ export class Outbox {
   appendEncoded(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.length);
     this.#fill!.set(bytes, at);
+  }
+
+  /**
+   * Writes one frame from the caller's buffer, with no copy: the header, then
+   * `payload` as it is. The outbox must be empty (a frame this large goes
+   * alone). Settles once the runtime took every byte, so the payload
+   * must stay unchanged until then; rejects if the outbox fails first.
+   */
+  async writeFrame(payload: Uint8Array, packet: PacketSize): Promise<void> {
+    const header = new Uint8Array(packet);
+    writeHeader(header, 0, payload.length, packet);
+    const length = packet + payload.length;
+    this.#inFlight = length;
+    if (length > this.peak) this.peak = length;
+    this.#flushedSinceTrim = true;
+    try {
+      await this.#writeAll(header);
+      await this.#writeAll(payload);
+    } catch (error) {
+      this.#onWriteError(error);
+    }
+    this.#inFlight = 0;
+    if (this.#failure !== undefined) throw this.#error();
+    this.written += length;
+    this.#settled();
+  }
+
+  #writeAll(bytes: Uint8Array): Promise<void> | undefined {
+    const socket = this.#socket;
+    const taken = socket.tryWrite?.(bytes) ?? 0;
+    if (taken === bytes.length) return undefined;
+    const written = socket.write(taken > 0 ? bytes.subarray(taken) : bytes);
+    // The send waits for the runtime: its handler asks for nothing meanwhile.
+    socket.holdReads?.();
+    return written;
+  }
+
+  /** A send waits for room: the socket may stop reading until the kit asks again. */
+  holdReads(): void {
+    this.#socket.holdReads?.();
   }
 
   /** Starts writing what is queued, if no write is pending. Never waits. */

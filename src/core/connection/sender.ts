@@ -4,7 +4,9 @@
  *
  * Invariants:
  * 1. Bytes in the outbox never exceed `highWaterMark`, except by one frame
- *    larger than the mark itself (which goes alone into an empty outbox).
+ *    larger than the mark itself (which goes alone into an empty outbox; one
+ *    over half of `maxFrameSize` too is written from the caller's buffer, and
+ *    its send settles once it is written).
  * 2. A send that had to wait keeps its place: later sends queue behind it.
  * 3. A send made while no event is being handled is flushed at the end of the
  *    current microtask run (no flush point is coming); never on a timer.
@@ -27,6 +29,7 @@ export class Sender {
   readonly #marks: WaterMarks;
   readonly #input: { readonly processing: boolean };
   readonly #limit: number;
+  readonly #alone: number;
   #flushScheduled = false;
   #chain: Promise<void> = RESOLVED;
   #waiting = 0;
@@ -43,6 +46,10 @@ export class Sender {
     this.#marks = marks;
     this.#input = input;
     this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
+    // Frames over the mark and over half the largest are written from the caller's buffer (see #writeAlone). Up to
+    // half, a copy costs less than the second write the header then needs: with every frame over the mark written
+    // that way, the bench's 64 KiB echo lost 14% of its bandwidth on Bun and 22% on Deno.
+    this.#alone = Math.max(marks.high, framing.packet + (framing.maxFrameSize >>> 1));
   }
 
   /**
@@ -54,6 +61,7 @@ export class Sender {
     if (payload.length > this.#limit) checkOutgoing(payload.length, this.#framing);
     const size = this.#framing.packet + payload.length;
     if (this.#waiting === 0 && this.#fits(size)) {
+      if (size > this.#alone) return this.#writeAlone(payload);
       this.#append(payload);
       return RESOLVED;
     }
@@ -82,6 +90,13 @@ export class Sender {
     this.#afterAppend();
   }
 
+  // A large frame goes alone into the empty outbox, written from the caller's buffer rather than copied: a peer
+  // that does not read then holds the one frame its handler sends, not also a copy of it.
+  #writeAlone(payload: Uint8Array): Promise<void> {
+    this.framesOut++;
+    return this.outbox.writeFrame(payload, this.#framing.packet);
+  }
+
   #afterAppend(): void {
     const outbox = this.outbox;
     if (outbox.bytes >= this.#marks.high) outbox.flush();
@@ -96,6 +111,9 @@ export class Sender {
 
   async #sendWhenRoom(payload: Uint8Array, size: number, check: () => void): Promise<void> {
     this.#waiting++;
+    // A handler that waits here asks for no input meanwhile: a runtime that pushes bytes stops reading until it
+    // does, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
+    this.outbox.holdReads();
     const previous = this.#chain;
     let release!: () => void;
     this.#chain = new Promise((resolve) => release = resolve);
@@ -108,7 +126,8 @@ export class Sender {
         await (this.#marks.hasRoom(outbox.bytes) ? outbox.drain() : outbox.whenRoom());
       }
       check();
-      this.#append(payload);
+      if (size > this.#alone) await this.#writeAlone(payload);
+      else this.#append(payload);
     } finally {
       this.#waiting--;
       release();

@@ -28,6 +28,8 @@ import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "../options.ts"
 
 export { DEFAULT_MAX_FRAME_SIZE };
 
+const EMPTY = new Uint8Array(0);
+
 /** Header size in bytes, as Erlang's `{packet, N}`. */
 export type PacketSize = 1 | 2 | 4;
 
@@ -121,7 +123,8 @@ export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint
  * A frame that lies inside one chunk is returned as a view into that chunk (no
  * copy), so a caller must not reuse a chunk's memory after decoding it. A frame
  * that spans chunks is assembled in a buffer of exactly its size, allocated
- * only after its header passed the `maxFrameSize` check.
+ * only after its header passed the `maxFrameSize` check and its second chunk
+ * came (until then its first bytes are kept as a view into their chunk).
  *
  * @example Many frames in one chunk, one frame across two
  * ```ts
@@ -141,6 +144,11 @@ export class FrameDecoder {
   #headerFill = 0;
   #payload: Uint8Array | undefined;
   #payloadFill = 0;
+  // The first bytes of a payload that goes on in later chunks, as a view into their chunk, and its length: the
+  // payload's buffer is allocated only when its next chunk comes. A connection whose handler stops asking (a
+  // peer that does not read its replies) then holds one chunk for the frame it has begun, not a whole frame.
+  #head: Uint8Array | undefined;
+  #headLength = 0;
 
   /**
    * Builds a decoder for `options.packet` headers, refusing frames over `options.maxFrameSize`.
@@ -155,7 +163,7 @@ export class FrameDecoder {
 
   /** Bytes of an unfinished frame held between chunks (header included). */
   get buffered(): number {
-    return this.#headerFill + this.#payloadFill;
+    return this.#headerFill + this.#payloadFill + (this.#head?.length ?? 0);
   }
 
   /**
@@ -170,6 +178,7 @@ export class FrameDecoder {
     const packet = this.#packet;
     const end = chunk.length;
     let at = 0;
+    if (this.#head !== undefined && end > 0) this.#assemble();
     while (at < end) {
       if (this.#payload !== undefined) {
         at = this.#continuePayload(chunk, at, out);
@@ -179,13 +188,10 @@ export class FrameDecoder {
         at = this.#wholeFrames(chunk, at, out);
         if (at === end) break;
         if (end - at >= packet) {
-          // A header whose payload goes on in the next chunks (its length is checked):
-          // allocate exactly its size, now that it is known to be allowed.
-          this.#payload = new Uint8Array(readLength(chunk, at, packet));
-          this.#payloadFill = 0;
+          // A header whose payload goes on in the next chunks (its length is checked): keep what is here.
+          this.#begin(chunk.subarray(at + packet), readLength(chunk, at, packet));
           this.#headerFill = packet;
-          at += packet;
-          continue;
+          break;
         }
       }
       // A header split across chunks.
@@ -201,11 +207,27 @@ export class FrameDecoder {
         at += length;
         this.#headerFill = 0;
       } else {
-        this.#payload = new Uint8Array(length);
-        this.#payloadFill = 0;
+        this.#begin(chunk.subarray(at), length);
+        break;
       }
     }
     return out.length - before;
+  }
+
+  /** A payload of `length` (allowed) whose first bytes, `head`, end their chunk. */
+  #begin(head: Uint8Array, length: number): void {
+    // An empty view would still hold its chunk.
+    this.#head = head.length === 0 ? EMPTY : head;
+    this.#headLength = length;
+  }
+
+  /** Its next chunk came: the payload gets its buffer, exactly its size, and the head is copied in. */
+  #assemble(): void {
+    const head = this.#head!;
+    this.#head = undefined;
+    this.#payload = new Uint8Array(this.#headLength);
+    this.#payload.set(head);
+    this.#payloadFill = head.length;
   }
 
   /** The hot loop: every whole frame from `at` on, as views into `chunk`. Returns where it stopped. */
@@ -231,6 +253,9 @@ export class FrameDecoder {
    * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
    */
   finish(): void {
+    if (this.#head !== undefined) {
+      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#headLength);
+    }
     if (this.#payload !== undefined) {
       throw new TruncatedFrameError(this.#packet + this.#payloadFill, this.#packet + this.#payload.length);
     }

@@ -190,6 +190,11 @@ class ProxiedSocket implements RawSocket {
     return this.#socket.tryWrite?.(data) ?? 0;
   }
 
+  holdReads(): void {
+    // Bytes after the header still to hand out: the next read takes them, the socket need not pause yet.
+    if (this.#rest === undefined) this.#socket.holdReads?.();
+  }
+
   close(): void {
     this.#socket.close();
   }
