@@ -41,6 +41,8 @@ export {
 } from "./src/core/framing/length_prefixed.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
 export * from "./src/core/logger.ts";
+export type { MessageCodec } from "./src/core/codec.ts";
+export { jsonCodec } from "./src/core/json_codec.ts";
 export { formatAddress } from "./src/core/address.ts";
 export {
   checkNumber,
@@ -90,6 +92,27 @@ export {
   type ReconnectOptions,
 } from "./src/core/reconnect/reconnect_options.ts";
 export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
+export {
+  type Bus,
+  type BusDelivery,
+  type BusHandler,
+  BusRequestError,
+  type BusRequestFailure,
+  type BusRequestOptions,
+  type BusStats,
+  DEFAULT_REQUEST_TIMEOUT,
+} from "./src/core/cluster/bus.ts";
+export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
+export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
+export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
+export {
+  type ChannelPort,
+  createPortHub,
+  type PortHub,
+  type PortHubMemberStats,
+  type PortHubOptions,
+} from "./src/core/cluster/port_hub.ts";
+export { connectPortBus, type PortBusOptions, type PortLike } from "./src/core/cluster/port_bus.ts";
 export type {
   Address,
   DialOptions,

@@ -40,12 +40,17 @@ function wrapped(argv: string[], core: string | undefined): string[] {
 }
 
 /**
- * Starts a server and waits for its ready line.
+ * Starts a server and waits for its ready line; pinned to `core` (the
+ * server's core by default; undefined for none).
  *
  * @throws {Error} it exited or stayed silent for `timeoutMs` before printing the line.
  */
-export function startServer(argv: string[], timeoutMs = 20_000): Promise<RunningServer> {
-  const [command, ...args] = wrapped(argv, PINNING?.server);
+export function startServer(
+  argv: string[],
+  timeoutMs = 20_000,
+  core: string | undefined = PINNING?.server,
+): Promise<RunningServer> {
+  const [command, ...args] = wrapped(argv, core);
   const child = spawn(command!, args, { cwd: ROOT_DIR, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let stderr = "";
@@ -100,13 +105,18 @@ export function startServer(argv: string[], timeoutMs = 20_000): Promise<Running
 }
 
 /**
- * Runs the load generator with `args` and parses its JSON line. Its progress
- * line goes to this process's stderr.
+ * Runs the load generator with `args` and parses its JSON line, pinned to
+ * `core` (the load's core by default; undefined for none). Its progress line
+ * goes to this process's stderr.
  *
  * @throws {Error} it printed no JSON (a crash or a bad flag).
  */
-export function runLoad(binary: string, args: string[]): Promise<Record<string, unknown>> {
-  const [command, ...rest] = wrapped([binary, ...args], PINNING?.load);
+export function runLoad(
+  binary: string,
+  args: string[],
+  core: string | undefined = PINNING?.load,
+): Promise<Record<string, unknown>> {
+  const [command, ...rest] = wrapped([binary, ...args], core);
   const child = spawn(command!, rest, { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout!.on("data", (chunk: Uint8Array) => out += new TextDecoder().decode(chunk));

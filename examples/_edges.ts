@@ -36,8 +36,8 @@ export interface Edges {
   readonly logger: Logger;
   /** For `serve({ onConnectionEnd })`: the connection records sink. */
   readonly onConnectionEnd: (stats: ConnectionStats) => void;
-  /** Starts the server records and gives the metrics their server, once it listens. */
-  watch(server: Server): void;
+  /** Starts the server records and gives the metrics their server (or set of workers), once it listens. */
+  watch(server: Pick<Server, "stats">): void;
   /** Writes the last server record, closes the files and stops the metrics endpoint. */
   close(): Promise<void>;
 }

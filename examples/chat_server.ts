@@ -1,17 +1,22 @@
 /**
  * The chat server: serves the handler of examples/chat.ts, with a guard
- * against peers that stop reading.
+ * against peers that stop reading. With --workers N (0: one per core), N
+ * threads serve one port, and the same handler, unchanged, reaches every
+ * client of every worker: a line goes to all of them, `/who` lists all of
+ * them, `/to ID` reaches a connection on another worker.
  *
- *   deno run -A examples/chat_server.ts --port 7001
+ *   deno run -A examples/chat_server.ts --port 7001 [--workers 4]
  *   bun examples/chat_server.ts --port 7001
  *
- * Flags: --port (default 7001), --host (default 127.0.0.1), --metrics-port N
- * (Prometheus metrics at http://HOST:N/metrics while the server runs).
+ * Flags: --port (default 7001), --host (default 127.0.0.1), --workers N,
+ * --metrics-port N (Prometheus metrics at http://HOST:N/metrics while the
+ * server runs; with workers, the sum over every worker).
  *
  * @module
  */
 import process from "node:process";
-import { consoleWarnLogger, serve, silentLogger } from "../mod.ts";
+import { consoleWarnLogger, serve, type ServeOptions, type Server, silentLogger } from "../mod.ts";
+import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
@@ -20,16 +25,25 @@ await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     port: { type: "string" },
     host: { type: "string" },
+    workers: { type: "string" },
     "metrics-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
   const hostname = flags.host ?? "127.0.0.1";
+  const workers = optionFlag("workers", "workers", flags.workers);
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
-  const server = await serve(
-    // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
-    { port, hostname, logger: silentLogger, slowConsumer: "disconnect", idleTimeout: 600 },
-    chat,
-  );
+  // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
+  const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };
+  let server: Pick<Server, "addr" | "stats" | "shutdown">;
+  if (workers === undefined) server = await serve({ ...options, logger: silentLogger }, chat);
+  else {
+    const module = new URL("./chat.ts", import.meta.url);
+    const set = server = await serveWorkers({ ...options, module, exportName: "chat", workers, logger: silentLogger });
+    set.finished.catch((error) => {
+      console.error(`chat_server: ${(error as Error).message}`);
+      process.exit(1);
+    });
+  }
   metrics.watch(server);
   let stopping = false;
   const stop = async () => {

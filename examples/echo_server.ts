@@ -17,27 +17,30 @@
  * --stats FILE --stats-every SECONDS (a CSV row of server figures, default
  * every 10 s), --log-level trace|debug|info|warning|error|fatal (default info),
  * --log-format pretty|json (default pretty), --metrics-port N (Prometheus
- * metrics at http://HOST:N/metrics while the server runs).
+ * metrics at http://HOST:N/metrics while the server runs; with workers, the
+ * sum over every worker).
+ * Workers: --workers N (N threads on one port, each with its own loop; 0 is
+ * one per core; see spawnkit/workers). Without the flag, one server.
  * A bad flag value prints one line and exits with code 2. SIGINT or SIGTERM
- * closes every connection and exits 0.
+ * closes every connection (on every worker) and exits 0; a set of workers
+ * that kept dying prints why and exits 1.
  *
  * @module
  */
 import process from "node:process";
 import {
-  type Connection,
   DEFAULT_MAX_FRAME_SIZE,
   type GuardOptions,
   type OutboxOptions,
   type PacketSize,
   serve,
+  type Server,
 } from "../mod.ts";
+import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { choiceFlag, optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
-
-async function echo(conn: Connection): Promise<void> {
-  for await (const frame of conn) await conn.send(frame);
-}
+import echo, { type WorkerFlags } from "./echo.ts";
+import { openConnectionRecords } from "../src/edges/records/records.ts";
 
 await runCli("echo_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
@@ -54,6 +57,7 @@ await runCli("echo_server", async () => {
     "outbox-high-water": { type: "string" },
     "shutdown-timeout": { type: "string" },
     "quiet-period": { type: "string" },
+    workers: { type: "string" },
     ...EDGE_FLAGS,
   });
   const table = await tableFromFlags(flags);
@@ -79,19 +83,42 @@ await runCli("echo_server", async () => {
     quietPeriod: optionFlag("quiet-period", "quietPeriod", flags["quiet-period"]),
   };
 
+  const workers = optionFlag("workers", "workers", flags.workers);
   const hostname = flags.host ?? table.hostname ?? "127.0.0.1";
   const edges = await openEdges(flags, hostname);
-  const server = await serve({
+  const options = {
     ...table,
     port,
     hostname,
     packet,
     maxFrameSize,
     ...defined(guards),
-    logger: edges.logger,
-    onConnectionEnd: edges.onConnectionEnd,
-  }, echo);
-  edges.watch(server);
+  };
+  // One server, or a set of workers: either listens on one address, counts, and shuts down.
+  let server: Pick<Server, "addr" | "size" | "shutdown">;
+  if (workers === undefined) {
+    const single = server = await serve(
+      { ...options, logger: edges.logger, onConnectionEnd: edges.onConnectionEnd },
+      echo,
+    );
+    edges.watch(single);
+  } else {
+    // Each worker appends to the records file itself; made here first, so that its header is written once.
+    if (flags.records !== undefined) openConnectionRecords(flags.records).close();
+    const data: WorkerFlags = {
+      "log-level": flags["log-level"],
+      "log-format": flags["log-format"],
+      records: flags.records,
+    };
+    const module = new URL("./echo.ts", import.meta.url);
+    const set = server = await serveWorkers({ ...options, module, workers, data, logger: edges.logger });
+    edges.watch(set);
+    set.finished.catch(async (error) => {
+      console.error(`echo_server: ${(error as Error).message}`);
+      await edges.close();
+      process.exit(1);
+    });
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -16,7 +16,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 
 // The few Bun APIs this script uses, declared so that no Bun typings are needed.
@@ -26,7 +26,10 @@ interface BunBuildOutput {
   logs: unknown[];
 }
 interface BunPluginBuilder {
-  onResolve(options: { filter: RegExp }, callback: () => { path: string; external: boolean }): void;
+  onResolve(
+    options: { filter: RegExp },
+    callback: (args: { path: string; importer: string }) => { path: string; external: boolean } | undefined,
+  ): void;
 }
 interface BunBuildApi {
   build(options: {
@@ -45,6 +48,7 @@ const bun: BunBuildApi = maybeBun;
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const outDir = resolve(process.argv[2] ?? join(root, "dist"));
+const coreEntry = join(root, "mod.ts");
 const exports = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports as Record<string, string>;
 
 /** The file an entry point of deno.json "exports" is built to: "." is spawnkit.js, "./config" is config.js. */
@@ -63,10 +67,14 @@ async function bundle(entry: string, name: string, edge: boolean): Promise<strin
       ? {
         packages: "external",
         // An edge that uses the core imports the core bundle, so there is one copy of its classes.
+        // Only the root mod.ts is the core: an edge's own entry may be a mod.ts too (src/edges/rpc/rpc.ts).
         plugins: [{
           name: "core-as-bundle",
           setup(builder) {
-            builder.onResolve({ filter: /(^|\/)mod\.ts$/ }, () => ({ path: "./spawnkit.js", external: true }));
+            builder.onResolve({ filter: /(^|\/)mod\.ts$/ }, ({ path, importer }) =>
+              importer !== "" && resolve(dirname(importer), path) === coreEntry
+                ? { path: "./spawnkit.js", external: true }
+                : undefined);
           },
         }],
       }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { connect, silentLogger } from "../mod.ts";
+import { connect, type Connection, nodeOfConnection, silentLogger } from "../mod.ts";
 import { chat } from "../examples/chat.ts";
 import { startChild } from "./_child.ts";
 import { test } from "./_harness.ts";
@@ -38,6 +38,60 @@ test("chat_server starts on this runtime, relays a line, and exits 0 on SIGTERM"
   await take(alice, 1); // bob joined
   await alice.send(text("hi"));
   assert.match(decoder.decode((await take(bob, 1))[0]), /^\d+: hi$/);
+  child.kill("SIGTERM");
+  assert.equal(await child.exited, 0, child.output());
+});
+
+/** A client whose frames are read as they come, into `lines`. */
+async function listener(port: number): Promise<{ conn: Connection; lines: string[] }> {
+  const conn = await connect({ port, logger: silentLogger });
+  const lines: string[] = [];
+  void (async () => {
+    for await (const frame of conn) lines.push(decoder.decode(frame));
+  })();
+  // Registered on its worker once /who answers.
+  await conn.send(text("/who"));
+  await until(() => lines.some((line) => line.startsWith("online:")), "an answer to /who");
+  return { conn, lines };
+}
+
+test("chat_server --workers 2: one handler, unchanged, relays to every worker, lists all, posts across", async () => {
+  const child = await startChild("examples/chat_server.ts", ["--port", "0", "--workers", "2"]);
+  const clients: Awaited<ReturnType<typeof listener>>[] = [];
+  // The kernel spreads connections by a hash: add clients until the newest one's /who shows both workers.
+  const workersListed = () => {
+    const who = clients.at(-1)?.lines.find((line) => line.startsWith("online:")) ?? "online:";
+    return new Set(
+      who.slice("online:".length).trim().split(" ").filter(Boolean).map((id) => nodeOfConnection(Number(id))),
+    )
+      .size;
+  };
+  while (clients.length < 6 || (workersListed() < 2 && clients.length < 40)) clients.push(await listener(child.port));
+  for (const [k, { conn }] of clients.entries()) await conn.send(text(`i am ${k}`));
+  // A line reaches every client of every worker; the lines tell each client's id.
+  const ids: number[] = [];
+  for (const [k] of clients.entries()) {
+    for (const [j, { lines }] of clients.entries()) {
+      if (j === k) continue;
+      await until(() => lines.some((line) => line.endsWith(`: i am ${k}`)), `client ${j} to hear client ${k}`);
+      ids[k] ??= Number(lines.find((line) => line.endsWith(`: i am ${k}`))!.split(":")[0]);
+    }
+  }
+  const nodes = ids.map(nodeOfConnection);
+  assert.deepEqual([...new Set(nodes)].sort(), [1, 2], "clients on both workers");
+  // /who lists every client of every worker.
+  const asker = clients[0]!;
+  const lists = () => asker.lines.filter((line) => line.startsWith("online:"));
+  const before = lists().length;
+  await until(() => lists().length > before, "/who's answer", 10_000, async () => {
+    if (lists().length === before) await asker.conn.send(text("/who"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  assert.deepEqual(lists().at(-1)!.slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+  // /to reaches a connection on the other worker.
+  const other = nodes.findIndex((node) => node !== nodes[0]);
+  await asker.conn.send(text(`/to ${ids[other]} psst`));
+  await until(() => clients[other]!.lines.includes(`${ids[0]} (private): psst`), "the private line");
   child.kill("SIGTERM");
   assert.equal(await child.exited, 0, child.output());
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { connect, silentLogger } from "../mod.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, nodeOfConnection, silentLogger } from "../mod.ts";
+import { readRecords } from "../src/edges/records/records.ts";
 import { test } from "./_harness.ts";
 import { runToEnd, startChild } from "./_child.ts";
 import { decoder, take, text } from "./_fixtures.ts";
@@ -61,4 +65,31 @@ test("echo_server applies its guard flags: --max-connections refuses one more", 
   child.kill("SIGTERM");
   assert.equal(await child.exited, 0, child.output());
   assert.match(child.output(), /max-connections/);
+});
+
+test("echo_server --workers 2: SIGTERM with 1000 connections over both workers closes all and exits 0", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spawnkit-echo-workers-"));
+  const records = join(dir, "connections.csv");
+  try {
+    const child = await startChild(SCRIPT, ["--port", "0", "--workers", "2", "--records", records]);
+    const clients = await Promise.all(
+      Array.from({ length: 1000 }, () => connect({ port: child.port, logger: silentLogger })),
+    );
+    // One echo each: every connection is in its worker's loop before the signal.
+    await Promise.all(clients.map(async (conn, i) => {
+      await conn.send(text(`${i}`));
+      assert.equal(decoder.decode((await conn.receive())!), `${i}`);
+    }));
+    child.kill("SIGTERM");
+    assert.equal(await child.exited, 0, child.output());
+    for (const conn of clients) assert.equal(await conn.receive(), undefined, "closed by its worker's shutdown");
+    // Every worker wrote the rows of its own connections into the one file.
+    const rows = await readRecords(records);
+    assert.equal(rows.length, 1000);
+    const nodes = new Set(rows.map((row) => nodeOfConnection(Number(row.id))));
+    assert.deepEqual([...nodes].sort(), [1, 2], "both workers served some");
+    assert.ok(rows.every((row) => row.close_reason === "shutdown"), "closed by the graceful shutdown");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

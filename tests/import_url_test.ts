@@ -18,7 +18,10 @@ import { isDeno } from "../src/transport/select.ts";
 import { skip, test } from "./_harness.ts";
 import { runProgram } from "./_child.ts";
 
-const NAME = "mod.ts imported by URL from Deno serves and echoes, and its graph has no bare, npm: or jsr: import";
+const NAME =
+  "mod.ts and spawnkit/rpc imported by URL from Deno serve, echo and answer a call, and their graphs have no bare, npm: or jsr: import";
+/** The entry points that must import by URL: the core, and the edges free of packages. */
+const ENTRIES = ["mod.ts", "src/edges/rpc/rpc.ts"];
 const ROOT = resolve(".");
 const TYPES: Record<string, string> = { ".ts": "application/typescript", ".js": "text/javascript" };
 
@@ -43,6 +46,7 @@ async function serveRepository(requested: string[]): Promise<{ server: Server; b
 
 const PROBE = `
 import { connect, serve, silentLogger } from "BASE/mod.ts";
+import { rpcClient, rpcHandler } from "BASE/src/edges/rpc/rpc.ts";
 const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
   for await (const frame of conn) await conn.send(frame);
 });
@@ -52,6 +56,11 @@ const { value } = await client[Symbol.asyncIterator]().next();
 console.log("echoed: " + new TextDecoder().decode(value));
 client.close();
 await server.shutdown();
+const rpcServer = await serve({ port: 0, logger: silentLogger }, rpcHandler({ sum: (ns) => ns.reduce((a, b) => a + b) }));
+const rpc = rpcClient(await connect({ port: rpcServer.addr.port, logger: silentLogger }));
+console.log("sum: " + await rpc.call("sum", [1, 2, 3]));
+rpc.close();
+await rpcServer.shutdown();
 `;
 
 interface GraphModule {
@@ -70,21 +79,23 @@ else {
     // A Deno cache of its own: nothing cached before, nothing left behind.
     const env = { DENO_DIR: join(dir, "cache") };
     try {
-      const info = await runProgram(process.execPath, ["info", "--json", "--no-config", `${base}/mod.ts`], env);
-      assert.equal(info.code, 0, info.stderr);
-      const graph = JSON.parse(info.stdout) as { modules: GraphModule[]; npmPackages?: Record<string, unknown> };
-      assert.deepEqual(Object.keys(graph.npmPackages ?? {}), [], "no npm package in the core's graph");
-      const imports = graph.modules.flatMap((module) => module.dependencies ?? []);
-      assert.ok(imports.some((dep) => dep.specifier === "./node.ts"), "the graph includes the dynamic imports");
-      const foreign = imports.filter((dep) => !/^(\.\.?\/|node:)/.test(dep.specifier)).map((dep) => dep.specifier);
-      assert.deepEqual(foreign, [], "every import of the core is relative or node:");
-      for (const module of graph.modules) {
-        assert.equal(module.error, undefined, `${module.specifier}: ${module.error}`);
-        assert.ok(module.kind === "node" || module.specifier.startsWith(`${base}/`), module.specifier);
+      for (const entry of ENTRIES) {
+        const info = await runProgram(process.execPath, ["info", "--json", "--no-config", `${base}/${entry}`], env);
+        assert.equal(info.code, 0, info.stderr);
+        const graph = JSON.parse(info.stdout) as { modules: GraphModule[]; npmPackages?: Record<string, unknown> };
+        assert.deepEqual(Object.keys(graph.npmPackages ?? {}), [], `no npm package in the graph of ${entry}`);
+        const imports = graph.modules.flatMap((module) => module.dependencies ?? []);
+        assert.ok(imports.some((dep) => dep.specifier === "./node.ts"), "the graph includes the dynamic imports");
+        const foreign = imports.filter((dep) => !/^(\.\.?\/|node:)/.test(dep.specifier)).map((dep) => dep.specifier);
+        assert.deepEqual(foreign, [], `every import of ${entry} is relative or node:`);
+        for (const module of graph.modules) {
+          assert.equal(module.error, undefined, `${module.specifier}: ${module.error}`);
+          assert.ok(module.kind === "node" || module.specifier.startsWith(`${base}/`), module.specifier);
+        }
       }
 
       const probe = join(dir, "probe.ts");
-      await writeFile(probe, PROBE.replace("BASE", base));
+      await writeFile(probe, PROBE.replaceAll("BASE", base));
       const host = base.replace("http://", "");
       const ran = await runProgram(
         process.execPath,
@@ -93,6 +104,7 @@ else {
       );
       assert.equal(ran.code, 0, ran.stdout + ran.stderr);
       assert.match(ran.stdout, /^echoed: by url$/m);
+      assert.match(ran.stdout, /^sum: 6$/m);
       assert.ok(!requested.some((path) => path.includes("node_modules")), "nothing from node_modules");
     } finally {
       server.close();

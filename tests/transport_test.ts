@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { encodeFrame } from "../mod.ts";
 import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select.ts";
-import { test } from "./_harness.ts";
-import { startServer } from "./_fixtures.ts";
+import process from "node:process";
+import { skip, test } from "./_harness.ts";
+import { runProgram } from "./_child.ts";
+import { client, echoHandler, startServer, until } from "./_fixtures.ts";
 import type { Connection } from "../mod.ts";
 
 test("defaultTransport picks this runtime's adapter", async () => {
@@ -39,3 +41,44 @@ test("a peer that half-closes after its frames still gets every reply, then the 
   assert.equal(ends[0]!.framesOut, 3);
   await server.shutdown();
 });
+
+test("serve({ reusePort }): two servers share one port, and Linux spreads connections over both", async () => {
+  const { server: first } = await startServer(echoHandler, { reusePort: true });
+  const { server: second } = await startServer(echoHandler, { reusePort: true, port: first.addr.port });
+  assert.equal(second.addr.port, first.addr.port);
+  const clients = await Promise.all(Array.from({ length: 100 }, () => client(first)));
+  await until(() => first.stats.accepted + second.stats.accepted === 100, "every connection accepted");
+  assert.ok(
+    first.stats.accepted > 0 && second.stats.accepted > 0,
+    `${first.stats.accepted} and ${second.stats.accepted}`,
+  );
+  for (const conn of clients) conn.close();
+  await Promise.all([first.shutdown(), second.shutdown()]);
+});
+
+test("serve() without reusePort refuses a port in use", async () => {
+  const { server } = await startServer(echoHandler);
+  await assert.rejects(startServer(echoHandler, { port: server.addr.port }), (error) => {
+    assert.match(`${(error as { code?: string }).code} ${error}`, /EADDRINUSE|AddrInUse|address already in use/i);
+    return true;
+  });
+  await server.shutdown();
+});
+
+const NATIVE_REUSE_PORT = "serve({ reusePort }) on Deno with --unstable-net listens with Deno.listen's own reusePort";
+if (!isDeno()) skip(NATIVE_REUSE_PORT, "Deno's flag; the other runtimes have one reusePort");
+else {
+  test(NATIVE_REUSE_PORT, async () => {
+    const ran = await runProgram(process.execPath, [
+      "run",
+      "-A",
+      "--unstable-net",
+      "tests/fixtures/reuse_port_deno.ts",
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const { first, second, unstableNet } = JSON.parse(ran.stdout.trim()) as Record<string, number | boolean>;
+    assert.equal(unstableNet, true, "the adapter's test for the flag holds");
+    assert.equal(Number(first) + Number(second), 50);
+    assert.ok(Number(first) > 0 && Number(second) > 0, `${first} and ${second}`);
+  });
+}

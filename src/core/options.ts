@@ -30,7 +30,10 @@ const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "sec
 // A wait the kit arms with setTimeout, whose limit is 2^31 - 1 milliseconds (a longer one fires at once).
 const timerSeconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: 2_147_483, unit: "seconds" };
 
-/** The name of a numeric option of `ServeOptions`, `ConnectOptions` (and its `reconnect`) or `ShutdownOptions`. */
+/**
+ * The name of a numeric option of `ServeOptions`, `ConnectOptions` (and its `reconnect`), `ShutdownOptions`,
+ * `ClusterOptions`, `PortHubOptions` or the workers' `WorkersOptions`.
+ */
 export type NumberOption =
   | "port"
   | "maxFrameSize"
@@ -48,12 +51,20 @@ export type NumberOption =
   | "closeTimeout"
   | "timeout"
   | "quietPeriod"
+  | "node"
+  | "reportInterval"
+  | "expireAfter"
+  | "maxPendingBytes"
+  | "workers"
+  | "maxRestarts"
+  | "restartPeriod"
+  | "restartBackoff"
   | "baseDelay"
   | "maxDelay"
   | "maxRetries"
   | "maxWaitingBytes";
 
-/** The numeric options, by their name in `ServeOptions`, `ConnectOptions` (and its `reconnect`) and `ShutdownOptions`. */
+/** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   port: { integer: true, min: 0, max: 65535 },
   // A 4-byte header holds at most 0xFFFFFFFF.
@@ -72,6 +83,16 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   closeTimeout: seconds,
   timeout: secondsOrZero,
   quietPeriod: secondsOrZero,
+  // A connection id is node * 10^10 + n: the largest node keeps every id a safe integer.
+  node: { integer: true, min: 0, max: 900_718 },
+  reportInterval: seconds,
+  expireAfter: seconds,
+  maxPendingBytes: count(0, "bytes"),
+  // 0: one per core.
+  workers: { integer: true, min: 0, max: 1024 },
+  maxRestarts: count(0, "restarts"),
+  restartPeriod: seconds,
+  restartBackoff: secondsOrZero,
   // The reconnecting client's back-off (ReconnectOptions): a delay of 0 would retry a dead server in a tight loop.
   baseDelay: timerSeconds,
   maxDelay: timerSeconds,

@@ -39,6 +39,7 @@ interface BunApi {
     hostname: string;
     port: number;
     allowHalfOpen?: boolean;
+    reusePort?: boolean;
     tls?: { cert: string; key: string };
     socket: BunSocketHandlers;
   }): {
@@ -213,6 +214,7 @@ export const bunTransport: Transport = {
       hostname: options.hostname,
       port: options.port,
       allowHalfOpen: true,
+      reusePort: options.reusePort ?? false,
       // Over TLS, `open` comes before the handshake: the socket joins the kit, and data follows it.
       ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
       socket: {

@@ -117,7 +117,8 @@ export const nodeTransport: Transport = {
     });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host: options.hostname, port: options.port }, () => {
+      // reusePort: Node 22.12 and 23.1 on (SO_REUSEPORT; older lines ignore it and meet EADDRINUSE).
+      server.listen({ host: options.hostname, port: options.port, reusePort: options.reusePort ?? false }, () => {
         server.off("error", reject);
         // Accept errors arrive here; Node keeps listening, and libuv's own accept loop cannot be paused
         // (out of descriptors, it accepts and closes the waiting connections itself).

@@ -110,6 +110,12 @@ export interface ListenOptions {
   port: number;
   /** Serve TLS with this certificate and key; plain TCP when absent. */
   tls?: TlsServeOptions;
+  /**
+   * Set SO_REUSEPORT, so that several listeners (threads or processes of the
+   * same user) share the port and the kernel spreads connections over them.
+   * Linux spreads them; elsewhere a second listener may fail with EADDRINUSE.
+   */
+  reusePort?: boolean;
 }
 
 /** Where a transport connects (`Transport.connect`). */

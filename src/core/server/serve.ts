@@ -19,6 +19,8 @@
 import { AcceptErrors } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
 import { broadcastEncoded } from "./broadcast.ts";
+import { ClusterNode } from "../cluster/cluster.ts";
+import { clusterServer } from "../cluster/cluster_server.ts";
 import { CloseLog } from "./close_log.ts";
 import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
@@ -78,7 +80,9 @@ export async function serve<Message = unknown>(
   const registry = new Registry<FramedConnection<Message>>(guards.maxConnections, guards.maxConnectionsPerAddress);
   const log = new CloseLog(logger);
   const acceptErrors = new AcceptErrors(logger);
-  let nextId = 1;
+  const cluster = clusterOf<Message>(options.cluster);
+  // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
+  let nextId = cluster?.firstId ?? 1;
   let shuttingDown: Promise<ShutdownReport> | undefined;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
@@ -100,6 +104,7 @@ export async function serve<Message = unknown>(
       endHooks.add(hook);
     }
     registry.remove(conn as FramedConnection<Message>, stats);
+    cluster?.closed(stats);
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
@@ -130,6 +135,7 @@ export async function serve<Message = unknown>(
     if (refusal !== undefined) return refuse(socket, refusal);
     const conn = new FramedConnection<Message>(socket, settings, nextId++);
     registry.add(conn);
+    cluster?.opened(conn);
     log.opened(conn.id, socket.remoteAddr);
     void conn.run(handler, server);
   };
@@ -142,6 +148,7 @@ export async function serve<Message = unknown>(
       if (shuttingDown !== undefined) return socket.close();
       const conn = new FramedConnection<Message>(socket, settings, nextId++);
       registry.add(conn);
+      cluster?.opened(conn);
       log.opened(conn.id, socket.remoteAddr);
       void conn.endBeforeRun(reason, error);
     },
@@ -157,11 +164,11 @@ export async function serve<Message = unknown>(
   };
 
   // Built before listening: a connection may be accepted before listen() returns.
-  // deno-lint-ignore prefer-const -- assigned once listen() returns; read by the server's getters before then
+  // Assigned once listen() returns; read by the server's getters before then.
   let listener: Listener | undefined;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
-  const server: Server<Message> = {
+  const local: Server<Message> = {
     get addr() {
       return listener!.addr;
     },
@@ -183,13 +190,21 @@ export async function serve<Message = unknown>(
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
     [Symbol.asyncDispose]: async () => void await shutdown(),
   };
+  // What handlers hold: in a cluster, broadcast, post, size, stats and the registry reach every node.
+  const server = cluster === undefined ? local : clusterServer(local, cluster);
 
-  listener = await transport.listen(
-    { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls },
-    accept,
-    // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
-    (error) => acceptErrors.onError(error),
-  );
+  try {
+    listener = await transport.listen(
+      { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls, reusePort: options.reusePort },
+      accept,
+      // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
+      (error) => acceptErrors.onError(error),
+    );
+  } catch (error) {
+    cluster?.close();
+    throw error;
+  }
+  cluster?.attach({ server: local, checkOutgoing: (length) => checkOutgoing(length, framing) });
   logger.info("listening on {address} ({transport})", {
     address: formatAddress(listener.addr),
     transport: transport.name,
@@ -223,6 +238,7 @@ export async function serve<Message = unknown>(
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
       await Promise.allSettled([...endHooks]);
+      cluster?.close();
       ticker.stop();
       log.flush();
       options.signal?.removeEventListener("abort", onParentAbort);
@@ -241,4 +257,13 @@ export async function serve<Message = unknown>(
   else options.signal?.addEventListener("abort", onParentAbort, { once: true });
 
   return server;
+}
+
+/** The cluster node behind `options.cluster`, if any. */
+function clusterOf<Message>(cluster: ServeOptions<Message>["cluster"]): ClusterNode<Message> | undefined {
+  if (cluster === undefined) return undefined;
+  if (!(cluster instanceof ClusterNode)) {
+    throw new TypeError("Cannot serve in this cluster: make it with joinCluster()");
+  }
+  return cluster as ClusterNode<Message>;
 }

@@ -14,6 +14,7 @@ import type { GuardOptions } from "./guards.ts";
 import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
+import type { Cluster } from "../cluster/cluster.ts";
 
 /**
  * A connection handler: runs once per connection, in its own task, with the
@@ -42,6 +43,21 @@ export interface ServeOptions<Message = unknown>
   hostname?: string;
   /** Serve TLS with this certificate and private key (PEM); the key is never logged. @default plain TCP */
   tls?: TlsServeOptions;
+  /**
+   * Share the port with other listeners that set it too (SO_REUSEPORT): threads
+   * or processes of the same user, among which Linux spreads connections. A
+   * second process on the port for a rolling restart, or one listener per worker.
+   * @default {false}
+   */
+  reusePort?: boolean;
+  /**
+   * Serve as a node of this cluster (`joinCluster()`): connection ids carry the
+   * node, and the server handlers get (and `serve()` returns) reaches every
+   * node with `broadcast`, `post`, `size`, `stats`, `get` and `connections`.
+   * The server owns it: shutdown closes it.
+   * @default none: this server alone
+   */
+  cluster?: Cluster;
   /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
   mailboxCapacity?: number;
   /** Aborting it shuts the server down (as `shutdown()` with the default options), its reason the `cause`. */

@@ -34,8 +34,8 @@ export interface ServerRecordsOptions {
 export interface ServerRecords extends Disposable {
   /** The file's path. */
   readonly path: string;
-  /** Starts writing a row every `every` seconds about `server`. */
-  watch(server: Server): void;
+  /** Starts writing a row of `server.stats` every `every` seconds (a server, or a set of workers). */
+  watch(server: Pick<Server, "stats">): void;
   /** Writes a row now. @throws {Error} not watching a server, or closed. */
   record(): void;
   /** Writes a last row (when watching), stops the timer and closes the file. */
@@ -84,10 +84,10 @@ export function openServerRecords(path: string, options: ServerRecordsOptions = 
     throw new RangeError(`Cannot write server records every ${every} seconds: must be a positive number`);
   }
   const file = new CsvAppendFile(path, SERVER_RECORD_COLUMNS);
-  let server: Server | undefined;
+  let server: Pick<Server, "stats"> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  const row = (watched: Server): Cell[] => {
+  const row = (watched: Pick<Server, "stats">): Cell[] => {
     const stats = watched.stats;
     const closed = Object.values(stats.closedByReason).reduce((sum: number, n) => sum + (n ?? 0), 0);
     return [

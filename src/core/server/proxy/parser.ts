@@ -6,12 +6,7 @@
  *
  * @module
  */
-import {
-  PROXY_V1_MAX_LENGTH,
-  PROXY_V2_MAX_LENGTH,
-  ProxyHeaderError,
-  type ProxyHeaderStep,
-} from "./header.ts";
+import { PROXY_V1_MAX_LENGTH, PROXY_V2_MAX_LENGTH, ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
 import { ADDRESS_SIZE, FIELDS, parseV1, parseV2, V2_FIXED } from "./fields.ts";
 import { hex, isDigit, isIPv6Char, printable } from "./ascii.ts";
 

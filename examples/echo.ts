@@ -1,0 +1,28 @@
+/**
+ * The echo handler, in a module of its own so that every worker of
+ * `echo_server.ts --workers N` imports it (the module shape `serveWorkers()`
+ * takes: a default export, and `serveOptions` for what cannot cross to a
+ * thread). Each worker sets up its own logging and connection records from
+ * the flags the main script hands over.
+ *
+ * @module
+ */
+import type { Connection } from "../mod.ts";
+import type { WorkerContext, WorkerServeOptions } from "../src/edges/workers/workers.ts";
+import { EDGE_FLAGS, openEdges } from "./_edges.ts";
+
+/** Every frame comes back unchanged. */
+export default async function echo(conn: Connection): Promise<void> {
+  for await (const frame of conn) await conn.send(frame);
+}
+
+/** The flags a worker takes from the main script: logging and connection records (server records are the main's). */
+export type WorkerFlags = Partial<Record<"log-level" | "log-format" | "records", string>>;
+
+/** A worker's logger and records, from the flags in `context.data`. */
+export async function serveOptions(context: WorkerContext): Promise<WorkerServeOptions> {
+  const flags = Object.fromEntries(Object.keys(EDGE_FLAGS).map((name) => [name, undefined]));
+  const edges = await openEdges({ ...flags, ...context.data as WorkerFlags } as Parameters<typeof openEdges>[0]);
+  context.signal.addEventListener("abort", () => void edges.close());
+  return { logger: edges.logger, onConnectionEnd: edges.onConnectionEnd };
+}

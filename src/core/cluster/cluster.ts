@@ -1,0 +1,318 @@
+/**
+ * The cluster logic, written once over a {@linkcode Bus}: nodes (worker
+ * threads, processes, machines) whose servers broadcast, post, count and list
+ * connections across the set, while every frame stays on the node that read it.
+ *
+ * Invariants:
+ * 1. A connection id carries its node (node_ids.ts): a post or a send to a
+ *    remote id goes straight to that node's topic, with no lookup.
+ * 2. Messages from this node to another arrive in the order they were sent
+ *    (the bus keeps publish order), so posts to one connection arrive in order.
+ * 3. A broadcast crosses the bus once (one message on the `all` topic, or one
+ *    per node when a filter keeps few), and each node frames it once.
+ * 4. Each node publishes its connections' joins and leaves as numbered deltas
+ *    and, every `reportInterval`, its figures with the last delta's number;
+ *    the others keep a directory (directory.ts) and ask for a snapshot when a
+ *    number is missing. A node silent for `expireAfter` is forgotten.
+ * 5. A cluster without a server (a supervisor's) only listens: it sums the
+ *    reports and keeps no directory.
+ *
+ * @module
+ */
+import type { MessageCodec } from "../codec.ts";
+import { jsonCodec } from "../json_codec.ts";
+import type { Connection } from "../connection/connection.ts";
+import { consoleWarnLogger, type Logger } from "../logger.ts";
+import { checkNumber } from "../options.ts";
+import type { Server } from "../server/server.ts";
+import type { ConnectionStats, ServerStats } from "../stats.ts";
+import type { Bus, BusDelivery } from "./bus.ts";
+import { planBroadcast } from "./broadcast_plan.ts";
+import { Directory } from "./directory.ts";
+import { Membership } from "./membership.ts";
+import { type ClusterMessage, decodeMessage, encodeMessage } from "./messages.ts";
+import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
+import type { RemoteConnection } from "./remote_connection.ts";
+import { sumServerStats } from "./summed_stats.ts";
+
+/** Options of {@linkcode joinCluster}. */
+export interface ClusterOptions<Message = unknown> {
+  /** The bus the nodes share. The cluster does not close it. */
+  bus: Bus;
+  /** This node's number, unique in the cluster (1 to 900718; 0 for a cluster that only observes). Its connection ids carry it. */
+  node: number;
+  /** The prefix of the cluster's topics, so that several clusters can share one bus. @default {"spawnkit"} */
+  name?: string;
+  /** How a posted message crosses to another node (the RPC edge's codecs fit). @default JSON as UTF-8 */
+  codec?: MessageCodec<Message>;
+  /** Seconds between this node's reports of its figures. @default {1} */
+  reportInterval?: number;
+  /** Seconds after which a node that stopped reporting is forgotten. @default {5} */
+  expireAfter?: number;
+  /** Where the cluster logs (a node it could not sync, a message it could not read). @default warnings and errors to the console */
+  logger?: Logger;
+}
+
+/** A node's place in a cluster, made by {@linkcode joinCluster}; give it to `serve({ cluster })`. */
+export interface Cluster {
+  /** This node's number. */
+  readonly node: number;
+  /** The other nodes heard from and not expired. */
+  nodes(): number[];
+  /** Connections open on every node (this node's server included, once it has one). */
+  readonly size: number;
+  /** Every node's figures summed (this node's server included, once it has one). */
+  readonly stats: ServerStats;
+  /** Tells every node that `node` is gone (its thread or process died): they forget it at once. */
+  forget(node: number): void;
+  /** Leaves the cluster (the others forget this node) and stops reporting. Idempotent; the bus stays open. */
+  close(): void;
+}
+
+// Messages come from the cluster's own nodes: the nesting bound is there for the decoder's recursion only.
+const MAX_DEPTH = 256;
+
+/** The server side of a node: what `serve()` hands the cluster. */
+export interface ClusterLocal<Message> {
+  readonly server: Server<Message>;
+  /** Throws FrameTooLargeError for a payload the server could not frame. */
+  checkOutgoing(length: number): void;
+}
+
+/** A node: the cluster logic over the bus. `serve()` uses the methods beyond {@linkcode Cluster}. */
+export class ClusterNode<Message = unknown> implements Cluster {
+  readonly node: number;
+  readonly #bus: Bus;
+  readonly #all: string;
+  readonly #prefix: string;
+  readonly #codec: MessageCodec<Message>;
+  readonly #expireMs: number;
+  readonly #logger: Logger;
+  readonly #directory: Directory;
+  readonly #membership: Membership;
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #timer: ReturnType<typeof setInterval>;
+  #local: ClusterLocal<Message> | undefined;
+  #closed = false;
+  /** Posts to other nodes that did not go (node unknown, bus full). */
+  messagesDropped = 0;
+
+  constructor(options: ClusterOptions<Message>) {
+    this.node = checkNumber("node", options.node) ?? 0;
+    const reportMs = (checkNumber("reportInterval", options.reportInterval) ?? 1) * 1000;
+    this.#expireMs = (checkNumber("expireAfter", options.expireAfter) ?? 5) * 1000;
+    this.#bus = options.bus;
+    this.#prefix = `${options.name ?? "spawnkit"}.`;
+    this.#all = `${this.#prefix}all`;
+    this.#codec = options.codec ?? jsonCodec as MessageCodec<Message>;
+    this.#logger = options.logger ?? consoleWarnLogger;
+    this.#directory = new Directory({
+      send: (node, id, payload) => this.#publish(this.#topicOf(node), { kind: "send", id, payload }),
+      close: (node, id) => void this.#publish(this.#topicOf(node), { kind: "close", id }),
+      checkOutgoing: (length) => this.#local?.checkOutgoing(length),
+    });
+    this.#membership = new Membership(this.node, this.#directory, {
+      all: (message) => this.#publish(this.#all, message),
+      to: (node, message) => this.#publish(this.#topicOf(node), message),
+      ask: async (node, message) =>
+        decodeMessage(await this.#bus.request(this.#topicOf(node), encodeMessage(this.node, message))).message,
+      encode: (message) => encodeMessage(this.node, message),
+    }, this.#logger);
+    const onMessage = (payload: Uint8Array, delivery: BusDelivery) => this.#onMessage(payload, delivery);
+    this.#unsubscribe.push(this.#bus.subscribe(this.#all, onMessage));
+    if (this.node !== 0) this.#unsubscribe.push(this.#bus.subscribe(this.#topicOf(this.node), onMessage));
+    this.#timer = setInterval(() => {
+      this.#membership.report();
+      this.#directory.expire(Date.now() - this.#expireMs);
+    }, reportMs);
+  }
+
+  /** The first connection id of this node's server. */
+  get firstId(): number {
+    return firstIdOf(this.node);
+  }
+
+  nodes(): number[] {
+    return [...this.#directory.nodes()].map((remote) => remote.node);
+  }
+
+  get size(): number {
+    if (this.#local !== undefined) return this.#local.server.size + this.#directory.size;
+    let size = 0;
+    for (const remote of this.#directory.nodes()) size += remote.stats?.active ?? 0;
+    return size;
+  }
+
+  get stats(): ServerStats {
+    const all = [...this.#directory.nodes()].flatMap((remote) => remote.stats === undefined ? [] : [remote.stats]);
+    if (this.#local !== undefined) {
+      const own = this.#local.server.stats;
+      all.push({ ...own, messagesDropped: own.messagesDropped + this.messagesDropped });
+    }
+    return sumServerStats(all);
+  }
+
+  /** Makes this node a member with `local` as its server; announces it. */
+  attach(local: ClusterLocal<Message>): void {
+    if (this.#local !== undefined) throw new TypeError("Cannot serve with this cluster: it has a server already");
+    if (this.node === 0) throw new RangeError("Cannot serve as node 0 of a cluster: node 0 only observes");
+    this.#local = local;
+    this.#membership.attach(local.server as Server<unknown>);
+  }
+
+  /** A connection of this node's server opened. */
+  opened(conn: Connection<Message>): void {
+    this.#membership.opened(conn as Connection<unknown>);
+  }
+
+  /** A connection of this node's server ended. */
+  closed(stats: ConnectionStats): void {
+    this.#membership.closed(stats);
+  }
+
+  /** A connection of another node, if listed. */
+  remote(id: number): RemoteConnection<Message> | undefined {
+    return this.#directory.connection(nodeOfConnection(id), id) as RemoteConnection<Message> | undefined;
+  }
+
+  /** Every connection of the other nodes. */
+  remotes(): IterableIterator<RemoteConnection<Message>> {
+    return this.#directory.connections() as IterableIterator<RemoteConnection<Message>>;
+  }
+
+  /**
+   * Sends a broadcast to the other nodes: to all (or all but the few `filter`
+   * rejects) as one message, or to the few it keeps, one message per node.
+   * Returns how many remote connections it is meant for.
+   */
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number {
+    if (filter === undefined) {
+      this.#publish(this.#all, { kind: "broadcast", payload });
+      return this.#directory.size;
+    }
+    const { kept, except, only } = planBroadcast(this.remotes(), filter);
+    if (only === undefined) this.#publish(this.#all, { kind: "broadcast", payload, except });
+    else for (const [node, ids] of only) this.#publish(this.#topicOf(node), { kind: "broadcast", payload, only: ids });
+    return kept;
+  }
+
+  /** Posts to a connection of another node; false (counted) when the node is unknown or the bus dropped it. */
+  post(id: number, message: Message): boolean {
+    const node = nodeOfConnection(id);
+    const sent = this.#directory.get(node) !== undefined &&
+      this.#publish(this.#topicOf(node), { kind: "post", id, body: this.#codec.encode(message) });
+    if (!sent) this.messagesDropped++;
+    return sent;
+  }
+
+  forget(node: number): void {
+    this.#directory.forget(node);
+    this.#publish(this.#all, { kind: "left", node });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    this.#membership.close();
+    if (this.#local !== undefined) this.#publish(this.#all, { kind: "left", node: this.node });
+    this.#closed = true;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const remote of [...this.#directory.nodes()]) this.#directory.forget(remote.node);
+  }
+
+  #topicOf(node: number): string {
+    return `${this.#prefix}node.${node}`;
+  }
+
+  #publish(topic: string, message: ClusterMessage): boolean {
+    return !this.#closed && this.#bus.publish(topic, encodeMessage(this.node, message));
+  }
+
+  #onMessage(payload: Uint8Array, delivery: BusDelivery): void {
+    let decoded;
+    try {
+      decoded = decodeMessage(payload);
+    } catch (error) {
+      this.#logger.warn("cluster node {node} dropped a message it could not read on {topic}: {error}", {
+        node: this.node,
+        topic: delivery.topic,
+        error,
+      });
+      return;
+    }
+    const { from, message } = decoded;
+    if (from === this.node || this.#closed) return;
+    try {
+      this.#handle(from, message, delivery);
+    } catch (error) {
+      this.#logger.warn("cluster node {node} could not handle {kind} from node {from}: {error}", {
+        node: this.node,
+        kind: message.kind,
+        from,
+        error,
+      });
+    }
+  }
+
+  #handle(from: number, message: ClusterMessage, delivery: BusDelivery): void {
+    const server = this.#local?.server;
+    switch (message.kind) {
+      case "broadcast": {
+        const { except, only } = message;
+        const filter = except !== undefined
+          ? (conn: Connection<Message>) => !except.includes(conn.id)
+          : only !== undefined
+          ? (conn: Connection<Message>) => only.includes(conn.id)
+          : undefined;
+        server?.broadcast(message.payload, filter);
+        return;
+      }
+      case "post":
+        server?.post(message.id, this.#codec.decode(message.body, MAX_DEPTH));
+        return;
+      case "send":
+        server?.get(message.id)?.send(message.payload).catch(() => {});
+        return;
+      case "close":
+        server?.get(message.id)?.close();
+        return;
+      case "left":
+        if (message.node !== this.node) this.#directory.forget(message.node);
+        return;
+      default:
+        this.#membership.handle(from, message, delivery);
+    }
+  }
+}
+
+/**
+ * Joins a cluster over `options.bus`. Hand the result to `serve({ cluster })`:
+ * inside its handlers, `server.broadcast()`, `post()`, `size`, `stats`,
+ * `get()` and `connections()` then mean every node. Without a server, the
+ * cluster only observes: `stats` and `size` sum what the nodes report.
+ *
+ * @throws {RangeError} a bad `node`, `reportInterval` or `expireAfter`.
+ * @example Two nodes in one process: a broadcast from one reaches a client of the other
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, createPortHub, joinCluster, serve, silentLogger } from "../../../mod.ts";
+ * const hub = createPortHub();
+ * const handler = async (conn: import("../../../mod.ts").Connection, server: import("../../../mod.ts").Server) => {
+ *   for await (const frame of conn) server.broadcast(frame);
+ * };
+ * const servers = await Promise.all([1, 2].map((node) =>
+ *   serve({ port: 0, logger: silentLogger, cluster: joinCluster({ bus: hub.connect(node), node }) }, handler)
+ * ));
+ * const [a, b] = await Promise.all(servers.map((server) => connect({ port: server.addr.port })));
+ * while (servers[0]!.size < 2) await new Promise((resolve) => setTimeout(resolve, 5)); // b's join reaches node 1
+ * await a!.send(new TextEncoder().encode("hi all"));
+ * assert.equal(new TextDecoder().decode(await b!.receive()), "hi all");
+ * a!.close();
+ * b!.close();
+ * await Promise.all(servers.map((server) => server.shutdown()));
+ * hub.close();
+ * ```
+ */
+export function joinCluster<Message = unknown>(options: ClusterOptions<Message>): Cluster {
+  return new ClusterNode(options);
+}

@@ -1,0 +1,158 @@
+/**
+ * What a node knows of the others: each one's connections (as
+ * {@linkcode RemoteConnection}s) and its last reported figures.
+ *
+ * Invariants:
+ * 1. A node's connections change by its deltas, numbered 1, 2, 3...; a delta
+ *    applies only right after the one before it. A gap (a delta the bus
+ *    dropped) or a report whose number is not the last delta's makes the node
+ *    unsynced: the caller asks it for a snapshot, and deltas wait, bounded,
+ *    until the snapshot comes.
+ * 2. A node not heard from within the expiry is forgotten: its figures leave
+ *    the sums and its connections end (their signals abort).
+ *
+ * @module
+ */
+import type { ServerStats } from "../stats.ts";
+import type { DirectoryEntry, DirectoryLeave } from "./messages.ts";
+import { RemoteConnection, type RemoteLink } from "./remote_connection.ts";
+
+/** Deltas kept while a node's snapshot is on its way; past this, the snapshot is asked again. */
+const MAX_WAITING_DELTAS = 1024;
+
+interface Delta {
+  readonly seq: number;
+  readonly joins: readonly DirectoryEntry[];
+  readonly leaves: readonly DirectoryLeave[];
+}
+
+/** One other node. */
+export class RemoteNode {
+  readonly node: number;
+  readonly connections = new Map<number, RemoteConnection<unknown>>();
+  /** The last delta applied. */
+  seq = 0;
+  /** False until a snapshot has been applied. */
+  synced = false;
+  stats: ServerStats | undefined;
+  heardAt: number;
+  waiting: Delta[] = [];
+
+  constructor(node: number, now: number) {
+    this.node = node;
+    this.heardAt = now;
+  }
+}
+
+/** The other nodes (see the module's invariants). */
+export class Directory {
+  readonly #nodes = new Map<number, RemoteNode>();
+  readonly #link: RemoteLink;
+  #size = 0;
+
+  constructor(link: RemoteLink) {
+    this.#link = link;
+  }
+
+  /** The node, if known. */
+  get(node: number): RemoteNode | undefined {
+    return this.#nodes.get(node);
+  }
+
+  /** The node, made (unsynced) if it was not known; `heardAt` set to `now`. */
+  heard(node: number, now: number): { remote: RemoteNode; isNew: boolean } {
+    let remote = this.#nodes.get(node);
+    const isNew = remote === undefined;
+    if (remote === undefined) this.#nodes.set(node, remote = new RemoteNode(node, now));
+    remote.heardAt = now;
+    return { remote, isNew };
+  }
+
+  /** The nodes known now. */
+  nodes(): IterableIterator<RemoteNode> {
+    return this.#nodes.values();
+  }
+
+  /** Connections on the other nodes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The remote connection with this id, if listed. */
+  connection(node: number, id: number): RemoteConnection<unknown> | undefined {
+    return this.#nodes.get(node)?.connections.get(id);
+  }
+
+  /** Every remote connection. */
+  *connections(): IterableIterator<RemoteConnection<unknown>> {
+    for (const remote of this.#nodes.values()) yield* remote.connections.values();
+  }
+
+  /** Applies a delta; false when the node needs a snapshot (a gap, or too many waiting). */
+  delta(remote: RemoteNode, delta: Delta): boolean {
+    if (!remote.synced) {
+      remote.waiting.push(delta);
+      return remote.waiting.length <= MAX_WAITING_DELTAS;
+    }
+    if (delta.seq <= remote.seq) return true; // seen already (it came before the snapshot that had it)
+    if (delta.seq !== remote.seq + 1) {
+      remote.synced = false;
+      remote.waiting = [delta];
+      return false;
+    }
+    this.#apply(remote, delta);
+    return true;
+  }
+
+  /** Replaces a node's connections with a snapshot, then applies the deltas that came after it. */
+  snapshot(remote: RemoteNode, seq: number, entries: readonly DirectoryEntry[]): boolean {
+    const listed = new Set(entries.map((entry) => entry[0]));
+    for (const [id, conn] of remote.connections) {
+      if (!listed.has(id)) this.#remove(remote, id, conn, "closed");
+    }
+    for (const entry of entries) {
+      if (!remote.connections.has(entry[0])) this.#add(remote, entry);
+    }
+    remote.seq = seq;
+    remote.synced = true;
+    const waiting = remote.waiting.sort((a, b) => a.seq - b.seq);
+    remote.waiting = [];
+    return waiting.every((delta) => this.delta(remote, delta));
+  }
+
+  /** Forgets a node: its connections end. */
+  forget(node: number): void {
+    const remote = this.#nodes.get(node);
+    if (remote === undefined) return;
+    this.#nodes.delete(node);
+    for (const [id, conn] of remote.connections) this.#remove(remote, id, conn, "closed");
+  }
+
+  /** Forgets every node not heard from since `before`; returns their numbers. */
+  expire(before: number): number[] {
+    const gone = [...this.#nodes.values()].filter((remote) => remote.heardAt < before).map((remote) => remote.node);
+    for (const node of gone) this.forget(node);
+    return gone;
+  }
+
+  #apply(remote: RemoteNode, delta: Delta): void {
+    for (const entry of delta.joins) this.#add(remote, entry);
+    for (const [id, reason] of delta.leaves) {
+      const conn = remote.connections.get(id);
+      if (conn !== undefined) this.#remove(remote, id, conn, reason);
+    }
+    remote.seq = delta.seq;
+  }
+
+  #add(remote: RemoteNode, entry: DirectoryEntry): void {
+    if (remote.connections.has(entry[0])) return;
+    remote.connections.set(entry[0], new RemoteConnection(remote.node, entry, this.#link));
+    this.#size++;
+  }
+
+  #remove(remote: RemoteNode, id: number, conn: RemoteConnection<unknown>, reason: string): void {
+    remote.connections.delete(id);
+    this.#size--;
+    conn.left(reason);
+  }
+}

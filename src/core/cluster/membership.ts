@@ -1,0 +1,159 @@
+/**
+ * Who is where: this node's side of the directory protocol (its own joins and
+ * leaves as numbered deltas, its reports and snapshots) and the other nodes'
+ * side into the {@linkcode Directory} (their deltas, reports and snapshots,
+ * and a snapshot asked for when a number is missing). See directory.ts for
+ * the invariants.
+ *
+ * @module
+ */
+import type { Connection } from "../connection/connection.ts";
+import type { Logger } from "../logger.ts";
+import type { Server } from "../server/server.ts";
+import type { ConnectionStats } from "../stats.ts";
+import type { BusDelivery } from "./bus.ts";
+import type { Directory, RemoteNode } from "./directory.ts";
+import type { ClusterMessage, DirectoryEntry, DirectoryLeave } from "./messages.ts";
+
+/** How the membership reaches the others. */
+export interface MembershipLinks {
+  /** Publishes to every node. */
+  all(message: ClusterMessage): boolean;
+  /** Publishes to one node. */
+  to(node: number, message: ClusterMessage): boolean;
+  /** Asks one node; settles with its answer. */
+  ask(node: number, message: ClusterMessage): Promise<ClusterMessage>;
+  /** The bytes of `message` from this node, to answer a request with. */
+  encode(message: ClusterMessage): Uint8Array;
+}
+
+/** The messages this file handles. */
+export type MembershipMessage = Extract<
+  ClusterMessage,
+  { kind: "delta" | "report" | "hello" | "snapshot" | "snapshot-request" }
+>;
+
+/** The directory entry of a connection. */
+function entryOf(conn: Connection<unknown>, openedAt: number): DirectoryEntry {
+  const { remoteAddr: remote, localAddr: local } = conn;
+  return [conn.id, remote.hostname, remote.port, local.hostname, local.port, openedAt];
+}
+
+/** This node's part in who is where (see the module's doc). */
+export class Membership {
+  readonly #node: number;
+  readonly #directory: Directory;
+  readonly #links: MembershipLinks;
+  readonly #logger: Logger;
+  #server: Server<unknown> | undefined;
+  #seq = 0;
+  #joins: DirectoryEntry[] = [];
+  #leaves: DirectoryLeave[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #syncing = new Set<number>();
+
+  constructor(node: number, directory: Directory, links: MembershipLinks, logger: Logger) {
+    this.#node = node;
+    this.#directory = directory;
+    this.#links = links;
+    this.#logger = logger;
+  }
+
+  /** This node serves `server` now: it says hello and reports. Without one, it only listens to reports. */
+  attach(server: Server<unknown>): void {
+    this.#server = server;
+    this.#links.all({ kind: "hello" });
+    this.report();
+  }
+
+  /** A connection of this node opened (just now). */
+  opened(conn: Connection<unknown>): void {
+    this.#joins.push(entryOf(conn, Date.now()));
+    this.#flushSoon();
+  }
+
+  /** A connection of this node ended. */
+  closed(stats: ConnectionStats): void {
+    this.#leaves.push([stats.id, stats.closeReason ?? "closed"]);
+    this.#flushSoon();
+  }
+
+  /** Publishes the joins and leaves not published yet, as the next delta. */
+  flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#joins.length === 0 && this.#leaves.length === 0) return;
+    const delta = { kind: "delta", seq: ++this.#seq, joins: this.#joins, leaves: this.#leaves } as const;
+    this.#joins = [];
+    this.#leaves = [];
+    // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
+    this.#links.all(delta);
+  }
+
+  /** Publishes this node's figures with its last delta's number. */
+  report(): void {
+    if (this.#server === undefined) return;
+    this.flush();
+    this.#links.all({ kind: "report", seq: this.#seq, stats: this.#server.stats });
+  }
+
+  /** Stops: what is pending goes out. */
+  close(): void {
+    if (this.#server !== undefined) this.flush();
+    clearTimeout(this.#flushTimer);
+  }
+
+  /** Handles a message about who is where from node `from`. */
+  handle(from: number, message: MembershipMessage, delivery: BusDelivery): void {
+    if (message.kind === "snapshot-request") {
+      if (this.#server !== undefined) delivery.reply?.(this.#links.encode(this.#snapshot()));
+      return;
+    }
+    const { remote, isNew } = this.#directory.heard(from, Date.now());
+    if (message.kind === "report") remote.stats = message.stats;
+    if (this.#server === undefined) return; // an observer keeps no directory
+    if (message.kind === "hello") {
+      // A newcomer: tell it who is here, with this node's connections.
+      this.#links.to(from, this.#snapshot());
+      this.report();
+    }
+    if (message.kind === "snapshot") return this.#applySnapshot(remote, message);
+    if (message.kind === "delta" && !this.#directory.delta(remote, message)) return this.#resync(remote);
+    if (isNew || (message.kind === "report" && (!remote.synced || remote.seq !== message.seq))) this.#resync(remote);
+  }
+
+  #flushSoon(): void {
+    // A burst of accepts or ends (a shutdown) goes as one delta.
+    this.#flushTimer ??= setTimeout(() => this.flush(), 0);
+  }
+
+  #snapshot(): ClusterMessage {
+    this.flush();
+    const entries: DirectoryEntry[] = [];
+    for (const conn of this.#server?.connections() ?? []) entries.push(entryOf(conn, conn.stats.openedAt));
+    return { kind: "snapshot", seq: this.#seq, entries };
+  }
+
+  /** Asks `remote` for its snapshot, once at a time; on failure, its next report asks again. */
+  #resync(remote: RemoteNode): void {
+    if (this.#syncing.has(remote.node)) return;
+    this.#syncing.add(remote.node);
+    this.#links.ask(remote.node, { kind: "snapshot-request" }).then((answer) => {
+      this.#syncing.delete(remote.node);
+      if (answer.kind === "snapshot" && this.#directory.get(remote.node) === remote) {
+        this.#applySnapshot(remote, answer);
+      }
+    }, (error) => {
+      this.#syncing.delete(remote.node);
+      this.#logger.debug("cluster node {node} could not sync node {remote}: {error}", {
+        node: this.#node,
+        remote: remote.node,
+        error,
+      });
+    });
+  }
+
+  #applySnapshot(remote: RemoteNode, message: Extract<ClusterMessage, { kind: "snapshot" }>): void {
+    if (!this.#directory.snapshot(remote, message.seq, message.entries)) this.#resync(remote);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A connection served by another node, as this node's handlers see it in
+ * `server.connections()` and `server.get(id)`: like an Erlang pid on another
+ * node, something to send to and to close, not to read. Its frames, handler
+ * and figures stay on its own node.
+ *
+ * @module
+ */
+import type { Connection } from "../connection/connection.ts";
+import { Lifecycle } from "../connection/lifecycle.ts";
+import type { ConnectionEvent } from "../connection/events.ts";
+import { closeReasonOf } from "../errors.ts";
+import type { ConnectionStats } from "../stats.ts";
+import type { Address } from "../../transport/types.ts";
+import type { DirectoryEntry } from "./messages.ts";
+
+/** How a remote connection reaches its node. */
+export interface RemoteLink {
+  /** Queues `payload` as a frame to connection `id` of `node`; false when the bus dropped it. */
+  send(node: number, id: number, payload: Uint8Array): boolean;
+  /** Asks `node` to close connection `id`. */
+  close(node: number, id: number): void;
+  /** Throws FrameTooLargeError for a payload over the framing's limit. */
+  checkOutgoing(length: number): void;
+}
+
+/** A connection of another node (see the module's doc). */
+export class RemoteConnection<Message = unknown> implements Connection<Message> {
+  readonly id: number;
+  /** The node that serves it. */
+  readonly node: number;
+  readonly remoteAddr: Address;
+  readonly localAddr: Address;
+  readonly #openedAt: number;
+  readonly #link: RemoteLink;
+  readonly #life = new Lifecycle();
+  #closedAt: number | undefined;
+  #framesOut = 0;
+  #framesDropped = 0;
+
+  constructor(node: number, entry: DirectoryEntry, link: RemoteLink) {
+    const [id, remoteHost, remotePort, localHost, localPort, openedAt] = entry;
+    this.id = id;
+    this.node = node;
+    this.remoteAddr = { hostname: remoteHost, port: remotePort };
+    this.localAddr = { hostname: localHost, port: localPort };
+    this.#openedAt = openedAt;
+    this.#link = link;
+  }
+
+  get signal(): AbortSignal {
+    return this.#life.signal;
+  }
+
+  get finished(): Promise<ConnectionStats> {
+    return this.#life.finished;
+  }
+
+  get closing(): boolean {
+    return this.#life.reason !== undefined;
+  }
+
+  /** What this node knows: addresses, opening time, and the frames it sent there; the rest stays on its node. */
+  get stats(): ConnectionStats {
+    const closedAt = this.#closedAt;
+    return {
+      id: this.id,
+      remoteAddr: this.remoteAddr,
+      localAddr: this.localAddr,
+      openedAt: this.#openedAt,
+      closedAt,
+      durationMs: (closedAt ?? Date.now()) - this.#openedAt,
+      bytesIn: 0,
+      bytesOut: 0,
+      framesIn: 0,
+      framesOut: this.#framesOut,
+      framesDropped: this.#framesDropped,
+      messagesIn: 0,
+      messagesDropped: 0,
+      outboxBytes: 0,
+      outboxPeak: 0,
+      closeReason: this.#life.reason,
+      error: this.#life.error,
+    };
+  }
+
+  /**
+   * Sends a frame through the bus to its node, in order with this node's
+   * other sends and posts to it. Settles once the bus took it: a remote
+   * outbox's backpressure does not reach across. A frame the bus dropped is
+   * counted in `stats.framesDropped`.
+   */
+  send(payload: Uint8Array): Promise<void> {
+    try {
+      this.#link.checkOutgoing(payload.length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.closing) return Promise.reject(this.#life.closedError());
+    if (this.#link.send(this.node, this.id, payload)) this.#framesOut++;
+    else this.#framesDropped++;
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  receive(): Promise<Uint8Array | undefined> {
+    return Promise.reject(this.#unreadable());
+  }
+
+  close(): void {
+    if (!this.closing) this.#link.close(this.node, this.id);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.finished;
+  }
+
+  events(): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
+    throw this.#unreadable();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    throw this.#unreadable();
+  }
+
+  /** Its node said it ended (or the node is gone): the signal aborts and `finished` settles. */
+  left(reason: string): void {
+    if (this.closing) return;
+    this.#life.ended(closeReasonOf({ code: reason }, "closed"));
+    this.#closedAt = Date.now();
+    this.#life.settle(this.stats);
+  }
+
+  #unreadable(): TypeError {
+    return new TypeError(`Cannot read connection ${this.id}: it is served by node ${this.node}`);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A client's calls waiting for their answers, by id. Taking a call out
+ * forgets it for good: its timer is cleared and its abort listener removed,
+ * so it settles once and a late answer finds nothing.
+ *
+ * @module
+ */
+
+/** One call waiting for its answer. */
+export class PendingCall {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onAbort: (() => void) | undefined;
+
+  constructor(
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/** The calls of one client waiting for their answers. */
+export class PendingCalls {
+  readonly #calls = new Map<number, PendingCall>();
+  #next = 1;
+
+  /** Calls waiting now. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** An id no waiting call has. */
+  nextId(): number {
+    let id = this.#next;
+    while (this.#calls.has(id)) id = id >= Number.MAX_SAFE_INTEGER ? 1 : id + 1;
+    this.#next = id >= Number.MAX_SAFE_INTEGER ? 1 : id + 1;
+    return id;
+  }
+
+  /** Adds a waiting call; aborting `signal` takes it out and rejects it with the signal's reason. */
+  add(
+    id: number,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+    signal?: AbortSignal,
+  ): PendingCall {
+    const call = new PendingCall(resolve, reject, signal);
+    if (signal !== undefined) {
+      call.onAbort = () => this.take(id)?.reject(signal.reason);
+      signal.addEventListener("abort", call.onAbort, { once: true });
+    }
+    this.#calls.set(id, call);
+    return call;
+  }
+
+  /** Takes the call with `id` out, if it is still waiting. */
+  take(id: number): PendingCall | undefined {
+    const call = this.#calls.get(id);
+    if (call === undefined) return undefined;
+    this.#calls.delete(id);
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.onAbort !== undefined) call.signal!.removeEventListener("abort", call.onAbort);
+    return call;
+  }
+
+  /** Takes every call out and rejects it with `error`. */
+  rejectAll(error: unknown): void {
+    for (const id of [...this.#calls.keys()]) this.take(id)?.reject(error);
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The client side of JSON-RPC 2.0 over a framed connection: calls matched to
+ * their answers by id, notifications both ways.
+ *
+ * Invariants:
+ * 1. Every call settles exactly once: with its result, with an `RpcError`
+ *    (the answer was an error), an `RpcTimeoutError`, the signal's reason, or
+ *    a `ConnectionClosedError` when the connection ends first.
+ * 2. A settled call is forgotten at once (its timer cleared, its abort
+ *    listener removed): an answer that comes later is dropped and counted.
+ * 3. Nothing the server sends can throw out of the read loop: a frame that is
+ *    not a message, an answer to nothing, a bad message are dropped and counted.
+ *
+ * @module
+ */
+import { type Connection, ConnectionClosedError, consoleWarnLogger, type Logger } from "../../../mod.ts";
+import type { RpcCodec } from "./codec.ts";
+import {
+  errorResponse,
+  isNotification,
+  isStructured,
+  requestProblem,
+  responseProblem,
+  type RpcParams,
+  type RpcRequest,
+} from "./envelope.ts";
+import { METHOD_NOT_FOUND, RpcError, RpcTimeoutError } from "./rpc_error.ts";
+import { checkCodec, checkPositive, DEFAULT_MAX_DEPTH } from "./rpc_options.ts";
+import { type PendingCall, PendingCalls } from "./_pending_calls.ts";
+
+/**
+ * Options of {@linkcode rpcClient}.
+ *
+ * @example A client with a short timeout and a push handler
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcClientOptions } from "./rpc.ts";
+ * const pushes: string[] = [];
+ * const options: RpcClientOptions = { timeout: 2, onNotification: (method) => void pushes.push(method) };
+ * options.onNotification?.("tick", undefined);
+ * assert.deepEqual(pushes, ["tick"]);
+ * ```
+ */
+export interface RpcClientOptions {
+  /** How messages are encoded; the server must use the same. @default {jsonCodec} */
+  codec?: RpcCodec;
+  /** Seconds a call waits for its answer unless it says otherwise. @default {30} */
+  timeout?: number;
+  /** Arrays and objects nested in one message from the server; deeper is dropped. @default {32} */
+  maxDepth?: number;
+  /** Receives the server's notifications (pushes), in order; not awaited. */
+  onNotification?: (method: string, params: unknown) => void;
+  /** Where an `onNotification` that throws is logged. @default warnings and errors to the console */
+  logger?: Logger;
+}
+
+/**
+ * Options of one call.
+ *
+ * @example A call that gives up at a timeout or when the user leaves
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CallOptions } from "./rpc.ts";
+ * const leaving = new AbortController();
+ * const options: CallOptions = { timeout: 0.5, signal: leaving.signal };
+ * assert.equal(options.signal?.aborted, false);
+ * ```
+ */
+export interface CallOptions {
+  /** Seconds to wait for the answer; then the call rejects with `RpcTimeoutError`. @default the client's `timeout` */
+  timeout?: number;
+  /** Aborting it rejects the call with the signal's reason (the server is not told). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A client's figures.
+ *
+ * @example A fresh client's figures
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * await using server = await serve({ logger: silentLogger }, rpcHandler({}));
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * assert.deepEqual(client.stats, { calls: 0, notificationsSent: 0, notificationsReceived: 0, errors: {}, timeouts: 0, dropped: 0, pending: 0 });
+ * ```
+ */
+export interface RpcClientStats {
+  /** Calls sent. */
+  readonly calls: number;
+  /** Notifications sent. */
+  readonly notificationsSent: number;
+  /** Notifications received from the server. */
+  readonly notificationsReceived: number;
+  /** Error answers received, by code. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Calls that timed out. */
+  readonly timeouts: number;
+  /** Messages dropped: answers to no pending call (a late one, say), frames that were no valid message. */
+  readonly dropped: number;
+  /** Calls waiting for their answer now. */
+  readonly pending: number;
+}
+
+/**
+ * A JSON-RPC client over one connection.
+ *
+ * @example A notification, then a call that sees its effect
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * const seen: unknown[] = [];
+ * await using server = await serve({ logger: silentLogger }, rpcHandler({ log: (p) => void seen.push(p), count: () => seen.length }));
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * await client.notify("log", ["hello"]);
+ * assert.equal(await client.call("count"), 1);
+ * ```
+ */
+export interface RpcClient extends AsyncDisposable {
+  /** The connection it reads; do not iterate it yourself. */
+  readonly conn: Connection;
+  /** Its figures now. */
+  readonly stats: RpcClientStats;
+  /** Receives the server's notifications; may be set at any time. */
+  onNotification: ((method: string, params: unknown) => void) | undefined;
+  /**
+   * Calls `method` and resolves with its result.
+   * @throws {RpcError} the answer is an error (`code`, `message`, `data` as sent).
+   * @throws {RpcTimeoutError} no answer within the timeout.
+   * @throws {ConnectionClosedError} the connection ended first.
+   * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+   */
+  call<R = unknown>(method: string, params?: RpcParams, options?: CallOptions): Promise<R>;
+  /** Sends a notification: no answer comes. Settles as `conn.send()` does. */
+  notify(method: string, params?: RpcParams): Promise<void>;
+  /** Closes the connection; pending calls reject with `ConnectionClosedError`. */
+  close(): void;
+  /** Settles once the connection is gone and every pending call has settled. */
+  readonly finished: Promise<void>;
+}
+
+const MAX_TIMEOUT = 2_147_483; // seconds: setTimeout's limit is 2^31 - 1 milliseconds
+
+function checkTimeout(timeout: number): number {
+  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= MAX_TIMEOUT)) {
+    throw new RangeError(
+      `Cannot use timeout ${String(timeout)}: must be a positive number of seconds up to ${MAX_TIMEOUT}`,
+    );
+  }
+  return timeout;
+}
+
+function request(method: string, params: RpcParams | undefined, id?: number): RpcRequest {
+  if (typeof method !== "string") throw new TypeError("Cannot call: method is not a string");
+  if (params !== undefined && !isStructured(params)) {
+    throw new TypeError(`Cannot call ${method}: params is not an array or an object`);
+  }
+  const message: { jsonrpc: "2.0"; method: string; params?: RpcParams; id?: number } = { jsonrpc: "2.0", method };
+  if (params !== undefined) message.params = params;
+  if (id !== undefined) message.id = id;
+  return message;
+}
+
+class Client implements RpcClient {
+  readonly conn: Connection;
+  onNotification: ((method: string, params: unknown) => void) | undefined;
+  readonly finished: Promise<void>;
+  readonly #codec: RpcCodec;
+  readonly #timeout: number;
+  readonly #maxDepth: number;
+  readonly #logger: Logger;
+  readonly #pending = new PendingCalls();
+  readonly #errors = new Map<number, number>();
+  #calls = 0;
+  #notificationsSent = 0;
+  #notificationsReceived = 0;
+  #timeouts = 0;
+  #dropped = 0;
+
+  constructor(conn: Connection, options: RpcClientOptions) {
+    this.conn = conn;
+    this.#codec = checkCodec(options.codec);
+    this.#timeout = checkTimeout(options.timeout ?? 30);
+    this.#maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
+    this.#logger = options.logger ?? consoleWarnLogger;
+    this.onNotification = options.onNotification;
+    this.finished = this.#read();
+  }
+
+  get stats(): RpcClientStats {
+    return {
+      calls: this.#calls,
+      notificationsSent: this.#notificationsSent,
+      notificationsReceived: this.#notificationsReceived,
+      errors: Object.fromEntries(this.#errors),
+      timeouts: this.#timeouts,
+      dropped: this.#dropped,
+      pending: this.#pending.size,
+    };
+  }
+
+  call<R>(method: string, params?: RpcParams, options: CallOptions = {}): Promise<R> {
+    let bytes: Uint8Array;
+    let timeout: number;
+    const id = this.#pending.nextId();
+    try {
+      timeout = checkTimeout(options.timeout ?? this.#timeout);
+      options.signal?.throwIfAborted();
+      bytes = this.#codec.encode(request(method, params, id));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#calls++;
+    return new Promise<R>((resolve, reject) => {
+      const call = this.#pending.add(id, resolve as (value: unknown) => void, reject, options.signal);
+      call.timer = setTimeout(() => {
+        if (this.#pending.take(id) === undefined) return;
+        this.#timeouts++;
+        reject(new RpcTimeoutError(method, timeout));
+      }, timeout * 1000);
+      this.conn.send(bytes).catch((error) => this.#pending.take(id)?.reject(error));
+    });
+  }
+
+  notify(method: string, params?: RpcParams): Promise<void> {
+    try {
+      const bytes = this.#codec.encode(request(method, params));
+      this.#notificationsSent++;
+      return this.conn.send(bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.finished;
+  }
+
+  async #read(): Promise<void> {
+    try {
+      for await (const frame of this.conn) this.#frame(frame);
+    } catch { /* the iterator does not throw; a close reason is in the connection's stats */ }
+    const stats = await this.conn.finished;
+    const error = new ConnectionClosedError(stats.closeReason ?? "closed", { cause: stats.error });
+    this.#pending.rejectAll(error);
+  }
+
+  #frame(frame: Uint8Array): void {
+    let message: unknown;
+    try {
+      message = this.#codec.decode(frame, this.#maxDepth);
+    } catch {
+      this.#dropped++;
+      return;
+    }
+    // The answers of a batch come as one array; so could several pushes.
+    if (Array.isArray(message)) { for (const item of message) this.#message(item); }
+    else this.#message(message);
+  }
+
+  #message(value: unknown): void {
+    if (responseProblem(value) === undefined) return this.#answer(value as Record<string, unknown>);
+    if (requestProblem(value) !== undefined) return void this.#dropped++;
+    const request = value as RpcRequest;
+    if (!isNotification(request)) {
+      // The server called the client, which serves no methods: the specification's answer.
+      const bytes = this.#codec.encode(errorResponse(request.id!, METHOD_NOT_FOUND));
+      return void this.conn.send(bytes).catch(() => {});
+    }
+    this.#notificationsReceived++;
+    try {
+      this.onNotification?.(request.method, request.params);
+    } catch (error) {
+      this.#logger.error("rpc notification {method} handler failed: {error}", { method: request.method, error });
+    }
+  }
+
+  #answer(response: Record<string, unknown>): void {
+    const call: PendingCall | undefined = typeof response.id === "number" ? this.#pending.take(response.id) : undefined;
+    if ("error" in response) {
+      const error = response.error as { code: number; message: string; data?: unknown };
+      this.#errors.set(error.code, (this.#errors.get(error.code) ?? 0) + 1);
+      if (call === undefined) return void this.#dropped++;
+      const options = Object.hasOwn(error, "data") ? { data: error.data } : {};
+      call.reject(new RpcError(error.code, error.message, options));
+    } else if (call === undefined) this.#dropped++;
+    else call.resolve(response.result);
+  }
+}
+
+/**
+ * A JSON-RPC 2.0 client over a connection from `connect()`. It reads the
+ * connection itself (for answers and the server's notifications) until the
+ * connection ends.
+ *
+ * @throws {RangeError} a bad `timeout` or `maxDepth`.
+ * @throws {TypeError} a bad codec.
+ * @example A call, a timeout of its own, and the typed errors
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler, RpcTimeoutError } from "./rpc.ts";
+ *
+ * const rpc = rpcHandler({
+ *   echo: (params) => params,
+ *   // Never answers, but lets go when its connection ends.
+ *   never: (_params, { signal }) => new Promise((_, reject) => signal.addEventListener("abort", reject)),
+ * }, { logger: silentLogger });
+ * await using server = await serve({ port: 0, logger: silentLogger }, rpc);
+ * await using client = rpcClient(await connect({ port: server.addr.port }), { timeout: 5 });
+ * assert.deepEqual(await client.call("echo", { hello: "world" }), { hello: "world" });
+ * await assert.rejects(client.call("never", [], { timeout: 0.05 }), RpcTimeoutError);
+ * await assert.rejects(client.call("nope"), { name: "RpcError", code: -32601, message: "Method not found" });
+ * assert.equal(client.stats.timeouts, 1);
+ * ```
+ */
+export function rpcClient(conn: Connection, options: RpcClientOptions = {}): RpcClient {
+  return new Client(conn, options);
+}

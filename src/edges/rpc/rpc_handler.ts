@@ -1,0 +1,119 @@
+/**
+ * The server side of JSON-RPC 2.0: a connection handler for `serve()` built
+ * from a route table, and the server's pushes (notifications to one
+ * connection or to many, encoded once).
+ *
+ * @module
+ */
+import { type Connection, ConnectionClosedError, consoleWarnLogger, type Handler, type Server } from "../../../mod.ts";
+import { RpcConnection, type RpcShared } from "./_rpc_connection.ts";
+import type { RpcCodec } from "./codec.ts";
+import { isStructured, type RpcParams } from "./envelope.ts";
+import { limitsOf, type RpcHandlerOptions } from "./rpc_options.ts";
+import { RpcCounters, type RpcStats } from "./rpc_stats.ts";
+import { compileRoutes, type RpcRoutes } from "./routes.ts";
+
+/**
+ * A connection handler that speaks JSON-RPC 2.0, with the server's push side.
+ *
+ * @example A handler is a function serve() takes, with more on it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rpcHandler, type RpcHandler } from "./rpc.ts";
+ * const rpc: RpcHandler = rpcHandler({ ping: () => "pong" });
+ * assert.equal(typeof rpc, "function");
+ * assert.equal(rpc.codec.name, "json");
+ * ```
+ */
+export interface RpcHandler extends Handler {
+  /** The handler's figures, summed over its connections. */
+  readonly stats: RpcStats;
+  /** The codec it encodes with. */
+  readonly codec: RpcCodec;
+  /**
+   * Pushes a notification to one connection. Resolves true once it is in the
+   * outbox (waiting, as `conn.send()` does, above the high-water mark), false
+   * when the connection is gone (counted in `stats.dropped`).
+   * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+   * @throws {FrameTooLargeError} the notification is over the frame limit (a rejection).
+   */
+  notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
+  /**
+   * Encodes a notification once and queues it to every connection of
+   * `server`, or to those `filter` accepts (as `server.broadcast()`).
+   * Returns how many took it.
+   * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+   */
+  broadcast(server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean): number;
+}
+
+/**
+ * Encodes a Notification object.
+ * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+ */
+export function encodeNotification(codec: RpcCodec, method: string, params?: RpcParams): Uint8Array {
+  if (typeof method !== "string") throw new TypeError("Cannot notify: method is not a string");
+  if (params === undefined) return codec.encode({ jsonrpc: "2.0", method });
+  if (!isStructured(params)) throw new TypeError(`Cannot notify ${method}: params is not an array or an object`);
+  return codec.encode({ jsonrpc: "2.0", method, params });
+}
+
+/**
+ * A `serve()` handler that answers JSON-RPC 2.0 requests from `routes`, one
+ * message (or batch) per frame. Each method runs as
+ * `(params, context) => result`; up to `maxConcurrency` run at once per
+ * connection and answer in completion order.
+ *
+ * @throws {TypeError} a route is not a function or a route, or is named "rpc.*"; a bad codec.
+ * @throws {RangeError} a limit that is not a positive integer.
+ * @example A sum over a real socket, and a push from the server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler, RpcError } from "./rpc.ts";
+ *
+ * const options = { port: 0, logger: silentLogger };
+ * const rpc = rpcHandler({
+ *   sum: (params: number[]) => params.reduce((a, b) => a + b, 0),
+ *   whoami: (_params, context) => context.conn.id,
+ *   secret: () => {
+ *     throw new RpcError(4001, "not logged in");
+ *   },
+ * }, options);
+ * await using server = await serve(options, rpc);
+ * const pushes: unknown[] = [];
+ * await using client = rpcClient(await connect({ port: server.addr.port }), {
+ *   onNotification: (method, params) => pushes.push([method, params]),
+ * });
+ * assert.equal(await client.call("sum", [1, 2, 3]), 6);
+ * await assert.rejects(client.call("secret"), { name: "RpcError", code: 4001, message: "not logged in" });
+ * assert.equal(rpc.broadcast(server, "tick", { n: 1 }), 1);
+ * assert.equal(typeof await client.call<number>("whoami"), "number");
+ * assert.deepEqual(pushes, [["tick", { n: 1 }]]);
+ * assert.equal(rpc.stats.requests, 3);
+ * ```
+ */
+export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): RpcHandler {
+  const table = compileRoutes(routes);
+  const limits = limitsOf(options);
+  const counters = new RpcCounters();
+  const codec = limits.codec;
+  const notify = (conn: Connection, method: string, params?: RpcParams): Promise<boolean> =>
+    conn.send(encodeNotification(codec, method, params)).then(() => true, (error) => {
+      if (!(error instanceof ConnectionClosedError)) throw error;
+      counters.dropped++;
+      return false;
+    });
+  const shared: RpcShared = { routes: table, limits, logger: options.logger ?? consoleWarnLogger, counters, notify };
+  const handler = (conn: Connection, server: Server): Promise<void> => new RpcConnection(conn, server, shared).run();
+  return Object.defineProperties(handler, {
+    stats: { get: () => counters.snapshot(), enumerable: true },
+    codec: { value: codec, enumerable: true },
+    notify: { value: notify, enumerable: true },
+    broadcast: {
+      value: (server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean) =>
+        server.broadcast(encodeNotification(codec, method, params), filter),
+      enumerable: true,
+    },
+  }) as RpcHandler;
+}

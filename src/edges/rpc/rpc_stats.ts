@@ -1,0 +1,65 @@
+/**
+ * The RPC layer's figures: what it ran, how it failed, what it dropped.
+ *
+ * @module
+ */
+
+/**
+ * A handler's figures, summed over its connections.
+ *
+ * @example A handler's figures before any call
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rpcHandler } from "./rpc.ts";
+ * const rpc = rpcHandler({ ping: () => "pong" });
+ * assert.deepEqual(rpc.stats, { requests: 0, notifications: 0, batches: 0, errors: {}, dropped: 0, inFlight: 0, peakInFlight: 0 });
+ * ```
+ */
+export interface RpcStats {
+  /** Requests (with an id) that reached their method. */
+  readonly requests: number;
+  /** Notifications (without an id) that reached their method. */
+  readonly notifications: number;
+  /** Batches received, answered or refused. */
+  readonly batches: number;
+  /**
+   * Errors by code ("-32601": 3): every error answered, and every error met
+   * by a notification, which the specification forbids answering.
+   */
+  readonly errors: Readonly<Record<string, number>>;
+  /** What went nowhere: errors of notifications, answers and pushes to connections already closed. */
+  readonly dropped: number;
+  /** Methods running now, on every connection. */
+  readonly inFlight: number;
+  /** The most methods that ran at once on one connection: at most `maxConcurrency`. */
+  readonly peakInFlight: number;
+}
+
+/** The mutable counters behind {@linkcode RpcStats}. */
+export class RpcCounters {
+  requests = 0;
+  notifications = 0;
+  batches = 0;
+  dropped = 0;
+  inFlight = 0;
+  peakInFlight = 0;
+  readonly #errors = new Map<number, number>();
+
+  /** Counts one error of `code`. */
+  error(code: number): void {
+    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1);
+  }
+
+  /** The figures now, as a plain object. */
+  snapshot(): RpcStats {
+    return {
+      requests: this.requests,
+      notifications: this.notifications,
+      batches: this.batches,
+      errors: Object.fromEntries(this.#errors),
+      dropped: this.dropped,
+      inFlight: this.inFlight,
+      peakInFlight: this.peakInFlight,
+    };
+  }
+}

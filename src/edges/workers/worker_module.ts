@@ -1,0 +1,102 @@
+/**
+ * The handler module: the shape of the module each worker imports, which is
+ * the very module whose handler `serve()` takes.
+ *
+ * ```ts ignore
+ * // handler.ts
+ * export default async function echo(conn) {       // or: export function handler(conn, server)
+ *   for await (const frame of conn) await conn.send(frame);
+ * }
+ * // Optional: options that cannot cross to a thread (functions, a logger),
+ * // made in each worker; an object, or a function of the worker's context.
+ * export function serveOptions(context) {
+ *   const records = openRecords(context.data.file);
+ *   context.signal.addEventListener("abort", () => records.close());
+ *   return { logger: makeLogger(context.data), onConnectionEnd: (stats) => records.add(stats) };
+ * }
+ * ```
+ *
+ * Every other option of `serve()` is given to `serveWorkers()`, which hands a
+ * copy to every worker; the module's `serveOptions` go on top of it.
+ *
+ * @module
+ */
+import type { Handler, ServeOptions } from "../../../mod.ts";
+
+/** What a worker tells its module's `serveOptions`. */
+export interface WorkerContext {
+  /** The worker's place in the set: 1 to `workers`, kept across its restarts. */
+  readonly index: number;
+  /** Its node in the cluster (its connection ids carry it): new at every start. */
+  readonly node: number;
+  /** How many times this worker has been restarted. */
+  readonly restarts: number;
+  /** A copy of `serveWorkers({ data })`. */
+  readonly data: unknown;
+  /**
+   * Aborted when the worker's server has shut down (every connection gone,
+   * every end hook run), just before its thread ends: close here what
+   * `serveOptions` opened (files live as long as the process, not the thread).
+   */
+  readonly signal: AbortSignal;
+}
+
+/** The options a module's `serveOptions` export may give. */
+export type WorkerServeOptions<Message = unknown> = Omit<ServeOptions<Message>, "cluster" | "reusePort" | "port">;
+
+/** The module a worker imports (see the module's doc). */
+export interface WorkerModule<Message = unknown> {
+  readonly default?: Handler<Message>;
+  readonly handler?: Handler<Message>;
+  readonly serveOptions?:
+    | WorkerServeOptions<Message>
+    | ((context: WorkerContext) => WorkerServeOptions<Message> | Promise<WorkerServeOptions<Message>>);
+}
+
+/**
+ * The handler of `module` (loaded from `url`): the export `name` when given,
+ * else the default export, else `handler`.
+ *
+ * @throws {TypeError} no such export, or one that is not a function.
+ */
+export function handlerOf<Message>(module: Record<string, unknown>, url: string, name?: string): Handler<Message> {
+  const candidates = name === undefined ? ["default", "handler"] : [name];
+  for (const candidate of candidates) {
+    const value = module[candidate];
+    if (typeof value === "function") return value as Handler<Message>;
+    if (value !== undefined) {
+      throw new TypeError(`Cannot serve ${url}: its export "${candidate}" is a ${typeof value}, not a function`);
+    }
+  }
+  throw new TypeError(`Cannot serve ${url}: it has no ${candidates.map((c) => `"${c}"`).join(" or ")} export`);
+}
+
+/** The module's `serveOptions` for a worker with `context`. */
+export async function serveOptionsOf<Message>(
+  module: WorkerModule<Message>,
+  context: WorkerContext,
+): Promise<WorkerServeOptions<Message>> {
+  const options = module.serveOptions;
+  return (typeof options === "function" ? await options(context) : options) ?? {};
+}
+
+// Options of serve() that cannot be copied to a thread: made in each worker by the module instead.
+// (`logger` and `signal` of serveWorkers() are the supervisor's own.)
+const THREAD_BOUND = ["onConnectionEnd", "onMessage", "transport", "cluster"] as const;
+
+/**
+ * The options `serveWorkers()` copies to each worker: every serve() option
+ * but those bound to a thread.
+ *
+ * @throws {TypeError} an option that cannot cross to a thread.
+ */
+export function crossingOptions(options: Record<string, unknown>): Record<string, unknown> {
+  for (const name of THREAD_BOUND) {
+    if (options[name] !== undefined) {
+      throw new TypeError(
+        `Cannot give ${name} to serveWorkers(): it cannot cross to a thread; export it from the module's serveOptions`,
+      );
+    }
+  }
+  return options;
+}

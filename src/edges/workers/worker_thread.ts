@@ -1,0 +1,72 @@
+/**
+ * A worker thread's side: imports the handler module, joins the cluster
+ * through its hub port, serves with `reusePort`, tells the supervisor, and
+ * shuts down when told. A crash outside every connection's handler (a timer
+ * of the module, say) ends the worker's connections at once, so that their
+ * end hooks run here, before the thread dies for the supervisor to restart it.
+ *
+ * @module
+ */
+import process from "node:process";
+import { parentPort } from "node:worker_threads";
+import {
+  connectPortBus,
+  consoleWarnLogger,
+  joinCluster,
+  nodeOfConnection,
+  type PortLike,
+  serve,
+  type ShutdownOptions,
+} from "../../../mod.ts";
+import type { FromWorker, ToWorker, WorkerData } from "./_protocol.ts";
+import { handlerOf, serveOptionsOf, type WorkerModule } from "./worker_module.ts";
+
+/** Runs this thread as worker `data.index`; throws (ending the thread) when it cannot start. */
+export async function runWorker(data: WorkerData): Promise<void> {
+  const parent = parentPort!;
+  const tell = (message: FromWorker) => parent.postMessage(message);
+  const module = await import(data.module) as WorkerModule & Record<string, unknown>;
+  const handler = handlerOf(module, data.module, data.exportName);
+  const { index, node, restarts } = data;
+  const ended = new AbortController();
+  const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal });
+  const logger = own.logger ?? consoleWarnLogger;
+  const bus = connectPortBus(data.bus as unknown as PortLike);
+  const { reportInterval, expireAfter } = data;
+  const cluster = joinCluster({ bus, node, logger, reportInterval, expireAfter });
+  const server = await serve({ ...data.options, ...own, port: data.port, reusePort: true, cluster }, handler)
+    .catch(async (error) => {
+      ended.abort(error);
+      await bus.close();
+      throw error;
+    });
+
+  let ending = false;
+  const end = async (options: ShutdownOptions, code: number) => {
+    if (ending) return;
+    ending = true;
+    try {
+      const report = await server.shutdown(options);
+      ended.abort();
+      tell({ type: "shut-down", report });
+      await bus.close();
+    } finally {
+      process.exit(code);
+    }
+  };
+  parent.on("message", (message: ToWorker) => {
+    if (message.type === "shutdown") void end(message.options, 0);
+  });
+  const crashed = (error: unknown) => {
+    logger.error("worker {index} (node {node}) crashed; closing its {count} connections: {error}", {
+      index,
+      node,
+      count: [...server.connections()].filter((conn) => nodeOfConnection(conn.id) === node).length,
+      error,
+    });
+    void end({ timeout: 0, quietPeriod: 0 }, 1);
+  };
+  process.on("uncaughtException", crashed);
+  process.on("unhandledRejection", crashed);
+  tell({ type: "listening", hostname: server.addr.hostname, port: server.addr.port });
+}
