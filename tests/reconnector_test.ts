@@ -158,7 +158,9 @@ test("ReconnectingConnection back-off grows from baseDelay and is capped at maxD
   // Half of each ceiling (random() is 0.5): 1, 2, 4 ms, then 4 ms, the cap.
   assert.deepEqual(delays, [0.0005, 0.001, 0.002, 0.002, 0.002, 0.002, 0.002]);
   assert.deepEqual(attempts, [1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(client.reconnectStats.attempts, 0, "a reconnect starts the count again");
+  assert.equal(client.reconnectStats.attempts, 7, "counted until the server proves it serves");
+  await client.send(text("ping"));
+  await until(() => client.reconnectStats.attempts === 0, "the count started again by the answer");
   client.close();
   await done;
   await server.shutdown();
@@ -188,6 +190,25 @@ test("ReconnectingConnection ends with ReconnectFailedError after maxRetries, re
   await done;
   assert.deepEqual(frames, []);
   assert.equal(await client.receive(), undefined);
+});
+
+test("ReconnectingConnection counts connections a server closes at once, and gives up at maxRetries", async () => {
+  const transport = memoryTransport();
+  const server = await serve({ transport, logger: silentLogger }, recorder([]));
+  const port = server.addr.port;
+  const client = await connect({ port, transport, logger: silentLogger, reconnect: { ...QUICK, maxRetries: 4 } });
+  const { done } = reader(client);
+  const lost = nextEvent(client, "disconnect");
+  await server.shutdown({ quietPeriod: 0 });
+  await lost;
+  // Accepts, then closes at once: each reconnect is lost before the server proves it serves.
+  const slammer = await serve({ port, transport, logger: silentLogger }, () => {});
+  const final = await client.finished;
+  assert.ok(final.error instanceof ReconnectFailedError, String(final.error));
+  assert.equal(final.error.attempts, 4);
+  assert.equal(slammer.stats.accepted, 4, "every retry connected, none counted as served");
+  await done;
+  await slammer.shutdown();
 });
 
 test("ReconnectingConnection.close during a back-off wait stops it: no dial, no timer left", async () => {

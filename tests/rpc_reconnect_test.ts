@@ -102,23 +102,18 @@ async function player(
   rooms: string[],
   options: { transport?: Transport; reconnect?: ReconnectOptions } = {},
 ): Promise<{ rpc: RpcClient; conn: ReconnectingConnection }> {
-  let rpc: RpcClient | undefined;
-  const rejoin = async (signal?: AbortSignal) => {
-    await rpc!.call("login", [name], { signal });
-    for (const room of rooms) await rpc!.call("join", [room], { signal });
-  };
   const conn = await connect({
     port,
     transport: options.transport,
     logger: silentLogger,
-    reconnect: {
-      baseDelay: 0.005,
-      maxDelay: 0.05,
-      ...options.reconnect,
-      onReconnect: (_conn, { signal }) => rejoin(signal),
-    },
+    reconnect: { baseDelay: 0.005, maxDelay: 0.05, ...options.reconnect },
   });
-  rpc = rpcClient(conn, { logger: silentLogger });
+  const rpc = rpcClient(conn, { logger: silentLogger });
+  const rejoin = async (signal?: AbortSignal) => {
+    await rpc.call("login", [name], { signal });
+    for (const room of rooms) await rpc.call("join", [room], { signal });
+  };
+  conn.onReconnect = (_conn, { signal }) => rejoin(signal);
   await rejoin();
   return { rpc, conn };
 }

@@ -12,9 +12,18 @@ export type StatsSums = Pick<
   "bytesIn" | "bytesOut" | "framesIn" | "framesOut" | "framesDropped" | "outboxPeak"
 >;
 
+/** The sums of no connection. */
+export const NO_STATS: StatsSums = {
+  bytesIn: 0,
+  bytesOut: 0,
+  framesIn: 0,
+  framesOut: 0,
+  framesDropped: 0,
+  outboxPeak: 0,
+};
+
 /** `sums` plus the figures of `stats` (the largest outbox peak of the two). */
-export function sumStats(sums: StatsSums | undefined, stats: StatsSums): StatsSums {
-  if (sums === undefined) return stats;
+export function sumStats(sums: StatsSums, stats: StatsSums): StatsSums {
   return {
     bytesIn: sums.bytesIn + stats.bytesIn,
     bytesOut: sums.bytesOut + stats.bytesOut,

@@ -36,8 +36,9 @@ export class DisconnectedError extends Error {
 }
 
 /**
- * The reconnecting client gave up: `attempts` dials in a row failed (or their
- * connection was lost before the reconnect hook finished). It is the error in
+ * The reconnecting client gave up: `attempts` dials in a row failed, or their
+ * connections were lost before they proved the server serves (see
+ * `maxRetries`). It is the error in
  * the final stats and on `signal`; every send still waiting rejects with it.
  * `cause` is the last attempt's error.
  *

@@ -35,7 +35,7 @@ export const DEFAULT_MAX_WAITING_BYTES = DEFAULT_MAX_FRAME_SIZE;
 export interface ReconnectInfo {
   /** Which reconnect this is: 1 for the first since `connect()`. */
   readonly reconnects: number;
-  /** Dials this outage took, the one that succeeded included. */
+  /** The retry count so far (see `maxRetries`), this dial included. */
   readonly attempts: number;
   /** The new connection's signal: aborted if it is lost (or the client closes) while the hook runs. */
   readonly signal: AbortSignal;
@@ -82,10 +82,12 @@ export interface ReconnectOptions {
   /** Seconds: no wait between retries is longer. @default {10} */
   maxDelay?: number;
   /**
-   * Retries in a row (dials that fail, or connections lost before the hook
-   * finished) after which the client gives up: it ends with a
+   * Retries in a row after which the client gives up: it ends with a
    * `ReconnectFailedError`, and every send still waiting rejects with it.
-   * A reconnect whose hook finishes starts the count again. @default {10}
+   * Dials that fail count, and so do connections that are lost before they
+   * prove the server serves: the count starts again once a new connection,
+   * its hook finished, receives a frame (or stays up `maxDelay` seconds).
+   * @default {10}
    */
   maxRetries?: number;
   /**

@@ -28,7 +28,7 @@ export type ReconnectState = "open" | "rejoining" | "reconnecting" | "closed";
  *   that follows it, after `delay` seconds; `error` is why the last one failed
  *   (or why the connection was lost).
  * - `reconnect`: a new connection is up and its hook has finished; the frames
- *   that waited are on their way.
+ *   that waited are on their way. `attempts` is the retry count it reached.
  *
  * @example Collecting the delays of the back-off
  * ```ts
@@ -58,7 +58,11 @@ export interface ReconnectStats {
   readonly connections: number;
   /** Reconnects whose hook finished. */
   readonly reconnects: number;
-  /** Dials in the current outage so far (0 while open). */
+  /**
+   * The retry count toward `maxRetries`: dials since a connection last proved
+   * that the server serves (a frame received after its hook finished, or
+   * `maxDelay` seconds up). 0 while a proven connection is up.
+   */
   readonly attempts: number;
   /** The last back-off wait it chose, in seconds (0 before the first). */
   readonly lastDelay: number;

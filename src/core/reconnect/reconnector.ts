@@ -21,13 +21,14 @@
 import type { ConnectionEvent } from "../connection/events.ts";
 import type { FramedConnection } from "../connection/framed_connection.ts";
 import { type CloseReason, ConnectionClosedError } from "../errors.ts";
-import { checkOutgoing, type Framing } from "../framing/length_prefixed.ts";
+import type { Framing } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats } from "../stats.ts";
 import type { Address } from "../../transport/types.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
-import { Link } from "./link.ts";
-import { DisconnectedError, ReconnectFailedError } from "./reconnect_errors.ts";
+import { type Link, type LinkHost, Links } from "./links.ts";
+import { Outgoing } from "./outgoing.ts";
+import { ReconnectFailedError } from "./reconnect_errors.ts";
 import type { ReconnectHook, ReconnectSettings } from "./reconnect_options.ts";
 import type {
   ReconnectEvent,
@@ -36,8 +37,6 @@ import type {
   ReconnectStats,
   SendOptions,
 } from "./reconnecting_connection.ts";
-import { type StatsSums, sumStats } from "./_sum_stats.ts";
-import { WaitingSends } from "./waiting_sends.ts";
 
 /** What `connect()` gives a reconnecting connection besides its options. */
 export interface ReconnectorSettings extends ReconnectSettings {
@@ -52,33 +51,25 @@ export interface ReconnectorSettings extends ReconnectSettings {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** A connection that dials again when it is lost. */
-export class Reconnector implements ReconnectingConnection {
+export class Reconnector implements ReconnectingConnection, LinkHost {
   readonly id: number;
   onReconnect: ReconnectHook | undefined;
   readonly finished: Promise<ConnectionStats>;
 
   readonly #settings: ReconnectorSettings;
   readonly #openedAt = Date.now();
-  readonly #links = new Set<Link>(); // not yet gone
-  readonly #waiting: WaitingSends;
+  readonly #links: Links;
+  readonly #outgoing: Outgoing;
   readonly #listeners = new Set<(event: ReconnectEvent) => void>();
   // Aborted when it ends for good: its signal is the public one, and it stops the loop.
   readonly #end = new AbortController();
   #settle!: (stats: ConnectionStats) => void;
-  #past: StatsSums | undefined; // the sums of the links that are gone
-  #live: Link | undefined;
-  #reading: Link;
-  #last: Link;
   #state: ReconnectState = "open";
   #loop: Promise<void> | undefined;
-  #wakeReader: (() => void) | undefined;
   #wakeLoop: (() => void) | undefined;
-  #seq = 0;
-  #connections = 0;
   #reconnects = 0;
   #attempts = 0;
   #lastDelay = 0;
-  #refused = 0;
   #closeReason: CloseReason | undefined;
   #error: unknown;
   #closedAt: number | undefined;
@@ -87,18 +78,22 @@ export class Reconnector implements ReconnectingConnection {
     this.id = first.id;
     this.#settings = settings;
     this.onReconnect = settings.onReconnect;
-    this.#waiting = new WaitingSends(settings.maxWaitingBytes);
+    this.#outgoing = new Outgoing(
+      settings.framing,
+      settings.whileDisconnected,
+      settings.maxWaitingBytes,
+      () => this.closing ? this.#endError() : undefined,
+    );
     this.finished = new Promise((resolve) => this.#settle = resolve);
-    const link = this.#reading = this.#last = this.#adopt(first);
-    this.#activate(link);
+    this.#links = new Links(first, this);
   }
 
   get remoteAddr(): Address {
-    return this.#last.conn.remoteAddr;
+    return this.#links.last.conn.remoteAddr;
   }
 
   get localAddr(): Address {
-    return this.#last.conn.localAddr;
+    return this.#links.last.conn.localAddr;
   }
 
   get signal(): AbortSignal {
@@ -114,10 +109,7 @@ export class Reconnector implements ReconnectingConnection {
   }
 
   get stats(): ConnectionStats {
-    let sums = this.#past;
-    for (const link of this.#links) if (link.activated) sums = sumStats(sums, link.conn.stats);
     const closedAt = this.#closedAt;
-    const now = this.#live?.conn.stats;
     return {
       id: this.id,
       remoteAddr: this.remoteAddr,
@@ -125,15 +117,10 @@ export class Reconnector implements ReconnectingConnection {
       openedAt: this.#openedAt,
       closedAt,
       durationMs: (closedAt ?? Date.now()) - this.#openedAt,
-      bytesIn: sums?.bytesIn ?? 0,
-      bytesOut: sums?.bytesOut ?? 0,
-      framesIn: sums?.framesIn ?? 0,
-      framesOut: sums?.framesOut ?? 0,
-      framesDropped: sums?.framesDropped ?? 0,
+      ...this.#links.sums(),
       messagesIn: 0,
       messagesDropped: 0,
-      outboxBytes: now?.outboxBytes ?? 0,
-      outboxPeak: sums?.outboxPeak ?? 0,
+      outboxBytes: this.#links.live?.conn.stats.outboxBytes ?? 0,
       closeReason: this.#closeReason,
       error: this.#error,
     };
@@ -142,51 +129,27 @@ export class Reconnector implements ReconnectingConnection {
   get reconnectStats(): ReconnectStats {
     return {
       state: this.#state,
-      connections: this.#connections,
+      connections: this.#links.activated,
       reconnects: this.#reconnects,
       attempts: this.#attempts,
       lastDelay: this.#lastDelay,
-      waitingSends: this.#waiting.size,
-      waitingBytes: this.#waiting.bytes,
-      refusedSends: this.#refused,
+      waitingSends: this.#outgoing.waiting.size,
+      waitingBytes: this.#outgoing.waiting.bytes,
+      refusedSends: this.#outgoing.refused,
     };
   }
 
   send(payload: Uint8Array, options?: SendOptions): Promise<void> {
-    const signal = options?.signal;
-    try {
-      if (this.closing) throw this.#endError();
-      signal?.throwIfAborted();
-      checkOutgoing(payload.length, this.#settings.framing);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const size = this.#settings.framing.packet + payload.length;
-    const live = this.#live;
-    const seq = ++this.#seq;
-    return live === undefined ? this.#wait(payload, size, seq, signal) : this.#sendOn(live, payload, size, seq, signal);
+    return this.#outgoing.send(this.#links.live, payload, options?.signal);
   }
 
   flush(): Promise<void> {
-    return this.#live?.conn.flush() ?? Promise.resolve();
+    return this.#links.live?.conn.flush() ?? Promise.resolve();
   }
 
   /** The next frame, across links; undefined once it has ended for good and every frame was read. */
-  async receive(): Promise<Uint8Array | undefined> {
-    while (true) {
-      const link = this.#reading;
-      const frame = await link.conn.receive();
-      if (frame !== undefined) {
-        link.handed++;
-        return frame;
-      }
-      link.drained = true;
-      this.#tellLoss(link);
-      if (this.#reading !== link) continue;
-      if (this.closing) return undefined;
-      // Woken when the next link is activated, or at the end.
-      await new Promise<void>((resolve) => this.#wakeReader = resolve);
-    }
+  receive(): Promise<Uint8Array | undefined> {
+    return this.#links.receive(() => this.closing);
   }
 
   close(): void {
@@ -227,75 +190,40 @@ export class Reconnector implements ReconnectingConnection {
     return () => void this.#listeners.delete(listener);
   }
 
-  #sendOn(link: Link, payload: Uint8Array, size: number, seq: number, signal?: AbortSignal): Promise<void> {
-    return link.conn.send(payload).then(undefined, (error: unknown) => {
-      // The link ended before it took the frame: the frame waits for the next one, in its place.
-      if (error instanceof ConnectionClosedError && !this.closing) return this.#wait(payload, size, seq, signal);
-      throw error;
-    });
-  }
-
-  #wait(payload: Uint8Array, size: number, seq: number, signal?: AbortSignal): Promise<void> {
-    if (this.closing) return Promise.reject(this.#endError());
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#settings.whileDisconnected === "fail") {
-      this.#refused++;
-      return Promise.reject(new DisconnectedError(false));
+  /** A link's socket closed: the live one's loss starts the reconnect loop. */
+  gone(link: Link, stats: ConnectionStats, wasLive: boolean): void {
+    if (wasLive && !this.closing) {
+      // Up for a whole maxDelay since its hook: it served, even if silently.
+      if (this.#state === "open" && stats.durationMs >= this.#settings.maxDelay * 1000) this.#attempts = 0;
+      this.#state = "reconnecting";
+      this.#settings.logger.info("connection {id} to {remote} lost: {reason}; reconnecting", {
+        id: this.id,
+        remote: this.#settings.target,
+        reason: stats.closeReason,
+      });
+      this.#loop ??= this.#reconnect(stats.error ?? stats.closeReason).finally(() => {
+        this.#loop = undefined;
+        this.#settleIfDone();
+      });
     }
-    const waiting = this.#waiting.add(payload, size, seq, signal);
-    if (waiting === undefined) {
-      this.#refused++;
-      return Promise.reject(new DisconnectedError(true, this.#waiting.bytes));
-    }
-    return waiting;
-  }
-
-  #adopt(conn: FramedConnection): Link {
-    const link = new Link(conn);
-    this.#links.add(link);
-    conn.finished.then((stats) => this.#gone(link, stats));
-    return link;
-  }
-
-  #activate(link: Link): void {
-    link.activated = true;
-    this.#live = this.#reading = this.#last = link;
-    this.#connections++;
-    this.#wake();
-  }
-
-  /** A link's socket is closed. */
-  #gone(link: Link, stats: ConnectionStats): void {
-    link.final = stats;
-    this.#links.delete(link);
-    if (link.activated) {
-      this.#past = sumStats(this.#past, stats);
-      // Nothing left unread: the reader need not come by for the loss to be told.
-      if (stats.framesIn === link.handed) link.drained = true;
-    }
-    if (link === this.#live) {
-      this.#live = undefined;
-      if (!this.closing) {
-        this.#state = "reconnecting";
-        this.#settings.logger.info("connection {id} to {remote} lost: {reason}; reconnecting", {
-          id: this.id,
-          remote: this.#settings.target,
-          reason: stats.closeReason,
-        });
-        this.#loop ??= this.#reconnect(stats.error ?? stats.closeReason).finally(() => {
-          this.#loop = undefined;
-          this.#settleIfDone();
-        });
-      }
-    }
-    if (link.activated) this.#tellLoss(link);
+    this.drained(link);
     this.#settleIfDone();
   }
 
+  /**
+   * The live link handed out its first frame. Once its hook has finished, that
+   * proves the server serves: the retry count starts again. (Not before: a
+   * server that accepts and closes at once, or refuses every login, meets the
+   * back-off and the retry limit as a refused dial does.)
+   */
+  served(link: Link): void {
+    if (this.#state === "open" && link === this.#links.live) this.#attempts = 0;
+  }
+
   /** Tells the loss of `link` once it is gone and drained, and lets the loop go on. */
-  #tellLoss(link: Link): void {
-    if (!link.done || link.announced) return;
-    link.announced = true;
+  drained(link: Link): void {
+    if (!link.activated || !link.done || link.told) return;
+    link.told = true;
     const stats = link.final!;
     if (!this.closing) this.#emit({ type: "disconnect", reason: stats.closeReason ?? "closed", error: stats.error });
     this.#wake();
@@ -315,7 +243,7 @@ export class Reconnector implements ReconnectingConnection {
       this.#attempts++;
       let link: Link;
       try {
-        link = this.#adopt(await settings.dial(stop));
+        link = this.#links.adopt(await settings.dial(stop));
       } catch (error) {
         if (stop.aborted) return;
         lastError = error;
@@ -327,13 +255,13 @@ export class Reconnector implements ReconnectingConnection {
         continue;
       }
       // The previous link's frames are all read and its loss told before this one carries anything.
-      while (!this.#last.announced && !stop.aborted) await new Promise<void>((resolve) => this.#wakeLoop = resolve);
+      while (!this.#links.last.told && !stop.aborted) await new Promise<void>((resolve) => this.#wakeLoop = resolve);
       if (stop.aborted) return link.conn.close();
       if (link.lost) {
         lastError = link.final!.error ?? new ConnectionClosedError(link.final!.closeReason ?? "closed");
         continue;
       }
-      this.#activate(link);
+      this.#links.activate(link);
       this.#state = "rejoining";
       const failure = await this.#rejoin(link);
       if (stop.aborted) return;
@@ -341,8 +269,8 @@ export class Reconnector implements ReconnectingConnection {
         lastError = failure !== undefined
           ? failure.error
           : link.final!.error ?? new ConnectionClosedError(link.final!.closeReason ?? "closed");
-        if (link === this.#live) {
-          this.#live = undefined;
+        if (link === this.#links.live) {
+          this.#links.live = undefined;
           this.#state = "reconnecting";
           link.conn.abort(lastError);
         }
@@ -350,12 +278,9 @@ export class Reconnector implements ReconnectingConnection {
       }
       this.#state = "open";
       const attempts = this.#attempts;
-      this.#attempts = 0;
+      if (link.handed > 0) this.served(link);
       this.#reconnects++;
-      // In the order they were sent, behind whatever the hook sent.
-      for (const item of this.#waiting.takeAll()) {
-        item.resolve(this.#sendOn(link, item.payload, item.size, item.seq, item.signal));
-      }
+      this.#outgoing.release(link);
       settings.logger.info("connection {id} reconnected to {remote} after {attempts} attempts", {
         id: this.id,
         remote: settings.target,
@@ -384,12 +309,12 @@ export class Reconnector implements ReconnectingConnection {
   #finish(how: "closed" | "aborted" | "gave-up", error: unknown): void {
     if (this.closing) return;
     this.#state = "closed";
-    this.#closeReason = how === "gave-up" ? this.#last.final?.closeReason ?? "closed" : how;
+    this.#closeReason = how === "gave-up" ? this.#links.last.final?.closeReason ?? "closed" : how;
     this.#error = error;
     const reason = error ?? new ConnectionClosedError("closed");
     this.#end.abort(reason);
-    this.#waiting.rejectAll(this.#endError());
-    const live = this.#live;
+    this.#outgoing.waiting.rejectAll(this.#endError());
+    const live = this.#links.live;
     if (live !== undefined) {
       if (how === "closed") live.conn.close();
       else live.conn.abort(reason);
@@ -410,16 +335,15 @@ export class Reconnector implements ReconnectingConnection {
   }
 
   #settleIfDone(): void {
-    if (!this.closing || this.#links.size > 0 || this.#loop !== undefined || this.#closedAt !== undefined) return;
+    if (!this.closing || this.#links.open > 0 || this.#loop !== undefined || this.#closedAt !== undefined) return;
     this.#closedAt = Date.now();
     this.#settle(this.stats);
   }
 
   #wake(): void {
-    const reader = this.#wakeReader;
     const loop = this.#wakeLoop;
-    this.#wakeReader = this.#wakeLoop = undefined;
-    reader?.();
+    this.#wakeLoop = undefined;
+    this.#links.wakeReader();
     loop?.();
   }
 

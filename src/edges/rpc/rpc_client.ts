@@ -361,7 +361,7 @@ class Client implements RpcClient {
  * ```ts
  * import assert from "node:assert/strict";
  * import { connect, memoryTransport, serve, silentLogger } from "../../../mod.ts";
- * import { type RpcClient, rpcClient, rpcHandler } from "./rpc.ts";
+ * import { rpcClient, rpcHandler } from "./rpc.ts";
  *
  * const names = new Map<number, string>(); // by the server's connection id
  * const routes = {
@@ -371,15 +371,10 @@ class Client implements RpcClient {
  * const transport = memoryTransport(); // here, so that the restart is in-process and instant
  * let server = await serve({ transport, logger: silentLogger }, rpcHandler(routes));
  * const port = server.addr.port;
- * let rpc: RpcClient | undefined;
- * const conn = await connect({
- *   port,
- *   transport,
- *   logger: silentLogger,
- *   // Give the hook's calls its signal: they stop if this connection is lost too.
- *   reconnect: { baseDelay: 0.01, onReconnect: (_conn, { signal }) => rpc!.call("login", ["ada"], { signal }) },
- * });
- * rpc = rpcClient(conn);
+ * const conn = await connect({ port, transport, logger: silentLogger, reconnect: { baseDelay: 0.01 } });
+ * const rpc = rpcClient(conn);
+ * // Give the hook's calls its signal: they stop if this connection is lost too.
+ * conn.onReconnect = (_conn, { signal }) => rpc.call("login", ["ada"], { signal });
  * await rpc.call("login", ["ada"]);
  * const lost = new Promise((resolve) => conn.subscribe((event) => event.type === "disconnect" && resolve(event)));
  * await server.shutdown({ quietPeriod: 0 });
