@@ -19,7 +19,7 @@ export const DEFAULT_MAX_DELAY = 10;
 export const DEFAULT_MAX_RETRIES = 10;
 
 /** The default `maxWaitingBytes`: one frame of the default `maxFrameSize`, or thousands of small ones. */
-export const DEFAULT_MAX_WAITING_BYTES = DEFAULT_MAX_FRAME_SIZE;
+export const DEFAULT_MAX_WAITING_BYTES: number = DEFAULT_MAX_FRAME_SIZE;
 
 /**
  * What the reconnect hook is told.
