@@ -18,6 +18,8 @@ import type { FramedConnection } from "../connection/framed_connection.ts";
 import type { ConnectionStats } from "../stats.ts";
 import { NO_STATS, type StatsSums, sumStats } from "./_sum_stats.ts";
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /** One underlying connection, and what the reconnecting one knows of it. */
 export class Link {
   /** Frames handed to the reader so far. */
@@ -30,8 +32,14 @@ export class Link {
   drained = false;
   /** True once its loss was told. */
   told = false;
+  #frames: AsyncIterator<Uint8Array> | undefined;
 
   constructor(readonly conn: FramedConnection) {}
+
+  /** The frame iterator of its connection, made on first use. */
+  get frames(): AsyncIterator<Uint8Array> {
+    return this.#frames ??= this.conn[Symbol.asyncIterator]();
+  }
 
   /** True once it is gone. */
   get lost(): boolean {
@@ -96,22 +104,43 @@ export class Links {
     this.wakeReader();
   }
 
-  /** The next frame across links; undefined once `ended()` and every frame was read. */
+  /**
+   * The next frame across links for a loop (`for await`): undefined once
+   * `ended()` and every frame was read. Replies the loop sends go out when it
+   * asks for the next frame, as on any connection.
+   */
+  next(ended: () => boolean): Promise<IteratorResult<Uint8Array>> {
+    const link = this.#reading;
+    return link.frames.next().then((result) => {
+      if (result.done) return this.#afterLink(link, ended).then((more) => more ? this.next(ended) : DONE);
+      if (++link.handed === 1) this.#host.served(link);
+      return result;
+    });
+  }
+
+  /** The next frame across links, one at a time (replies sent after it go out at once); undefined at the end. */
   async receive(ended: () => boolean): Promise<Uint8Array | undefined> {
-    while (true) {
-      const link = this.#reading;
-      const frame = await link.conn.receive();
-      if (frame !== undefined) {
-        if (++link.handed === 1) this.#host.served(link);
-        return frame;
-      }
-      link.drained = true;
-      this.#host.drained(link);
-      if (this.#reading !== link) continue;
-      if (ended()) return undefined;
-      // Woken when the next link is activated, or at the end.
-      await new Promise<void>((resolve) => this.#wakeReader = resolve);
-    }
+    const link = this.#reading;
+    const frame = await link.conn.receive();
+    if (frame === undefined) return await this.#afterLink(link, ended) ? this.receive(ended) : undefined;
+    if (++link.handed === 1) this.#host.served(link);
+    return frame;
+  }
+
+  /** Stops a loop's reading: what it sent goes out now. */
+  stop(): void {
+    void this.#reading.frames.return?.();
+  }
+
+  /** `link` has no more frames: it is drained. True once the next link is activated, false at the end. */
+  async #afterLink(link: Link, ended: () => boolean): Promise<boolean> {
+    link.drained = true;
+    this.#host.drained(link);
+    if (this.#reading !== link) return true;
+    if (ended()) return false;
+    // Woken when the next link is activated, or at the end.
+    await new Promise<void>((resolve) => this.#wakeReader = resolve);
+    return true;
   }
 
   /** Wakes a reader waiting for the next link (it was activated, or the end came). */

@@ -167,12 +167,13 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const ended = () => this.closing;
     return {
-      next: async () => {
-        const frame = await this.receive();
-        return frame === undefined ? DONE : { done: false, value: frame };
+      next: () => this.#links.next(ended),
+      return: () => {
+        this.#links.stop();
+        return Promise.resolve(DONE);
       },
-      return: () => Promise.resolve(DONE),
     };
   }
 
