@@ -194,7 +194,7 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   /** A link's socket closed: the live one's loss starts the reconnect loop. */
   gone(link: Link, stats: ConnectionStats, wasLive: boolean): void {
     if (wasLive && !this.closing) {
-      // Up for a whole maxDelay since its hook: it served, even if silently.
+      // Up for a whole maxDelay: it served, if silently (a server that only listens).
       if (this.#state === "open" && stats.durationMs >= this.#settings.maxDelay * 1000) this.#attempts = 0;
       this.#state = "reconnecting";
       this.#settings.logger.info("connection {id} to {remote} lost: {reason}; reconnecting", {
