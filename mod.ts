@@ -75,6 +75,24 @@ export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown
 export { serve } from "./src/core/server/serve.ts";
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
 export {
+  isReconnecting,
+  type ReconnectEvent,
+  type ReconnectingConnection,
+  type ReconnectState,
+  type ReconnectStats,
+  type SendOptions,
+} from "./src/core/reconnect/reconnecting_connection.ts";
+export {
+  DEFAULT_BASE_DELAY,
+  DEFAULT_MAX_DELAY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_WAITING_BYTES,
+  type ReconnectHook,
+  type ReconnectInfo,
+  type ReconnectOptions,
+} from "./src/core/reconnect/reconnect_options.ts";
+export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
+export {
   type Bus,
   type BusDelivery,
   type BusHandler,
