@@ -30,7 +30,7 @@ const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "sec
 
 /**
  * The name of a numeric option of `ServeOptions`, `ConnectOptions`, `ShutdownOptions`, `ClusterOptions`,
- * `PortHubOptions` or the workers' `WorkersOptions`.
+ * `PortHubOptions`, the workers' `WorkersOptions` or the NATS and Redis buses' options.
  */
 export type NumberOption =
   | "port"
@@ -56,7 +56,11 @@ export type NumberOption =
   | "workers"
   | "maxRestarts"
   | "restartPeriod"
-  | "restartBackoff";
+  | "restartBackoff"
+  | "maxRoomsPerConnection"
+  | "maxRoomNameLength"
+  | "maxMessageSize"
+  | "reconnectWait";
 
 /** The numeric options, by their name in `ServeOptions`, `ConnectOptions` and `ShutdownOptions`. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -87,6 +91,12 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxRestarts: count(0, "restarts"),
   restartPeriod: seconds,
   restartBackoff: secondsOrZero,
+  maxRoomsPerConnection: count(0, "rooms"),
+  // A room's name goes into a topic (NATS subject, Redis channel) and into every room message.
+  maxRoomNameLength: { integer: true, min: 1, max: 1024, unit: "bytes" },
+  // The cluster's own messages need a few hundred bytes.
+  maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
+  reconnectWait: seconds,
 };
 
 /** The options that take one of a few values, and their values. */
@@ -111,6 +121,12 @@ export const DEFAULT_MAX_FRAME_SIZE = 262_144;
 
 /** The default `highWaterMark` of a connection's outbox, in bytes. */
 export const DEFAULT_HIGH_WATER_MARK = 65_536;
+
+/** The default `maxRoomsPerConnection`. */
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 64;
+
+/** The default `maxRoomNameLength`, in bytes of UTF-8. */
+export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
 
 /** The default `mailboxCapacity`, in messages. */
 export const DEFAULT_MAILBOX_CAPACITY = 1024;
