@@ -90,6 +90,14 @@ export {
 export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
+export {
+  DEFAULT_ENGINE_PENDING_BYTES,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type EngineBus,
+  type EngineBusStats,
+  EngineLink,
+  type EngineLinkOptions,
+} from "./src/core/cluster/engine_link.ts";
 export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
 export {
   type ChannelPort,

@@ -60,7 +60,8 @@ export type NumberOption =
   | "maxRoomsPerConnection"
   | "maxRoomNameLength"
   | "maxMessageSize"
-  | "reconnectWait";
+  | "reconnectWait"
+  | "pingInterval";
 
 /** The numeric options, by their name in `ServeOptions`, `ConnectOptions` and `ShutdownOptions`. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -97,6 +98,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   // The cluster's own messages need a few hundred bytes.
   maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
   reconnectWait: seconds,
+  pingInterval: seconds,
 };
 
 /** The options that take one of a few values, and their values. */
