@@ -37,6 +37,8 @@ registered_in() {
 }
 declare -A registered=()
 
+# The engines the cluster's tests run against (NATS, Redis): installed from Debian when missing.
+bash scripts/engines.sh
 check "deno fmt --check" deno fmt --check
 check "deno lint" deno lint
 check "deno check" deno check mod.ts src/ examples/ tests/ bench/ scripts/build.ts

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 import {
   type BusDelivery,
