@@ -80,9 +80,13 @@ export const DEFAULT_ENGINE_PENDING_BYTES = 8 * 1024 * 1024;
  * ```
  */
 export class EngineLink {
+  /** The engine's name, for the log. */
   readonly engine: string;
+  /** Where it is, for the log. */
   readonly address: string;
+  /** The bound on bytes in flight. */
   readonly maxPendingBytes: number;
+  /** The cap on one message, in bytes (a bus lowers it to the engine's own cap). */
   maxMessageSize: number;
   readonly #logger: Logger;
   #up = true;
@@ -90,11 +94,17 @@ export class EngineLink {
   #pending = 0;
   #lostAt = 0;
   #droppedAtLoss = 0;
+  /** Messages handed to the engine. */
   published = 0;
+  /** Messages delivered to this node's subscribers. */
   received = 0;
+  /** Messages dropped on this side: the engine away, over the bound or the cap, lost with a connection. */
   dropped = 0;
+  /** Requests that failed. */
   requestsFailed = 0;
+  /** Times the engine went away. */
   outages = 0;
+  /** Times the engine closed a connection of this node while it was up. */
   cutOff = 0;
 
   /** `engine` and `address` name the engine in the log ("NATS", "127.0.0.1:4222"). */
@@ -161,6 +171,7 @@ export class EngineLink {
     this.#closed = true;
   }
 
+  /** The figures now. */
   get stats(): EngineBusStats {
     return {
       published: this.published,
