@@ -7,7 +7,18 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { BusRequestError, connect, type Connection, type EngineBus, silentLogger } from "../mod.ts";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import {
+  BusRequestError,
+  connect,
+  type Connection,
+  type EngineBus,
+  type EngineLinkOptions,
+  silentLogger,
+} from "../mod.ts";
 import { type Child, startChild } from "./_child.ts";
 import { type Engine, type EngineKind, engineMissing, startEngine } from "./_engines.ts";
 import { skip, test } from "./_harness.ts";
@@ -81,13 +92,28 @@ async function stopNodes(children: Child[], peers: Peer[]): Promise<void> {
   await Promise.all(children.map((child) => child.exited));
 }
 
+/**
+ * The engine's limits on a slow subscriber, made tight: nats-server cuts a client whose writes stall past
+ * `write_deadline`; redis-server one whose pub/sub output passes the hard limit.
+ */
+function tightLimits(kind: EngineKind): string[] {
+  if (kind === "redis") return ["--client-output-buffer-limit", "pubsub 256kb 128kb 1"];
+  const file = join(tmpdir(), `spawnkit-nats-${process.pid}-${Date.now()}.conf`);
+  writeFileSync(file, 'max_pending: 262144\nmax_payload: 131072\nwrite_deadline: "500ms"\n');
+  return ["-c", file];
+}
+
 /** Registers the engine tests of `kind`, or skips them with the reason. */
-export function engineTests(kind: EngineKind, connectBus: (url: string) => Promise<EngineBus>): void {
+export function engineTests(
+  kind: EngineKind,
+  connectBus: (url: string, options?: EngineLinkOptions) => Promise<EngineBus>,
+): void {
   const name = kind === "nats" ? "connectNatsBus" : "connectRedisBus";
   const names = [
     `${name} keeps the bus's contract: bytes as sent, no echo, request and reply, no responders, a timeout, the size cap`,
     `${name}: two nodes in separate processes share broadcast, room broadcast, post and counts; a node killed with SIGKILL leaves within the lease`,
     `${name}: the engine killed and restarted mid-run: local service goes on, cross-node sends are dropped and counted, then resume`,
+    `${name}: the engine's slow-subscriber limit cuts off a node that reads too slowly; it counts it, reconnects and goes on`,
   ];
   const missing = engineMissing(kind);
   if (missing !== undefined) {
@@ -231,6 +257,40 @@ export function engineTests(kind: EngineKind, connectBus: (url: string) => Promi
       assert.equal((await stats(b1)).bus.outages, 1);
     } finally {
       await stopNodes([nodeA, nodeB], [a1, a2, b1]);
+      await engine.stop();
+    }
+  });
+
+  test(names[3]!, async () => {
+    const engine = await startEngine(kind, tightLimits(kind));
+    const node = await startChild(FIXTURE, [kind, engine.url]);
+    const flood = await connectBus(engine.url, { maxPendingBytes: 64 * 1024 * 1024, logger: silentLogger });
+    const client = await peer(node.port);
+    try {
+      const before = await stats(client);
+      assert.equal(before.bus.cutOff, 0);
+      await client.ask("block 3000", (line) => line === "blocking");
+      // 10 MB to a topic the node hosts, while it reads nothing (bytes that are no cluster message: it drops them).
+      const junk = new Uint8Array(10_000).fill(255);
+      for (let i = 0; i < 1000; i++) flood.publish("spawnkit.all", junk);
+      const after = await statsUntil(
+        client,
+        (s) => s.bus.cutOff >= 1 && s.bus.connected,
+        "the cut-off, counted, then back",
+      );
+      assert.ok(after.bus.outages >= 1);
+      // It goes on: the node still answers, and hears the bus again (its subscriptions are back).
+      const received = after.bus.received;
+      let last = after;
+      await until(() => last.bus.received > received, "the node to hear the bus again", 15_000, async () => {
+        flood.publish("spawnkit.all", junk.subarray(0, 16));
+        last = await stats(client);
+      });
+    } finally {
+      client.conn.close();
+      await flood.close();
+      node.kill("SIGTERM");
+      await node.exited;
       await engine.stop();
     }
   });

@@ -8,4 +8,4 @@ import { silentLogger } from "../mod.ts";
 import { connectNatsBus } from "../src/edges/nats/nats.ts";
 import { engineTests } from "./_engine_cluster.ts";
 
-engineTests("nats", (url) => connectNatsBus({ servers: url, logger: silentLogger }));
+engineTests("nats", (url, options) => connectNatsBus({ servers: url, logger: silentLogger, ...options }));

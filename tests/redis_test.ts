@@ -8,4 +8,4 @@ import { silentLogger } from "../mod.ts";
 import { connectRedisBus } from "../src/edges/redis/redis.ts";
 import { engineTests } from "./_engine_cluster.ts";
 
-engineTests("redis", (url) => connectRedisBus({ url, logger: silentLogger }));
+engineTests("redis", (url, options) => connectRedisBus({ url, logger: silentLogger, ...options }));

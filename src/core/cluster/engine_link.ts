@@ -166,6 +166,18 @@ export class EngineLink {
     });
   }
 
+  /**
+   * The engine closed a connection of this node while it was up (it was back
+   * at once): counted, and logged with the likely cause.
+   */
+  cut(): void {
+    this.cutOff++;
+    this.#logger.warn(
+      "{engine} at {address} closed this node's connection while it was up (its slow-consumer limit, most likely: this node read too slowly); reconnected",
+      { engine: this.engine, address: this.address },
+    );
+  }
+
   /** The bus closed for good. */
   close(): void {
     this.#closed = true;

@@ -59,6 +59,8 @@ class NatsBus implements EngineBus {
   // One PING in flight at a time: its PONG acknowledges every byte published before it.
   #unacknowledged = 0;
   #pinging = false;
+  /** Attempts to reconnect since the last disconnect. */
+  #attempts = 0;
 
   constructor(nc: NatsConnection, link: EngineLink) {
     this.#nc = nc;
@@ -192,12 +194,16 @@ class NatsBus implements EngineBus {
   async #watch(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "disconnect") {
+        this.#attempts = 0;
         this.#link.lost(`disconnected from ${status.server}`);
-      } else if (status.type === "reconnect") {
+      } else if (status.type === "reconnecting") this.#attempts++;
+      else if (status.type === "reconnect") {
         this.#link.back();
         this.#unacknowledged = 0;
+        // Back at the first attempt: the server was up and closed this connection itself (a slow consumer, for
+        // nats-server: past its write_deadline or max_pending while this node's loop was busy). It says nothing else.
+        if (this.#attempts <= 1) this.#link.cut();
       } else if (status.type === "slowConsumer") this.#link.cutOff++;
-      else if (status.type === "error" && /slow consumer/i.test(String(status.error))) this.#link.cutOff++;
     }
   }
 }

@@ -222,7 +222,7 @@ class RedisBus implements EngineBus {
     if (which === "pub") this.#pubUp = true;
     else if (!this.#subUp) {
       this.#subUp = true;
-      if (this.#pubStayedUp && this.#pubUp) this.#link.cutOff++;
+      if (this.#pubStayedUp && this.#pubUp) this.#link.cut();
       const topics = [this.#replies, ...this.#topics.keys()];
       for (let i = 0; i < topics.length; i += SUBSCRIBE_BATCH) {
         this.#sub.subscribe(...topics.slice(i, i + SUBSCRIBE_BATCH)).catch(() => {});
