@@ -47,6 +47,8 @@ registered_in() {
 }
 declare -A registered=()
 
+# The engines the cluster's tests run against (NATS, Redis): installed from Debian when missing, before either lane.
+bash scripts/engines.sh
 CHECKS=("deno fmt --check" "deno lint" "deno check" "tsc --noEmit (Node)" "deno doc --lint" "deno publish --dry-run"
   "npm pack --dry-run")
 SUITES=("deno test (doc examples)" "deno test" "bun test" "node 24 --test" "node 22 --test")

@@ -32,7 +32,7 @@ const timerSeconds: NumberSpec = { integer: false, min: 0, minExclusive: true, m
 
 /**
  * The name of a numeric option of `ServeOptions`, `ConnectOptions` (and its `reconnect`), `ShutdownOptions`,
- * `ClusterOptions`, `PortHubOptions` or the workers' `WorkersOptions`.
+ * `ClusterOptions`, `PortHubOptions`, the workers' `WorkersOptions` or the NATS and Redis buses' options.
  */
 export type NumberOption =
   | "port"
@@ -62,7 +62,12 @@ export type NumberOption =
   | "baseDelay"
   | "maxDelay"
   | "maxRetries"
-  | "maxWaitingBytes";
+  | "maxWaitingBytes"
+  | "maxRoomsPerConnection"
+  | "maxRoomNameLength"
+  | "maxMessageSize"
+  | "reconnectWait"
+  | "pingInterval";
 
 /** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -98,6 +103,13 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxDelay: timerSeconds,
   maxRetries: count(0, "attempts"),
   maxWaitingBytes: count(0, "bytes"),
+  maxRoomsPerConnection: count(0, "rooms"),
+  // A room's name goes into a topic (NATS subject, Redis channel) and into every room message.
+  maxRoomNameLength: { integer: true, min: 1, max: 1024, unit: "bytes" },
+  // The cluster's own messages need a few hundred bytes.
+  maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
+  reconnectWait: seconds,
+  pingInterval: seconds,
 };
 
 /** The options that take one of a few values, and their values. */
@@ -124,6 +136,12 @@ export const DEFAULT_MAX_FRAME_SIZE = 262_144;
 
 /** The default `highWaterMark` of a connection's outbox, in bytes. */
 export const DEFAULT_HIGH_WATER_MARK = 65_536;
+
+/** The default `maxRoomsPerConnection`. */
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 64;
+
+/** The default `maxRoomNameLength`, in bytes of UTF-8. */
+export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
 
 /** The default `mailboxCapacity`, in messages. */
 export const DEFAULT_MAILBOX_CAPACITY = 1024;
