@@ -42,8 +42,8 @@ const pings = Number(flags.pings);
 const SERVER = join(BENCH_DIR, "servers", "cluster_node.ts");
 const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun") };
 const commands: Record<string, string[] | undefined> = {
-  deno: bin.deno && [bin.deno, "run", "-A", SERVER],
-  bun: bin.bun && [bin.bun, SERVER],
+  deno: bin.deno === undefined ? undefined : [bin.deno, "run", "-A", SERVER],
+  bun: bin.bun === undefined ? undefined : [bin.bun, SERVER],
   node: [join(ROOT, "node_modules", "node24", "bin", "node"), "--import", "tsx", SERVER],
 };
 
@@ -181,10 +181,14 @@ async function measure(command: string[], engine: Engine | undefined): Promise<F
       );
     }
     const everyone = total + controls.length;
+    console.error(
+      `  ${servers.length} node(s): ${clients.length} clients connected; waiting for every node to count ${everyone}`,
+    );
     // Every node counts every connection: the directory has them all before the clock starts.
     for (const control of controls) {
       while (Number(await control.ask("~size")) !== everyone) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    console.error("  broadcasting");
     const frameBytes = 4 + "~broadcast".length;
     const times: number[] = [];
     for (let round = 1; round <= rounds; round++) {
