@@ -35,10 +35,10 @@ export {
 export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
-  FrameDecoder,
   type FramingOptions,
   type PacketSize,
 } from "./src/core/framing/length_prefixed.ts";
+export { FrameDecoder } from "./src/core/framing/frame_decoder.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
 export * from "./src/core/logger.ts";
 export type { MessageCodec } from "./src/core/codec.ts";

@@ -17,7 +17,8 @@
  * @module
  */
 import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../errors.ts";
-import { FrameDecoder, type Framing } from "../framing/length_prefixed.ts";
+import { FrameDecoder } from "../framing/frame_decoder.ts";
+import type { Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
 import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
 import { Inbox } from "./inbox.ts";

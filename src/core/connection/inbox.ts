@@ -13,7 +13,7 @@
  * @module
  */
 import { type CloseReason, closeReasonOf } from "../errors.ts";
-import type { FrameDecoder } from "../framing/length_prefixed.ts";
+import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
