@@ -20,7 +20,8 @@ import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../error
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
-import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
+import type { DeferredFlush } from "./deferred_flush.ts";
+import { batchIterator, type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
@@ -45,6 +46,8 @@ export interface ConnectionSettings extends TimeoutSettings {
   readonly finishOnEnd?: boolean;
   /** Makes each connection's rate budget; absent when no rate limit is set. */
   readonly rateLimits?: RateLimitPlan;
+  /** Flushes, once per turn of the event loop, what was sent while a handler was busy (one per server). */
+  readonly deferredFlush?: DeferredFlush;
 }
 
 /** One connection: the handle the handler holds, and the server's side of it. */
@@ -88,7 +91,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       settings.rateLimits?.budget(),
     );
     outbox.input = inbox;
-    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox);
+    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, settings.deferredFlush);
   }
 
   get finished(): Promise<ConnectionStats> {
@@ -136,6 +139,15 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     }
   }
 
+  sendOwned(payload: Uint8Array): Promise<void> {
+    try {
+      this.#checkOpen();
+      return this.#sender.sendOwned(payload, this.#recheck);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   flush(): Promise<void> {
     return this.#outbox.drain();
   }
@@ -161,6 +173,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     this.#framesOnly = true;
     return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+  }
+
+  batches(): AsyncIterableIterator<Uint8Array[]> {
+    this.#framesOnly = true;
+    return batchIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {

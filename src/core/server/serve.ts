@@ -22,6 +22,7 @@ import { broadcastEncoded } from "./broadcast.ts";
 import { ClusterNode } from "../cluster/cluster.ts";
 import { clusterServer } from "../cluster/cluster_server.ts";
 import { CloseLog } from "./close_log.ts";
+import { DeferredFlush } from "../connection/deferred_flush.ts";
 import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
@@ -125,6 +126,7 @@ export async function serve<Message = unknown>(
     firstFrameTimeout: guards.firstFrameTimeout,
     closeTimeout: guards.closeTimeout,
     rateLimits: guards.rateLimits,
+    deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
 
