@@ -53,6 +53,13 @@ export const SERVERS: readonly ServerSpec[] = [
     argv: (bin) => [bin.deno, ...denoFlags, join(servers, "spawnkit_echo.ts")],
   },
   {
+    id: "spawnkit-cb-deno",
+    label: "spawnkit Deno, callbacks",
+    runtime: "deno",
+    baseline: false,
+    argv: (bin) => [bin.deno, ...denoFlags, join(servers, "spawnkit_echo.ts"), "--callbacks"],
+  },
+  {
     id: "raw-bun",
     label: "raw Bun",
     runtime: "bun",
@@ -65,6 +72,13 @@ export const SERVERS: readonly ServerSpec[] = [
     runtime: "bun",
     baseline: false,
     argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "spawnkit-cb-bun",
+    label: "spawnkit Bun, callbacks",
+    runtime: "bun",
+    baseline: false,
+    argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts"), "--callbacks"],
   },
   {
     id: "raw-node",
@@ -81,6 +95,14 @@ export const SERVERS: readonly ServerSpec[] = [
     baseline: false,
     optional: true,
     argv: (bin) => [bin.node, ...nodeFlags, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "spawnkit-cb-node",
+    label: "spawnkit Node, callbacks",
+    runtime: "node",
+    baseline: false,
+    optional: true,
+    argv: (bin) => [bin.node, ...nodeFlags, join(servers, "spawnkit_echo.ts"), "--callbacks"],
   },
   {
     id: "floor-deno",
