@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openServerRecords, readRecords, SERVER_RECORD_COLUMNS } from "../src/edges/records/records.ts";
+import { readFileSync } from "node:fs";
+import { openServerRecords, parseRecords, readRecords, SERVER_RECORD_COLUMNS } from "../src/edges/records/records.ts";
 import { test } from "./_harness.ts";
 import { client, echoHandler, startServer, take, text, until } from "./_fixtures.ts";
 
@@ -28,7 +29,8 @@ test("openServerRecords writes the server's figures every few seconds and once m
       await new Promise((resolve) => setTimeout(resolve, 10));
       rows = await readRecords(path);
     }
-    const timed = rows.length;
+    // Counted and closed in one synchronous step: no timed row can come between the two (rows are written at once).
+    const timed = parseRecords(readFileSync(path, "utf8")).length;
     records.close(); // the last row: one connection open
     second.close();
     rows = await readRecords(path);

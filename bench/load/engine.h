@@ -14,7 +14,7 @@ namespace load {
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
-  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown | stall
+  std::string mode = "echo";  // echo | accept | idle | broadcast | shutdown | stall | churn
   uint32_t conns = 1;
   uint32_t depth = 1;
   uint32_t size = 64;
@@ -27,6 +27,14 @@ struct Options {
   uint32_t warm = 0;      // stall: frames each connection echoes (and reads back) before the peers stall
   double quiet = 1;       // stall: seconds in which the kernel took no byte from any connection = all stalled
   int server_pid = 0;     // for server CPU and RSS, read from /proc
+  // churn (see churn.h)
+  uint32_t rate = 200;      // connections opened a second, in ten waves
+  uint32_t burst = 16;      // frames each sends at once
+  uint32_t max_open = 2000; // connections open at once, slow readers aside
+  uint32_t slow = 4;        // slow readers open throughout
+  double hold = 3;          // seconds a client-closed idle connection is held
+  double idle_wait = 20;    // seconds an idle connection waits for the server's idle timeout
+  bool unread_reset = true; // 1 in 10 resets as soon as its burst is written (else once it is back)
   bool progress = false;
 };
 
