@@ -143,6 +143,11 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
     return this.#outgoing.send(this.#links.live, payload, options?.signal);
   }
 
+  /** As `send()`: a frame that may cross to another link is copied, not written from a read buffer. */
+  sendOwned(payload: Uint8Array): Promise<void> {
+    return this.send(payload);
+  }
+
   flush(): Promise<void> {
     return this.#links.live?.conn.flush() ?? Promise.resolve();
   }
@@ -175,6 +180,15 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
         return Promise.resolve(DONE);
       },
     };
+  }
+
+  /** One frame a batch, across links: a reconnecting client reads one frame at a time. */
+  async *batches(): AsyncGenerator<Uint8Array[], void, undefined> {
+    while (true) {
+      const frame = await this.receive();
+      if (frame === undefined) return;
+      yield [frame];
+    }
   }
 
   async *events(): AsyncGenerator<ConnectionEvent, void, undefined> {
