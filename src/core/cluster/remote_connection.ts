@@ -127,6 +127,20 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
     throw this.#unreadable();
   }
 
+  /** Never: its frames are read on its own node. */
+  get readable(): ReadableStream<Uint8Array> {
+    throw this.#unreadable();
+  }
+
+  /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
+  get writable(): WritableStream<Uint8Array> {
+    return new WritableStream<Uint8Array>({
+      write: (payload) => this.send(payload),
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
+  }
+
   /** Its node said it ended (or the node is gone): the signal aborts and `finished` settles. */
   left(reason: string): void {
     if (this.closing) return;
