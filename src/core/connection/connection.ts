@@ -110,9 +110,10 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
    * close reason (`"aborted"`, or the reason's `code` when it names one);
    * without one, as `"closed"`.
    *
-   * A connection has one reader: once it is read by `for await`, `receive()`
-   * or `events()`, `readable` throws, and once `readable` was taken, those
-   * throw (a TypeError, as for a locked stream).
+   * A connection has one reader: once it is read in a loop (`for await`,
+   * `receive()`, `events()`, `batches()`) or by callbacks, `readable` throws,
+   * and once `readable` was taken, those throw (a TypeError, as for a locked
+   * stream).
    *
    * @throws {TypeError} a loop reads the connection.
    *

@@ -75,7 +75,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   // Set when the handler is callbacks: looked up at every event (ticks and messages included).
   #callbacks: CallbackSource<Message> | undefined;
   #finishing: Promise<ConnectionStats> | undefined;
-  // Who reads: a loop (for await, receive(), events()) or the readable stream; never both (see streams.ts).
+  // Who reads: a loop (for await, receive(), events(), batches(), callbacks) or the readable stream; never both (see streams.ts).
   #reader: "loop" | "stream" | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
@@ -187,6 +187,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   batches(): AsyncIterableIterator<Uint8Array[]> {
+    this.#claim("loop");
     this.#framesOnly = true;
     return batchIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
@@ -324,6 +325,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
   runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
+    this.#claim("loop");
     this.#callbacks = source;
     const host: CallbackHost<Message> = {
       conn: this,
@@ -362,7 +364,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       throw new TypeError(
         reader === "loop"
           ? `Cannot read connection ${this.id} in a loop: its readable stream reads it`
-          : `Cannot read connection ${this.id} through readable: a loop (for await, receive() or events()) reads it`,
+          : `Cannot read connection ${this.id} through readable: it is read in a loop or by callbacks`,
       );
     }
     this.#reader = reader;
