@@ -35,6 +35,7 @@ const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "sec
 export type NumberOption =
   | "port"
   | "maxFrameSize"
+  | "maxLineLength"
   | "highWaterMark"
   | "lowWaterMark"
   | "mailboxCapacity"
@@ -63,6 +64,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   port: { integer: true, min: 0, max: 65535 },
   // A 4-byte header holds at most 0xFFFFFFFF.
   maxFrameSize: { integer: true, min: 0, max: 0xffff_ffff, unit: "bytes" },
+  maxLineLength: { integer: true, min: 0, max: 0xffff_ffff, unit: "bytes" },
   highWaterMark: count(0, "bytes"),
   lowWaterMark: count(0, "bytes"),
   mailboxCapacity: count(0, "messages"),

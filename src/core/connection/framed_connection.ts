@@ -94,7 +94,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
     const inbox = this.#inbox = new Inbox(
       socket,
-      new FrameDecoder(settings.framing),
+      settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing),
       settings.mailboxCapacity,
       (reason, error) => this.#ended(reason, error),
       outbox,
