@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Connection, ConnectionStats } from "../mod.ts";
+import { type Connection, type ConnectionStats, serve, silentLogger } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, echoHandler, startServer, text, until } from "./_fixtures.ts";
 
@@ -230,6 +230,26 @@ test("writable and send() keep one order, through backpressure", async () => {
   for (let i = 0; i < count; i++) seen.push(numberOf((await conn.receive())!));
   await Promise.all(done);
   assert.deepEqual(seen, Array.from({ length: count }, (_, i) => i));
+  conn.close();
+  await server.shutdown();
+});
+
+test("readable throws in a handler of callbacks: the callbacks read the connection", async () => {
+  let refused: unknown;
+  const server = await serve({ logger: silentLogger }, {
+    open(conn) {
+      try {
+        void conn.readable;
+      } catch (error) {
+        refused = error;
+      }
+    },
+    frame: (conn, frame) => conn.send(frame),
+  });
+  const conn = await client(server);
+  await conn.send(text("z"));
+  assert.equal(decoder.decode(await conn.receive()), "z");
+  assert.ok(refused instanceof TypeError, String(refused));
   conn.close();
   await server.shutdown();
 });

@@ -37,6 +37,7 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
   #closedAt: number | undefined;
   #framesOut = 0;
   #framesDropped = 0;
+  #writable: WritableStream<Uint8Array> | undefined;
 
   constructor(node: number, entry: DirectoryEntry, link: RemoteLink) {
     const [id, remoteHost, remotePort, localHost, localPort, openedAt] = entry;
@@ -142,7 +143,7 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
 
   /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
   get writable(): WritableStream<Uint8Array> {
-    return new WritableStream<Uint8Array>({
+    return this.#writable ??= new WritableStream<Uint8Array>({
       write: (payload) => this.send(payload),
       close: () => this.close(),
       abort: () => this.close(),
