@@ -71,7 +71,7 @@ export interface CallbackHandler<State = undefined, Message = unknown> {
 /** Where a connection looks its callbacks up at every event (invariant 2). */
 export interface CallbackSource<Message = unknown> {
   // deno-lint-ignore no-explicit-any -- the state's type is the handler's own business
-  readonly current: CallbackHandler<any, Message>;
+  current: CallbackHandler<any, Message>;
 }
 
 /** What the runner needs of the connection beyond its public face. */

@@ -45,10 +45,12 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
   /**
    * Queues one frame. Settles at once while the outbox is under its
    * high-water mark; above it, waits until the peer has read enough. The
-   * payload is copied into the outbox, except a frame larger than both the
-   * mark and half of `maxFrameSize`, which is written from the payload itself
-   * once the outbox is empty (its send settles when the runtime took it);
-   * until the promise settles, keep it unchanged.
+   * payload is copied into the outbox, except a frame larger than the mark
+   * that is either a frame of this connection's latest read (written from the
+   * read buffer, header and all) or larger than half of `maxFrameSize`
+   * (written from the payload itself): such a frame goes alone once the
+   * outbox is empty, and its send settles when the runtime took it; until
+   * then, keep it unchanged.
    *
    * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity; nothing is sent.
    * @throws {ConnectionClosedError} the connection has ended.

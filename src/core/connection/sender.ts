@@ -4,9 +4,10 @@
  *
  * Invariants:
  * 1. Bytes in the outbox never exceed `highWaterMark`, except by one frame
- *    larger than the mark itself (which goes alone into an empty outbox; one
- *    over half of `maxFrameSize` too is written from the caller's buffer, and
- *    its send settles once it is written).
+ *    larger than the mark itself (which goes alone into an empty outbox; a
+ *    frame of the latest read is written from the read buffer, one over half
+ *    of `maxFrameSize` from the caller's, and their sends settle once
+ *    written).
  * 2. A send that had to wait keeps its place: later sends queue behind it.
  * 3. A send made while no event is being handled is flushed at the end of the
  *    current microtask run (no flush point is coming); one made while an event
@@ -71,7 +72,7 @@ export class Sender {
     this.#marks = marks;
     this.#input = input;
     this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
-    // Frames over the mark and over half the largest are written from the caller's buffer (see #writeAlone). Up to
+    // Frames over the mark and over half the largest are written from the caller's buffer (see #sendLarge). Up to
     // half, a copy costs less than the second write the header then needs: with every frame over the mark written
     // that way, the bench's 64 KiB echo lost 14% of its bandwidth on Bun and 22% on Deno.
     this.#alone = Math.max(marks.high, framing.packet + (framing.maxFrameSize >>> 1));
