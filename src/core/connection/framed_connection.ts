@@ -208,11 +208,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.#framesOnly = true;
     const frames = frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
     const inbox = this.#inbox;
+    // What the reader sends meanwhile goes out at its next pull that reads, or at the end of the turn (deferred flush).
     return this.#readable = frameReadable({
+      takeFrames: () => inbox.takeFrames(),
       nextFrame: async () => {
         const { done, value } = await frames.next();
-        // The last frame of a read: what the reader sends now is flushed at the end of the microtask run.
-        if (inbox.queued === 0) inbox.processing = false;
         return done ? undefined : value;
       },
       cancelInput: (reason) => {

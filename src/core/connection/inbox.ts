@@ -89,11 +89,6 @@ export class Inbox {
     return this.#reading && !this.processing && !this.done && this.#head === this.#queue.length;
   }
 
-  /** Items queued now, not yet taken. */
-  get queued(): number {
-    return this.#queue.length - this.#head;
-  }
-
   /** The next queued item, without waiting; undefined when none is queued. */
   take(): InboxItem | undefined {
     const queue = this.#queue;

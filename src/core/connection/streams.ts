@@ -5,9 +5,9 @@
  * the outbox's water marks hold as for a `for await` loop and `send()`.
  *
  * Invariants:
- * 1. Pull-based: the readable's queue holds no frame (`highWaterMark` 0), so
- *    a frame is taken from the connection only when a reader asks, and the
- *    socket is read only when none is queued: a pipe into a slow sink stops
+ * 1. Pull-based: the readable pulls only when a reader asks and its queue is
+ *    empty (`highWaterMark` 0); a pull takes the frames of one read already
+ *    queued, or reads the socket when none is. A pipe into a slow sink stops
  *    reading the socket (Erlang's `{active, once}`).
  * 2. A frame handed out is the reader's: it stays valid after later reads (the
  *    transport never writes a chunk's memory again).
@@ -20,6 +20,8 @@
 
 /** What the readable face needs of a connection. */
 export interface FrameSource {
+  /** The frames queued now from one read, handed over at once; undefined when none is (or a message is next). */
+  takeFrames?(): Uint8Array[] | undefined;
   /** The next frame, or undefined once input has ended (whatever the reason: the connection's stats say it). */
   nextFrame(): Promise<Uint8Array | undefined>;
   /** The reader let go: input ends, with `reason` as the connection's error (none: a plain close). */
@@ -52,11 +54,18 @@ export interface FrameSink {
  */
 export function frameReadable(source: FrameSource): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
-    pull: (controller) =>
-      source.nextFrame().then((frame) => {
+    pull: (controller) => {
+      // Frames already read go into the stream's queue at once, without a promise each.
+      const frames = source.takeFrames?.();
+      if (frames !== undefined) {
+        for (const frame of frames) controller.enqueue(frame);
+        return;
+      }
+      return source.nextFrame().then((frame) => {
         if (frame === undefined) controller.close();
         else controller.enqueue(frame);
-      }),
+      });
+    },
     cancel: (reason) => source.cancelInput(reason),
   }, { highWaterMark: 0 });
 }
