@@ -102,10 +102,10 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
   events(options?: { ticks?: boolean }): AsyncGenerator<ConnectionEvent<Message>, void, undefined>;
   /**
    * The frames as a web ReadableStream, made on first use: for
-   * `pipeThrough()` and `pipeTo()`. Pull-based, as a loop: a frame is taken
-   * only when a reader asks (the stream's `highWaterMark` is 0 frames) and the
-   * socket is read only when none is queued, so a pipe into a slow sink stops
-   * reading the socket. Frames handed out stay valid. It closes when input
+   * `pipeThrough()` and `pipeTo()`. Pull-based, as a loop: the stream pulls
+   * only when a reader asks and its queue is empty (`highWaterMark` 0); a pull
+   * takes the frames of one read already queued, or reads the socket when none
+   * is, so a pipe into a slow sink stops reading the socket. Frames handed out stay valid. It closes when input
    * ends, whatever the reason (as a loop ends: the reason is in `stats` and
    * `signal`), and messages met on the way go to the server's `onMessage`.
    * Cancelling it ends input: with a reason, the connection's error and its
