@@ -59,6 +59,8 @@ export {
   checkNumber,
   DEFAULT_HIGH_WATER_MARK,
   DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_MAX_ROOM_NAME_LENGTH,
+  DEFAULT_MAX_ROOMS_PER_CONNECTION,
   describeNumber,
   NUMBER_OPTIONS,
   type NumberOption,
@@ -83,9 +85,28 @@ export type { Connection } from "./src/core/connection/connection.ts";
 export type { CallbackHandler } from "./src/core/connection/callbacks.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
+export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export { serve } from "./src/core/server/serve.ts";
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
+export {
+  isReconnecting,
+  type ReconnectEvent,
+  type ReconnectingConnection,
+  type ReconnectState,
+  type ReconnectStats,
+  type SendOptions,
+} from "./src/core/reconnect/reconnecting_connection.ts";
+export {
+  DEFAULT_BASE_DELAY,
+  DEFAULT_MAX_DELAY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_WAITING_BYTES,
+  type ReconnectHook,
+  type ReconnectInfo,
+  type ReconnectOptions,
+} from "./src/core/reconnect/reconnect_options.ts";
+export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
 export {
   type Bus,
   type BusDelivery,
@@ -98,6 +119,15 @@ export {
 } from "./src/core/cluster/bus.ts";
 export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
+export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
+export {
+  DEFAULT_ENGINE_PENDING_BYTES,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type EngineBus,
+  type EngineBusStats,
+  EngineLink,
+  type EngineLinkOptions,
+} from "./src/core/cluster/engine_link.ts";
 export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
 export {
   type ChannelPort,

@@ -5,20 +5,40 @@
  * client of every worker: a line goes to all of them, `/who` lists all of
  * them, `/to ID` reaches a connection on another worker.
  *
+ * With --nats URL or --redis URL, the server is one node of a cluster over
+ * that engine: start several (on other ports or machines, under any
+ * runtime), and the same handler reaches every client of every node.
+ *
  *   deno run -A examples/chat_server.ts --port 7001 [--workers 4]
  *   bun examples/chat_server.ts --port 7001
+ *   deno run -A examples/chat_server.ts --port 7001 --nats nats://127.0.0.1:4222
+ *   bun examples/chat_server.ts --port 7002 --nats nats://127.0.0.1:4222
  *
  * Flags: --port (default 7001), --host (default 127.0.0.1), --workers N,
- * --metrics-port N (Prometheus metrics at http://HOST:N/metrics while the
- * server runs; with workers, the sum over every worker).
+ * --nats URL, --redis URL (not with --workers: run one process per core,
+ * each a node), --metrics-port N (Prometheus metrics at
+ * http://HOST:N/metrics while the server runs; with workers, the sum over
+ * every worker).
  *
  * @module
  */
 import process from "node:process";
-import { consoleWarnLogger, serve, type ServeOptions, type Server, silentLogger } from "../mod.ts";
+import {
+  claimNode,
+  type Cluster,
+  consoleWarnLogger,
+  type EngineBus,
+  joinCluster,
+  serve,
+  type ServeOptions,
+  type Server,
+  silentLogger,
+} from "../mod.ts";
+import { connectNatsBus } from "../src/edges/nats/nats.ts";
+import { connectRedisBus } from "../src/edges/redis/redis.ts";
 import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
-import { optionFlag, parseFlags, runCli } from "./_flags.ts";
+import { optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
 
 await runCli("chat_server", async () => {
@@ -26,17 +46,34 @@ await runCli("chat_server", async () => {
     port: { type: "string" },
     host: { type: "string" },
     workers: { type: "string" },
+    nats: { type: "string" },
+    redis: { type: "string" },
     "metrics-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
+  if (flags.nats !== undefined && flags.redis !== undefined) throw new UsageError("--nats and --redis: choose one");
+  const engine = flags.nats !== undefined ? "nats" : flags.redis !== undefined ? "redis" : undefined;
+  if (engine !== undefined && workers !== undefined) {
+    // A worker set is a cluster of its own over its hub; its threads would be a second cluster beside the engine's.
+    throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
+  }
+  const bus = await openBus(flags.nats, flags.redis);
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
   // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
   const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };
   let server: Pick<Server, "addr" | "stats" | "shutdown">;
-  if (workers === undefined) server = await serve({ ...options, logger: silentLogger }, chat);
-  else {
+  if (workers === undefined) {
+    let cluster: Cluster | undefined;
+    if (bus !== undefined) {
+      const node = await claimNode(bus);
+      // The bus logs its outages (once each) to the console; the server stays quiet.
+      cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
+      console.log(`node ${node} of the cluster on ${flags.nats ?? flags.redis}`);
+    }
+    server = await serve({ ...options, logger: silentLogger, cluster }, chat);
+  } else {
     const module = new URL("./chat.ts", import.meta.url);
     const set = server = await serveWorkers({ ...options, module, exportName: "chat", workers, logger: silentLogger });
     set.finished.catch((error) => {
@@ -50,6 +87,7 @@ await runCli("chat_server", async () => {
     if (stopping) return;
     stopping = true;
     await server.shutdown({ timeout: 5 });
+    await bus?.close();
     await metrics.close();
     process.exit(0);
   };
@@ -57,3 +95,14 @@ await runCli("chat_server", async () => {
   process.on("SIGTERM", () => void stop());
   console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
 });
+
+/** The engine's bus of --nats or --redis, or nothing; an engine that cannot be reached is a usage error. */
+async function openBus(nats: string | undefined, redis: string | undefined): Promise<EngineBus | undefined> {
+  try {
+    if (nats !== undefined) return await connectNatsBus({ servers: nats, logger: consoleWarnLogger });
+    if (redis !== undefined) return await connectRedisBus({ url: redis, logger: consoleWarnLogger });
+  } catch (error) {
+    throw new UsageError(`--${nats !== undefined ? "nats" : "redis"}: ${(error as Error).message}`);
+  }
+  return undefined;
+}

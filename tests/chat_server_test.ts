@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { connect, type Connection, nodeOfConnection, silentLogger } from "../mod.ts";
 import { chat } from "../examples/chat.ts";
-import { startChild } from "./_child.ts";
-import { test } from "./_harness.ts";
+import { type Child, startChild, startProgram } from "./_child.ts";
+import { type EngineKind, engineMissing, startEngine } from "./_engines.ts";
+import { skip, test } from "./_harness.ts";
+import { isBun } from "../src/transport/select.ts";
 import { client, decoder, startServer, take, text, until } from "./_fixtures.ts";
 
 test("chat_server relays lines to the others, answers /who, and posts /to into one mailbox", async () => {
@@ -95,3 +97,55 @@ test("chat_server --workers 2: one handler, unchanged, relays to every worker, l
   child.kill("SIGTERM");
   assert.equal(await child.exited, 0, child.output());
 });
+
+/** The chat server under the other runtime: Bun beside Deno and Node, Deno beside Bun. */
+function startOnOtherRuntime(args: string[]): Promise<Child> {
+  const script = "examples/chat_server.ts";
+  if (isBun()) return startProgram("node_modules/.bin/deno", ["run", "-A", script, ...args], script);
+  return startProgram("node_modules/.bin/bun", [script, ...args], script);
+}
+
+for (const kind of ["nats", "redis"] as EngineKind[]) {
+  const name = `chat_server --${kind}: two servers on two runtimes relay to both, /who lists all, /to crosses`;
+  const missing = engineMissing(kind);
+  if (missing !== undefined) {
+    skip(name, missing);
+    continue;
+  }
+  test(name, async () => {
+    const engine = await startEngine(kind);
+    const args = ["--port", "0", `--${kind}`, engine.url];
+    const servers = await Promise.all([startChild("examples/chat_server.ts", args), startOnOtherRuntime(args)]);
+    try {
+      const [alice, bob] = await Promise.all(servers.map((server) => listener(server.port)));
+      const ids: number[] = [];
+      for (const [k, client] of [alice!, bob!].entries()) {
+        await client.conn.send(text(`i am ${k}`));
+        const other = k === 0 ? bob! : alice!;
+        await until(() => other.lines.some((line) => line.endsWith(`: i am ${k}`)), `client ${1 - k} to hear ${k}`);
+        ids[k] = Number(other.lines.find((line) => line.endsWith(`: i am ${k}`))!.split(":")[0]);
+      }
+      assert.notEqual(nodeOfConnection(ids[0]!), nodeOfConnection(ids[1]!), "one node each");
+      const who = () => alice!.lines.filter((line) => line.startsWith("online:")).at(-1) ?? "";
+      await until(() => who().split(" ").length === 3, "/who to list both", 10_000, async () => {
+        await alice!.conn.send(text("/who"));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      });
+      assert.deepEqual(who().slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+      await alice!.conn.send(text(`/to ${ids[1]} psst`));
+      await until(() => bob!.lines.includes(`${ids[0]} (private): psst`), "the private line across nodes");
+      for (const client of [alice!, bob!]) client.conn.close();
+      for (const server of servers) server.kill("SIGTERM");
+      for (const server of servers) assert.equal(await server.exited, 0, server.output());
+    } finally {
+      for (const server of servers) {
+        try {
+          server.kill("SIGKILL");
+        } catch {
+          // exited already
+        }
+      }
+      await engine.stop();
+    }
+  });
+}

@@ -253,3 +253,16 @@ test("readable throws in a handler of callbacks: the callbacks read the connecti
   conn.close();
   await server.shutdown();
 });
+
+test("a reconnecting client has both faces too: pipe frames through, one reader at a time", async () => {
+  const { server } = await startServer(pipeEcho);
+  const conn = await client(server, { reconnect: true });
+  const writer = conn.writable.getWriter();
+  await writer.write(text("over"));
+  const reader = conn.readable.getReader();
+  assert.equal(decoder.decode((await reader.read()).value), "over");
+  await assert.rejects(conn.receive(), TypeError);
+  await reader.cancel();
+  await conn.finished;
+  await server.shutdown();
+});

@@ -121,6 +121,27 @@ test("serveWorkers: posts to a connection of the other worker arrive in order, w
   for (const { conn } of clients) conn.close();
 });
 
+test("serveWorkers: a room broadcast reaches its members on the other worker, and no one else", async () => {
+  const { set } = await sharedSet();
+  const clients = await twoEach(set.addr.port);
+  const [sender, neighbour] = clients.filter((client) => client.worker === clients[0]!.worker);
+  const [member, outsider] = clients.filter((client) => client.worker !== clients[0]!.worker);
+  for (const client of [sender!, member!]) assert.equal(await ask(client.conn, "join r"), "true");
+  for (const client of [sender!, member!]) {
+    let size = "";
+    await until(() => size === "2", `worker ${client.worker} to count the room's 2`, 10_000, async () => {
+      size = await ask(client.conn, "rsize r");
+    });
+  }
+  await sender!.conn.send(text("room r hi"));
+  assert.equal(decoder.decode((await member!.conn.receive())!), "hi");
+  // The others' next frame is their own answer: the room's line never reached them.
+  assert.equal(await ask(neighbour!.conn, "rsize r"), "2");
+  assert.equal(await ask(outsider!.conn, "rsize r"), "2");
+  assert.equal(await ask(sender!.conn, "rsize r"), "2", "the sender is excepted");
+  for (const { conn } of clients) conn.close();
+});
+
 test("serveWorkers: a burst of 10 000 broadcasts reaches every client of both workers, none lost", async () => {
   const { set } = await sharedSet();
   const clients = await twoEach(set.addr.port);

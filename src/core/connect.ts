@@ -6,12 +6,15 @@
 import { formatAddress } from "./address.ts";
 import type { Connection } from "./connection/connection.ts";
 import { DeferredFlush } from "./connection/deferred_flush.ts";
-import { FramedConnection } from "./connection/framed_connection.ts";
+import { type ConnectionSettings, FramedConnection } from "./connection/framed_connection.ts";
 import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { consoleWarnLogger } from "./logger.ts";
 import { checkNumber } from "./options.ts";
+import { type ReconnectOptions, reconnectSettingsOf } from "./reconnect/reconnect_options.ts";
+import type { ReconnectingConnection } from "./reconnect/reconnecting_connection.ts";
+import { Reconnector } from "./reconnect/reconnector.ts";
 import { defaultTransport } from "../transport/select.ts";
 import type { RawSocket, TlsConnectOptions, Transport } from "../transport/types.ts";
 
@@ -32,6 +35,13 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
   logger?: Logger;
   /** The socket API: the runtime's own by default; `memoryTransport()` for in-process pairs. */
   transport?: Transport;
+  /**
+   * Dial again whenever the connection is lost, with back-off, and return a
+   * {@linkcode ReconnectingConnection} (`true` takes every default). The
+   * first dial is not retried: `connect()` rejects as without it.
+   * @default no reconnecting
+   */
+  reconnect?: boolean | ReconnectOptions;
 }
 
 let nextClientId = 1;
@@ -41,9 +51,11 @@ const deferredFlush = new DeferredFlush();
 /**
  * Connects to a framed server. Iterate the result for frames; `send()` frames;
  * `close()` (or `await using`) when done. The socket closes by itself once the
- * server closes its end.
+ * server closes its end. With `reconnect`, the result is a
+ * {@linkcode ReconnectingConnection} that dials again whenever the connection
+ * is lost, until `close()`, the `signal`, or its retry limit.
  *
- * @throws {RangeError} a bad option value (port, packet, maxFrameSize, water marks).
+ * @throws {RangeError} a bad option value (port, packet, maxFrameSize, water marks, the reconnect numbers).
  * @throws the runtime's error when the connection is refused.
  * @example
  * ```ts
@@ -56,19 +68,48 @@ const deferredFlush = new DeferredFlush();
  * await client.send(new TextEncoder().encode("ping"));
  * assert.equal(new TextDecoder().decode(await client.receive()), "ping");
  * ```
+ * @example A reconnecting client: a send waits while the server is away
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, type Connection, memoryTransport, serve, silentLogger } from "../../mod.ts";
+ * const echo = async (conn: Connection) => {
+ *   for await (const frame of conn) await conn.send(frame);
+ * };
+ * const transport = memoryTransport(); // here, so that the restart is in-process and instant
+ * let server = await serve({ transport, logger: silentLogger }, echo);
+ * const port = server.addr.port;
+ * await using client = await connect({ port, transport, logger: silentLogger, reconnect: { baseDelay: 0.01 } });
+ * const lost = new Promise((resolve) => client.subscribe((event) => event.type === "disconnect" && resolve(event.reason)));
+ * const reply = client.receive(); // a read is pending, so the loss is seen as it happens
+ * await server.shutdown({ quietPeriod: 0 });
+ * assert.equal(await lost, "peer-closed");
+ * const sent = client.send(new TextEncoder().encode("while away"));
+ * assert.equal(client.state, "reconnecting");
+ * server = await serve({ port, transport, logger: silentLogger }, echo);
+ * await sent;
+ * assert.equal(new TextDecoder().decode(await reply), "while away", "receive() went on over the new connection");
+ * await server.shutdown({ quietPeriod: 0 });
+ * ```
  */
+export function connect(
+  options: ConnectOptions & { reconnect: true | ReconnectOptions },
+): Promise<ReconnectingConnection>;
+/** Connects to a framed server; see the first signature. */
+export function connect(options: ConnectOptions): Promise<Connection>;
 export async function connect(options: ConnectOptions): Promise<Connection> {
   const framing = framingOf(options);
   const waterMarks = waterMarksOf(options);
   const port = checkNumber("port", options.port);
   if (port === undefined) throw new TypeError("Cannot connect: no port given");
+  const reconnect = options.reconnect === undefined || options.reconnect === false
+    ? undefined
+    : reconnectSettingsOf(options.reconnect);
   const transport = options.transport ?? await defaultTransport();
   const signal = options.signal;
   signal?.throwIfAborted();
-  const dialing = transport.connect({ hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls });
-  const socket = signal === undefined ? await dialing : await abortable(dialing, signal);
+  const hostname = options.hostname ?? "127.0.0.1";
   const logger = options.logger ?? consoleWarnLogger;
-  const conn = new FramedConnection(socket, {
+  const settings: ConnectionSettings = {
     framing,
     waterMarks,
     mailboxCapacity: 0,
@@ -80,7 +121,16 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         remote: formatAddress(stats.remoteAddr),
         reason: stats.closeReason,
       }),
-  }, nextClientId++);
+  };
+  const dial = async (abort: AbortSignal | undefined): Promise<FramedConnection> => {
+    const dialing = transport.connect({ hostname, port, tls: options.tls });
+    const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
+    return new FramedConnection(socket, settings, nextClientId++);
+  };
+  const first = await dial(signal);
+  const conn = reconnect === undefined
+    ? first
+    : new Reconnector(first, { ...reconnect, target: formatAddress({ hostname, port }), framing, logger, dial });
   if (signal !== undefined) {
     const onAbort = () => conn.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

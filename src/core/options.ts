@@ -27,10 +27,12 @@ const MAX = Number.MAX_SAFE_INTEGER;
 const count = (min: number, unit?: string): NumberSpec => ({ integer: true, min, max: MAX, unit });
 const seconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: MAX, unit: "seconds" };
 const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "seconds" };
+// A wait the kit arms with setTimeout, whose limit is 2^31 - 1 milliseconds (a longer one fires at once).
+const timerSeconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: 2_147_483, unit: "seconds" };
 
 /**
- * The name of a numeric option of `ServeOptions`, `ConnectOptions`, `ShutdownOptions`, `ClusterOptions`,
- * `PortHubOptions` or the workers' `WorkersOptions`.
+ * The name of a numeric option of `ServeOptions`, `ConnectOptions` (and its `reconnect`), `ShutdownOptions`,
+ * `ClusterOptions`, `PortHubOptions`, the workers' `WorkersOptions` or the NATS and Redis buses' options.
  */
 export type NumberOption =
   | "port"
@@ -57,9 +59,18 @@ export type NumberOption =
   | "workers"
   | "maxRestarts"
   | "restartPeriod"
-  | "restartBackoff";
+  | "restartBackoff"
+  | "baseDelay"
+  | "maxDelay"
+  | "maxRetries"
+  | "maxWaitingBytes"
+  | "maxRoomsPerConnection"
+  | "maxRoomNameLength"
+  | "maxMessageSize"
+  | "reconnectWait"
+  | "pingInterval";
 
-/** The numeric options, by their name in `ServeOptions`, `ConnectOptions` and `ShutdownOptions`. */
+/** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   port: { integer: true, min: 0, max: 65535 },
   // A 4-byte header holds at most 0xFFFFFFFF.
@@ -89,6 +100,18 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxRestarts: count(0, "restarts"),
   restartPeriod: seconds,
   restartBackoff: secondsOrZero,
+  // The reconnecting client's back-off (ReconnectOptions): a delay of 0 would retry a dead server in a tight loop.
+  baseDelay: timerSeconds,
+  maxDelay: timerSeconds,
+  maxRetries: count(0, "attempts"),
+  maxWaitingBytes: count(0, "bytes"),
+  maxRoomsPerConnection: count(0, "rooms"),
+  // A room's name goes into a topic (NATS subject, Redis channel) and into every room message.
+  maxRoomNameLength: { integer: true, min: 1, max: 1024, unit: "bytes" },
+  // The cluster's own messages need a few hundred bytes.
+  maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
+  reconnectWait: seconds,
+  pingInterval: seconds,
 };
 
 /** The options that take one of a few values, and their values. */
@@ -96,6 +119,7 @@ export interface ChoiceOptions {
   packet: 4 | 2 | 1;
   rateLimitPolicy: "close" | "pause";
   slowConsumer: "disconnect" | "drop";
+  whileDisconnected: "wait" | "fail";
 }
 
 /** The name of a choice option. */
@@ -106,6 +130,7 @@ export const CHOICE_OPTIONS: { readonly [N in ChoiceOption]: readonly ChoiceOpti
   packet: [4, 2, 1],
   rateLimitPolicy: ["close", "pause"],
   slowConsumer: ["disconnect", "drop"],
+  whileDisconnected: ["wait", "fail"],
 };
 
 /** The default `maxFrameSize`: 256 KiB, the original's `{packet_size, 256 * 1024}`. */
@@ -113,6 +138,12 @@ export const DEFAULT_MAX_FRAME_SIZE = 262_144;
 
 /** The default `highWaterMark` of a connection's outbox, in bytes. */
 export const DEFAULT_HIGH_WATER_MARK = 65_536;
+
+/** The default `maxRoomsPerConnection`. */
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 64;
+
+/** The default `maxRoomNameLength`, in bytes of UTF-8. */
+export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
 
 /** The default `mailboxCapacity`, in messages. */
 export const DEFAULT_MAILBOX_CAPACITY = 1024;
@@ -125,6 +156,7 @@ export function describeNumber(spec: NumberSpec): string {
   const what = spec.integer ? "integer" : "number";
   // "a positive number of seconds", "an integer from 0 to 4294967295 (bytes)".
   const unit = spec.unit === undefined ? "" : spec.integer ? ` (${spec.unit})` : ` of ${spec.unit}`;
+  if (spec.max !== MAX && spec.minExclusive && spec.min === 0) return `a positive ${what}${unit} up to ${spec.max}`;
   if (spec.max === MAX) {
     if (spec.min === 0) return `${spec.minExclusive ? "a positive" : "a non-negative"} ${what}${unit}`;
     if (spec.min === 1 && spec.integer) return `a positive integer${unit}`;

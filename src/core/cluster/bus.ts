@@ -14,7 +14,8 @@
  *    the bound is dropped and counted (`publish()` returns false), never
  *    queued without limit and never blocking the publisher.
  * 4. An outage never throws into the publisher: `publish()` returns false and
- *    `request()` rejects with a {@linkcode BusRequestError}.
+ *    `request()` rejects with a {@linkcode BusRequestError}, at once while the
+ *    engine is known to be away (reason `"unavailable"`).
  *
  * @module
  */
@@ -101,7 +102,7 @@ export interface Bus {
 }
 
 /** Why a request failed. */
-export type BusRequestFailure = "timeout" | "no-responders" | "closed" | "dropped";
+export type BusRequestFailure = "timeout" | "no-responders" | "closed" | "dropped" | "unavailable";
 
 /**
  * A request that got no reply: `reason` says why.
@@ -128,6 +129,7 @@ export class BusRequestError extends Error {
       "no-responders": "no subscriber",
       closed: "bus closed",
       dropped: "over the bound",
+      unavailable: "the engine is unreachable",
     }[
       reason
     ];

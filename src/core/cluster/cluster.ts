@@ -16,6 +16,8 @@
  *    number is missing. A node silent for `expireAfter` is forgotten.
  * 5. A cluster without a server (a supervisor's) only listens: it sums the
  *    reports and keeps no directory.
+ * 6. Rooms cross on a topic each, subscribed by the nodes that host them
+ *    (cluster_rooms.ts); their sizes travel with the directory's deltas.
  *
  * @module
  */
@@ -28,9 +30,10 @@ import type { Server } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { Bus, BusDelivery } from "./bus.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
+import { ClusterRooms } from "./cluster_rooms.ts";
 import { Directory } from "./directory.ts";
 import { Membership } from "./membership.ts";
-import { type ClusterMessage, decodeMessage, encodeMessage } from "./messages.ts";
+import { type ClusterMessage, decodeMessage, encodeMessage, type RoomCount } from "./messages.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
 import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
@@ -77,6 +80,8 @@ export interface ClusterLocal<Message> {
   readonly server: Server<Message>;
   /** Throws FrameTooLargeError for a payload the server could not frame. */
   checkOutgoing(length: number): void;
+  /** The server's rooms with members, and how many each. */
+  roomSizes(): Iterable<RoomCount>;
 }
 
 /** A node: the cluster logic over the bus. `serve()` uses the methods beyond {@linkcode Cluster}. */
@@ -90,6 +95,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
   readonly #logger: Logger;
   readonly #directory: Directory;
   readonly #membership: Membership;
+  readonly #rooms: ClusterRooms;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
   #local: ClusterLocal<Message> | undefined;
@@ -119,6 +125,11 @@ export class ClusterNode<Message = unknown> implements Cluster {
       encode: (message) => encodeMessage(this.node, message),
     }, this.#logger);
     const onMessage = (payload: Uint8Array, delivery: BusDelivery) => this.#onMessage(payload, delivery);
+    this.#rooms = new ClusterRooms(this.#bus, this.#prefix, onMessage, {
+      publish: (topic, room, payload, except) => this.#publish(topic, { kind: "room", room, payload, except }),
+      changed: (room, size) => this.#membership.roomChanged(room, size),
+      remoteSize: (room) => this.#directory.roomSize(room),
+    });
     this.#unsubscribe.push(this.#bus.subscribe(this.#all, onMessage));
     if (this.node !== 0) this.#unsubscribe.push(this.#bus.subscribe(this.#topicOf(this.node), onMessage));
     this.#timer = setInterval(() => {
@@ -157,7 +168,22 @@ export class ClusterNode<Message = unknown> implements Cluster {
     if (this.#local !== undefined) throw new TypeError("Cannot serve with this cluster: it has a server already");
     if (this.node === 0) throw new RangeError("Cannot serve as node 0 of a cluster: node 0 only observes");
     this.#local = local;
-    this.#membership.attach(local.server as Server<unknown>);
+    this.#membership.attach(local.server as Server<unknown>, () => local.roomSizes());
+  }
+
+  /** A room of this node's server has `size` members now. */
+  roomChanged(room: string, size: number): void {
+    this.#rooms.changed(room, size);
+  }
+
+  /** Sends a room broadcast to the other nodes; returns their members of the room. */
+  roomBroadcast(room: string, payload: Uint8Array, except: number): number {
+    return this.#rooms.broadcast(room, payload, except);
+  }
+
+  /** Members of `room` on the other nodes. */
+  roomSize(room: string): number {
+    return this.#rooms.size(room);
   }
 
   /** A connection of this node's server opened. */
@@ -216,6 +242,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#membership.close();
     if (this.#local !== undefined) this.#publish(this.#all, { kind: "left", node: this.node });
     this.#closed = true;
+    this.#rooms.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const remote of [...this.#directory.nodes()]) this.#directory.forget(remote.node);
   }
@@ -275,6 +302,13 @@ export class ClusterNode<Message = unknown> implements Cluster {
         return;
       case "close":
         server?.get(message.id)?.close();
+        return;
+      case "room":
+        server?.rooms.broadcast(message.room, message.payload, message.except === 0 ? undefined : message.except);
+        return;
+      case "ping":
+        // Someone asks whether this node's number is taken (claimNode()): it is.
+        delivery.reply?.(encodeMessage(this.node, message));
         return;
       case "left":
         if (message.node !== this.node) this.#directory.forget(message.node);

@@ -10,11 +10,14 @@
  *    until the snapshot comes.
  * 2. A node not heard from within the expiry is forgotten: its figures leave
  *    the sums and its connections end (their signals abort).
+ * 3. A node's room sizes travel in the same deltas and snapshots as its
+ *    connections, so they are as fresh as its directory; they leave the sums
+ *    with the node.
  *
  * @module
  */
 import type { ServerStats } from "../stats.ts";
-import type { DirectoryEntry, DirectoryLeave } from "./messages.ts";
+import type { DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
 import { RemoteConnection, type RemoteLink } from "./remote_connection.ts";
 
 /** Deltas kept while a node's snapshot is on its way; past this, the snapshot is asked again. */
@@ -24,12 +27,15 @@ interface Delta {
   readonly seq: number;
   readonly joins: readonly DirectoryEntry[];
   readonly leaves: readonly DirectoryLeave[];
+  readonly rooms?: readonly RoomCount[];
 }
 
 /** One other node. */
 export class RemoteNode {
   readonly node: number;
   readonly connections = new Map<number, RemoteConnection<unknown>>();
+  /** Its rooms with members, and how many. */
+  readonly rooms = new Map<string, number>();
   /** The last delta applied. */
   seq = 0;
   /** False until a snapshot has been applied. */
@@ -83,6 +89,13 @@ export class Directory {
     return this.#nodes.get(node)?.connections.get(id);
   }
 
+  /** Members of `room` on the other nodes. */
+  roomSize(room: string): number {
+    let size = 0;
+    for (const remote of this.#nodes.values()) size += remote.rooms.get(room) ?? 0;
+    return size;
+  }
+
   /** Every remote connection. */
   *connections(): IterableIterator<RemoteConnection<unknown>> {
     for (const remote of this.#nodes.values()) yield* remote.connections.values();
@@ -105,7 +118,12 @@ export class Directory {
   }
 
   /** Replaces a node's connections with a snapshot, then applies the deltas that came after it. */
-  snapshot(remote: RemoteNode, seq: number, entries: readonly DirectoryEntry[]): boolean {
+  snapshot(
+    remote: RemoteNode,
+    seq: number,
+    entries: readonly DirectoryEntry[],
+    rooms: readonly RoomCount[] = [],
+  ): boolean {
     const listed = new Set(entries.map((entry) => entry[0]));
     for (const [id, conn] of remote.connections) {
       if (!listed.has(id)) this.#remove(remote, id, conn, "closed");
@@ -113,6 +131,8 @@ export class Directory {
     for (const entry of entries) {
       if (!remote.connections.has(entry[0])) this.#add(remote, entry);
     }
+    remote.rooms.clear();
+    countRooms(remote, rooms);
     remote.seq = seq;
     remote.synced = true;
     const waiting = remote.waiting.sort((a, b) => a.seq - b.seq);
@@ -141,6 +161,7 @@ export class Directory {
       const conn = remote.connections.get(id);
       if (conn !== undefined) this.#remove(remote, id, conn, reason);
     }
+    countRooms(remote, delta.rooms ?? []);
     remote.seq = delta.seq;
   }
 
@@ -154,5 +175,13 @@ export class Directory {
     remote.connections.delete(id);
     this.#size--;
     conn.left(reason);
+  }
+}
+
+/** Sets the sizes of `remote`'s rooms named in `counts` (0: it has no member left). */
+function countRooms(remote: RemoteNode, counts: readonly RoomCount[]): void {
+  for (const [room, members] of counts) {
+    if (members > 0) remote.rooms.set(room, members);
+    else remote.rooms.delete(room);
   }
 }

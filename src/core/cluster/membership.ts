@@ -13,7 +13,7 @@ import type { Server } from "../server/server.ts";
 import type { ConnectionStats } from "../stats.ts";
 import type { BusDelivery } from "./bus.ts";
 import type { Directory, RemoteNode } from "./directory.ts";
-import type { ClusterMessage, DirectoryEntry, DirectoryLeave } from "./messages.ts";
+import type { ClusterMessage, DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
 
 /** How the membership reaches the others. */
 export interface MembershipLinks {
@@ -46,7 +46,10 @@ export class Membership {
   readonly #links: MembershipLinks;
   readonly #logger: Logger;
   #server: Server<unknown> | undefined;
+  #roomSizes: () => Iterable<RoomCount> = () => [];
   #seq = 0;
+  /** Rooms whose size changed since the last delta, with their size now. */
+  #rooms = new Map<string, number>();
   #joins: DirectoryEntry[] = [];
   #leaves: DirectoryLeave[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,8 +63,9 @@ export class Membership {
   }
 
   /** This node serves `server` now: it says hello and reports. Without one, it only listens to reports. */
-  attach(server: Server<unknown>): void {
+  attach(server: Server<unknown>, roomSizes: () => Iterable<RoomCount>): void {
     this.#server = server;
+    this.#roomSizes = roomSizes;
     this.#links.all({ kind: "hello" });
     this.report();
   }
@@ -78,14 +82,22 @@ export class Membership {
     this.#flushSoon();
   }
 
-  /** Publishes the joins and leaves not published yet, as the next delta. */
+  /** A room of this node has `size` members now. */
+  roomChanged(room: string, size: number): void {
+    this.#rooms.set(room, size);
+    this.#flushSoon();
+  }
+
+  /** Publishes the joins, leaves and room sizes not published yet, as the next delta. */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#joins.length === 0 && this.#leaves.length === 0) return;
-    const delta = { kind: "delta", seq: ++this.#seq, joins: this.#joins, leaves: this.#leaves } as const;
+    if (this.#joins.length === 0 && this.#leaves.length === 0 && this.#rooms.size === 0) return;
+    const rooms = this.#rooms.size === 0 ? undefined : [...this.#rooms];
+    const delta = { kind: "delta", seq: ++this.#seq, joins: this.#joins, leaves: this.#leaves, rooms } as const;
     this.#joins = [];
     this.#leaves = [];
+    this.#rooms = new Map();
     // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
     this.#links.all(delta);
   }
@@ -131,7 +143,7 @@ export class Membership {
     this.flush();
     const entries: DirectoryEntry[] = [];
     for (const conn of this.#server?.connections() ?? []) entries.push(entryOf(conn, conn.stats.openedAt));
-    return { kind: "snapshot", seq: this.#seq, entries };
+    return { kind: "snapshot", seq: this.#seq, entries, rooms: [...this.#roomSizes()] };
   }
 
   /** Asks `remote` for its snapshot, once at a time; on failure, its next report asks again. */
@@ -154,6 +166,6 @@ export class Membership {
   }
 
   #applySnapshot(remote: RemoteNode, message: Extract<ClusterMessage, { kind: "snapshot" }>): void {
-    if (!this.#directory.snapshot(remote, message.seq, message.entries)) this.#resync(remote);
+    if (!this.#directory.snapshot(remote, message.seq, message.entries, message.rooms)) this.#resync(remote);
   }
 }

@@ -11,7 +11,8 @@
  * post       id (f64) | the message, encoded by the cluster's codec
  * send       id (f64) | frame payload
  * close      id (f64)
- * others     JSON (directory changes, reports, snapshots; a few per second)
+ * room       except (f64, 0: none) | name length (u16) | name (UTF-8) | frame payload
+ * others     JSON (directory changes, reports, snapshots, pings; a few per second)
  * ```
  *
  * A frame payload crosses as it is: one copy per node, framed once there.
@@ -33,23 +34,34 @@ export type DirectoryEntry = readonly [
 /** A connection that left, with its close reason. */
 export type DirectoryLeave = readonly [id: number, reason: string];
 
+/** A room and its members on the node that says so (0: it has none left). */
+export type RoomCount = readonly [room: string, members: number];
+
 /** One message between nodes. */
 export type ClusterMessage =
   | { readonly kind: "broadcast"; readonly payload: Uint8Array; readonly except?: number[]; readonly only?: number[] }
   | { readonly kind: "post"; readonly id: number; readonly body: Uint8Array }
   | { readonly kind: "send"; readonly id: number; readonly payload: Uint8Array }
   | { readonly kind: "close"; readonly id: number }
+  | { readonly kind: "room"; readonly room: string; readonly except: number; readonly payload: Uint8Array }
   | {
     readonly kind: "delta";
     readonly seq: number;
     readonly joins: readonly DirectoryEntry[];
     readonly leaves: readonly DirectoryLeave[];
+    readonly rooms?: readonly RoomCount[];
   }
   | { readonly kind: "report"; readonly seq: number; readonly stats: ServerStats }
   | { readonly kind: "hello" }
   | { readonly kind: "left"; readonly node: number }
   | { readonly kind: "snapshot-request" }
-  | { readonly kind: "snapshot"; readonly seq: number; readonly entries: readonly DirectoryEntry[] };
+  | {
+    readonly kind: "snapshot";
+    readonly seq: number;
+    readonly entries: readonly DirectoryEntry[];
+    readonly rooms?: readonly RoomCount[];
+  }
+  | { readonly kind: "ping" };
 
 const KINDS = [
   "broadcast",
@@ -62,6 +74,8 @@ const KINDS = [
   "left",
   "snapshot-request",
   "snapshot",
+  "room",
+  "ping",
 ] as const;
 const HEADER = 9;
 const encoder = new TextEncoder();
@@ -80,6 +94,16 @@ export function encodeMessage(from: number, message: ClusterMessage): Uint8Array
       view.setUint32(HEADER + 1, ids.length);
       ids.forEach((id, i) => view.setFloat64(HEADER + 5 + i * 8, id));
       bytes.set(message.payload, HEADER + 5 + ids.length * 8);
+      break;
+    }
+    case "room": {
+      const name = encoder.encode(message.room);
+      bytes = new Uint8Array(HEADER + 10 + name.length + message.payload.length);
+      const view = new DataView(bytes.buffer);
+      view.setFloat64(HEADER, message.except);
+      view.setUint16(HEADER + 8, name.length);
+      bytes.set(name, HEADER + 10);
+      bytes.set(message.payload, HEADER + 10 + name.length);
       break;
     }
     case "post":
@@ -132,6 +156,14 @@ export function decodeMessage(bytes: Uint8Array): { from: number; message: Clust
       return { from, message: { kind, id: view.getFloat64(HEADER), payload: bytes.subarray(HEADER + 8) } };
     case "close":
       return { from, message: { kind, id: view.getFloat64(HEADER) } };
+    case "room": {
+      const length = view.getUint16(HEADER + 8);
+      const room = decoder.decode(bytes.subarray(HEADER + 10, HEADER + 10 + length));
+      return {
+        from,
+        message: { kind, room, except: view.getFloat64(HEADER), payload: bytes.subarray(HEADER + 10 + length) },
+      };
+    }
     case undefined:
       throw new RangeError(`Cannot decode a cluster message of kind ${view.getUint8(0)}`);
     default:

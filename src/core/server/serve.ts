@@ -33,6 +33,7 @@ import { consoleWarnLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
 import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
+import { checkRoomName, RoomRegistry, type Rooms } from "./rooms.ts";
 import type { Handler, ServeOptions, Server } from "./server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import {
@@ -81,9 +82,14 @@ export async function serve<Message = unknown, State = any>(
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
   const registry = new Registry<FramedConnection<Message>>(guards.maxConnections, guards.maxConnectionsPerAddress);
+  const rooms = new RoomRegistry<FramedConnection<Message>>(
+    options,
+    (conn): conn is FramedConnection<Message> => registry.get(conn.id) === conn,
+  );
+  const cluster = clusterOf<Message>(options.cluster);
+  if (cluster !== undefined) rooms.listen((room, size) => cluster.roomChanged(room, size));
   const log = new CloseLog(logger);
   const acceptErrors = new AcceptErrors(logger);
-  const cluster = clusterOf<Message>(options.cluster);
   // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
   let nextId = cluster?.firstId ?? 1;
   let shuttingDown: Promise<ShutdownReport> | undefined;
@@ -106,6 +112,8 @@ export async function serve<Message = unknown, State = any>(
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
     }
+    // Whatever ended it, it leaves its rooms here: nobody else keeps track of them.
+    rooms.leaveAll(conn as FramedConnection<Message>);
     registry.remove(conn as FramedConnection<Message>, stats);
     cluster?.closed(stats);
   };
@@ -136,6 +144,21 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
+  const localRooms: Rooms<Message> = {
+    join: (conn, room) => rooms.join(conn, room),
+    leave: (conn, room) => rooms.leave(conn, room),
+    broadcast(room, payload, except) {
+      checkRoomName(room, rooms.maxNameLength);
+      checkOutgoing(payload.length, framing);
+      if (rooms.size(room) === 0) return 0;
+      const id = typeof except === "number" ? except : except?.id;
+      const filter = id === undefined ? undefined : (conn: FramedConnection<Message>) => conn.id !== id;
+      return broadcastEncoded(rooms.members(room), encodeWith(payload, framing), slowConsumer, filter);
+    },
+    size: (room) => rooms.size(room),
+    of: (conn) => rooms.of(conn),
+    members: (room) => rooms.members(room),
+  };
 
   // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
   const admit = (socket: RawSocket): void => {
@@ -192,6 +215,7 @@ export async function serve<Message = unknown, State = any>(
     },
     get: (id) => registry.get(id),
     connections: () => registry.values(),
+    rooms: localRooms,
     broadcast(payload, filter) {
       return broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
     },
@@ -213,7 +237,13 @@ export async function serve<Message = unknown, State = any>(
     cluster?.close();
     throw error;
   }
-  cluster?.attach({ server: local, checkOutgoing: (length) => checkOutgoing(length, framing) });
+  if (cluster !== undefined) {
+    cluster.attach({
+      server: local,
+      checkOutgoing: (length) => checkOutgoing(length, framing),
+      roomSizes: () => rooms.sizes(),
+    });
+  }
   logger.info("listening on {address} ({transport})", {
     address: formatAddress(listener.addr),
     transport: transport.name,

@@ -12,6 +12,7 @@ import type { Logger } from "../logger.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { GuardOptions } from "./guards.ts";
 import type { ProxyProtocolOptions } from "./proxy/gate.ts";
+import type { RoomOptions, Rooms } from "./rooms.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
 import type { Cluster } from "../cluster/cluster.ts";
@@ -36,7 +37,7 @@ export type Handler<Message = unknown> = (conn: Connection<Message>, server: Ser
 
 /** Options of `serve()`. */
 export interface ServeOptions<Message = unknown>
-  extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions {
+  extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions, RoomOptions {
   /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */
@@ -86,6 +87,8 @@ export interface Server<Message = unknown> extends AsyncDisposable {
   readonly stats: ServerStats;
   /** The connection with this id, if it is open. */
   get(id: number): Connection<Message> | undefined;
+  /** Named groups of connections: join, leave (and leave all at the end), broadcast to one, sizes. */
+  readonly rooms: Rooms<Message>;
   /** The open connections. */
   connections(): IterableIterator<Connection<Message>>;
   /**

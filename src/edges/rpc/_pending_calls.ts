@@ -1,17 +1,26 @@
 /**
  * A client's calls waiting for their answers, by id. Taking a call out
- * forgets it for good: its timer is cleared and its abort listener removed,
- * so it settles once and a late answer finds nothing.
+ * forgets it for good: its timer is cleared, its abort listener removed, and
+ * a request still waiting for a reconnecting connection taken back, so it
+ * settles once, a late answer finds nothing, and a call given up on is never sent.
  *
  * @module
  */
+
+// The reason a request still waiting for a connection is taken back with: its call has settled.
+const SETTLED = new Error("Cannot send: the call has settled");
 
 /** One call waiting for its answer. */
 export class PendingCall {
   timer: ReturnType<typeof setTimeout> | undefined;
   onAbort: (() => void) | undefined;
+  /** Over a reconnecting connection: aborting it takes back a request that still waits for a connection. */
+  withdraw: AbortController | undefined;
+  /** Over a reconnecting connection: true once a connection took the request (its answer can come only on that one). */
+  sent = false;
 
   constructor(
+    readonly method: string,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
     readonly signal: AbortSignal | undefined,
@@ -39,11 +48,12 @@ export class PendingCalls {
   /** Adds a waiting call; aborting `signal` takes it out and rejects it with the signal's reason. */
   add(
     id: number,
+    method: string,
     resolve: (value: unknown) => void,
     reject: (error: unknown) => void,
     signal?: AbortSignal,
   ): PendingCall {
-    const call = new PendingCall(resolve, reject, signal);
+    const call = new PendingCall(method, resolve, reject, signal);
     if (signal !== undefined) {
       call.onAbort = () => this.take(id)?.reject(signal.reason);
       signal.addEventListener("abort", call.onAbort, { once: true });
@@ -59,11 +69,17 @@ export class PendingCalls {
     this.#calls.delete(id);
     if (call.timer !== undefined) clearTimeout(call.timer);
     if (call.onAbort !== undefined) call.signal!.removeEventListener("abort", call.onAbort);
+    if (call.withdraw !== undefined && !call.sent) call.withdraw.abort(SETTLED);
     return call;
   }
 
   /** Takes every call out and rejects it with `error`. */
   rejectAll(error: unknown): void {
     for (const id of [...this.#calls.keys()]) this.take(id)?.reject(error);
+  }
+
+  /** Takes out every call whose request a connection took, rejecting each with the error `error` makes for it. */
+  rejectSent(error: (call: PendingCall) => unknown): void {
+    for (const [id, call] of [...this.#calls]) if (call.sent) this.take(id)?.reject(error(call));
   }
 }

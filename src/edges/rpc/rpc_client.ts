@@ -5,15 +5,31 @@
  * Invariants:
  * 1. Every call settles exactly once: with its result, with an `RpcError`
  *    (the answer was an error), an `RpcTimeoutError`, the signal's reason, or
- *    a `ConnectionClosedError` when the connection ends first.
+ *    a `ConnectionClosedError` when the connection ends first (over a
+ *    reconnecting connection, also an `RpcConnectionLostError`, or the error
+ *    its send met: `DisconnectedError`, `ReconnectFailedError`).
  * 2. A settled call is forgotten at once (its timer cleared, its abort
  *    listener removed): an answer that comes later is dropped and counted.
  * 3. Nothing the server sends can throw out of the read loop: a frame that is
  *    not a message, an answer to nothing, a bad message are dropped and counted.
+ * 4. Over a reconnecting connection (`connect({ reconnect })`), a call whose
+ *    request a connection took rejects with `RpcConnectionLostError` when that
+ *    connection is lost (once every frame it received has been read, so an
+ *    answer that did come is never thrown away); a request that waits for the
+ *    next connection is taken back when its call settles (timeout, signal), so
+ *    a call the caller was told failed is never sent later.
  *
  * @module
  */
-import { type Connection, ConnectionClosedError, consoleWarnLogger, type Logger } from "../../../mod.ts";
+import {
+  type Connection,
+  ConnectionClosedError,
+  consoleWarnLogger,
+  isReconnecting,
+  type Logger,
+  type ReconnectEvent,
+  type ReconnectingConnection,
+} from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
 import {
   errorResponse,
@@ -24,7 +40,7 @@ import {
   type RpcParams,
   type RpcRequest,
 } from "./envelope.ts";
-import { METHOD_NOT_FOUND, RpcError, RpcTimeoutError } from "./rpc_error.ts";
+import { METHOD_NOT_FOUND, RpcConnectionLostError, RpcError, RpcTimeoutError } from "./rpc_error.ts";
 import { checkCodec, checkPositive, DEFAULT_MAX_DEPTH } from "./rpc_options.ts";
 import { type PendingCall, PendingCalls } from "./_pending_calls.ts";
 
@@ -130,6 +146,9 @@ export interface RpcClient extends AsyncDisposable {
    * @throws {RpcError} the answer is an error (`code`, `message`, `data` as sent).
    * @throws {RpcTimeoutError} no answer within the timeout.
    * @throws {ConnectionClosedError} the connection ended first.
+   * @throws {RpcConnectionLostError} over a reconnecting connection: the connection that took the request was lost.
+   * @throws {DisconnectedError} over a reconnecting connection that fails sends while disconnected (or is full).
+   * @throws {ReconnectFailedError} over a reconnecting connection that gave up while the request waited.
    * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
    */
   call<R = unknown>(method: string, params?: RpcParams, options?: CallOptions): Promise<R>;
@@ -178,9 +197,15 @@ class Client implements RpcClient {
   #notificationsReceived = 0;
   #timeouts = 0;
   #dropped = 0;
+  readonly #reconnecting: ReconnectingConnection | undefined;
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(conn: Connection, options: RpcClientOptions) {
     this.conn = conn;
+    if (isReconnecting(conn)) {
+      this.#reconnecting = conn;
+      this.#unsubscribe = conn.subscribe(this.#onReconnectEvent);
+    }
     this.#codec = checkCodec(options.codec);
     this.#timeout = checkTimeout(options.timeout ?? 30);
     this.#maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
@@ -214,13 +239,18 @@ class Client implements RpcClient {
     }
     this.#calls++;
     return new Promise<R>((resolve, reject) => {
-      const call = this.#pending.add(id, resolve as (value: unknown) => void, reject, options.signal);
+      const call = this.#pending.add(id, method, resolve as (value: unknown) => void, reject, options.signal);
       call.timer = setTimeout(() => {
         if (this.#pending.take(id) === undefined) return;
         this.#timeouts++;
         reject(new RpcTimeoutError(method, timeout));
       }, timeout * 1000);
-      this.conn.send(bytes).catch((error) => this.#pending.take(id)?.reject(error));
+      const failed = (error: unknown) => this.#pending.take(id)?.reject(error);
+      const reconnecting = this.#reconnecting;
+      if (reconnecting === undefined) return void this.conn.send(bytes).catch(failed);
+      // The request may wait for a connection: taken back if the call settles first, known as sent once taken.
+      call.withdraw = new AbortController();
+      reconnecting.send(bytes, { signal: call.withdraw.signal }).then(() => call.sent = true, failed);
     });
   }
 
@@ -247,10 +277,17 @@ class Client implements RpcClient {
     try {
       for await (const frame of this.conn) this.#frame(frame);
     } catch { /* the iterator does not throw; a close reason is in the connection's stats */ }
+    this.#unsubscribe?.();
     const stats = await this.conn.finished;
     const error = new ConnectionClosedError(stats.closeReason ?? "closed", { cause: stats.error });
     this.#pending.rejectAll(error);
   }
+
+  // A lost connection's frames have all been read: what it took will not be answered.
+  readonly #onReconnectEvent = (event: ReconnectEvent): void => {
+    if (event.type !== "disconnect") return;
+    this.#pending.rejectSent((call) => new RpcConnectionLostError(call.method, { cause: event.error }));
+  };
 
   #frame(frame: Uint8Array): void {
     let message: unknown;
@@ -319,6 +356,34 @@ class Client implements RpcClient {
  * await assert.rejects(client.call("never", [], { timeout: 0.05 }), RpcTimeoutError);
  * await assert.rejects(client.call("nope"), { name: "RpcError", code: -32601, message: "Method not found" });
  * assert.equal(client.stats.timeouts, 1);
+ * ```
+ * @example Over a reconnecting connection: the hook logs in again before the calls that waited
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, memoryTransport, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./rpc.ts";
+ *
+ * const names = new Map<number, string>(); // by the server's connection id
+ * const routes = {
+ *   login: ([name]: [string], { conn }: { conn: { id: number } }) => void names.set(conn.id, name),
+ *   whoami: (_: unknown, { conn }: { conn: { id: number } }) => names.get(conn.id) ?? "nobody",
+ * };
+ * const transport = memoryTransport(); // here, so that the restart is in-process and instant
+ * let server = await serve({ transport, logger: silentLogger }, rpcHandler(routes));
+ * const port = server.addr.port;
+ * const conn = await connect({ port, transport, logger: silentLogger, reconnect: { baseDelay: 0.01 } });
+ * const rpc = rpcClient(conn);
+ * // Give the hook's calls its signal: they stop if this connection is lost too.
+ * conn.onReconnect = (_conn, { signal }) => rpc.call("login", ["ada"], { signal });
+ * await rpc.call("login", ["ada"]);
+ * const lost = new Promise((resolve) => conn.subscribe((event) => event.type === "disconnect" && resolve(event)));
+ * await server.shutdown({ quietPeriod: 0 });
+ * await lost;
+ * const asked = rpc.call("whoami"); // waits for the next connection, then for the hook
+ * server = await serve({ port, transport, logger: silentLogger }, rpcHandler(routes));
+ * assert.equal(await asked, "ada");
+ * await rpc[Symbol.asyncDispose]();
+ * await server.shutdown({ quietPeriod: 0 });
  * ```
  */
 export function rpcClient(conn: Connection, options: RpcClientOptions = {}): RpcClient {

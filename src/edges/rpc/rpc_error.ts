@@ -1,7 +1,7 @@
 /**
  * The errors of JSON-RPC 2.0: the specification's five codes, the error a
  * method throws to answer with its own code (and the client rejects with),
- * and the client's timeout.
+ * the client's timeout, and the loss of a reconnecting client's connection.
  *
  * @module
  */
@@ -166,5 +166,33 @@ export class RpcTimeoutError extends Error {
     this.name = "RpcTimeoutError";
     this.method = method;
     this.timeout = timeout;
+  }
+}
+
+/**
+ * Over a reconnecting connection (`connect({ reconnect })`): the connection
+ * that took the call's request was lost before the answer came, so no answer
+ * will come. The server may or may not have handled the request; calling
+ * again is for the caller to decide (safe for a read, not always for a move).
+ * `cause` is the error that ended the connection, if any.
+ *
+ * @example The message names the method
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RpcConnectionLostError } from "./rpc.ts";
+ * const error = new RpcConnectionLostError("move");
+ * assert.equal(error.message, "Cannot call move: the connection was lost before the answer came");
+ * assert.equal(error.method, "move");
+ * ```
+ */
+export class RpcConnectionLostError extends Error {
+  /** The method called. */
+  readonly method: string;
+
+  /** Builds the error for a call of `method`; `cause` is what ended the connection. */
+  constructor(method: string, options?: { cause?: unknown }) {
+    super(`Cannot call ${method}: the connection was lost before the answer came`, options);
+    this.name = "RpcConnectionLostError";
+    this.method = method;
   }
 }

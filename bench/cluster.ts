@@ -1,0 +1,285 @@
+/**
+ * The cluster bench: a broadcast to 10 000 connections spread over 2 nodes
+ * (processes joined by NATS or Redis), timed until every client has it,
+ * against the same broadcast from one node holding all 10 000; and the
+ * cross-node post round trip (a post to a connection of the other node,
+ * whose handler posts back), p50 and p99, against the same on one node. In
+ * the same run, per runtime of the nodes. Writes bench/CLUSTER.md.
+ *
+ *   deno run -A bench/cluster.ts [--runtimes deno,bun,node] [--connections 10000] [--rounds 10] [--pings 1000]
+ *
+ * It starts its own nats-server and redis-server (Debian's, on free loopback
+ * ports; scripts/engines.sh installs them) and stops them after. Nothing is
+ * pinned: two nodes, the engine and this client share the machine's cores.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { connect as netConnect, createServer, type Socket } from "node:net";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { BENCH_DIR, findRuntime, ROOT, versionOf } from "./_prepare.ts";
+import { type RunningServer, startServer } from "./_processes.ts";
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    runtimes: { type: "string", default: "deno,bun,node" },
+    connections: { type: "string", default: "10000" },
+    rounds: { type: "string", default: "10" },
+    pings: { type: "string", default: "1000" },
+    out: { type: "string", default: join(BENCH_DIR, "CLUSTER.md") },
+  },
+  strict: true,
+});
+const total = Number(flags.connections);
+const rounds = Number(flags.rounds);
+const pings = Number(flags.pings);
+
+const SERVER = join(BENCH_DIR, "servers", "cluster_node.ts");
+const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun") };
+const commands: Record<string, string[] | undefined> = {
+  deno: bin.deno === undefined ? undefined : [bin.deno, "run", "-A", SERVER],
+  bun: bin.bun === undefined ? undefined : [bin.bun, SERVER],
+  node: [join(ROOT, "node_modules", "node24", "bin", "node"), "--import", "tsx", SERVER],
+};
+
+/** A framed client over node:net: frames by their 4-byte header, or just bytes counted. */
+class Client {
+  readonly socket: Socket;
+  bytes = 0;
+  #buffer = new Uint8Array(0);
+  #waiters: Array<(frame: string) => void> = [];
+  onBytes: (() => void) | undefined;
+
+  constructor(socket: Socket, framed: boolean) {
+    this.socket = socket;
+    socket.on("data", (chunk: Uint8Array) => {
+      this.bytes += chunk.length;
+      if (framed) this.#frames(chunk);
+      this.onBytes?.();
+    });
+  }
+
+  send(text: string): void {
+    const body = new TextEncoder().encode(text);
+    const frame = new Uint8Array(4 + body.length);
+    new DataView(frame.buffer).setUint32(0, body.length);
+    frame.set(body, 4);
+    this.socket.write(frame);
+  }
+
+  next(): Promise<string> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  async ask(text: string): Promise<string> {
+    const answer = this.next();
+    this.send(text);
+    return await answer;
+  }
+
+  #frames(chunk: Uint8Array): void {
+    const all = new Uint8Array(this.#buffer.length + chunk.length);
+    all.set(this.#buffer);
+    all.set(chunk, this.#buffer.length);
+    let at = 0;
+    while (all.length - at >= 4) {
+      const length = new DataView(all.buffer, at).getUint32(0);
+      if (all.length - at - 4 < length) break;
+      const frame = new TextDecoder().decode(all.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+      this.#waiters.shift()?.(frame);
+    }
+    this.#buffer = all.slice(at);
+  }
+}
+
+function open(port: number, framed: boolean): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(new Client(socket, framed)));
+    socket.on("error", reject);
+  });
+}
+
+/** `count` idle clients, at most 256 connecting at once. */
+async function openMany(port: number, count: number): Promise<Client[]> {
+  const clients: Client[] = [];
+  while (clients.length < count) {
+    const batch = Math.min(256, count - clients.length);
+    clients.push(...await Promise.all(Array.from({ length: batch }, () => open(port, false))));
+  }
+  return clients;
+}
+
+interface Engine {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+async function startEngine(kind: "nats" | "redis"): Promise<Engine> {
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const [program, args, ready] = kind === "nats"
+    ? ["nats-server", ["-a", "127.0.0.1", "-p", String(port)], /Server is ready/]
+    : [
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      /Ready to accept/,
+    ];
+  const child = spawn(program as string, args as string[], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Uint8Array) => {
+      output += new TextDecoder().decode(chunk);
+      if ((ready as RegExp).test(output)) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`${program} exited (${code}): ${output}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    url: `${kind}://127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+interface Figures {
+  readonly broadcastMs: number;
+  readonly pingP50Us: number;
+  readonly pingP99Us: number;
+}
+
+/** One setup: `nodes` servers (1 alone, or 2 over `engine`), the clients spread over them. */
+async function measure(command: string[], engine: Engine | undefined): Promise<Figures> {
+  const args = engine === undefined ? ["none"] : [engine.url.split(":")[0]!, engine.url];
+  const servers: RunningServer[] = [];
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < (engine === undefined ? 1 : 2); i++) {
+      servers.push(await startServer([...command, ...args], 30_000, undefined));
+    }
+    const controls = await Promise.all(servers.map((server) => open(server.port, true)));
+    for (const [i, server] of servers.entries()) {
+      clients.push(
+        ...await openMany(server.port, Math.round(total / servers.length) + (i === 0 ? total % servers.length : 0)),
+      );
+    }
+    const everyone = total + controls.length;
+    console.error(
+      `  ${servers.length} node(s): ${clients.length} clients connected; waiting for every node to count ${everyone}`,
+    );
+    // Every node counts every connection: the directory has them all before the clock starts.
+    for (const control of controls) {
+      while (Number(await control.ask("~size")) !== everyone) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    console.error("  broadcasting");
+    const frameBytes = 4 + "~broadcast".length;
+    const times: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const target = frameBytes * round;
+      let done = 0;
+      const all = new Promise<void>((resolve) => {
+        for (const client of clients) {
+          client.onBytes = () => {
+            if (client.bytes >= target && client.onBytes !== undefined) {
+              client.onBytes = undefined;
+              if (++done === clients.length) resolve();
+            }
+          };
+        }
+      });
+      const started = performance.now();
+      controls[0]!.send("~broadcast");
+      await all;
+      times.push(performance.now() - started);
+      await controls[0]!.next(); // its own copy
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The post round trip: from the first node's control to the last node's and back.
+    const target = Number(await controls.at(-1)!.ask("~id"));
+    const trips: number[] = [];
+    for (let i = 0; i < pings; i++) {
+      const started = performance.now();
+      await controls[0]!.ask(`~ping ${target}`);
+      trips.push((performance.now() - started) * 1000);
+    }
+    trips.sort((a, b) => a - b);
+    times.sort((a, b) => a - b);
+    for (const control of controls) control.socket.destroy();
+    return {
+      broadcastMs: percentile(times, 0.5),
+      pingP50Us: percentile(trips, 0.5),
+      pingP99Us: percentile(trips, 0.99),
+    };
+  } finally {
+    for (const client of clients) client.socket.destroy();
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+const rows: string[] = [];
+const load = loadavg()[0]!.toFixed(2);
+for (const runtime of flags.runtimes.split(",")) {
+  const command = commands[runtime];
+  if (command === undefined) continue;
+  const version = await versionOf(command[0]!);
+  const alone = await measure(command, undefined);
+  console.error(`${runtime} one node: ${JSON.stringify(alone)}`);
+  rows.push(
+    `| ${runtime} ${version} | one node | ${alone.broadcastMs.toFixed(1)} | 1.00 | ${alone.pingP50Us.toFixed(0)} | ${
+      alone.pingP99Us.toFixed(0)
+    } | 1.00 |`,
+  );
+  for (const kind of ["nats", "redis"] as const) {
+    const engine = await startEngine(kind);
+    try {
+      const two = await measure(command, engine);
+      console.error(`${runtime} ${kind}: ${JSON.stringify(two)}`);
+      rows.push(
+        `| ${runtime} ${version} | 2 nodes, ${kind === "nats" ? "NATS" : "Redis"} | ${two.broadcastMs.toFixed(1)} | ${
+          (two.broadcastMs / alone.broadcastMs).toFixed(2)
+        } | ${two.pingP50Us.toFixed(0)} | ${two.pingP99Us.toFixed(0)} | ${
+          (two.pingP50Us / alone.pingP50Us).toFixed(2)
+        } |`,
+      );
+    } finally {
+      await engine.stop();
+    }
+  }
+}
+
+const report = `# Cluster bench
+
+\`deno run -A bench/cluster.ts\` on ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load average ${load} at
+the start. ${total} idle connections, spread evenly over the nodes; a broadcast is timed from the control frame's write
+until every client has read it (median of ${rounds}); the post round trip goes from a connection of the first node to a
+connection of the last and back, through both mailboxes (${pings} in a row, p50 and p99). "One node" is the same
+server alone, holding every connection; its post round trip stays on the node.
+
+**Read it with the machine in mind**: the two nodes, the engine and this client share two cores with whatever else
+runs (nothing is pinned), so the two-node figures include the nodes competing for the same cores, which a cluster of
+machines would not, and the one-node figure is the best case for a single core.
+
+| nodes' runtime | setup | broadcast to all (ms) | × one node | post round trip p50 (µs) | p99 (µs) | p50 × one node |
+| -------------- | ----- | --------------------: | ---------: | -----------------------: | -------: | -------------: |
+${rows.join("\n")}
+`;
+writeFileSync(flags.out, report);
+console.log(report);
+process.exit(0);

@@ -1,0 +1,259 @@
+/**
+ * spawnkit/nats: the cluster's {@linkcode Bus} on a NATS server, through
+ * `@nats-io/transport-node` (one client that runs unchanged on Deno, Bun and
+ * Node). Topics are subjects as they are: `spawnkit.all` for everyone,
+ * `spawnkit.room.NAME` per room (only the nodes hosting the room subscribe),
+ * `spawnkit.node.N` per node for posts and requests. Payloads are bytes end
+ * to end; a broadcast is one publish, which the server fans out once per
+ * subscribed node.
+ *
+ * Presence is leases on a subject: every node's report on `spawnkit.all`
+ * every `reportInterval` is its lease, and a node silent for `expireAfter`
+ * is forgotten by the others (the cluster logic, the same over every bus).
+ * Not a KV bucket: KV needs JetStream (off in Debian's nats-server and in a
+ * bare `nats-server`, and a store directory with it), and in 2.9 an entry
+ * that expires by the bucket's max age tells its watchers nothing, so nodes
+ * would poll the bucket for what a missed report already tells them.
+ *
+ * While the server is away, the node serves its own clients: a publish is
+ * dropped and counted at once, a request fails at once, and the client
+ * reconnects and resubscribes by itself (engine_link.ts in the core).
+ *
+ * @module
+ */
+import { connect, type Msg, type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import {
+  type BusDelivery,
+  type BusHandler,
+  BusRequestError,
+  type BusRequestOptions,
+  checkNumber,
+  DEFAULT_REQUEST_TIMEOUT,
+  type EngineBus,
+  type EngineBusStats,
+  EngineLink,
+  type EngineLinkOptions,
+} from "../../../mod.ts";
+
+/** Options of {@linkcode connectNatsBus}. */
+export interface NatsBusOptions extends EngineLinkOptions {
+  /** The server (or servers of one NATS cluster): `nats://127.0.0.1:4222`, `127.0.0.1:4222`. */
+  servers: string | string[];
+  /** The client's name, as the server lists it (`nats-server` monitoring, logs). @default {"spawnkit"} */
+  name?: string;
+  /** Seconds between two attempts to reconnect. @default {0.5} */
+  reconnectWait?: number;
+  /** Seconds between pings that find a server gone quiet (a closed socket is found at once). @default {5} */
+  pingInterval?: number;
+}
+
+interface Topic {
+  readonly handlers: Set<BusHandler>;
+  readonly unsubscribe: () => void;
+}
+
+class NatsBus implements EngineBus {
+  readonly #nc: NatsConnection;
+  readonly #link: EngineLink;
+  readonly #topics = new Map<string, Topic>();
+  // One PING in flight at a time: its PONG acknowledges every byte published before it.
+  #unacknowledged = 0;
+  #pinging = false;
+  /** Attempts to reconnect since the last disconnect. */
+  #attempts = 0;
+
+  constructor(nc: NatsConnection, link: EngineLink) {
+    this.#nc = nc;
+    this.#link = link;
+    void this.#watch();
+  }
+
+  get stats(): EngineBusStats {
+    return this.#link.stats;
+  }
+
+  publish(topic: string, payload: Uint8Array): boolean {
+    if (!this.#link.take(payload.length)) return false;
+    try {
+      // Copied: the client holds the bytes until its next write.
+      this.#nc.publish(topic, payload.slice());
+    } catch {
+      this.#link.release(payload.length);
+      this.#link.dropped++;
+      return false;
+    }
+    this.#link.published++;
+    this.#unacknowledged += payload.length;
+    this.#ping();
+    return true;
+  }
+
+  subscribe(topic: string, handler: BusHandler): () => void {
+    let entry = this.#topics.get(topic);
+    if (entry === undefined) {
+      const handlers = new Set<BusHandler>();
+      const subscription = this.#nc.subscribe(topic, {
+        callback: (error, msg) => {
+          if (error === null) this.#deliver(topic, handlers, msg);
+        },
+      });
+      entry = { handlers, unsubscribe: () => subscription.unsubscribe() };
+      this.#topics.set(topic, entry);
+    }
+    const own: BusHandler = (payload, delivery) => handler(payload, delivery);
+    const { handlers } = entry;
+    handlers.add(own);
+    return () => {
+      if (!handlers.delete(own) || handlers.size > 0 || this.#topics.get(topic) !== entry) return;
+      this.#topics.delete(topic);
+      if (!this.#nc.isClosed()) entry.unsubscribe();
+    };
+  }
+
+  async request(topic: string, payload: Uint8Array, options: BusRequestOptions = {}): Promise<Uint8Array> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const refusal = this.#link.closed ? "closed" : !this.#link.up ? "unavailable" : undefined;
+    if (refusal !== undefined) throw this.#failed(new BusRequestError(refusal, topic));
+    if (!this.#link.take(payload.length)) throw this.#failed(new BusRequestError("dropped", topic));
+    const timeout = (checkNumber("timeout", options.timeout) ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
+    try {
+      const reply = this.#nc.request(topic, payload.slice(), { timeout });
+      const msg = signal === undefined ? await reply : await Promise.race([reply, aborted(signal)]);
+      return msg.data;
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error;
+      const cause = (error as Error).cause;
+      const reason = cause instanceof NoRespondersError
+        ? "no-responders"
+        : cause instanceof TimeoutError || error instanceof TimeoutError
+        ? "timeout"
+        : this.#link.closed
+        ? "closed"
+        : "unavailable";
+      throw this.#failed(new BusRequestError(reason, topic, { cause: error }));
+    } finally {
+      this.#link.release(payload.length);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.#link.closed) throw new BusRequestError("closed", "flush");
+    if (!this.#link.up) throw new BusRequestError("unavailable", "flush");
+    try {
+      await this.#nc.flush();
+    } catch (error) {
+      throw new BusRequestError(this.#link.closed ? "closed" : "unavailable", "flush", { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#link.closed) return;
+    const wasUp = this.#link.up;
+    this.#link.close();
+    this.#topics.clear();
+    // What was published goes out first, unless the server is away (then there is nothing to wait for).
+    if (wasUp) await this.#nc.flush().catch(() => {});
+    await this.#nc.close();
+  }
+
+  #failed(error: BusRequestError): BusRequestError {
+    this.#link.requestsFailed++;
+    return error;
+  }
+
+  #ping(): void {
+    if (this.#pinging || this.#unacknowledged === 0) return;
+    this.#pinging = true;
+    const bytes = this.#unacknowledged;
+    this.#unacknowledged = 0;
+    // A PING answered or lost with the connection: either way those bytes are no longer this node's to hold.
+    void this.#nc.flush().catch(() => {}).finally(() => {
+      this.#link.release(bytes);
+      this.#pinging = false;
+      if (this.#link.up) this.#ping();
+    });
+  }
+
+  #deliver(topic: string, handlers: Set<BusHandler>, msg: Msg): void {
+    this.#link.received++;
+    const to = msg.reply;
+    let answered = false;
+    const reply = to === undefined || to === "" ? undefined : (answer: Uint8Array): boolean => {
+      if (answered || !this.#link.take(answer.length)) return false;
+      answered = true;
+      this.#nc.publish(to, answer.slice());
+      this.#unacknowledged += answer.length;
+      this.#ping();
+      return true;
+    };
+    const delivery: BusDelivery = { topic, reply };
+    for (const handler of handlers) handler(msg.data, delivery);
+  }
+
+  async #watch(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect") {
+        this.#attempts = 0;
+        this.#link.lost(`disconnected from ${status.server}`);
+      } else if (status.type === "reconnecting") this.#attempts++;
+      else if (status.type === "reconnect") {
+        this.#link.back();
+        this.#unacknowledged = 0;
+        // Back at the first attempt: the server was up and closed this connection itself (a slow consumer, for
+        // nats-server: past its write_deadline or max_pending while this node's loop was busy). It says nothing else.
+        if (this.#attempts <= 1) this.#link.cut();
+      } else if (status.type === "slowConsumer") this.#link.cutOff++;
+    }
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+}
+
+/**
+ * Connects to a NATS server and returns the cluster's bus over it: give it
+ * to `joinCluster({ bus, node })` (`claimNode(bus)` picks a free `node`).
+ * The client reconnects by itself, forever, every `reconnectWait`; close the
+ * bus to stop it.
+ *
+ * @throws {Error} the server cannot be reached at first (a node does not start without its engine).
+ * @throws {RangeError} a bad `maxPendingBytes`, `maxMessageSize`, `reconnectWait` or `pingInterval`.
+ * @example Two nodes' buses on one server (`nats-server -p 4222`)
+ * ```ts ignore
+ * import { claimNode, joinCluster, serve } from "spawnkit";
+ * import { connectNatsBus } from "spawnkit/nats";
+ * const bus = await connectNatsBus({ servers: "nats://127.0.0.1:4222" });
+ * const cluster = joinCluster({ bus, node: await claimNode(bus) });
+ * const server = await serve({ port: 7001, cluster }, async (conn, server) => {
+ *   for await (const frame of conn) server.broadcast(frame);
+ * });
+ * ```
+ */
+export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus> {
+  const servers = typeof options.servers === "string" ? [options.servers] : options.servers;
+  if (!Array.isArray(servers) || servers.length === 0 || servers.some((server) => typeof server !== "string")) {
+    throw new TypeError("Cannot connect to NATS: servers must be a URL or a list of them");
+  }
+  const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? 0.5;
+  const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? 5;
+  const link = new EngineLink("NATS", servers.join(","), options);
+  const nc = await connect({
+    servers: servers.map((server) => server.replace(/^nats:\/\//, "")),
+    name: options.name ?? "spawnkit",
+    // The contract of every bus: never back to the publisher.
+    noEcho: true,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: reconnectWait * 1000,
+    reconnectJitter: Math.min(100, reconnectWait * 500),
+    pingInterval: pingInterval * 1000,
+    maxPingOut: 2,
+  });
+  // The server's own cap on a message is the bus's, when lower.
+  link.maxMessageSize = Math.min(link.maxMessageSize, nc.info?.max_payload ?? link.maxMessageSize);
+  return new NatsBus(nc, link);
+}
+
+export type { EngineBus, EngineBusStats } from "../../../mod.ts";
