@@ -40,6 +40,17 @@ export {
 } from "./src/core/framing/length_prefixed.ts";
 export { FrameDecoder } from "./src/core/framing/frame_decoder.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
+export {
+  lengthPrefixed,
+  type LengthPrefixedOptions,
+  type WireDecoder,
+  type WireFormat,
+} from "./src/core/framing/wire_format.ts";
+export {
+  DEFAULT_MAX_LINE_LENGTH,
+  newlineDelimited,
+  type NewlineDelimitedOptions,
+} from "./src/core/framing/newline_delimited.ts";
 export * from "./src/core/logger.ts";
 export type { MessageCodec } from "./src/core/codec.ts";
 export { jsonCodec } from "./src/core/json_codec.ts";

@@ -87,6 +87,7 @@ const HANDLERS: Record<string, Handler> = {
   "batches (sendOwned)": async (c) => {
     for await (const frames of c.batches()) for (const frame of frames) void c.sendOwned(frame);
   },
+  "readable.pipeTo(writable)": (c) => c.readable.pipeTo(c.writable),
   "echo (await send)": async (c) => {
     for await (const frame of c) await c.send(frame);
   },

@@ -37,6 +37,7 @@ const timerSeconds: NumberSpec = { integer: false, min: 0, minExclusive: true, m
 export type NumberOption =
   | "port"
   | "maxFrameSize"
+  | "maxLineLength"
   | "highWaterMark"
   | "lowWaterMark"
   | "mailboxCapacity"
@@ -74,6 +75,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   port: { integer: true, min: 0, max: 65535 },
   // A 4-byte header holds at most 0xFFFFFFFF.
   maxFrameSize: { integer: true, min: 0, max: 0xffff_ffff, unit: "bytes" },
+  maxLineLength: { integer: true, min: 0, max: 0xffff_ffff, unit: "bytes" },
   highWaterMark: count(0, "bytes"),
   lowWaterMark: count(0, "bytes"),
   mailboxCapacity: count(0, "messages"),

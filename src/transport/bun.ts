@@ -18,6 +18,7 @@ interface BunTcpSocket {
   readonly localPort: number;
   write(data: Uint8Array): number;
   end(): void;
+  shutdown(halfClose?: boolean): void;
   terminate(): void;
   pause(): void;
   resume(): void;
@@ -146,6 +147,11 @@ class BunSocket implements RawSocket {
     this.#pending = undefined;
     writer?.reject(error ?? closedError());
     this.onHandshake(error ?? closedError());
+  }
+
+  closeWrite(): void {
+    // shutdown(2) of the write side: a FIN, and reading goes on.
+    if (!this.#ended) this.#socket?.shutdown();
   }
 
   close(): void {

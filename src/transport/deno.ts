@@ -22,6 +22,7 @@ interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
   close(): void;
+  closeWrite(): Promise<void>;
   setNoDelay?(enabled: boolean): void;
   handshake?(): Promise<unknown>;
 }
@@ -115,6 +116,12 @@ class DenoSocket implements RawSocket {
   async write(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
+  }
+
+  closeWrite(): void {
+    if (this.#closed) return;
+    // A socket the peer reset or the kit closed meanwhile: the connection is ending anyway.
+    this.#conn.closeWrite().catch(() => {});
   }
 
   close(): void {

@@ -321,6 +321,10 @@ class PipeSocket implements MemorySocket {
     return this.#out.write(data, this.#writeError);
   }
 
+  closeWrite(): void {
+    this.end();
+  }
+
   end(): void {
     if (this.#ended || this.#closed) return;
     this.#ended = true;

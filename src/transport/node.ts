@@ -76,6 +76,11 @@ class NodeSocket implements RawSocket {
     writer?.reject(error ?? closedError());
   }
 
+  closeWrite(): void {
+    // allowHalfOpen: a FIN, and reading goes on.
+    if (!this.#ended) this.#socket.end();
+  }
+
   close(): void {
     const writing = this.#writer !== undefined;
     this.#reads.clear();

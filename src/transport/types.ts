@@ -58,6 +58,13 @@ export interface RawSocket {
    * chunk, 512 KiB on Bun) does not pile up behind a handler that will not ask.
    */
   holdReads?(): void;
+  /**
+   * Optional: ends the write side (TCP's FIN) once no write is pending; reads
+   * go on until the peer closes. The kit calls it at most once, then only
+   * `read()` and `close()`. Without it, closing a connection's writable closes
+   * the connection.
+   */
+  closeWrite?(): void;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }

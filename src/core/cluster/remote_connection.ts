@@ -37,6 +37,7 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
   #closedAt: number | undefined;
   #framesOut = 0;
   #framesDropped = 0;
+  #writable: WritableStream<Uint8Array> | undefined;
 
   constructor(node: number, entry: DirectoryEntry, link: RemoteLink) {
     const [id, remoteHost, remotePort, localHost, localPort, openedAt] = entry;
@@ -133,6 +134,20 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     throw this.#unreadable();
+  }
+
+  /** Never: its frames are read on its own node. */
+  get readable(): ReadableStream<Uint8Array> {
+    throw this.#unreadable();
+  }
+
+  /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= new WritableStream<Uint8Array>({
+      write: (payload) => this.send(payload),
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
   }
 
   /** Its node said it ended (or the node is gone): the signal aborts and `finished` settles. */

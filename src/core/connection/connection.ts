@@ -101,6 +101,69 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
    */
   events(options?: { ticks?: boolean }): AsyncGenerator<ConnectionEvent<Message>, void, undefined>;
   /**
+   * The frames as a web ReadableStream, made on first use: for
+   * `pipeThrough()` and `pipeTo()`. Pull-based, as a loop: the stream pulls
+   * only when a reader asks and its queue is empty (`highWaterMark` 0); a pull
+   * takes the frames of one read already queued, or reads the socket when none
+   * is, so a pipe into a slow sink stops reading the socket. Frames handed out stay valid. It closes when input
+   * ends, whatever the reason (as a loop ends: the reason is in `stats` and
+   * `signal`), and messages met on the way go to the server's `onMessage`.
+   * Cancelling it ends input: with a reason, the connection's error and its
+   * close reason (`"aborted"`, or the reason's `code` when it names one);
+   * without one, as `"closed"`.
+   *
+   * A connection has one reader: once it is read in a loop (`for await`,
+   * `receive()`, `events()`, `batches()`) or by callbacks, `readable` throws,
+   * and once `readable` was taken, those throw (a TypeError, as for a locked
+   * stream).
+   *
+   * @throws {TypeError} a loop reads the connection.
+   *
+   * @example An echo server in one line, a client through both faces
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, serve, silentLogger } from "../../../mod.ts";
+   * await using server = await serve({ logger: silentLogger }, (conn) => conn.readable.pipeTo(conn.writable));
+   * const client = await connect({ port: server.addr.port });
+   * const writer = client.writable.getWriter();
+   * await writer.write(new TextEncoder().encode("ping"));
+   * await writer.close(); // the server reads the end of input, echoes, and closes
+   * const replies = [];
+   * for await (const frame of client.readable) replies.push(new TextDecoder().decode(frame));
+   * assert.deepEqual(replies, ["ping"]);
+   * ```
+   */
+  readonly readable: ReadableStream<Uint8Array>;
+  /**
+   * Frames to send, as a web WritableStream, made on first use. Each write is
+   * a `send()`: its backpressure is the outbox's water marks (`writer.ready`
+   * waits while a send waits above the high-water mark), and writes keep one
+   * order with `send()`: frames go in the order they reach the connection (a
+   * write reaches it when the stream hands it on, at once unless an earlier
+   * write waits), and a `send()` made while a write waits queues behind it.
+   * Closing it writes what is queued, then ends the write side (the peer reads
+   * the end of input; this side goes on reading until the peer closes), and
+   * later sends are refused. Aborting it closes the connection at once,
+   * dropping what is queued, with the abort's reason.
+   *
+   * @example Backpressure: writer.ready waits while the outbox is over its mark
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { connect, serve, silentLogger } from "../../../mod.ts";
+   * await using server = await serve({ logger: silentLogger }, async (conn) => {
+   *   for await (const frame of conn) await conn.send(frame);
+   * });
+   * await using client = await connect({ port: server.addr.port });
+   * const writer = client.writable.getWriter();
+   * for (let i = 0; i < 3; i++) {
+   *   await writer.ready;
+   *   await writer.write(new Uint8Array([i]));
+   * }
+   * assert.deepEqual([...(await client.receive())!], [0]);
+   * ```
+   */
+  readonly writable: WritableStream<Uint8Array>;
+  /**
    * Frames, in arrival order. A posted message met on the way goes to the
    * server's `onMessage`; without one, it is dropped and counted in
    * `messagesDropped`, and later posts are refused.

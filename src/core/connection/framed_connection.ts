@@ -26,6 +26,7 @@ import { batchIterator, type ConnectionEvent, eventStream, frameIterator } from 
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
+import { frameReadable, frameWritable } from "./streams.ts";
 import type { RateLimitPlan } from "./rate_limit.ts";
 import { type Delivery, Sender } from "./sender.ts";
 import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
@@ -74,6 +75,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   // Set when the handler is callbacks: looked up at every event (ticks and messages included).
   #callbacks: CallbackSource<Message> | undefined;
   #finishing: Promise<ConnectionStats> | undefined;
+  // Who reads: a loop (for await, receive(), events(), batches(), callbacks) or the readable stream; never both (see streams.ts).
+  #reader: "loop" | "stream" | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
+  #writeClosed = false;
   #closedAt: number | undefined;
   readonly #recheck = (): void => this.#checkOpen();
 
@@ -88,7 +94,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
     const inbox = this.#inbox = new Inbox(
       socket,
-      new FrameDecoder(settings.framing),
+      settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing),
       settings.mailboxCapacity,
       (reason, error) => this.#ended(reason, error),
       outbox,
@@ -175,22 +181,61 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.#claim("loop");
     this.#framesOnly = true;
     return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
   batches(): AsyncIterableIterator<Uint8Array[]> {
+    this.#claim("loop");
     this.#framesOnly = true;
     return batchIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
+    this.#claim("loop");
     this.#wantsTicks = options.ticks ?? false;
     this.#framesOnly = false;
     return eventStream<Message>(this.#inbox, () => {
       this.#wantsTicks = false;
       this.#stopHandling();
     });
+  }
+
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.#readable !== undefined) return this.#readable;
+    this.#claim("stream");
+    this.#framesOnly = true;
+    const frames = frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+    const inbox = this.#inbox;
+    // What the reader sends meanwhile goes out at its next pull that reads, or at the end of the turn (deferred flush).
+    return this.#readable = frameReadable({
+      takeFrames: () => inbox.takeFrames(),
+      nextFrame: async () => {
+        const { done, value } = await frames.next();
+        return done ? undefined : value;
+      },
+      cancelInput: (reason) => {
+        if (reason === undefined) inbox.end("closed");
+        else this.abort(reason);
+        void frames.return?.();
+      },
+    });
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= frameWritable(this);
+  }
+
+  /** Writes what is queued, then ends the write side; without a transport that can, closes the connection. */
+  async closeWrite(): Promise<void> {
+    if (this.#writeClosed) return;
+    this.#writeClosed = true;
+    if (this.#socket.closeWrite === undefined) return void await this.#finish();
+    try {
+      await this.#outbox.drain();
+    } catch { /* the socket failed: the connection is ending, and its reason says why */ }
+    this.#socket.closeWrite();
   }
 
   /**
@@ -209,7 +254,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Queues already-encoded frames if they fit under the high-water mark; counts a drop when they do not. */
   offerEncoded(bytes: Uint8Array): Delivery | "closed" {
-    if (this.#inbox.done || this.#outbox.failed) return "closed";
+    if (this.#inbox.done || this.#outbox.failed || this.#writeClosed) return "closed";
     return this.#sender.deliverEncoded(bytes);
   }
 
@@ -280,6 +325,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
   runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
+    this.#claim("loop");
     this.#callbacks = source;
     const host: CallbackHost<Message> = {
       conn: this,
@@ -309,7 +355,19 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   #checkOpen(): void {
-    if (this.#outbox.failed || this.#finishing !== undefined) throw this.#life.closedError();
+    if (this.#outbox.failed || this.#finishing !== undefined || this.#writeClosed) throw this.#life.closedError();
+  }
+
+  /** One reader at a time: a loop, or the readable stream (like a locked stream's reader). */
+  #claim(reader: "loop" | "stream"): void {
+    if (this.#reader !== undefined && this.#reader !== reader) {
+      throw new TypeError(
+        reader === "loop"
+          ? `Cannot read connection ${this.id} in a loop: its readable stream reads it`
+          : `Cannot read connection ${this.id} through readable: it is read in a loop or by callbacks`,
+      );
+    }
+    this.#reader = reader;
   }
 
   async #dispatch(message: unknown): Promise<void> {

@@ -14,7 +14,8 @@
  * @module
  */
 import { type CloseReason, closeReasonOf } from "../errors.ts";
-import type { FrameDecoder } from "../framing/frame_decoder.ts";
+import { FrameDecoder } from "../framing/frame_decoder.ts";
+import type { WireDecoder } from "../framing/wire_format.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
@@ -37,7 +38,9 @@ export type InboxEnd = (reason: CloseReason, error?: unknown) => void;
 /** The inbound side of one connection. */
 export class Inbox {
   readonly #socket: RawSocket;
-  readonly #decoder: FrameDecoder;
+  readonly #decoder: WireDecoder & { release?(): void };
+  // The same decoder when it is the kit's length-prefixed one (owned sends need it).
+  readonly #framedDecoder: FrameDecoder | undefined;
   readonly #mailboxCapacity: number;
   readonly #onEnd: InboxEnd;
   readonly #outbox: { flush(): void };
@@ -64,7 +67,7 @@ export class Inbox {
 
   constructor(
     socket: RawSocket,
-    decoder: FrameDecoder,
+    decoder: WireDecoder & { release?(): void },
     mailboxCapacity: number,
     onEnd: InboxEnd,
     outbox: { flush(): void },
@@ -73,6 +76,7 @@ export class Inbox {
     this.#socket = socket;
     this.bytesIn = socket.preambleBytes ?? 0;
     this.#decoder = decoder;
+    this.#framedDecoder = decoder instanceof FrameDecoder ? decoder : undefined;
     this.#mailboxCapacity = mailboxCapacity;
     this.#onEnd = onEnd;
     // The loop is about to wait for input: the connection's flush point.
@@ -165,8 +169,8 @@ export class Inbox {
   }
 
   /** The decoder, whose `framedIn()` finds the bytes a frame came in, with its header (for owned sends). */
-  get decoder(): FrameDecoder {
-    return this.#decoder;
+  get decoder(): FrameDecoder | undefined {
+    return this.#framedDecoder;
   }
 
   /** A send waits for room: no read starts until `releaseReads()`. */
@@ -242,7 +246,7 @@ export class Inbox {
   #startRead(): void {
     this.#reading = true;
     // The frames of the last read have all been handled: the decoder need not keep its chunk.
-    this.#decoder.release();
+    this.#decoder.release?.();
     this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
 
@@ -267,16 +271,21 @@ export class Inbox {
     this.bytesIn += chunk.length;
     const queue = this.#queue;
     const before = queue.length;
+    let failed = false;
+    let failure: unknown;
     try {
       this.#decoder.decode(chunk, queue as Uint8Array[]);
     } catch (error) {
-      // Frames decoded before the bad header stay queued and are still handled.
-      this.end(closeReasonOf(error, "socket-error"), error);
+      failed = true;
+      failure = error;
     }
+    // Counted before input ends: ending wakes the loop, which may take the frames at once.
     const frames = queue.length - before;
     this.framesIn += frames;
     if (frames > 0) this.idleTicks = 0;
-    if (this.#limits !== undefined) this.#charge(chunk.length, frames);
+    // Frames decoded before the bad header stay queued and are still handled.
+    if (failed) this.end(closeReasonOf(failure, "socket-error"), failure);
+    else if (this.#limits !== undefined) this.#charge(chunk.length, frames);
     this.#wakeUp();
   };
 

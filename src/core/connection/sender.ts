@@ -85,6 +85,7 @@ export class Sender {
    */
   send(payload: Uint8Array, check: () => void): Promise<void> {
     if (payload.length > this.#limit) checkOutgoing(payload.length, this.#framing);
+    if (this.#framing.format !== undefined) return this.#sendEncoded(this.#framing.format.encode(payload), check);
     const size = this.#framing.packet + payload.length;
     if (this.#waiting === 0 && this.#fits(size)) {
       if (size > this.#marks.high) return this.#sendLarge(payload, size);
@@ -103,6 +104,7 @@ export class Sender {
    * @throws {FrameTooLargeError} over the limit; nothing is queued.
    */
   sendOwned(payload: Uint8Array, check: () => void): Promise<void> {
+    if (this.#framing.format !== undefined) return this.send(payload, check);
     const decoder = this.#input.decoder;
     const bytes = decoder?.framedIn(payload);
     // Not a frame the kit read (or the decoder did not keep its chunk's frames yet): as a send.
@@ -114,6 +116,15 @@ export class Sender {
       return RESOLVED;
     }
     return this.#sendWhenRoom(payload, size, check, bytes, at);
+  }
+
+  // A wire format of its own (framing.format) encodes a frame into a buffer of its own: queued where it is.
+  #sendEncoded(bytes: Uint8Array, check: () => void): Promise<void> {
+    if (this.#waiting === 0 && this.#fits(bytes.length)) {
+      this.#appendOwned(bytes, 0, bytes.length);
+      return RESOLVED;
+    }
+    return this.#sendWhenRoom(bytes, bytes.length, check, bytes, 0);
   }
 
   /** Queues already-encoded frames (a broadcast) if they fit under the high-water mark. */

@@ -24,7 +24,8 @@
  * @module
  */
 import { FrameTooLargeError } from "../errors.ts";
-import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "../options.ts";
+import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE, describeNumber, NUMBER_OPTIONS } from "../options.ts";
+import type { WireFormat } from "./wire_format.ts";
 
 export { DEFAULT_MAX_FRAME_SIZE };
 
@@ -37,12 +38,21 @@ export interface FramingOptions {
   packet?: PacketSize;
   /** Largest payload in bytes (encoding and decoding). @default {262144} (256 KiB, as the original) */
   maxFrameSize?: number;
+  /**
+   * The wire format (see wire_format.ts): `lengthPrefixed({ packet })` or
+   * `newlineDelimited({ maxLineLength })`, or a format of your own. It sets
+   * its own limits: give it without `packet` and `maxFrameSize`.
+   * @default {lengthPrefixed()}
+   */
+  framing?: WireFormat;
 }
 
 /** Validated framing options with defaults applied. */
 export interface Framing {
   readonly packet: PacketSize;
   readonly maxFrameSize: number;
+  /** A wire format other than length-prefixed: frames go through its decoder and encoder. */
+  readonly format?: WireFormat;
 }
 
 /**
@@ -59,9 +69,42 @@ export interface Framing {
  * ```
  */
 export function framingOf(options: FramingOptions = {}): Framing {
+  if (options.framing !== undefined) return framingOfFormat(options);
   const packet = checkChoice("packet", options.packet);
   const maxFrameSize = checkNumber("maxFrameSize", options.maxFrameSize) ?? DEFAULT_MAX_FRAME_SIZE;
   return { packet, maxFrameSize };
+}
+
+/** Framing options that name a wire format: its own limits, or length-prefixed ones for the fast path. */
+function framingOfFormat(options: FramingOptions): Framing {
+  const format = options.framing as Partial<WireFormat> & { lengthPrefixed?: FramingOptions };
+  if (
+    typeof format !== "object" || format === null || typeof format.decoder !== "function" ||
+    typeof format.encode !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot use framing ${
+        describe(format)
+      }: must be a wire format (lengthPrefixed(), newlineDelimited() or an object with decoder() and encode())`,
+    );
+  }
+  if (options.packet !== undefined || options.maxFrameSize !== undefined) {
+    throw new TypeError(`Cannot use packet or maxFrameSize with framing ${format.name}: the wire format sets its own`);
+  }
+  if (format.lengthPrefixed !== undefined) return framingOf(format.lengthPrefixed);
+  if (format.maxFrameSize === undefined) {
+    throw new RangeError(
+      `Cannot use framing ${format.name}: its maxFrameSize is undefined, must be ${
+        describeNumber(NUMBER_OPTIONS.maxFrameSize)
+      }`,
+    );
+  }
+  const maxFrameSize = checkNumber("maxFrameSize", format.maxFrameSize)!;
+  return { packet: 4, maxFrameSize, format: format as WireFormat };
+}
+
+function describe(value: unknown): string {
+  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
 }
 
 /** The largest payload a header of `packet` bytes can express. */
@@ -107,8 +150,18 @@ export function writeHeader(target: Uint8Array, offset: number, length: number, 
  * ```
  */
 export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint8Array {
-  const framing = framingOf(options);
+  return encodeWith(payload, framingOf(options));
+}
+
+/**
+ * Encodes one frame with checked framing: the wire format's encoder, or
+ * header then payload.
+ *
+ * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity.
+ */
+export function encodeWith(payload: Uint8Array, framing: Framing): Uint8Array {
   checkOutgoing(payload.length, framing);
+  if (framing.format !== undefined) return framing.format.encode(payload);
   const bytes = new Uint8Array(framing.packet + payload.length);
   writeHeader(bytes, 0, payload.length, framing.packet);
   bytes.set(payload, framing.packet);

@@ -5,7 +5,7 @@
  * @module
  */
 import { FrameDecoder } from "./frame_decoder.ts";
-import { encodeFrame, framingOf, type FramingOptions } from "./length_prefixed.ts";
+import { encodeWith, framingOf, type FramingOptions } from "./length_prefixed.ts";
 
 /**
  * A TransformStream from bytes in any chunking to whole frames.
@@ -26,7 +26,8 @@ export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> 
    * @throws {RangeError} bad options, as {@linkcode framingOf}.
    */
   constructor(options?: FramingOptions) {
-    const decoder = new FrameDecoder(options);
+    const format = framingOf(options).format;
+    const decoder = format === undefined ? new FrameDecoder(options) : format.decoder();
     const frames: Uint8Array[] = [];
     super({
       transform(chunk, controller) {
@@ -67,7 +68,7 @@ export class FrameEncoderStream extends TransformStream<Uint8Array, Uint8Array> 
     const framing = framingOf(options);
     super({
       transform(payload, controller) {
-        controller.enqueue(encodeFrame(payload, framing));
+        controller.enqueue(encodeWith(payload, framing));
       },
     });
   }

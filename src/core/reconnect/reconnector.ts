@@ -27,6 +27,7 @@ import type { ConnectionStats } from "../stats.ts";
 import type { Address } from "../../transport/types.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { type Link, type LinkHost, Links } from "./links.ts";
+import { frameReadable, frameWritable } from "../connection/streams.ts";
 import { Outgoing } from "./outgoing.ts";
 import { ReconnectFailedError } from "./reconnect_errors.ts";
 import type { ReconnectHook, ReconnectSettings } from "./reconnect_options.ts";
@@ -73,6 +74,10 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   #closeReason: CloseReason | undefined;
   #error: unknown;
   #closedAt: number | undefined;
+  // Who reads: a loop (receive(), iteration, events(), batches()) or the readable stream; never both.
+  #reader: "loop" | "stream" | undefined;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
 
   constructor(first: FramedConnection, settings: ReconnectorSettings) {
     this.id = first.id;
@@ -154,7 +159,46 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
 
   /** The next frame, across links; undefined once it has ended for good and every frame was read. */
   receive(): Promise<Uint8Array | undefined> {
+    try {
+      this.#claim("loop");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#links.receive(() => this.closing);
+  }
+
+  /** The frames across links as a ReadableStream (see `Connection.readable`); cancelling it closes the connection. */
+  get readable(): ReadableStream<Uint8Array> {
+    if (this.#readable !== undefined) return this.#readable;
+    this.#claim("stream");
+    return this.#readable = frameReadable({
+      nextFrame: () => this.#links.receive(() => this.closing),
+      cancelInput: (reason) => reason === undefined ? this.close() : this.abort(reason),
+    });
+  }
+
+  /** Sends as `send()`; across reconnects there is no write side of its own to end, so closing it closes the connection. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= frameWritable({
+      send: (payload) => this.send(payload),
+      closeWrite: async () => {
+        this.close();
+        await this.finished;
+      },
+      forceClose: (reason) => this.abort(reason),
+    });
+  }
+
+  /** One reader at a time: a loop or the readable stream (as `Connection.readable`). */
+  #claim(reader: "loop" | "stream"): void {
+    if (this.#reader !== undefined && this.#reader !== reader) {
+      throw new TypeError(
+        reader === "loop"
+          ? `Cannot read connection ${this.id} in a loop: its readable stream reads it`
+          : `Cannot read connection ${this.id} through readable: it is read in a loop`,
+      );
+    }
+    this.#reader = reader;
   }
 
   close(): void {
@@ -172,6 +216,7 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.#claim("loop");
     const ended = () => this.closing;
     return {
       next: () => this.#links.next(ended),

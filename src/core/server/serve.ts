@@ -28,7 +28,7 @@ import { type ConnectionSettings, FramedConnection } from "../connection/framed_
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
-import { checkOutgoing, encodeFrame, framingOf } from "../framing/length_prefixed.ts";
+import { checkOutgoing, encodeWith, framingOf } from "../framing/length_prefixed.ts";
 import { consoleWarnLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
 import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
@@ -78,7 +78,7 @@ export async function serve<Message = unknown, State = any>(
   const port = checkNumber("port", options.port) ?? 0;
   const proxyHeaderTimeout = proxyHeaderTimeoutOf(options);
   const logger = options.logger ?? consoleWarnLogger;
-  const goodbye = guards.goodbye === undefined ? undefined : encodeFrame(guards.goodbye, framing);
+  const goodbye = guards.goodbye === undefined ? undefined : encodeWith(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
   const registry = new Registry<FramedConnection<Message>>(guards.maxConnections, guards.maxConnectionsPerAddress);
@@ -153,7 +153,7 @@ export async function serve<Message = unknown, State = any>(
       if (rooms.size(room) === 0) return 0;
       const id = typeof except === "number" ? except : except?.id;
       const filter = id === undefined ? undefined : (conn: FramedConnection<Message>) => conn.id !== id;
-      return broadcastEncoded(rooms.members(room), encodeFrame(payload, framing), slowConsumer, filter);
+      return broadcastEncoded(rooms.members(room), encodeWith(payload, framing), slowConsumer, filter);
     },
     size: (room) => rooms.size(room),
     of: (conn) => rooms.of(conn),
@@ -217,8 +217,7 @@ export async function serve<Message = unknown, State = any>(
     connections: () => registry.values(),
     rooms: localRooms,
     broadcast(payload, filter) {
-      checkOutgoing(payload.length, framing);
-      return broadcastEncoded(registry.values(), encodeFrame(payload, framing), slowConsumer, filter);
+      return broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
@@ -264,7 +263,7 @@ export async function serve<Message = unknown, State = any>(
       plan = {
         timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? 5) * 1000,
         quietMs: (checkNumber("quietPeriod", shutdownOptions.quietPeriod) ?? DEFAULT_QUIET_PERIOD) * 1000,
-        goodbye: shutdownOptions.goodbye === undefined ? undefined : encodeFrame(shutdownOptions.goodbye, framing),
+        goodbye: shutdownOptions.goodbye === undefined ? undefined : encodeWith(shutdownOptions.goodbye, framing),
         // A parent signal's reason is kept as the cause: the handler can tell a deploy from a crash.
         reason: new ShutdownError(undefined, cause === undefined ? undefined : { cause }),
       };

@@ -1,0 +1,115 @@
+/**
+ * The wire-format seam: how frames are put on the byte stream. A connection
+ * reads through the format's decoder and sends through its encoder, and
+ * nothing else changes: the kit still reads only when the loop asks (pull
+ * reads), charges every read and every decoded frame to the rate limits,
+ * refuses a payload over `maxFrameSize` before it is encoded, and closes a
+ * connection whose decoder throws with the error's `code` as the close reason
+ * (`frame-too-large` for a {@linkcode FrameTooLargeError}).
+ *
+ * ```text
+ *  socket bytes ──► decoder.decode(chunk, frames) ──► frames, to the loop
+ *  send(payload) ──► encoder.encode(payload) ──► outbox ──► socket
+ * ```
+ *
+ * Two ship with the kit: {@linkcode lengthPrefixed} (the default, the
+ * connection's own fast path) and `newlineDelimited()` (newline_delimited.ts).
+ * `FrameDecoderStream` and `FrameEncoderStream` take any of them as a
+ * `framing` option: the stream adapter, for pipelines outside a connection.
+ *
+ * @module
+ */
+import { FrameDecoder } from "./frame_decoder.ts";
+import { encodeFrame, type Framing, framingOf, type PacketSize } from "./length_prefixed.ts";
+
+/**
+ * One connection's decoder: chunks of any size in, whole frames out. It is
+ * where the largest frame is enforced on input: a frame (or the part of one
+ * received so far) over `maxFrameSize` throws {@linkcode FrameTooLargeError}
+ * before it is buffered.
+ */
+export interface WireDecoder {
+  /**
+   * Decodes one chunk, appending every frame it completes to `frames`. A
+   * frame may be a view into the chunk: the kit never writes to a chunk again.
+   * @throws {FrameTooLargeError} a frame over the limit (frames completed before it stay in `frames`).
+   */
+  decode(chunk: Uint8Array, frames: Uint8Array[]): void;
+  /**
+   * Input has ended.
+   * @throws {TruncatedFrameError} input ended inside a frame.
+   */
+  finish(): void;
+}
+
+/**
+ * A wire format: a decoder per connection and an encoder. The kit checks
+ * `maxFrameSize` on every payload before `encode()`, and the decoder on
+ * every frame it reads.
+ */
+export interface WireFormat {
+  /** Its name, for messages and logs. */
+  readonly name: string;
+  /** The largest payload in bytes, encoding and decoding. */
+  readonly maxFrameSize: number;
+  /** A decoder for one connection (or one stream). */
+  decoder(): WireDecoder;
+  /**
+   * One frame's bytes, in a new buffer (the kit keeps it until written).
+   * @throws {FrameTooLargeError} over `maxFrameSize`.
+   * @throws {TypeError} a payload the format cannot carry (a newline in a line, say).
+   */
+  encode(payload: Uint8Array): Uint8Array;
+}
+
+/** Options of {@linkcode lengthPrefixed}. */
+export interface LengthPrefixedOptions {
+  /** Header size in bytes: 1, 2 or 4 (encoding and decoding). @default {4} */
+  packet?: PacketSize;
+  /** Largest payload in bytes (encoding and decoding). @default {262144} (256 KiB) */
+  maxFrameSize?: number;
+}
+
+/**
+ * Length-prefixed frames, gen_tcp's `{packet, N}` (see length_prefixed.ts):
+ * the default of `serve()` and `connect()`, where a connection drives the
+ * decoder directly. `framing: lengthPrefixed({ packet: 2 })` is the same as
+ * `packet: 2`.
+ *
+ * @throws {RangeError} `packet` is not 1, 2 or 4, or `maxFrameSize` is out of range.
+ * @example A 2-byte header through the stream adapter
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FrameEncoderStream, lengthPrefixed } from "../../../mod.ts";
+ * const framing = lengthPrefixed({ packet: 2 });
+ * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ framing }));
+ * assert.deepEqual(await Array.fromAsync(out), [new Uint8Array([0, 1, 42])]);
+ * assert.deepEqual(framing.encode(new Uint8Array([7])), new Uint8Array([0, 1, 7]));
+ * ```
+ */
+export function lengthPrefixed(options: LengthPrefixedOptions = {}): WireFormat & { readonly packet: PacketSize } {
+  const framing = framingOf({ packet: options.packet, maxFrameSize: options.maxFrameSize });
+  return new LengthPrefixedFormat(framing);
+}
+
+class LengthPrefixedFormat implements WireFormat {
+  readonly name = "length-prefixed";
+  readonly packet: PacketSize;
+  readonly maxFrameSize: number;
+  /** Read by framingOf: the connection's own fast path, rather than the generic one. */
+  readonly lengthPrefixed: Framing;
+
+  constructor(framing: Framing) {
+    this.packet = framing.packet;
+    this.maxFrameSize = framing.maxFrameSize;
+    this.lengthPrefixed = framing;
+  }
+
+  decoder(): WireDecoder {
+    return new FrameDecoder(this.lengthPrefixed);
+  }
+
+  encode(payload: Uint8Array): Uint8Array {
+    return encodeFrame(payload, this.lengthPrefixed);
+  }
+}
