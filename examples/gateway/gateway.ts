@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Connection } from "../../mod.ts";
 import { rpcHandler } from "../../src/edges/rpc/rpc.ts";
 import type { WorkerContext, WorkerServeOptions } from "../../src/edges/workers/workers.ts";
-import { Game, type RpcRoutes, type Whisper } from "./game.ts";
+import { Game, type RpcRoutes } from "./game.ts";
 
 /** The routes module the gateway loads unless told another. */
 export const DEFAULT_ROUTES = new URL("./routes.ts", import.meta.url).href;
