@@ -35,10 +35,10 @@ export {
 export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
-  FrameDecoder,
   type FramingOptions,
   type PacketSize,
 } from "./src/core/framing/length_prefixed.ts";
+export { FrameDecoder } from "./src/core/framing/frame_decoder.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
 export * from "./src/core/logger.ts";
 export type { MessageCodec } from "./src/core/codec.ts";
@@ -71,6 +71,7 @@ export {
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
 export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export type { Connection } from "./src/core/connection/connection.ts";
+export type { CallbackHandler } from "./src/core/connection/callbacks.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";

@@ -10,10 +10,13 @@ const COLORS: Record<string, string> = {
   "erlang": "#a2001d",
   "raw-deno": "#7a8a99",
   "spawnkit-deno": "#12664f",
+  "spawnkit-cb-deno": "#2fa37f",
   "raw-bun": "#b5a48b",
   "spawnkit-bun": "#d9822b",
+  "spawnkit-cb-bun": "#f0a860",
   "raw-node": "#8fa88f",
   "spawnkit-node": "#3c873a",
+  "spawnkit-cb-node": "#66b866",
 };
 
 const COLUMNS = 3;

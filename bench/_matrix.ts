@@ -53,6 +53,13 @@ export const SERVERS: readonly ServerSpec[] = [
     argv: (bin) => [bin.deno, ...denoFlags, join(servers, "spawnkit_echo.ts")],
   },
   {
+    id: "spawnkit-cb-deno",
+    label: "spawnkit Deno, callbacks",
+    runtime: "deno",
+    baseline: false,
+    argv: (bin) => [bin.deno, ...denoFlags, join(servers, "spawnkit_echo.ts"), "--callbacks"],
+  },
+  {
     id: "raw-bun",
     label: "raw Bun",
     runtime: "bun",
@@ -65,6 +72,13 @@ export const SERVERS: readonly ServerSpec[] = [
     runtime: "bun",
     baseline: false,
     argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "spawnkit-cb-bun",
+    label: "spawnkit Bun, callbacks",
+    runtime: "bun",
+    baseline: false,
+    argv: (bin) => [bin.bun, join(servers, "spawnkit_echo.ts"), "--callbacks"],
   },
   {
     id: "raw-node",
@@ -81,6 +95,14 @@ export const SERVERS: readonly ServerSpec[] = [
     baseline: false,
     optional: true,
     argv: (bin) => [bin.node, ...nodeFlags, join(servers, "spawnkit_echo.ts")],
+  },
+  {
+    id: "spawnkit-cb-node",
+    label: "spawnkit Node, callbacks",
+    runtime: "node",
+    baseline: false,
+    optional: true,
+    argv: (bin) => [bin.node, ...nodeFlags, join(servers, "spawnkit_echo.ts"), "--callbacks"],
   },
   {
     id: "floor-deno",
@@ -140,6 +162,14 @@ const serverLine = (name: string) => (output: Output): number | undefined => {
 
 // The servers print `array_buffers=BYTES` after each `~gc`: the first before any peer, the last with the
 // stalled peers, after a second GC.
+/** The growth of a figure the server prints after each `~gc` (`NAME=BYTES`) from the first to the last, per connection, in kB. */
+const grownPerConn = (name: string) => (output: Output): number | undefined => {
+  const lines = output.serverLines.filter((l) => l.startsWith(`${name}=`)).map((l) => Number(l.slice(name.length + 1)));
+  const conns = output.load.conns;
+  if (lines.length < 2 || typeof conns !== "number" || conns === 0) return undefined;
+  return (lines.at(-1)! - lines[0]!) / conns / 1000;
+};
+
 function heldPerPeer(output: Output): number | undefined {
   const held = output.serverLines.filter((l) => l.startsWith("array_buffers=")).map((l) => Number(l.slice(14)));
   const peers = output.load.stalled;
@@ -225,6 +255,18 @@ export function scenarios(seconds: number): Scenario[] {
         unit: "kB",
         better: "lower",
         pick: field("bytes_per_conn", 1 / 1000),
+      }, {
+        id: "idle-heap",
+        title: "…JS heap per idle conn (after GC)",
+        unit: "kB",
+        better: "info",
+        pick: grownPerConn("heap_used"),
+      }, {
+        id: "idle-external",
+        title: "…external memory per idle conn (after GC)",
+        unit: "kB",
+        better: "info",
+        pick: grownPerConn("array_buffers"),
       }],
     },
     {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -97,7 +97,18 @@ async function measure(server: ServerSpec, scenario: Scenario) {
   }
 }
 
+/** The machine's 1-minute load average now (other engineers' work shares it): recorded beside each figure. */
+function loadAverage(): number | undefined {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
 async function measureOnce(server: ServerSpec, scenario: string, args: readonly string[]) {
+  const load1 = loadAverage();
+  if (load1 !== undefined) (((loads[server.id] ??= {})[scenario]) ??= []).push(load1);
   let running;
   try {
     running = await startServer(server.argv(binaries));
@@ -131,6 +142,8 @@ function median(list: number[] | undefined): number | undefined {
 // server id → metric id → one value per run
 const values: Record<string, Record<string, number[]>> = {};
 const notes: string[] = [];
+// server id → scenario id → the load average at the start of each measurement (retries included)
+const loads: Record<string, Record<string, number[]>> = {};
 const binaries = { deno: bin.deno ?? "deno", bun: bin.bun ?? "bun", node: bin.node ?? "node" };
 for (let r = 1; r <= runs; r++) {
   for (const scenario of chosen) {
@@ -163,13 +176,31 @@ const environment = [
     : `server pinned to core ${PINNING.server}, load generator (bench/load, C++, epoll) to core ${PINNING.load}`,
 ];
 const summary: Summary = { servers, skipped, metrics, medians, runs, notes, environment };
-const md = markdown(summary);
+const loadRows = chosen.map((scenario) =>
+  `| ${scenario.id} | ${
+    servers.map((server) => {
+      const list = loads[server.id]?.[scenario.id];
+      return list === undefined
+        ? ""
+        : `${median(list)!.toFixed(2)} (${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)})`;
+    }).join(" | ")
+  } |`
+);
+const md = `${markdown(summary)}
+## Load average
+
+The machine's 1-minute load average at the start of each measurement (median, and range over the runs and retries):
+
+| scenario | ${servers.map((s) => s.label).join(" | ")} |
+| --- | ${servers.map(() => "---").join(" | ")} |
+${loadRows.join("\n")}
+`;
 mkdirSync(flags.out, { recursive: true });
 writeFileSync(join(flags.out, "RESULTS.md"), md);
 writeFileSync(join(flags.out, "chart.svg"), chart(summary));
 writeFileSync(
   join(flags.out, "results.json"),
-  JSON.stringify({ environment, runs, seconds, skipped, values, medians, notes }, null, 2),
+  JSON.stringify({ environment, runs, seconds, skipped, values, medians, notes, loads }, null, 2),
 );
 console.log(md);
 console.error(`wrote ${join(flags.out, "RESULTS.md")}, chart.svg and results.json`);

@@ -7,14 +7,25 @@
  *
  * @module
  */
-import type { Connection } from "../mod.ts";
+import type { CallbackHandler, Connection } from "../mod.ts";
 import type { WorkerContext, WorkerServeOptions } from "../src/edges/workers/workers.ts";
 import { EDGE_FLAGS, openEdges } from "./_edges.ts";
 
-/** Every frame comes back unchanged. */
+/** Every frame comes back unchanged: the README's first shape, a loop (what each worker runs). */
 export default async function echo(conn: Connection): Promise<void> {
   for await (const frame of conn) await conn.send(frame);
 }
+
+/**
+ * The same echo as callbacks, the shape for throughput (one function call per
+ * frame, no promise): what `echo_server.ts` serves without `--workers`. Each
+ * frame goes back with `sendOwned`, written from the read buffer, header and
+ * all, with no copy; returning its promise holds the next frame while the
+ * outbox is over its high-water mark.
+ */
+export const echoCallbacks: CallbackHandler = {
+  frame: (conn, frame) => conn.sendOwned(frame),
+};
 
 /** The flags a worker takes from the main script: logging and connection records (server records are the main's). */
 export type WorkerFlags = Partial<Record<"log-level" | "log-format" | "records", string>>;

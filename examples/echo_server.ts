@@ -20,7 +20,10 @@
  * metrics at http://HOST:N/metrics while the server runs; with workers, the
  * sum over every worker).
  * Workers: --workers N (N threads on one port, each with its own loop; 0 is
- * one per core; see spawnkit/workers). Without the flag, one server.
+ * one per core; see spawnkit/workers). Without the flag, one server, whose
+ * handler is the echo as callbacks (echo.ts's `echoCallbacks`, the shape for
+ * throughput); each worker runs the `for await` loop (a worker module's
+ * handler is a function).
  * A bad flag value prints one line and exits with code 2. SIGINT or SIGTERM
  * closes every connection (on every worker) and exits 0; a set of workers
  * that kept dying prints why and exits 1.
@@ -39,7 +42,7 @@ import {
 import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { choiceFlag, optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
-import echo, { type WorkerFlags } from "./echo.ts";
+import { echoCallbacks, type WorkerFlags } from "./echo.ts";
 import { openConnectionRecords } from "../src/edges/records/records.ts";
 
 await runCli("echo_server", async () => {
@@ -99,7 +102,7 @@ await runCli("echo_server", async () => {
   if (workers === undefined) {
     const single = server = await serve(
       { ...options, logger: edges.logger, onConnectionEnd: edges.onConnectionEnd },
-      echo,
+      echoCallbacks,
     );
     edges.watch(single);
   } else {

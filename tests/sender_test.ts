@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { ConnectionClosedError, encodeFrame, FrameDecoder, FrameTooLargeError } from "../mod.ts";
+import type { Connection } from "../src/core/connection/connection.ts";
+import { FramedConnection } from "../src/core/connection/framed_connection.ts";
 import { Outbox } from "../src/core/connection/outbox.ts";
 import { Sender } from "../src/core/connection/sender.ts";
-import { WaterMarks } from "../src/core/connection/water_marks.ts";
+import { WaterMarks, waterMarksOf } from "../src/core/connection/water_marks.ts";
 import { framingOf } from "../src/core/framing/length_prefixed.ts";
 import type { RawSocket } from "../src/transport/types.ts";
 import { test } from "./_harness.ts";
 import { concat, readToEnd, startServer, text } from "./_fixtures.ts";
-import { ScriptedSocket, settle, socketPair } from "./_memory.ts";
+import { ScriptedSocket, settingsOf, settle, socketPair } from "./_memory.ts";
 
 const payload = (size: number, seed: number) => new Uint8Array(size).fill(seed);
 const open = () => {};
@@ -283,4 +285,77 @@ test("Sender keeps the order of frames over and under the high-water mark sent w
   await server.shutdown();
   assert.deepEqual(frames.map((f) => f.length), sizes);
   frames.forEach((frame, i) => assert.ok(frame.every((b) => b === i + 1), `frame ${i}`));
+});
+
+/** A ScriptedSocket that also keeps the arrays it was asked to write (not only copies of them). */
+class ReferenceSocket extends ScriptedSocket {
+  readonly given: Uint8Array[] = [];
+  override write(data: Uint8Array): Promise<void> {
+    this.given.push(data);
+    return super.write(data);
+  }
+}
+
+/** A connection whose handler answers each frame with `answer`, over a ReferenceSocket. */
+async function answering(answer: (conn: Connection, frame: Uint8Array) => Promise<void>, high = 65_536) {
+  const socket = new ReferenceSocket();
+  const conn = new FramedConnection(socket, settingsOf({ waterMarks: waterMarksOf({ highWaterMark: high }) }), 1);
+  void conn.run(async (c: Connection) => {
+    for await (const frames of c.batches()) for (const frame of frames) await answer(c, frame);
+  }, undefined);
+  await settle();
+  // The first read: frames are kept for sendOwned from its first call on, so these are copied.
+  socket.deliver(encodeFrame(text("first")));
+  await settle();
+  socket.completeWrite();
+  await settle();
+  return { socket, conn };
+}
+
+test("Sender.sendOwned: an echo of a whole read is written from the read buffer itself, as the bytes came", async () => {
+  const { socket, conn } = await answering((c, frame) => c.sendOwned(frame));
+  const read = new Uint8Array(200);
+  const frames = concat(["a", "bb", "ccc"].map((s) => encodeFrame(text(s))));
+  read.set(frames, 10);
+  const chunk = read.subarray(10, 10 + frames.length);
+  socket.deliver(chunk);
+  await settle();
+  const written = socket.given.at(-1)!;
+  assert.equal(written.buffer, read.buffer, "no copy: the read's own memory");
+  assert.equal(written.byteOffset, chunk.byteOffset);
+  assert.equal(written.length, chunk.length);
+  socket.completeWrite(); // fails if the kit changed those bytes meanwhile
+  assert.equal(conn.stats.framesOut, 4);
+  socket.deliver(null);
+  await conn.finished;
+});
+
+test("Sender.sendOwned: owned runs and copies between them go out in order, in one write; others are copied", async () => {
+  const { socket, conn } = await answering(async (c, frame) => {
+    await c.sendOwned(frame);
+    await c.sendOwned(text(`re:${frame.length}`)); // not a frame the kit read: copied, as send()
+  });
+  const chunk = concat(["a", "bb"].map((s) => encodeFrame(text(s))));
+  socket.deliver(chunk);
+  await settle();
+  assert.equal(socket.writes.length, 2, "one write for the read");
+  assert.deepEqual(socket.writes[1], concat(["a", "re:1", "bb", "re:2"].map((s) => encodeFrame(text(s)))));
+  socket.completeWrite();
+  await assert.rejects(conn.sendOwned(new Uint8Array(70_000_000)), FrameTooLargeError);
+  socket.deliver(null);
+  await conn.finished;
+});
+
+test("Sender.sendOwned: a frame over the high-water mark goes alone, from the read buffer, header and all", async () => {
+  const { socket, conn } = await answering((c, frame) => c.sendOwned(frame), 100);
+  const chunk = encodeFrame(new Uint8Array(500).fill(9));
+  socket.deliver(chunk);
+  await settle();
+  const written = socket.given.at(-1)!;
+  assert.equal(written.buffer, chunk.buffer);
+  assert.equal(written.length, 504);
+  assert.equal(conn.stats.outboxPeak, 504);
+  socket.completeWrite();
+  socket.deliver(null);
+  await conn.finished;
 });

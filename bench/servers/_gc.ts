@@ -4,13 +4,14 @@
  * `--v8-flags=--expose-gc`, `--expose-gc`). Used by the bench servers' `~gc`
  * control frame, which also prints the memory of live ArrayBuffers
  * (`array_buffers=BYTES` on stdout): what the server holds, apart from what
- * its allocator keeps of freed memory, which RSS counts too.
+ * its allocator keeps of freed memory, which RSS counts too; then the JS heap
+ * in use (`heap_used=BYTES`).
  *
  * @module
  */
 import process from "node:process";
 
-/** Collects garbage now, where the runtime allows it, then prints `array_buffers=BYTES`. */
+/** Collects garbage now, where the runtime allows it, then prints `array_buffers=BYTES` and `heap_used=BYTES`. */
 export function collectGarbage(): void {
   const g = globalThis as unknown as { Bun?: { gc(force: boolean): void }; gc?: () => void };
   if (g.Bun !== undefined) g.Bun.gc(true);
@@ -20,4 +21,5 @@ export function collectGarbage(): void {
   // after a GC, so the stall scenario asks for a second GC and reads the last line.
   const memory = process.memoryUsage();
   console.log(`array_buffers=${"Deno" in globalThis || g.Bun !== undefined ? memory.external : memory.arrayBuffers}`);
+  console.log(`heap_used=${memory.heapUsed}`);
 }

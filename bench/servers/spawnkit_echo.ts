@@ -1,16 +1,18 @@
 /**
  * The spawnkit echo server the bench measures, on Deno and on Bun: the
- * README's echo handler, a silent logger, and the bench control frames
+ * README's echo handler (the `for await` loop), or with `--callbacks` the
+ * callback shape (`frame` returns `conn.sendOwned(frame)`, as
+ * examples/echo.ts's `echoCallbacks`), a silent logger, and the bench control frames
  * (`~gc`, `~broadcast` through `server.broadcast()`, `~shutdown` timed from
  * `shutdown()` to `finished`; see bench/README.md).
  *
  *   deno run -A --v8-flags=--expose-gc bench/servers/spawnkit_echo.ts
- *   bun bench/servers/spawnkit_echo.ts
+ *   bun bench/servers/spawnkit_echo.ts [--callbacks]
  *
  * @module
  */
 import process from "node:process";
-import { type Connection, serve, type Server, silentLogger } from "../../mod.ts";
+import { type CallbackHandler, type Connection, serve, type Server, silentLogger } from "../../mod.ts";
 import { collectGarbage } from "./_gc.ts";
 
 const TILDE = 0x7e;
@@ -33,10 +35,20 @@ async function control(server: Server, conn: Connection, frame: Uint8Array): Pro
   }
 }
 
-const server: Server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
+async function loop(conn: Connection): Promise<void> {
   for await (const frame of conn) {
     if (frame.length < 16 && frame[0] === TILDE) await control(server, conn, frame);
     else await conn.send(frame);
   }
-});
+}
+
+const callbacks: CallbackHandler = {
+  frame(conn, frame) {
+    if (frame.length < 16 && frame[0] === TILDE) return control(server, conn, frame);
+    return conn.sendOwned(frame);
+  },
+};
+
+const handler = process.argv.includes("--callbacks") ? callbacks : loop;
+const server: Server = await serve({ port: 0, logger: silentLogger }, handler);
 console.log(`listening on 127.0.0.1:${server.addr.port} pid=${process.pid}`);

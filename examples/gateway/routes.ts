@@ -92,9 +92,9 @@ export function routes(game: Game): RpcRoutes {
       return true;
     }),
     leave: (_params, { conn, server, state }) => {
-      const player = inRoom(state);
-      server.rooms.leave(conn, player.room);
-      const room = player.room;
+      const player: Player = inRoom(state);
+      const room = player.room!;
+      server.rooms.leave(conn, room);
       player.room = undefined;
       return { room };
     },

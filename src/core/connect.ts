@@ -5,6 +5,7 @@
  */
 import { formatAddress } from "./address.ts";
 import type { Connection } from "./connection/connection.ts";
+import { DeferredFlush } from "./connection/deferred_flush.ts";
 import { type ConnectionSettings, FramedConnection } from "./connection/framed_connection.ts";
 import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
@@ -44,6 +45,8 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
 }
 
 let nextClientId = 1;
+// Replies a client's handler sends while busy go out at the end of the turn: one flush for every client.
+const deferredFlush = new DeferredFlush();
 
 /**
  * Connects to a framed server. Iterate the result for frames; `send()` frames;
@@ -111,6 +114,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     waterMarks,
     mailboxCapacity: 0,
     finishOnEnd: true,
+    deferredFlush,
     onEnd: (_, stats) =>
       logger.debug("connection {id} to {remote} closed: {reason}", {
         id: stats.id,

@@ -102,6 +102,10 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
     return Promise.resolve();
   }
 
+  sendOwned(payload: Uint8Array): Promise<void> {
+    return this.send(payload);
+  }
+
   flush(): Promise<void> {
     return Promise.resolve();
   }
@@ -120,6 +124,10 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
   }
 
   events(): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
+    throw this.#unreadable();
+  }
+
+  batches(): AsyncIterableIterator<Uint8Array[]> {
     throw this.#unreadable();
   }
 

@@ -45,15 +45,33 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
   /**
    * Queues one frame. Settles at once while the outbox is under its
    * high-water mark; above it, waits until the peer has read enough. The
-   * payload is copied into the outbox, except a frame larger than both the
-   * mark and half of `maxFrameSize`, which is written from the payload itself
-   * once the outbox is empty (its send settles when the runtime took it);
-   * until the promise settles, keep it unchanged.
+   * payload is copied into the outbox, except a frame larger than the mark
+   * that is either a frame of this connection's latest read (written from the
+   * read buffer, header and all) or larger than half of `maxFrameSize`
+   * (written from the payload itself): such a frame goes alone once the
+   * outbox is empty, and its send settles when the runtime took it; until
+   * then, keep it unchanged.
    *
    * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity; nothing is sent.
    * @throws {ConnectionClosedError} the connection has ended.
    */
   send(payload: Uint8Array): Promise<void>;
+  /**
+   * Queues one frame whose bytes the caller hands over, rather than copying
+   * them: for echoing or forwarding frames this connection received. A frame
+   * the connection handed out (whole, from its latest read) has its header in
+   * front of it in the read buffer: it goes out from there, with no copy, and
+   * frames that lie one after another go out as one piece; an echo of a whole
+   * read writes the bytes as they came. Any other payload goes as with
+   * `send()`. Settles as `send()` does.
+   *
+   * The payload's bytes are the kit's until a later `flush()` has settled:
+   * do not change them before (reading them is fine).
+   *
+   * @throws {FrameTooLargeError} the payload is over `maxFrameSize` or the header's capacity; nothing is sent.
+   * @throws {ConnectionClosedError} the connection has ended.
+   */
+  sendOwned(payload: Uint8Array): Promise<void>;
   /** Writes everything queued now; settles when the runtime has taken it. */
   flush(): Promise<void>;
   /**
@@ -67,6 +85,15 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
    * written, then the socket closes. Frames already received can still be read.
    */
   close(): void;
+  /**
+   * The frames of each read at once, one array per read (the caller's), in
+   * arrival order: `for await (const frames of conn.batches())`. One promise
+   * per read instead of one per frame, with the same guarantees as iterating
+   * the connection: the socket is read only when the loop asks for the next
+   * batch, and that is the outbox's flush point. A posted message met on the
+   * way goes to the server's `onMessage`, as for the frame loop.
+   */
+  batches(): AsyncIterableIterator<Uint8Array[]>;
   /**
    * Frames, posted messages and (with `ticks: true`) the server's ticks in
    * one stream, in arrival order: the Erlang receive-loop shape, where state is

@@ -1,7 +1,8 @@
 /**
- * The two ways a handler reads its connection, both over the one inbox queue:
- * frames only (messages go to a callback), or every event in one stream (the
- * Erlang receive-loop shape).
+ * The loops a handler reads its connection with, all over the one inbox
+ * queue: frames one at a time or a read's frames at once (messages go to a
+ * callback), or every event in one stream (the Erlang receive-loop shape).
+ * The callback shape is in callbacks.ts.
  *
  * @module
  */
@@ -56,6 +57,41 @@ export function frameIterator(
       return Promise.resolve(DONE);
     },
   };
+}
+
+/**
+ * The frames of each read at once, in arrival order: one array per read (or
+ * per run of frames between posted messages), so a loop pays one promise per
+ * read rather than per frame. A message met on the way goes to `onMessage`, a
+ * tick is skipped. `stop` runs when the loop breaks out.
+ */
+export function batchIterator(
+  inbox: Inbox,
+  onMessage: (message: unknown) => Promise<void>,
+  stop: () => void,
+): AsyncIterableIterator<Uint8Array[]> {
+  const wait = (resolve: () => void) => inbox.park(resolve);
+  const next = async (): Promise<IteratorResult<Uint8Array[]>> => {
+    while (true) {
+      const frames = inbox.takeFrames();
+      if (frames !== undefined) return { done: false, value: frames };
+      const item = inbox.take();
+      if (item instanceof Envelope) await onMessage(item.message);
+      else if (item === undefined) {
+        if (inbox.done) return DONE;
+        await new Promise<void>(wait);
+      }
+    }
+  };
+  const iterator: AsyncIterableIterator<Uint8Array[]> = {
+    next,
+    return: () => {
+      stop();
+      return Promise.resolve(DONE);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /** Every event in arrival order; `stop` runs when the loop ends or breaks out. */

@@ -17,9 +17,12 @@
  * @module
  */
 import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../errors.ts";
-import { FrameDecoder, type Framing } from "../framing/length_prefixed.ts";
+import { FrameDecoder } from "../framing/frame_decoder.ts";
+import type { Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
-import { type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
+import { type CallbackHost, CallbackRunner, type CallbackSource } from "./callbacks.ts";
+import type { DeferredFlush } from "./deferred_flush.ts";
+import { batchIterator, type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
@@ -27,6 +30,7 @@ import type { RateLimitPlan } from "./rate_limit.ts";
 import { type Delivery, Sender } from "./sender.ts";
 import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
 import type { WaterMarks } from "./water_marks.ts";
+import type { Server } from "../server/server.ts";
 import type { ConnectionStats } from "../stats.ts";
 import type { Address, RawSocket } from "../../transport/types.ts";
 
@@ -44,6 +48,8 @@ export interface ConnectionSettings extends TimeoutSettings {
   readonly finishOnEnd?: boolean;
   /** Makes each connection's rate budget; absent when no rate limit is set. */
   readonly rateLimits?: RateLimitPlan;
+  /** Flushes, once per turn of the event loop, what was sent while a handler was busy (one per server). */
+  readonly deferredFlush?: DeferredFlush;
 }
 
 /** One connection: the handle the handler holds, and the server's side of it. */
@@ -65,6 +71,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   #framesOnly = false;
   // The iterator receive() reads from, made on first use.
   #frames: AsyncIterator<Uint8Array> | undefined;
+  // Set when the handler is callbacks: looked up at every event (ticks and messages included).
+  #callbacks: CallbackSource<Message> | undefined;
   #finishing: Promise<ConnectionStats> | undefined;
   #closedAt: number | undefined;
   readonly #recheck = (): void => this.#checkOpen();
@@ -87,7 +95,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       settings.rateLimits?.budget(),
     );
     outbox.input = inbox;
-    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox);
+    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, settings.deferredFlush);
   }
 
   get finished(): Promise<ConnectionStats> {
@@ -135,6 +143,15 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     }
   }
 
+  sendOwned(payload: Uint8Array): Promise<void> {
+    try {
+      this.#checkOpen();
+      return this.#sender.sendOwned(payload, this.#recheck);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   flush(): Promise<void> {
     return this.#outbox.drain();
   }
@@ -162,6 +179,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
   }
 
+  batches(): AsyncIterableIterator<Uint8Array[]> {
+    this.#framesOnly = true;
+    return batchIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+  }
+
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
     this.#wantsTicks = options.ticks ?? false;
     this.#framesOnly = false;
@@ -177,7 +199,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
    * the server has no `onMessage`.
    */
   deliver(message: Message): boolean {
-    if (this.#framesOnly && this.#settings.onMessage === undefined) {
+    const framesOnly = this.#callbacks === undefined ? this.#framesOnly : this.#callbacks.current.message === undefined;
+    if (framesOnly && this.#settings.onMessage === undefined) {
       this.#inbox.messagesDropped++;
       return false;
     }
@@ -216,7 +239,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     if (verdict === "force-close") void this.forceClose(this.#life.error);
     else if (verdict !== undefined) this.abort(verdict);
     if (inbox.done) return;
-    inbox.tick(seconds, this.#wantsTicks);
+    inbox.tick(seconds, this.#wantsTicks || this.#callbacks?.current.tick !== undefined);
     // A safety net for a handler that sent, then went on to slow work without
     // asking for its next event: its replies wait at most one tick.
     this.#outbox.flush();
@@ -253,6 +276,18 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     // Chained, not awaited: an async function suspended for the handler's whole life holds about
     // half a kilobyte per connection (its generator, registers and await closures).
     return Promise.resolve(result).then(this.#handlerReturned, this.#handlerEnded);
+  }
+
+  /** Runs the callbacks of `source.current` until input ends, then closes. */
+  runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
+    this.#callbacks = source;
+    const host: CallbackHost<Message> = {
+      conn: this,
+      dispatch: (message) => this.#dispatch(message),
+      returned: this.#handlerReturned,
+      failed: this.#handlerEnded,
+    };
+    new CallbackRunner<Message>(this.#inbox, this.#callbacks, host).start(server);
   }
 
   readonly #handlerReturned = (): Promise<ConnectionStats> => this.#finish();

@@ -4,7 +4,8 @@
  *
  * Invariants:
  * 1. Pull-based: a read is started only when the loop waits for an item, none
- *    is queued, no read is pending and the rate budget is not overdrawn.
+ *    is queued, no read is pending, no send waits for room and the rate budget
+ *    is not overdrawn.
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
@@ -13,7 +14,7 @@
  * @module
  */
 import { type CloseReason, closeReasonOf } from "../errors.ts";
-import type { FrameDecoder } from "../framing/length_prefixed.ts";
+import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
@@ -47,6 +48,8 @@ export class Inbox {
   #tickQueued = false;
   #reading = false;
   #paused = false;
+  // A send waits for room: the loop may go on with what is queued, but nothing more is read until it is queued.
+  #held = false;
   #wake: (() => void) | undefined;
   /** True once input has ended. */
   done = false;
@@ -105,6 +108,35 @@ export class Inbox {
   }
 
   /**
+   * Every frame queued from the head on, up to the next message or tick, as
+   * one array (the caller's); undefined when the head is not a frame or
+   * nothing is queued (then `take()` gives what is there).
+   */
+  takeFrames(): Uint8Array[] | undefined {
+    const queue = this.#queue;
+    const head = this.#head;
+    const length = queue.length;
+    if (head === length || !(queue[head] instanceof Uint8Array)) return undefined;
+    let end = head + 1;
+    while (end < length && queue[end] instanceof Uint8Array) end++;
+    let frames: InboxItem[];
+    if (head === 0 && end === length) {
+      // The usual case, every item a frame of the last read: the queue itself is handed over.
+      frames = queue;
+      this.#queue = [];
+    } else {
+      frames = queue.slice(head, end);
+      this.#head = end;
+      if (end === length) {
+        queue.length = 0;
+        this.#head = 0;
+      }
+    }
+    this.processing = true;
+    return frames as Uint8Array[];
+  }
+
+  /**
    * Calls `ready` once, synchronously, as soon as an item is queued or input
    * ends, reading the socket if needed; the caller then takes the item. One
    * waiter at a time. For a loop that resolves its own promise straight from
@@ -113,7 +145,7 @@ export class Inbox {
   park(ready: () => void): void {
     if (this.#head < this.#queue.length || this.done) return ready();
     this.#outbox.flush();
-    if (!this.#reading && !this.#paused) this.#startRead();
+    this.#readIfWanted();
     if (this.#head < this.#queue.length || this.done) return ready();
     this.#wake = ready;
   }
@@ -125,11 +157,27 @@ export class Inbox {
       if (item !== undefined) return item;
       if (this.done) return undefined;
       this.#outbox.flush();
-      if (!this.#reading && !this.#paused) this.#startRead();
+      this.#readIfWanted();
       if (this.#head === this.#queue.length && !this.done) {
         await new Promise<void>((resolve) => this.#wake = resolve);
       }
     }
+  }
+
+  /** The decoder, whose `framedIn()` finds the bytes a frame came in, with its header (for owned sends). */
+  get decoder(): FrameDecoder {
+    return this.#decoder;
+  }
+
+  /** A send waits for room: no read starts until `releaseReads()`. */
+  holdReads(): void {
+    this.#held = true;
+  }
+
+  /** Every waiting send is queued: the loop, if it waits, reads again. */
+  releaseReads(): void {
+    this.#held = false;
+    this.#wakeUp();
   }
 
   /** A message handed out found no taker: counted as dropped, not as delivered. */
@@ -187,8 +235,14 @@ export class Inbox {
     }
   }
 
+  #readIfWanted(): void {
+    if (!this.#reading && !this.#paused && !this.#held) this.#startRead();
+  }
+
   #startRead(): void {
     this.#reading = true;
+    // The frames of the last read have all been handled: the decoder need not keep its chunk.
+    this.#decoder.release();
     this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
 

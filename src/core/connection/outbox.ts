@@ -1,18 +1,22 @@
 /**
  * A connection's outbox: encoded frames wait here and go to the socket as one
- * write. Frames are copied into a fill buffer as they are sent (header and
- * payload, no allocation per frame). A flush first offers the filled part to
- * the socket's synchronous `tryWrite` where the runtime has one (Bun): all
- * taken, the buffer is reused at once, with no promise. Otherwise it hands the
- * rest to `write()` and swaps to a spare buffer, so sends go on while a write
- * is pending. A large frame (over the high-water mark and half of
- * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
- * caller's buffer.
+ * write. A frame is copied into a fill buffer as it is sent (header and
+ * payload, no allocation per frame), or, when the kit owns its bytes already
+ * in encoded form (an owned send of a frame the kit read, whose header is in
+ * front of it in the read buffer), queued as a reference: such frames that
+ * follow each other in the same buffer join into one run, so an echo of a
+ * whole read goes out from the read buffer, as the bytes came. A flush first
+ * offers what is queued to the socket's synchronous `tryWrite` where the
+ * runtime has one (Bun): all taken, the buffer is reused at once, with no
+ * promise. Otherwise it hands the rest to `write()` and swaps to a spare
+ * buffer, so sends go on while a write is pending. A large frame (over the
+ * high-water mark and half of `maxFrameSize`) is not copied: `writeFrame`
+ * writes it alone, from the caller's buffer.
  *
  * Invariants:
  * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
  *    plus in flight. It is what the high-water mark bounds.
- * 2. At most one socket write is pending; the buffer it reads is not touched
+ * 2. At most one socket write is pending; the memory it reads is not touched
  *    until it settles.
  * 3. Bytes leave in the order they were appended.
  *
@@ -31,6 +35,9 @@ const KEEP_BUFFER_BYTES = 1_048_576;
 // The first is small and grows by doubling: a connection that sends one short reply and goes
 // idle holds it until trim(), and at 1 KiB that cost 0.8 kB of RSS per idle connection on Deno.
 const FIRST_BUFFER_BYTES = 128;
+// Parts of one flush (runs and copies between them) up to this many bytes in all are copied into one write;
+// beyond it they are written one after another, as they are.
+const GATHER_BYTES = 65_536;
 
 interface Waiter {
   resolve(): void;
@@ -43,9 +50,22 @@ export class Outbox {
   readonly #marks: WaterMarks;
   #fill: Uint8Array | undefined;
   #spare: Uint8Array | undefined;
+  // Bytes of #fill in use; copies since #fillFrom are the open part (those before it are in #parts).
+  #fillAt = 0;
+  #fillFrom = 0;
+  // The open run of owned bytes: [#runFrom, #runTo) of #runBuffer.
+  #runBuffer: Uint8Array | undefined;
+  #runFrom = 0;
+  #runTo = 0;
+  // Closed parts, in order, before the open one; made only once a run is queued.
+  #parts: Uint8Array[] | undefined;
   #queued = 0;
   #inFlight = 0;
+  // The fill buffer a pending write reads, to become the spare once it is written.
   #pending: Uint8Array | undefined;
+  // Parts written one after another, and the next to write.
+  #flight: Uint8Array[] | undefined;
+  #flightAt = 0;
   #flushedSinceTrim = false;
   // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
   #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
@@ -56,6 +76,8 @@ export class Outbox {
   written = 0;
   /** The most bytes the outbox ever held. */
   peak = 0;
+  /** Set while the outbox waits in a deferred flush (deferred_flush.ts). */
+  deferred = false;
   /** Ended with "socket-error" once, when a socket write fails (the connection's input side). */
   input: { end(reason: "socket-error", error: unknown): void } | undefined;
 
@@ -74,35 +96,57 @@ export class Outbox {
     return this.#failure !== undefined;
   }
 
-  /** Appends one frame: header then payload. The caller checked the length. */
+  /** Appends one frame: header then payload, copied. The caller checked the length. */
   appendFrame(payload: Uint8Array, packet: PacketSize): void {
     const at = this.#reserve(packet + payload.length);
     writeHeader(this.#fill!, at, payload.length, packet);
     this.#fill!.set(payload, at + packet);
   }
 
-  /** Appends bytes that are already encoded frames. */
+  /** Appends bytes that are already encoded frames, copied. */
   appendEncoded(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.length);
     this.#fill!.set(bytes, at);
   }
 
   /**
-   * Writes one frame from the caller's buffer, with no copy: the header, then
-   * `payload` as it is. The outbox must be empty (a frame this large goes
-   * alone). Settles once the runtime took every byte, so the payload
-   * must stay unchanged until then; rejects if the outbox fails first.
+   * Appends encoded frames the kit owns, `[from, to)` of `buffer`, without a
+   * copy: they are written from there. Bytes that follow the last ones
+   * appended from the same view join their run.
    */
-  async writeFrame(payload: Uint8Array, packet: PacketSize): Promise<void> {
-    const header = new Uint8Array(packet);
-    writeHeader(header, 0, payload.length, packet);
+  appendOwned(buffer: Uint8Array, from: number, to: number): void {
+    if (this.#runBuffer === buffer && this.#runTo === from) this.#runTo = to;
+    else {
+      this.#closeOpenPart();
+      this.#runBuffer = buffer;
+      this.#runFrom = from;
+      this.#runTo = to;
+    }
+    this.#queued += to - from;
+    const bytes = this.bytes;
+    if (bytes > this.peak) this.peak = bytes;
+  }
+
+  /**
+   * Writes one frame from the caller's buffer, with no copy: the header, then
+   * `payload` as it is; or, when `framed` is given (the same payload with its
+   * header in front), that in one write. The outbox must be empty (a frame
+   * this large goes alone). Settles once the runtime took every byte, so the
+   * payload must stay unchanged until then; rejects if the outbox fails first.
+   */
+  async writeFrame(payload: Uint8Array, packet: PacketSize, framed?: Uint8Array): Promise<void> {
     const length = packet + payload.length;
     this.#inFlight = length;
     if (length > this.peak) this.peak = length;
     this.#flushedSinceTrim = true;
     try {
-      await this.#writeAll(header);
-      await this.#writeAll(payload);
+      if (framed !== undefined) await this.#writeAll(framed);
+      else {
+        const header = new Uint8Array(packet);
+        writeHeader(header, 0, payload.length, packet);
+        await this.#writeAll(header);
+        await this.#writeAll(payload);
+      }
     } catch (error) {
       this.#onWriteError(error);
     }
@@ -130,23 +174,104 @@ export class Outbox {
   /** Starts writing what is queued, if no write is pending. Never waits. */
   flush(): void {
     if (this.#inFlight > 0 || this.#queued === 0 || this.#failure !== undefined) return;
+    this.#flushedSinceTrim = true;
+    if (this.#parts === undefined && this.#runBuffer === undefined) return this.#flushFill();
+    this.#closeOpenPart();
+    const parts = this.#parts!;
+    this.#parts = undefined;
+    this.#writeParts(parts);
+  }
+
+  /** The usual flush: every byte queued is in the fill buffer. */
+  #flushFill(): void {
     const buffer = this.#fill!;
     const length = this.#queued;
-    this.#flushedSinceTrim = true;
     // What the runtime takes at once needs no promise, and the buffer is free again at once.
     const taken = this.#socket.tryWrite?.(buffer.subarray(0, length)) ?? 0;
+    this.#queued = this.#fillAt = this.#fillFrom = 0;
     if (taken === length) {
-      this.#queued = 0;
       this.written += length;
       this.#settled();
       return;
     }
     this.#fill = this.#spare;
     this.#spare = undefined;
-    this.#queued = 0;
     this.#inFlight = length;
     this.#pending = buffer;
     this.#socket.write(buffer.subarray(taken > 0 ? taken : 0, length)).then(this.#onWritten, this.#onWriteError);
+  }
+
+  /** Writes runs and copies in order: what the runtime takes at once, then one write (gathered) or one each. */
+  #writeParts(parts: Uint8Array[]): void {
+    const length = this.#queued;
+    const usedFill = this.#fillAt > 0;
+    this.#queued = 0;
+    let i = 0;
+    let left = length;
+    const socket = this.#socket;
+    if (socket.tryWrite !== undefined) {
+      for (; i < parts.length; i++) {
+        const part = parts[i]!;
+        const taken = socket.tryWrite(part);
+        left -= taken;
+        if (taken < part.length) {
+          parts[i] = part.subarray(taken);
+          break;
+        }
+      }
+    }
+    if (i === parts.length) {
+      this.#fillAt = this.#fillFrom = 0;
+      this.written += length;
+      this.#settled();
+      return;
+    }
+    // The fill buffer holds parts being written: later copies go into the spare.
+    if (usedFill) {
+      this.#pending = this.#fill;
+      this.#fill = this.#spare;
+      this.#spare = undefined;
+    }
+    this.#fillAt = this.#fillFrom = 0;
+    this.#inFlight = length;
+    const rest = i === 0 ? parts : parts.slice(i);
+    if (rest.length === 1) {
+      socket.write(rest[0]!).then(this.#onWritten, this.#onWriteError);
+    } else if (left <= GATHER_BYTES) {
+      const gathered = new Uint8Array(left);
+      let at = 0;
+      for (const part of rest) {
+        gathered.set(part, at);
+        at += part.length;
+      }
+      socket.write(gathered).then(this.#onWritten, this.#onWriteError);
+    } else {
+      this.#flight = rest;
+      this.#flightAt = 0;
+      this.#writeNextPart();
+    }
+  }
+
+  // Bound once: no closure per write.
+  readonly #writeNextPart = (): void => {
+    const flight = this.#flight;
+    if (flight === undefined || this.#flightAt === flight.length || this.#failure !== undefined) {
+      this.#flight = undefined;
+      return this.#onWritten();
+    }
+    this.#socket.write(flight[this.#flightAt++]!).then(this.#writeNextPart, this.#onWriteError);
+  };
+
+  /** Ends the open part (a run, or copies since the last part) and puts it in #parts. */
+  #closeOpenPart(): void {
+    const parts = this.#parts ??= [];
+    if (this.#runBuffer !== undefined) {
+      parts.push(this.#runBuffer.subarray(this.#runFrom, this.#runTo));
+      this.#runBuffer = undefined;
+    } else if (this.#fillAt > this.#fillFrom) {
+      parts.push(this.#fill!.subarray(this.#fillFrom, this.#fillAt));
+      this.#fillFrom = this.#fillAt;
+    }
   }
 
   /**
@@ -181,8 +306,13 @@ export class Outbox {
   fail(error: ConnectionClosedError | (() => ConnectionClosedError)): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    this.#queued = 0;
-    this.#fill = this.#spare = undefined;
+    this.#queued = this.#fillAt = this.#fillFrom = 0;
+    this.#fill =
+      this.#spare =
+      this.#runBuffer =
+      this.#parts =
+      this.#flight =
+        undefined;
     const waiters = [...this.#roomWaiters ?? [], ...this.#drainWaiters ?? []];
     this.#roomWaiters = this.#drainWaiters = undefined;
     for (const waiter of waiters) waiter.reject(this.#error());
@@ -203,17 +333,19 @@ export class Outbox {
 
   // Bound once: no closure per write.
   readonly #onWritten = (): void => {
-    const buffer = this.#pending!;
+    const buffer = this.#pending;
     this.#pending = undefined;
     this.written += this.#inFlight;
     this.#inFlight = 0;
     if (this.#failure !== undefined) return;
-    if (buffer.length <= KEEP_BUFFER_BYTES && this.#spare === undefined) this.#spare = buffer;
+    if (buffer !== undefined && buffer.length <= KEEP_BUFFER_BYTES && this.#spare === undefined) {
+      this.#spare = buffer;
+    }
     this.#settled();
   };
 
   readonly #onWriteError = (error: unknown): void => {
-    this.#pending = undefined;
+    this.#pending = this.#flight = undefined;
     this.fail(new ConnectionClosedError("socket-error", { cause: error }));
     this.input?.end("socket-error", error);
   };
@@ -227,19 +359,27 @@ export class Outbox {
     else if (this.#drainWaiters !== undefined && this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
   }
 
+  /** Room for `size` more copied bytes in the fill buffer, after an open run (closed first); returns where. */
   #reserve(size: number): number {
-    const at = this.#queued;
+    if (this.#runBuffer !== undefined) this.#closeOpenPart();
+    const at = this.#fillAt;
     const needed = at + size;
     const fill = this.#fill;
     if (fill === undefined || fill.length < needed) {
-      const grown = new Uint8Array(Math.max(FIRST_BUFFER_BYTES, needed, (fill?.length ?? 0) * 2));
-      if (fill !== undefined && at > 0) grown.set(fill.subarray(0, at));
+      // Parts already closed keep the old buffer (their views hold it); the open part moves to the new one.
+      const from = this.#fillFrom;
+      const grown = new Uint8Array(Math.max(FIRST_BUFFER_BYTES, needed - from, (fill?.length ?? 0) * 2));
+      if (fill !== undefined && at > from) grown.set(fill.subarray(from, at));
       this.#fill = grown;
+      this.#fillFrom = 0;
+      this.#fillAt = at - from;
     }
-    this.#queued = needed;
+    const start = this.#fillAt;
+    this.#fillAt = start + size;
+    this.#queued += size;
     const bytes = this.bytes;
     if (bytes > this.peak) this.peak = bytes;
-    return at;
+    return start;
   }
 }
 

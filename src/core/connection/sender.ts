@@ -4,20 +4,45 @@
  *
  * Invariants:
  * 1. Bytes in the outbox never exceed `highWaterMark`, except by one frame
- *    larger than the mark itself (which goes alone into an empty outbox; one
- *    over half of `maxFrameSize` too is written from the caller's buffer, and
- *    its send settles once it is written).
+ *    larger than the mark itself (which goes alone into an empty outbox; a
+ *    frame of the latest read is written from the read buffer, one over half
+ *    of `maxFrameSize` from the caller's, and their sends settle once
+ *    written).
  * 2. A send that had to wait keeps its place: later sends queue behind it.
  * 3. A send made while no event is being handled is flushed at the end of the
- *    current microtask run (no flush point is coming); never on a timer.
+ *    current microtask run (no flush point is coming); one made while an event
+ *    is being handled, at the loop's next flush point or at the deferred flush
+ *    of this turn of the event loop, whichever comes first.
+ * 4. While a send waits for room, the connection reads nothing more: a handler
+ *    that does not await its sends still cannot make them pile up.
  *
  * @module
  */
+import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
+import type { DeferredOutbox } from "./deferred_flush.ts";
 import type { Outbox } from "./outbox.ts";
 import type { WaterMarks } from "./water_marks.ts";
 
-const RESOLVED = Promise.resolve();
+/** What `send()` returns when the frame is queued at once: a callback may return it and go on synchronously. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+/** What the sender asks of the connection's inbound side. */
+export interface SenderInput {
+  /** True while the connection's loop is handling an event (a flush point is coming). */
+  readonly processing: boolean;
+  /** A send waits for room: read nothing more until `releaseReads()`. */
+  holdReads?(): void;
+  /** No send waits any more. */
+  releaseReads?(): void;
+  /** Finds the bytes a frame the kit read came in, with its header in front of it (FrameDecoder.framedIn). */
+  readonly decoder?: Pick<FrameDecoder, "framedIn" | "framedAt">;
+}
+
+/** Flushes outboxes once per turn of the event loop (deferred_flush.ts). */
+export interface FlushLater {
+  add(outbox: DeferredOutbox): void;
+}
 
 /** What a broadcast frame met: queued, dropped at a full outbox. */
 export type Delivery = "queued" | "full";
@@ -27,7 +52,8 @@ export class Sender {
   readonly outbox: Outbox;
   readonly #framing: Framing;
   readonly #marks: WaterMarks;
-  readonly #input: { readonly processing: boolean };
+  readonly #input: SenderInput;
+  readonly #later: FlushLater | undefined;
   readonly #limit: number;
   readonly #alone: number;
   #flushScheduled = false;
@@ -37,16 +63,16 @@ export class Sender {
   framesDropped = 0;
 
   /**
-   * `input.processing` tells whether the connection's loop is handling an event (a flush point is coming).
-   * Read from the connection's inbox itself: no closure per connection.
+   * `input` is the connection's inbox itself (no closure per connection); `later`, the server's deferred flush.
    */
-  constructor(outbox: Outbox, framing: Framing, marks: WaterMarks, input: { readonly processing: boolean }) {
+  constructor(outbox: Outbox, framing: Framing, marks: WaterMarks, input: SenderInput, later?: FlushLater) {
     this.outbox = outbox;
+    this.#later = later;
     this.#framing = framing;
     this.#marks = marks;
     this.#input = input;
     this.#limit = Math.min(framing.maxFrameSize, headerCapacity(framing.packet));
-    // Frames over the mark and over half the largest are written from the caller's buffer (see #writeAlone). Up to
+    // Frames over the mark and over half the largest are written from the caller's buffer (see #sendLarge). Up to
     // half, a copy costs less than the second write the header then needs: with every frame over the mark written
     // that way, the bench's 64 KiB echo lost 14% of its bandwidth on Bun and 22% on Deno.
     this.#alone = Math.max(marks.high, framing.packet + (framing.maxFrameSize >>> 1));
@@ -61,11 +87,33 @@ export class Sender {
     if (payload.length > this.#limit) checkOutgoing(payload.length, this.#framing);
     const size = this.#framing.packet + payload.length;
     if (this.#waiting === 0 && this.#fits(size)) {
-      if (size > this.#alone) return this.#writeAlone(payload);
+      if (size > this.#marks.high) return this.#sendLarge(payload, size);
       this.#append(payload);
       return RESOLVED;
     }
-    return this.#sendWhenRoom(payload, size, check);
+    return this.#sendWhenRoom(payload, size, check, undefined, 0);
+  }
+
+  /**
+   * Queues one frame whose bytes the caller hands over: a frame the kit read
+   * (its header in front of it in the read buffer) is queued where it is,
+   * joining the frame before it when they are adjacent, and not copied; any
+   * other payload goes as with {@linkcode send}. Settles as `send()` does for
+   * a copied frame.
+   * @throws {FrameTooLargeError} over the limit; nothing is queued.
+   */
+  sendOwned(payload: Uint8Array, check: () => void): Promise<void> {
+    const decoder = this.#input.decoder;
+    const bytes = decoder?.framedIn(payload);
+    // Not a frame the kit read (or the decoder did not keep its chunk's frames yet): as a send.
+    if (bytes === undefined) return this.send(payload, check);
+    const at = decoder!.framedAt;
+    const size = this.#framing.packet + payload.length;
+    if (this.#waiting === 0 && this.#fits(size)) {
+      this.#appendOwned(bytes, at, size);
+      return RESOLVED;
+    }
+    return this.#sendWhenRoom(payload, size, check, bytes, at);
   }
 
   /** Queues already-encoded frames (a broadcast) if they fit under the high-water mark. */
@@ -90,17 +138,38 @@ export class Sender {
     this.#afterAppend();
   }
 
-  // A large frame goes alone into the empty outbox, written from the caller's buffer rather than copied: a peer
-  // that does not read then holds the one frame its handler sends, not also a copy of it.
-  #writeAlone(payload: Uint8Array): Promise<void> {
+  #appendOwned(bytes: Uint8Array, at: number, size: number): void {
+    this.outbox.appendOwned(bytes, at, at + size);
     this.framesOut++;
-    return this.outbox.writeFrame(payload, this.#framing.packet);
+    this.#afterAppend();
+  }
+
+  // Over the mark, alone in the empty outbox: a frame the kit read goes from the read buffer with the header in
+  // front of it, in one write; one over half of maxFrameSize, from the caller's buffer after a header of its own;
+  // others are copied. Not copied, a peer that does not read holds the one frame its handler sends, not also a
+  // copy of it; those sends settle once written.
+  #sendLarge(payload: Uint8Array, size: number): Promise<void> {
+    const decoder = this.#input.decoder;
+    const bytes = decoder?.framedIn(payload);
+    const packet = this.#framing.packet;
+    if (bytes !== undefined) {
+      this.framesOut++;
+      const at = decoder!.framedAt;
+      return this.outbox.writeFrame(payload, packet, bytes.subarray(at, at + size));
+    }
+    if (size > this.#alone) {
+      this.framesOut++;
+      return this.outbox.writeFrame(payload, packet);
+    }
+    this.#append(payload);
+    return RESOLVED;
   }
 
   #afterAppend(): void {
     const outbox = this.outbox;
     if (outbox.bytes >= this.#marks.high) outbox.flush();
-    else if (!this.#input.processing && !this.#flushScheduled) {
+    else if (this.#input.processing) this.#later?.add(outbox);
+    else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => {
         this.#flushScheduled = false;
@@ -109,10 +178,17 @@ export class Sender {
     }
   }
 
-  async #sendWhenRoom(payload: Uint8Array, size: number, check: () => void): Promise<void> {
-    this.#waiting++;
-    // A handler that waits here asks for no input meanwhile: a runtime that pushes bytes stops reading until it
-    // does, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
+  /** Waits for room, in order with other waiting sends; `owned` is the frame's bytes when it is queued so. */
+  async #sendWhenRoom(
+    payload: Uint8Array,
+    size: number,
+    check: () => void,
+    owned: Uint8Array | undefined,
+    at: number,
+  ): Promise<void> {
+    // Nothing more is read until this frame is queued (invariant 4), and a runtime that pushes bytes stops
+    // reading too, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
+    if (this.#waiting++ === 0) this.#input.holdReads?.();
     this.outbox.holdReads();
     const previous = this.#chain;
     let release!: () => void;
@@ -126,10 +202,11 @@ export class Sender {
         await (this.#marks.hasRoom(outbox.bytes) ? outbox.drain() : outbox.whenRoom());
       }
       check();
-      if (size > this.#alone) await this.#writeAlone(payload);
+      if (owned !== undefined) this.#appendOwned(owned, at, size);
+      else if (size > this.#marks.high) await this.#sendLarge(payload, size);
       else this.#append(payload);
     } finally {
-      this.#waiting--;
+      if (--this.#waiting === 0) this.#input.releaseReads?.();
       release();
     }
   }

@@ -17,18 +17,16 @@
  *   header is complete, before any buffer for the payload is allocated; encoding
  *   checks it before anything is written.
  *
- * {@linkcode FrameDecoder} is the incremental parser the connection loop drives
- * directly (no promise per frame); length_prefixed_stream.ts wraps the same
- * code as web TransformStreams.
+ * `FrameDecoder` (frame_decoder.ts) is the incremental parser the connection
+ * loop drives directly (no promise per frame); length_prefixed_stream.ts wraps
+ * the same code as web TransformStreams.
  *
  * @module
  */
-import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
+import { FrameTooLargeError } from "../errors.ts";
 import { checkChoice, checkNumber, DEFAULT_MAX_FRAME_SIZE } from "../options.ts";
 
 export { DEFAULT_MAX_FRAME_SIZE };
-
-const EMPTY = new Uint8Array(0);
 
 /** Header size in bytes, as Erlang's `{packet, N}`. */
 export type PacketSize = 1 | 2 | 4;
@@ -117,167 +115,8 @@ export function encodeFrame(payload: Uint8Array, options?: FramingOptions): Uint
   return bytes;
 }
 
-/**
- * The incremental decoder: feed it chunks of any size, get whole frames.
- *
- * A frame that lies inside one chunk is returned as a view into that chunk (no
- * copy), so a caller must not reuse a chunk's memory after decoding it. A frame
- * that spans chunks is assembled in a buffer of exactly its size, allocated
- * only after its header passed the `maxFrameSize` check and its second chunk
- * came (until then its first bytes are kept as a view into their chunk).
- *
- * @example Many frames in one chunk, one frame across two
- * ```ts
- * import assert from "node:assert/strict";
- * import { FrameDecoder } from "../../../mod.ts";
- * const decoder = new FrameDecoder({ packet: 1 });
- * const frames: Uint8Array[] = [];
- * decoder.decode(new Uint8Array([1, 7, 0, 2, 8]), frames);
- * decoder.decode(new Uint8Array([9]), frames);
- * assert.deepEqual(frames, [new Uint8Array([7]), new Uint8Array([]), new Uint8Array([8, 9])]);
- * ```
- */
-export class FrameDecoder {
-  readonly #packet: PacketSize;
-  readonly #max: number;
-  readonly #header: Uint8Array;
-  #headerFill = 0;
-  #payload: Uint8Array | undefined;
-  #payloadFill = 0;
-  // The first bytes of a payload that goes on in later chunks, as a view into their chunk, and its length: the
-  // payload's buffer is allocated only when its next chunk comes. A connection whose handler stops asking (a
-  // peer that does not read its replies) then holds one chunk for the frame it has begun, not a whole frame.
-  #head: Uint8Array | undefined;
-  #headLength = 0;
-
-  /**
-   * Builds a decoder for `options.packet` headers, refusing frames over `options.maxFrameSize`.
-   * @throws {RangeError} bad options, as {@linkcode framingOf}.
-   */
-  constructor(options?: FramingOptions) {
-    const { packet, maxFrameSize } = framingOf(options);
-    this.#packet = packet;
-    this.#max = maxFrameSize;
-    this.#header = new Uint8Array(packet);
-  }
-
-  /** Bytes of an unfinished frame held between chunks (header included). */
-  get buffered(): number {
-    return this.#headerFill + this.#payloadFill + (this.#head?.length ?? 0);
-  }
-
-  /**
-   * Decodes `chunk`, appending each completed frame to `out`.
-   *
-   * @returns how many frames were appended.
-   * @throws {FrameTooLargeError} a header announced more than `maxFrameSize`;
-   *   the frames completed before it are already in `out`.
-   */
-  decode(chunk: Uint8Array, out: Uint8Array[]): number {
-    const before = out.length;
-    const packet = this.#packet;
-    const end = chunk.length;
-    let at = 0;
-    if (this.#head !== undefined && end > 0) this.#assemble();
-    while (at < end) {
-      if (this.#payload !== undefined) {
-        at = this.#continuePayload(chunk, at, out);
-        continue;
-      }
-      if (this.#headerFill === 0) {
-        at = this.#wholeFrames(chunk, at, out);
-        if (at === end) break;
-        if (end - at >= packet) {
-          // A header whose payload goes on in the next chunks (its length is checked): keep what is here.
-          this.#begin(chunk.subarray(at + packet), readLength(chunk, at, packet));
-          this.#headerFill = packet;
-          break;
-        }
-      }
-      // A header split across chunks.
-      const take = Math.min(packet - this.#headerFill, end - at);
-      this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
-      this.#headerFill += take;
-      at += take;
-      if (this.#headerFill < packet) break;
-      const length = readLength(this.#header, 0, packet);
-      if (length > this.#max) throw new FrameTooLargeError("decode frame", length, this.#max);
-      if (end - at >= length) {
-        out.push(chunk.subarray(at, at + length));
-        at += length;
-        this.#headerFill = 0;
-      } else {
-        this.#begin(chunk.subarray(at), length);
-        break;
-      }
-    }
-    return out.length - before;
-  }
-
-  /** A payload of `length` (allowed) whose first bytes, `head`, end their chunk. */
-  #begin(head: Uint8Array, length: number): void {
-    // An empty view would still hold its chunk.
-    this.#head = head.length === 0 ? EMPTY : head;
-    this.#headLength = length;
-  }
-
-  /** Its next chunk came: the payload gets its buffer, exactly its size, and the head is copied in. */
-  #assemble(): void {
-    const head = this.#head!;
-    this.#head = undefined;
-    this.#payload = new Uint8Array(this.#headLength);
-    this.#payload.set(head);
-    this.#payloadFill = head.length;
-  }
-
-  /** The hot loop: every whole frame from `at` on, as views into `chunk`. Returns where it stopped. */
-  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
-    const packet = this.#packet;
-    const max = this.#max;
-    const end = chunk.length;
-    while (end - at >= packet) {
-      const length = packet === 4
-        ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
-        : readLength(chunk, at, packet);
-      if (length > max) throw new FrameTooLargeError("decode frame", length, max);
-      if (end - at - packet < length) break;
-      out.push(chunk.subarray(at + packet, at + packet + length));
-      at += packet + length;
-    }
-    return at;
-  }
-
-  /**
-   * Says the stream ended.
-   *
-   * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
-   */
-  finish(): void {
-    if (this.#head !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#headLength);
-    }
-    if (this.#payload !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#payloadFill, this.#packet + this.#payload.length);
-    }
-    if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
-  }
-
-  #continuePayload(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
-    const payload = this.#payload!;
-    const take = Math.min(payload.length - this.#payloadFill, chunk.length - at);
-    payload.set(chunk.subarray(at, at + take), this.#payloadFill);
-    this.#payloadFill += take;
-    if (this.#payloadFill === payload.length) {
-      out.push(payload);
-      this.#payload = undefined;
-      this.#payloadFill = 0;
-      this.#headerFill = 0;
-    }
-    return at + take;
-  }
-}
-
-function readLength(bytes: Uint8Array, at: number, packet: PacketSize): number {
+/** The payload length in the header at `at` of `bytes`. The caller has checked that the header is there. */
+export function readLength(bytes: Uint8Array, at: number, packet: PacketSize): number {
   if (packet === 4) {
     return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }

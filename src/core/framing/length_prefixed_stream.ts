@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { encodeFrame, FrameDecoder, framingOf, type FramingOptions } from "./length_prefixed.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
+import { encodeFrame, framingOf, type FramingOptions } from "./length_prefixed.ts";
 
 /**
  * A TransformStream from bytes in any chunking to whole frames.

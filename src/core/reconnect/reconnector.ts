@@ -143,6 +143,11 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
     return this.#outgoing.send(this.#links.live, payload, options?.signal);
   }
 
+  /** As `send()`: a frame of a lost connection's read buffer cannot go out from it, so the payload is copied. */
+  sendOwned(payload: Uint8Array): Promise<void> {
+    return this.send(payload);
+  }
+
   flush(): Promise<void> {
     return this.#links.live?.conn.flush() ?? Promise.resolve();
   }
@@ -175,6 +180,15 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
         return Promise.resolve(DONE);
       },
     };
+  }
+
+  /** The frames one at a time, each as a batch of one: across links, frames come from one stream, not per read. */
+  async *batches(): AsyncIterableIterator<Uint8Array[]> {
+    while (true) {
+      const frame = await this.receive();
+      if (frame === undefined) return;
+      yield [frame];
+    }
   }
 
   async *events(): AsyncGenerator<ConnectionEvent, void, undefined> {

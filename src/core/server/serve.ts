@@ -22,6 +22,8 @@ import { broadcastEncoded } from "./broadcast.ts";
 import { ClusterNode } from "../cluster/cluster.ts";
 import { clusterServer } from "../cluster/cluster_server.ts";
 import { CloseLog } from "./close_log.ts";
+import { type CallbackHandler, type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
+import { DeferredFlush } from "../connection/deferred_flush.ts";
 import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
@@ -64,9 +66,10 @@ import type { Listener, RawSocket } from "../../transport/types.ts";
  * await server.shutdown();
  * ```
  */
-export async function serve<Message = unknown>(
+// deno-lint-ignore no-explicit-any -- a callback handler's state is inferred from its `open`, else anything
+export async function serve<Message = unknown, State = any>(
   options: ServeOptions<Message>,
-  handler: Handler<Message>,
+  handler: Handler<Message> | CallbackHandler<State, Message>,
 ): Promise<Server<Message>> {
   const framing = framingOf(options);
   const waterMarks = waterMarksOf(options);
@@ -122,6 +125,11 @@ export async function serve<Message = unknown>(
     socket.write(goodbye).catch(() => {}).finally(() => socket.close());
   };
 
+  // A callback handler is looked up here at every event of every connection.
+  const callbacks: CallbackSource<Message> | undefined = typeof handler === "function"
+    ? undefined
+    : { current: checkCallbacks(handler) };
+
   // What every connection of this server shares, built once (each connection gets only its id).
   const settings: ConnectionSettings = {
     framing,
@@ -133,6 +141,7 @@ export async function serve<Message = unknown>(
     firstFrameTimeout: guards.firstFrameTimeout,
     closeTimeout: guards.closeTimeout,
     rateLimits: guards.rateLimits,
+    deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
   const localRooms: Rooms<Message> = {
@@ -160,7 +169,8 @@ export async function serve<Message = unknown>(
     registry.add(conn);
     cluster?.opened(conn);
     log.opened(conn.id, socket.remoteAddr);
-    void conn.run(handler, server);
+    if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
+    else conn.runCallbacks(callbacks, server);
   };
 
   const gate = proxyHeaderTimeout === undefined ? undefined : new ProxyGate(proxyHeaderTimeout, {
@@ -211,6 +221,17 @@ export async function serve<Message = unknown>(
       return broadcastEncoded(registry.values(), encodeFrame(payload, framing), slowConsumer, filter);
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
+    reload(next) {
+      if (callbacks === undefined) {
+        throw new TypeError(
+          "Cannot reload the handler: this server runs a loop handler (a function), which cannot be swapped mid-loop",
+        );
+      }
+      if (typeof next === "function") {
+        throw new TypeError("Cannot reload the handler: a loop handler (a function) cannot take over from callbacks");
+      }
+      callbacks.current = checkCallbacks(next);
+    },
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
     [Symbol.asyncDispose]: async () => void await shutdown(),
   };
