@@ -143,7 +143,7 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
     return this.#outgoing.send(this.#links.live, payload, options?.signal);
   }
 
-  /** As `send()`: a frame of a lost connection's read buffer cannot go out from it, so the payload is copied. */
+  /** As `send()`: a frame that may cross to another link is copied, not written from a read buffer. */
   sendOwned(payload: Uint8Array): Promise<void> {
     return this.send(payload);
   }
@@ -182,8 +182,8 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
     };
   }
 
-  /** The frames one at a time, each as a batch of one: across links, frames come from one stream, not per read. */
-  async *batches(): AsyncIterableIterator<Uint8Array[]> {
+  /** One frame a batch, across links: a reconnecting client reads one frame at a time. */
+  async *batches(): AsyncGenerator<Uint8Array[], void, undefined> {
     while (true) {
       const frame = await this.receive();
       if (frame === undefined) return;
