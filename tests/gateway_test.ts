@@ -41,6 +41,8 @@ test("gateway answers its methods' errors by code: -32601 and -32602 for anyone,
   await rejects(ada.rpc.call("login", { name: "" }), INVALID_PARAMS);
   await rejects(ada.rpc.call("login", ["ada"]), INVALID_PARAMS);
   await rejects(ada.rpc.call("join", { room: 7 }), INVALID_PARAMS);
+  await rejects(ada.rpc.call("join", { room: "é".repeat(33) }), INVALID_PARAMS); // 66 bytes: over 64
+  await rejects(ada.rpc.call("join", { room: "\ud800" }), INVALID_PARAMS); // not well-formed
   await rejects(ada.rpc.call("move", { x: "1", y: 2 }), INVALID_PARAMS);
   await rejects(ada.rpc.call("chat", { text: "x".repeat(501) }), INVALID_PARAMS);
   await rejects(ada.rpc.call("whisper", { to: 1.5, text: "hi" }), INVALID_PARAMS);

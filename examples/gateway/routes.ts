@@ -33,7 +33,15 @@ const field = (params: unknown, name: string): unknown =>
   typeof params === "object" && params !== null ? (params as Record<string, unknown>)[name] : undefined;
 
 const isLogin = (p: unknown): p is { name: string } => isText(field(p, "name"), MAX_NAME);
-const isJoin = (p: unknown): p is { room: string } => isText(field(p, "room"), 64);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** At most 64 bytes of well-formed UTF-8 (a lone surrogate would not come back): join() never refuses it. */
+function isRoom(room: unknown): room is string {
+  if (!isText(room, 64)) return false;
+  const bytes = encoder.encode(room);
+  return bytes.length <= 64 && decoder.decode(bytes) === room;
+}
+const isJoin = (p: unknown): p is { room: string } => isRoom(field(p, "room"));
 const isMove = (p: unknown): p is { x: number; y: number } =>
   Number.isFinite(field(p, "x")) && Number.isFinite(field(p, "y"));
 const isChat = (p: unknown): p is { text: string } => isText(field(p, "text"), MAX_TEXT);
