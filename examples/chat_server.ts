@@ -27,19 +27,17 @@ import {
   claimNode,
   type Cluster,
   consoleWarnLogger,
-  type EngineBus,
   joinCluster,
   serve,
   type ServeOptions,
   type Server,
   silentLogger,
 } from "../mod.ts";
-import { connectNatsBus } from "../src/edges/nats/nats.ts";
-import { connectRedisBus } from "../src/edges/redis/redis.ts";
 import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
+import { openBus } from "./_bus.ts";
 
 await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
@@ -95,14 +93,3 @@ await runCli("chat_server", async () => {
   process.on("SIGTERM", () => void stop());
   console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
 });
-
-/** The engine's bus of --nats or --redis, or nothing; an engine that cannot be reached is a usage error. */
-async function openBus(nats: string | undefined, redis: string | undefined): Promise<EngineBus | undefined> {
-  try {
-    if (nats !== undefined) return await connectNatsBus({ servers: nats, logger: consoleWarnLogger });
-    if (redis !== undefined) return await connectRedisBus({ url: redis, logger: consoleWarnLogger });
-  } catch (error) {
-    throw new UsageError(`--${nats !== undefined ? "nats" : "redis"}: ${(error as Error).message}`);
-  }
-  return undefined;
-}

@@ -25,7 +25,7 @@ interface DenoCommandApi {
 
 /** A child process: its output as it comes, its end, and a way to signal it. */
 export interface Spawned {
-  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL" | "SIGHUP"): void;
   /** Settles with the exit code, or the signal's name when a signal ended it. */
   readonly exited: Promise<number | string>;
 }

@@ -247,3 +247,64 @@ test("rpcHandler refuses a route table it cannot serve", () => {
     message: "Cannot use maxDepth NaN: must be a positive integer",
   });
 });
+
+test("rpcHandler reload() answers a connection opened before it with the new routes, its state kept", async () => {
+  const slow = gate();
+  const { server, rpc } = await rpcServer({
+    login: (params: { name: string }, { state }) => state.name = params.name,
+    whoami: (_params, { state }) => `v1 ${state.name}`,
+    slow: async () => {
+      await slow.promise;
+      return "v1 slow";
+    },
+  });
+  const [a, b] = await Promise.all([1, 2].map(async () => rpcClient(await connect({ port: server.addr.port }))));
+  await a!.call("login", { name: "ada" });
+  await b!.call("login", { name: "bob" });
+  assert.equal(await a!.call("whoami"), "v1 ada");
+  const running = a!.call("slow"); // started on the old code: finishes on it
+  await until(() => rpc.stats.inFlight === 1, "the slow call running");
+  rpc.reload({
+    whoami: (_params, { state }) => `v2 ${state.name}`,
+    slow: () => "v2 slow",
+    added: () => "new",
+  });
+  assert.deepEqual(await Promise.all([a!.call("whoami"), b!.call("whoami")]), ["v2 ada", "v2 bob"]);
+  assert.equal(await a!.call("added"), "new");
+  await assert.rejects(a!.call("login", { name: "x" }), { code: -32601 }, "a route the new table lacks is gone");
+  slow.open();
+  assert.equal(await running, "v1 slow");
+  assert.equal(await a!.call("slow"), "v2 slow");
+  // A table that cannot be served is refused whole; the old one stays.
+  assert.throws(() => rpc.reload({ whoami: () => "v3", "rpc.bad": () => 0 }), TypeError);
+  assert.throws(() => rpc.reload({ whoami: 7 as unknown as () => string }), TypeError);
+  assert.equal(await a!.call("whoami"), "v2 ada");
+  a!.close();
+  b!.close();
+  await server.shutdown();
+});
+
+test("rpcHandler notifyRoom() pushes to a room's members only, but the one excepted", async () => {
+  const { server, rpc } = await rpcServer({
+    join: ([room]: [string], { conn, server }) => server.rooms.join(conn, room),
+  });
+  const pushes: Array<Array<[string, unknown]>> = [[], [], []];
+  const clients = await Promise.all(pushes.map(async (list) =>
+    rpcClient(await connect({ port: server.addr.port }), {
+      onNotification: (method, params) => list.push([method, params]),
+    })
+  ));
+  await clients[0]!.call("join", ["red"]);
+  await clients[1]!.call("join", ["red"]);
+  await clients[2]!.call("join", ["blue"]);
+  const [first] = server.rooms.members("red");
+  assert.equal(rpc.notifyRoom(server, "red", "hi", { to: "red" }), 2);
+  assert.equal(rpc.notifyRoom(server, "red", "but", [], first), 1);
+  assert.equal(rpc.notifyRoom(server, "blue", "hi", { to: "blue" }), 1);
+  await until(() => pushes[2]!.length === 1 && pushes[0]!.length + pushes[1]!.length === 3, "the pushes");
+  assert.deepEqual(pushes[2], [["hi", { to: "blue" }]]);
+  for (const list of pushes.slice(0, 2)) assert.deepEqual(list[0], ["hi", { to: "red" }]);
+  assert.throws(() => rpc.notifyRoom(server, "red", 7 as unknown as string), TypeError);
+  for (const client of clients) client.close();
+  await server.shutdown();
+});

@@ -20,7 +20,14 @@ test("handlerOf takes the default export, then handler, or the export named", ()
 });
 
 test("serveOptionsOf takes an object or a function of the worker's context", async () => {
-  const context = { index: 1, node: 3, restarts: 0, data: { n: 7 }, signal: new AbortController().signal };
+  const context = {
+    index: 1,
+    node: 3,
+    restarts: 0,
+    data: { n: 7 },
+    signal: new AbortController().signal,
+    onTell: () => () => {},
+  };
   assert.deepEqual(await serveOptionsOf({ serveOptions: { idleTimeout: 5 } }, context), { idleTimeout: 5 });
   assert.deepEqual(
     await serveOptionsOf({ serveOptions: (c) => ({ idleTimeout: (c.data as { n: number }).n }) }, context),

@@ -107,6 +107,24 @@ test("serveWorkers: a broadcast from a client of one worker reaches every client
   for (const { conn } of clients) conn.close();
 });
 
+test("serveWorkers: set.tell() reaches every worker's onTell listeners; one that throws is logged and the worker goes on", async () => {
+  const { set } = await sharedSet();
+  const clients = await twoEach(set.addr.port);
+  const oneEach = [clients[0]!, clients.find((client) => client.worker !== clients[0]!.worker)!];
+  const toldOf = async (client: Client) => JSON.parse(await ask(client.conn, "told")) as unknown[];
+  assert.equal(set.tell({ reload: 1 }), 2, "sent to both workers");
+  assert.equal(set.tell({ throw: true }), 2);
+  assert.equal(set.tell({ reload: 2 }), 2);
+  for (const client of oneEach) {
+    let told: unknown[] = [];
+    await until(() => told.length === 3, `worker ${client.worker} to be told 3 times`, 10_000, async () => {
+      told = await toldOf(client);
+    });
+    assert.deepEqual(told, [{ reload: 1 }, { throw: true }, { reload: 2 }], "in order, the one after a throw too");
+  }
+  for (const { conn } of clients) conn.close();
+});
+
 test("serveWorkers: posts to a connection of the other worker arrive in order, with its frames", async () => {
   const { set } = await sharedSet();
   const clients = await twoEach(set.addr.port);

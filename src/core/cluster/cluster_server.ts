@@ -56,6 +56,7 @@ export function clusterServer<Message>(local: Server<Message>, cluster: ClusterN
       return taken + cluster.broadcast(payload, filter);
     },
     post: (id, message) => nodeOfConnection(id) === cluster.node ? local.post(id, message) : cluster.post(id, message),
+    reload: (handler) => local.reload(handler),
     shutdown: (options) => local.shutdown(options),
     [Symbol.asyncDispose]: () => local[Symbol.asyncDispose](),
   };

@@ -220,6 +220,17 @@ export async function serve<Message = unknown, State = any>(
       return broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
     },
     post: (id, message) => registry.get(id)?.deliver(message) ?? false,
+    reload(next) {
+      if (callbacks === undefined) {
+        throw new TypeError(
+          "Cannot reload the handler: this server runs a loop handler (a function), which cannot be swapped mid-loop",
+        );
+      }
+      if (typeof next === "function") {
+        throw new TypeError("Cannot reload the handler: a loop handler (a function) cannot take over from callbacks");
+      }
+      callbacks.current = checkCallbacks(next);
+    },
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
     [Symbol.asyncDispose]: async () => void await shutdown(),
   };

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CallbackHandler } from "../connection/callbacks.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { OutboxOptions } from "../connection/water_marks.ts";
 import type { FramingOptions } from "../framing/length_prefixed.ts";
@@ -103,6 +104,16 @@ export interface Server<Message = unknown> extends AsyncDisposable {
    * iterates frames only and the server has no `onMessage`.
    */
   post(id: number, message: Message): boolean;
+  /**
+   * Swaps a callback handler's functions for every connection of this
+   * server at its next event, without closing any: each connection keeps the
+   * state its `open` returned (the new `open` runs for connections opened
+   * after). Erlang's `?MODULE:loop`. In a cluster, this node's connections
+   * only (tell each worker to reload its own).
+   * @throws {TypeError} the server runs a loop handler (a function: a loop cannot be swapped mid-loop), or `handler` is not a callback handler.
+   */
+  // deno-lint-ignore no-explicit-any -- the state's type is the handler's own business
+  reload(handler: CallbackHandler<any, Message>): void;
   /**
    * Stops accepting at once; aborts every connection's signal; goes on
    * handling the frames that still arrive until each connection has been

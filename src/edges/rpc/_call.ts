@@ -13,6 +13,7 @@ import type { RpcContext } from "./routes.ts";
 export interface CallOwner {
   readonly conn: Connection;
   readonly server: Server;
+  readonly state: Record<string, unknown>;
   readonly shared: { notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean> };
 }
 
@@ -29,6 +30,9 @@ export class Call implements RpcContext {
   }
   get server(): Server {
     return this.rpc.server;
+  }
+  get state(): Record<string, unknown> {
+    return this.rpc.state;
   }
   get signal(): AbortSignal {
     return this.rpc.conn.signal;

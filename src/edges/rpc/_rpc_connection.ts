@@ -12,6 +12,9 @@
  *    notifications.
  * 4. An answer the loop writes itself (an invalid request, a parse error) is
  *    awaited before the next frame is read.
+ * 5. The route is looked up in `shared.routes` at each request, never kept
+ *    by the connection, so a reloaded table answers the next request; the
+ *    connection's `state` lives here, beside the loop, and survives it.
  *
  * @module
  */
@@ -43,7 +46,8 @@ import type { CompiledRoute } from "./routes.ts";
 
 /** What every connection of one handler shares. */
 export interface RpcShared {
-  readonly routes: ReadonlyMap<string, CompiledRoute>;
+  /** Looked up at every request: `reload()` replaces it, and the next request of every connection meets the new table. */
+  routes: ReadonlyMap<string, CompiledRoute>;
   readonly limits: RpcLimits;
   readonly logger: Logger;
   readonly counters: RpcCounters;
@@ -55,6 +59,8 @@ export class RpcConnection {
   readonly conn: Connection;
   readonly server: Server;
   readonly shared: RpcShared;
+  /** The connection's own state, handed to every method as `context.state`. */
+  readonly state: Record<string, unknown> = {};
   #inFlight = 0;
   // The loop waiting for a slot (or, at the end, for the last method); one waiter at a time.
   #wake: (() => void) | undefined;

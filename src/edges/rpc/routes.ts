@@ -23,6 +23,12 @@ export interface RpcContext {
   readonly conn: Connection;
   /** The server that accepted it. */
   readonly server: Server;
+  /**
+   * The connection's own state: one object per connection, the same at each
+   * of its calls and across `rpc.reload()`, gone when the connection ends
+   * (a login's name, the room it joined).
+   */
+  readonly state: Record<string, unknown>;
   /** Aborted when the connection ends (or the server's shutdown begins): stop work nobody will read. */
   readonly signal: AbortSignal;
   /** The method called. */

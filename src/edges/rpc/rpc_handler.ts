@@ -45,6 +45,22 @@ export interface RpcHandler extends Handler {
    * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
    */
   broadcast(server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean): number;
+  /**
+   * Encodes a notification once and queues it to every member of `room`
+   * (on every node of a cluster), but `except` (as `server.rooms.broadcast()`).
+   * Returns how many connections it is meant for.
+   * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
+   */
+  notifyRoom(server: Server, room: string, method: string, params?: RpcParams, except?: Connection | number): number;
+  /**
+   * Swaps the route table for every connection of this handler, without
+   * closing any: each connection's next request is looked up in `routes`,
+   * its `context.state` kept. Methods already running finish on the code
+   * they started with. The new table is checked whole first: one that
+   * cannot be served throws, and the old one stays.
+   * @throws {TypeError} a route is not a function or a route, or is named "rpc.*".
+   */
+  reload(routes: RpcRoutes): void;
 }
 
 /**
@@ -64,8 +80,30 @@ export function encodeNotification(codec: RpcCodec, method: string, params?: Rpc
  * `(params, context) => result`; up to `maxConcurrency` run at once per
  * connection and answer in completion order.
  *
+ * The table can be swapped while connections are open: `rpc.reload(routes)`
+ * (Erlang's `?MODULE:loop`: the next request runs the new code, the
+ * connection's state kept).
+ *
  * @throws {TypeError} a route is not a function or a route, or is named "rpc.*"; a bad codec.
  * @throws {RangeError} a limit that is not a positive integer.
+ * @example New code for a connection that stays open, its state kept
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { rpcClient, rpcHandler } from "./rpc.ts";
+ *
+ * const options = { port: 0, logger: silentLogger };
+ * const rpc = rpcHandler({
+ *   count: (_params, { state }) => state.n = ((state.n as number | undefined) ?? 0) + 1,
+ * }, options);
+ * await using server = await serve(options, rpc);
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * assert.equal(await client.call("count"), 1);
+ * rpc.reload({ count: (_params, { state }) => `count ${state.n} is kept` });
+ * assert.equal(await client.call("count"), "count 1 is kept");
+ * assert.throws(() => rpc.reload({ "rpc.x": () => 0 }), TypeError);
+ * assert.equal(await client.call("count"), "count 1 is kept");
+ * ```
  * @example A sum over a real socket, and a push from the server
  * ```ts
  * import assert from "node:assert/strict";
@@ -113,6 +151,15 @@ export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): 
     broadcast: {
       value: (server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean) =>
         server.broadcast(encodeNotification(codec, method, params), filter),
+      enumerable: true,
+    },
+    notifyRoom: {
+      value: (server: Server, room: string, method: string, params?: RpcParams, except?: Connection | number) =>
+        server.rooms.broadcast(room, encodeNotification(codec, method, params), except),
+      enumerable: true,
+    },
+    reload: {
+      value: (next: RpcRoutes) => void (shared.routes = compileRoutes(next)),
       enumerable: true,
     },
   }) as RpcHandler;

@@ -33,7 +33,9 @@ export interface WorkerData {
 }
 
 /** Supervisor to worker. */
-export type ToWorker = { readonly type: "shutdown"; readonly options: ShutdownOptions };
+export type ToWorker =
+  | { readonly type: "shutdown"; readonly options: ShutdownOptions }
+  | { readonly type: "tell"; readonly message: unknown };
 
 /** Worker to supervisor. */
 export type FromWorker =

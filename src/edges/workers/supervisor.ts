@@ -246,6 +246,16 @@ export async function superviseWorkers<Message = unknown>(
     },
     finished,
     shutdown: (options = {}) => stop(options),
+    tell: (message) => {
+      if (stopping !== undefined) return 0;
+      let told = 0;
+      for (const slot of slots) {
+        if (slot.worker === undefined || !slot.listening) continue;
+        slot.worker.postMessage({ type: "tell", message } satisfies ToWorker);
+        told++;
+      }
+      return told;
+    },
     [Symbol.asyncDispose]: async () => void await stop({}),
   };
 

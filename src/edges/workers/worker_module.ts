@@ -39,6 +39,12 @@ export interface WorkerContext {
    * `serveOptions` opened (files live as long as the process, not the thread).
    */
   readonly signal: AbortSignal;
+  /**
+   * Listens to what the supervisor sends every worker with `set.tell()`
+   * (a reload, say); returns a function that stops listening. A listener
+   * that throws is logged; the worker goes on.
+   */
+  onTell(listener: (message: unknown) => void): () => void;
 }
 
 /** The options a module's `serveOptions` export may give. */

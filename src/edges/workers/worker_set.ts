@@ -49,6 +49,13 @@ export interface WorkerSet extends AsyncDisposable {
    * deadline); settles with the sum of their reports once the last has exited.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
+  /**
+   * Sends `message` (structured-cloned) to every worker that is listening,
+   * for its module's `context.onTell` listeners: new code to load, a config
+   * to reread. Returns how many workers it was sent to. A worker that starts
+   * later (a restart) does not get it: it imports its module afresh.
+   */
+  tell(message: unknown): number;
 }
 
 /**

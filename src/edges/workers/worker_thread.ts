@@ -29,7 +29,12 @@ export async function runWorker(data: WorkerData): Promise<void> {
   const handler = handlerOf(module, data.module, data.exportName);
   const { index, node, restarts } = data;
   const ended = new AbortController();
-  const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal });
+  const listeners = new Set<(message: unknown) => void>();
+  const onTell = (listener: (message: unknown) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal, onTell });
   const logger = own.logger ?? consoleWarnLogger;
   const bus = connectPortBus(data.bus as unknown as PortLike);
   const { reportInterval, expireAfter } = data;
@@ -56,6 +61,15 @@ export async function runWorker(data: WorkerData): Promise<void> {
   };
   parent.on("message", (message: ToWorker) => {
     if (message.type === "shutdown") void end(message.options, 0);
+    else if (message.type === "tell") {
+      for (const listener of listeners) {
+        try {
+          listener(message.message);
+        } catch (error) {
+          logger.error("worker {index} (node {node}): a listener of tell() threw: {error}", { index, node, error });
+        }
+      }
+    }
   });
   const crashed = (error: unknown) => {
     logger.error("worker {index} (node {node}) crashed; closing its {count} connections: {error}", {

@@ -1,0 +1,21 @@
+/**
+ * The engine of --nats URL or --redis URL, for the example servers that can
+ * be one node of a cluster over it.
+ *
+ * @module
+ */
+import { consoleWarnLogger, type EngineBus } from "../mod.ts";
+import { connectNatsBus } from "../src/edges/nats/nats.ts";
+import { connectRedisBus } from "../src/edges/redis/redis.ts";
+import { UsageError } from "./_flags.ts";
+
+/** The engine's bus of --nats or --redis, or nothing; an engine that cannot be reached is a usage error. */
+export async function openBus(nats: string | undefined, redis: string | undefined): Promise<EngineBus | undefined> {
+  try {
+    if (nats !== undefined) return await connectNatsBus({ servers: nats, logger: consoleWarnLogger });
+    if (redis !== undefined) return await connectRedisBus({ url: redis, logger: consoleWarnLogger });
+  } catch (error) {
+    throw new UsageError(`--${nats !== undefined ? "nats" : "redis"}: ${(error as Error).message}`);
+  }
+  return undefined;
+}

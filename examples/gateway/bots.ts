@@ -1,0 +1,237 @@
+/**
+ * Bots for the game gateway: N bots log in, join rooms, then move, chat and
+ * whisper at a rate for a time, counting every call's time, every push and
+ * every error. While they run, one progress line (rewritten in place on a
+ * terminal, a line a second otherwise); at the end a summary, the last line
+ * of which is `summary {JSON}`, and a chart of the run (SVG) in a file.
+ *
+ *   deno run -A examples/gateway/bots.ts --port 7100 --bots 50 --seconds 10
+ *
+ * Flags: --host (default 127.0.0.1; loopback only), --port (default 7100),
+ * --bots N (default 20, at most 5000), --seconds S (default 10, at most
+ * 3600), --rate R (calls a second per bot, default 5, at most 1000), --rooms
+ * K (default one per 10 bots), --chart FILE (default gateway-bots.svg).
+ * Exits 1 on any error it did not expect: the only one expected is "no such
+ * player" (4004) for a whisper to a bot that has just left.
+ *
+ * @module
+ */
+import { writeFileSync } from "node:fs";
+import process from "node:process";
+import { connect, ConnectionClosedError, silentLogger } from "../../mod.ts";
+import { rpcClient, RpcError, RpcTimeoutError } from "../../src/edges/rpc/rpc.ts";
+import { timelineChart } from "../../bench/_timeline_chart.ts";
+import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_flags.ts";
+import { NO_SUCH_PLAYER } from "./game.ts";
+
+/** The errors a healthy run may meet: a whisper racing its target's departure. */
+const EXPECTED = new Set([String(NO_SUCH_PLAYER)]);
+
+/** One second of the run. */
+interface Second {
+  readonly t: number;
+  readonly connected: number;
+  readonly calls: number;
+  readonly pushes: number;
+  readonly errors: number;
+  readonly p99: number | undefined;
+}
+
+/** What the bots report at the end (the `summary` line). */
+export interface BotsSummary {
+  readonly bots: number;
+  readonly seconds: number;
+  readonly calls: number;
+  readonly callsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly pushes: number;
+  readonly pushesPerBot: { readonly min: number; readonly median: number; readonly max: number };
+  readonly pushesByMethod: Record<string, number>;
+  readonly errors: Record<string, number>;
+  readonly unexpectedErrors: number;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function codeOf(error: unknown): string {
+  if (error instanceof RpcError) return String(error.code);
+  if (error instanceof RpcTimeoutError) return "timeout";
+  if (error instanceof ConnectionClosedError) return "closed";
+  return (error as Error)?.name ?? String(error);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+await runCli("bots", async () => {
+  const flags = parseFlags(process.argv.slice(2), {
+    host: { type: "string" },
+    port: { type: "string" },
+    bots: { type: "string" },
+    seconds: { type: "string" },
+    rate: { type: "string" },
+    rooms: { type: "string" },
+    chart: { type: "string" },
+  });
+  const hostname = flags.host ?? "127.0.0.1";
+  if (!LOOPBACK.test(hostname)) throw new UsageError(`--host must be a loopback address, got "${hostname}"`);
+  const port = optionFlag("port", "port", flags.port) ?? 7100;
+  const bots = positiveFlag("bots", flags.bots) ?? 20;
+  const seconds = positiveFlag("seconds", flags.seconds) ?? 10;
+  const rate = positiveFlag("rate", flags.rate) ?? 5;
+  if (!Number.isInteger(bots) || bots > 5000) throw new UsageError(`--bots must be an integer up to 5000`);
+  if (seconds > 3600) throw new UsageError(`--seconds must be at most 3600`);
+  if (rate > 1000) throw new UsageError(`--rate must be at most 1000`);
+  const rooms = positiveFlag("rooms", flags.rooms) ?? Math.ceil(bots / 10);
+  const chartFile = flags.chart ?? "gateway-bots.svg";
+
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  const pushesByMethod: Record<string, number> = {};
+  const pushesPerBot = new Array<number>(bots).fill(0);
+  let connected = 0;
+  let tick = { calls: 0, pushes: 0, errors: 0, latencies: [] as number[] };
+  const failed = (error: unknown) => {
+    const code = codeOf(error);
+    errors[code] = (errors[code] ?? 0) + 1;
+    tick.errors++;
+  };
+
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const bot = async (index: number) => {
+    const known = new Set<number>();
+    const conn = await connect({ hostname, port, logger: silentLogger });
+    const client = rpcClient(conn, {
+      timeout: 10,
+      onNotification: (method, params) => {
+        pushesPerBot[index]!++;
+        pushesByMethod[method] = (pushesByMethod[method] ?? 0) + 1;
+        tick.pushes++;
+        if (method === "positions") {
+          for (const player of (params as { players: { id: number }[] }).players) known.add(player.id);
+        }
+      },
+    });
+    const call = async (method: string, params?: Record<string, unknown>) => {
+      const begun = performance.now();
+      try {
+        await client.call(method, params);
+        const ms = performance.now() - begun;
+        latencies.push(ms);
+        tick.latencies.push(ms);
+        tick.calls++;
+      } catch (error) {
+        failed(error);
+      }
+    };
+    connected++;
+    try {
+      const { id } = await client.call<{ id: number }>("login", { name: `bot-${index}` });
+      known.delete(id);
+      await call("join", { room: `room-${index % rooms}` });
+      let x = 0;
+      let y = 0;
+      for (let k = 1; performance.now() < deadline; k++) {
+        const roll = Math.random();
+        const others = [...known].filter((other) => other !== id);
+        if (roll < 0.1 && others.length > 0) {
+          const to = others[Math.floor(Math.random() * others.length)]!;
+          await call("whisper", { to, text: `psst from ${index}` });
+        } else if (roll < 0.3) await call("chat", { text: `bot ${index} says ${k}` });
+        else {await call("move", {
+            x: x += Math.round(Math.random() * 2 - 1),
+            y: y += Math.round(Math.random() * 2 - 1),
+          });}
+        await sleep(started + (index / bots + k) * (1000 / rate) - performance.now());
+      }
+      await call("leave");
+    } catch (error) {
+      failed(error);
+    } finally {
+      connected--;
+      await client.close();
+    }
+  };
+
+  const secondsLog: Second[] = [];
+  const tty = process.stdout.isTTY === true;
+  const sampler = setInterval(() => {
+    const sorted = tick.latencies.sort((a, b) => a - b);
+    const second: Second = {
+      t: Math.round((performance.now() - started) / 1000),
+      connected,
+      calls: tick.calls,
+      pushes: tick.pushes,
+      errors: tick.errors,
+      p99: sorted.length === 0 ? undefined : quantile(sorted, 0.99),
+    };
+    tick = { calls: 0, pushes: 0, errors: 0, latencies: [] };
+    secondsLog.push(second);
+    const line = `bots ${second.connected}/${bots} · ${second.calls} calls/s · ${second.pushes} pushes/s · ` +
+      `${Object.values(errors).reduce((a, b) => a + b, 0)} errors`;
+    if (tty) process.stdout.write(`\r${line.padEnd(72)}`);
+    else console.log(line);
+  }, 1000);
+  // Bots start in groups of 50, 10 ms apart, not all in one instant.
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < bots; i++) {
+    runs.push(bot(i).catch(failed));
+    if (i % 50 === 49) await sleep(10);
+  }
+  await Promise.all(runs);
+  clearInterval(sampler);
+  if (tty) process.stdout.write("\n");
+
+  const sorted = latencies.sort((a, b) => a - b);
+  const perBot = [...pushesPerBot].sort((a, b) => a - b);
+  const elapsed = (performance.now() - started) / 1000;
+  const summary: BotsSummary = {
+    bots,
+    seconds: Math.round(elapsed * 10) / 10,
+    calls: sorted.length,
+    callsPerSecond: Math.round(sorted.length / elapsed),
+    p50Ms: Math.round(quantile(sorted, 0.5) * 100) / 100,
+    p99Ms: Math.round(quantile(sorted, 0.99) * 100) / 100,
+    pushes: perBot.reduce((a, b) => a + b, 0),
+    pushesPerBot: { min: perBot[0] ?? 0, median: quantile(perBot, 0.5), max: perBot.at(-1) ?? 0 },
+    pushesByMethod,
+    errors,
+    unexpectedErrors: Object.entries(errors).reduce((sum, [code, n]) => sum + (EXPECTED.has(code) ? 0 : n), 0),
+  };
+  writeFileSync(
+    chartFile,
+    timelineChart({
+      title: `gateway bots: ${bots} bots for ${seconds} s at ${rate} calls/s each`,
+      notes: [
+        `${summary.calls} calls, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms · ${summary.pushes} pushes` +
+        ` (per bot: ${summary.pushesPerBot.min} to ${summary.pushesPerBot.max}) · errors ${JSON.stringify(errors)}`,
+      ],
+      samples: secondsLog,
+      time: (s) => s.t,
+      panels: [
+        { title: "bots connected", value: (s) => s.connected, format: (v) => v.toFixed(0) },
+        { title: "calls per second", value: (s) => s.calls, format: (v) => v.toFixed(0) },
+        { title: "pushes per second", value: (s) => s.pushes, format: (v) => v.toFixed(0) },
+        { title: "call p99 of each second (ms)", value: (s) => s.p99, format: (v) => v.toFixed(1) },
+      ],
+    }),
+  );
+  console.log(
+    `${summary.calls} calls in ${summary.seconds} s (${summary.callsPerSecond}/s): p50 ${summary.p50Ms} ms, ` +
+      `p99 ${summary.p99Ms} ms`,
+  );
+  console.log(
+    `pushes per bot: min ${summary.pushesPerBot.min}, median ${summary.pushesPerBot.median}, ` +
+      `max ${summary.pushesPerBot.max} (${JSON.stringify(pushesByMethod)})`,
+  );
+  console.log(`errors by code: ${JSON.stringify(errors)} (${summary.unexpectedErrors} not expected)`);
+  console.log(`chart: ${chartFile}`);
+  console.log(`summary ${JSON.stringify(summary)}`);
+  if (summary.unexpectedErrors > 0) process.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * The game gateway: JSON-RPC 2.0 over frames (spawnkit/rpc). Players log in
+ * with a name, join a room, move (the positions that changed are pushed to
+ * the room on the game's tick), chat in the room, whisper to one player (a
+ * post into its mailbox, on whichever worker or node it is) and leave. The
+ * methods and their errors are in the README ("The game gateway").
+ *
+ *   deno run -A examples/gateway/server.ts --port 7100 [--workers 2]
+ *   bun examples/gateway/server.ts --port 7100 --nats nats://127.0.0.1:4222
+ *
+ * The routes live in a module of their own (routes.ts, or --routes PATH).
+ * On SIGHUP the server imports it afresh and swaps the routes of every
+ * connection, without closing any and keeping each one's login and room;
+ * it logs the version it loaded, or the error and the version it keeps.
+ * With --workers, every worker reloads and logs.
+ *
+ * Flags: --port (default 7100; 0 picks a free one), --host (default
+ * 127.0.0.1), --workers N (0: one per core), --nats URL, --redis URL (not
+ * with --workers: run one process per core, each a node), --routes PATH.
+ * SIGINT or SIGTERM closes every connection and exits 0.
+ *
+ * @module
+ */
+import process from "node:process";
+import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "../../mod.ts";
+import { serveWorkers, type WorkerSet } from "../../src/edges/workers/workers.ts";
+import { openBus } from "../_bus.ts";
+import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
+import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
+import type { ReloadMessage } from "./gateway.ts";
+
+await runCli("gateway", async () => {
+  const flags = parseFlags(process.argv.slice(2), {
+    port: { type: "string" },
+    host: { type: "string" },
+    workers: { type: "string" },
+    nats: { type: "string" },
+    redis: { type: "string" },
+    routes: { type: "string" },
+  });
+  const port = optionFlag("port", "port", flags.port) ?? 7100;
+  const hostname = flags.host ?? "127.0.0.1";
+  const workers = optionFlag("workers", "workers", flags.workers);
+  const routes = flags.routes === undefined ? DEFAULT_ROUTES : new URL(flags.routes, `file://${process.cwd()}/`).href;
+  if (flags.nats !== undefined && flags.redis !== undefined) throw new UsageError("--nats and --redis: choose one");
+  const engine = flags.nats !== undefined ? "nats" : flags.redis !== undefined ? "redis" : undefined;
+  if (engine !== undefined && workers !== undefined) {
+    throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
+  }
+  // A player that stops reading is dropped rather than allowed to hold its room's pushes.
+  const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
+  let server: Pick<Server, "addr" | "shutdown">;
+  let reload: () => Promise<unknown>;
+  const bus = await openBus(flags.nats, flags.redis);
+  if (workers === undefined) {
+    try {
+      await loadRoutes(routes);
+    } catch (error) {
+      throw new UsageError(`cannot load routes from ${routes}: ${(error as Error).message}`);
+    }
+    console.log(`gateway: routes version ${loadedVersion} loaded from ${routes}`);
+    let cluster: Cluster | undefined;
+    if (bus !== undefined) {
+      const node = await claimNode(bus);
+      cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
+      console.log(`node ${node} of the cluster on ${flags.nats ?? flags.redis}`);
+    }
+    server = await serve({ ...options, cluster, onMessage }, gateway);
+    reload = () => reloadLogged(routes);
+  } else {
+    const module = new URL("./gateway.ts", import.meta.url);
+    const set: WorkerSet = await serveWorkers({ ...options, module, exportName: "gateway", workers, data: { routes } });
+    set.finished.catch((error) => {
+      console.error(`gateway: ${(error as Error).message}`);
+      process.exit(1);
+    });
+    server = set;
+    reload = () => {
+      const told = set.tell({ type: "reload", routes } satisfies ReloadMessage);
+      console.log(`gateway: told ${told} workers to load routes from ${routes}`);
+      return Promise.resolve();
+    };
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.shutdown({ timeout: 5 });
+    await bus?.close();
+    process.exit(0);
+  };
+  // One reload at a time: a SIGHUP during one waits for it.
+  let reloading: Promise<unknown> = Promise.resolve();
+  process.on("SIGHUP", () => void (reloading = reloading.then(reload)));
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+  console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
+});
