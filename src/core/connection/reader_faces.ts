@@ -43,8 +43,6 @@ export class ReaderFaces {
   framesOnly = false;
   /** Set while `events({ ticks: true })` runs: the connection queues ticks for it. */
   wantsTicks = false;
-  readonly #dispatch = (message: unknown): Promise<void> => this.#host.dispatchMessage(message);
-  readonly #stop = (): void => this.#host.stopHandling();
 
   constructor(inbox: Inbox, host: ReaderHost) {
     this.#inbox = inbox;
@@ -55,7 +53,11 @@ export class ReaderFaces {
   frames(): AsyncIterator<Uint8Array> {
     this.claim("loop");
     this.framesOnly = true;
-    return frameIterator(this.#inbox, this.#dispatch, this.#stop);
+    return frameIterator(
+      this.#inbox,
+      (message) => this.#host.dispatchMessage(message),
+      () => this.#host.stopHandling(),
+    );
   }
 
   /** The next frame through the one iterator `receive()` keeps. */
@@ -70,7 +72,11 @@ export class ReaderFaces {
   batches(): AsyncIterableIterator<Uint8Array[]> {
     this.claim("loop");
     this.framesOnly = true;
-    return batchIterator(this.#inbox, this.#dispatch, this.#stop);
+    return batchIterator(
+      this.#inbox,
+      (message) => this.#host.dispatchMessage(message),
+      () => this.#host.stopHandling(),
+    );
   }
 
   events<Message>(options: { ticks?: boolean }): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
@@ -87,7 +93,11 @@ export class ReaderFaces {
     if (this.#readable !== undefined) return this.#readable;
     this.claim("stream");
     this.framesOnly = true;
-    const frames = frameIterator(this.#inbox, this.#dispatch, this.#stop);
+    const frames = frameIterator(
+      this.#inbox,
+      (message) => this.#host.dispatchMessage(message),
+      () => this.#host.stopHandling(),
+    );
     const inbox = this.#inbox;
     // What the reader sends meanwhile goes out at its next pull that reads, or at the end of the turn (deferred flush).
     return this.#readable = frameReadable({
