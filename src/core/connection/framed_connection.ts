@@ -274,7 +274,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
   runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
-    this.#faces.claim("loop");
+    // Made only if the handler reaches for a face later (it then starts claimed by this loop, see #faces).
+    this.#readers?.claim("loop");
     this.#callbacks = source;
     const host: CallbackHost<Message> = {
       conn: this,
@@ -308,7 +309,12 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   get #faces(): ReaderFaces {
-    return this.#readers ??= new ReaderFaces(this.#inbox, this);
+    if (this.#readers === undefined) {
+      this.#readers = new ReaderFaces(this.#inbox, this);
+      // Callbacks read the connection already: no stream may.
+      if (this.#callbacks !== undefined) this.#readers.claim("loop");
+    }
+    return this.#readers;
   }
 
   /** A posted message a loop over frames only met: to the server's onMessage, or counted as dropped. */
