@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Connection, type ConnectionStats, serve, silentLogger } from "../mod.ts";
+import { type CallbackHandler, type Connection, type ConnectionStats, serve, silentLogger } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, echoHandler, startServer, text, until } from "./_fixtures.ts";
 
@@ -264,5 +264,27 @@ test("a reconnecting client has both faces too: pipe frames through, one reader 
   await assert.rejects(conn.receive(), TypeError);
   await reader.cancel();
   await conn.finished;
+  await server.shutdown();
+});
+
+test("readable throws on a connection that callbacks read, and the callbacks go on", async () => {
+  const refused: unknown[] = [];
+  const handler: CallbackHandler = {
+    open(conn) {
+      try {
+        void conn.readable;
+      } catch (error) {
+        refused.push(error);
+      }
+    },
+    frame: (conn, frame) => conn.send(frame),
+  };
+  const server = await serve({ port: 0, logger: silentLogger }, handler);
+  const conn = await client(server);
+  await conn.send(text("x"));
+  assert.equal(decoder.decode(await conn.receive()), "x");
+  assert.equal(refused.length, 1);
+  assert.match(String(refused[0]), /Cannot read connection \d+ through readable: it is read in a loop or by callbacks/);
+  conn.close();
   await server.shutdown();
 });

@@ -6,7 +6,7 @@ import process from "node:process";
 import { skip, test } from "./_harness.ts";
 import { runProgram } from "./_child.ts";
 import { client, echoHandler, startServer, until } from "./_fixtures.ts";
-import type { Connection } from "../mod.ts";
+import { type CallbackHandler, type Connection, type ConnectionStats, serve, silentLogger } from "../mod.ts";
 
 test("defaultTransport picks this runtime's adapter", async () => {
   const expected = isDeno() ? "deno" : isBun() ? "bun" : isNode() ? "node" : "none";
@@ -82,3 +82,53 @@ else {
     assert.ok(Number(first) > 0 && Number(second) > 0, `${first} and ${second}`);
   });
 }
+
+test("64 KiB frames that span the server's read buffers come through whole, echoed from the read buffer, bytes counted once", async () => {
+  const ends: ConnectionStats[] = [];
+  const echoOwned: CallbackHandler = { frame: (conn, frame) => conn.sendOwned(frame) };
+  const server = await serve(
+    { port: 0, logger: silentLogger, onConnectionEnd: (stats) => void ends.push(stats) },
+    echoOwned,
+  );
+  const count = 48;
+  const frames = Array.from({ length: count }, (_, i) => {
+    const payload = new Uint8Array(65_536 + (i % 3) * 1000);
+    for (let j = 0; j < payload.length; j++) payload[j] = (i * 31 + j * 7) & 0xff;
+    return encodeFrame(payload);
+  });
+  const sent = new Uint8Array(frames.reduce((sum, frame) => sum + frame.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    sent.set(frame, at);
+    at += frame.length;
+  }
+  const received = await new Promise<Uint8Array>((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    const socket = net.connect({ host: "127.0.0.1", port: server.addr.port }, () => {
+      // Odd-sized writes, so that frames and headers fall across reads anywhere.
+      for (let from = 0; from < sent.length; from += 50_001) socket.write(sent.subarray(from, from + 50_001));
+    });
+    socket.on("data", (chunk: Uint8Array) => {
+      parts.push(new Uint8Array(chunk));
+      got += chunk.length;
+      if (got >= sent.length) socket.end();
+    });
+    socket.on("close", () => {
+      const all = new Uint8Array(got);
+      let to = 0;
+      for (const part of parts) {
+        all.set(part, to);
+        to += part.length;
+      }
+      resolve(all);
+    });
+    socket.on("error", reject);
+  });
+  assert.equal(received.length, sent.length);
+  assert.ok(received.every((byte, i) => byte === sent[i]), "every byte echoed in order");
+  await until(() => ends.length === 1, "the connection's end");
+  assert.equal(ends[0]!.bytesIn, sent.length, "each byte read counted once");
+  assert.equal(ends[0]!.framesIn, count);
+  await server.shutdown();
+});

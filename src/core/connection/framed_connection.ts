@@ -3,7 +3,9 @@
  * of an async iterator in the order they arrived, interleaved with messages
  * posted by the server and ticks; replies go into a coalescing outbox. The
  * class behind the {@linkcode Connection} interface, with what the server
- * needs of it besides (deliver, tick, abort, run).
+ * needs of it besides (deliver, tick, abort, run). The faces a handler reads
+ * through are in reader_faces.ts, the settings it is built with in
+ * connection_settings.ts.
  *
  * Invariants:
  * 1. Flush points: the outbox goes to the socket when the handler asks for an
@@ -18,40 +20,22 @@
  */
 import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../errors.ts";
 import { FrameDecoder } from "../framing/frame_decoder.ts";
-import type { Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
 import { type CallbackHost, CallbackRunner, type CallbackSource } from "./callbacks.ts";
-import type { DeferredFlush } from "./deferred_flush.ts";
-import { batchIterator, type ConnectionEvent, eventStream, frameIterator } from "./events.ts";
+import type { ConnectionEvent } from "./events.ts";
+import type { ConnectionSettings } from "./connection_settings.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
-import { frameReadable, frameWritable } from "./streams.ts";
-import type { RateLimitPlan } from "./rate_limit.ts";
+import { ReaderFaces } from "./reader_faces.ts";
+import { frameWritable } from "./streams.ts";
 import { type Delivery, Sender } from "./sender.ts";
-import { Timeouts, type TimeoutSettings } from "./timeouts.ts";
-import type { WaterMarks } from "./water_marks.ts";
+import { Timeouts } from "./timeouts.ts";
 import type { Server } from "../server/server.ts";
 import type { ConnectionStats } from "../stats.ts";
 import type { Address, RawSocket } from "../../transport/types.ts";
 
-/** What the server or client gives its connections, built once and shared. */
-export interface ConnectionSettings extends TimeoutSettings {
-  readonly framing: Framing;
-  readonly waterMarks: WaterMarks;
-  readonly mailboxCapacity: number;
-  /** Handles a posted message met while the handler iterates frames only. */
-  // deno-lint-ignore no-explicit-any -- the server's Message type; a connection carries it only through
-  readonly onMessage?: (conn: Connection<any>, message: any) => void | Promise<void>;
-  /** Called once with the final stats, just before `finished` settles (the server's registry). */
-  readonly onEnd?: (conn: FramedConnection, stats: ConnectionStats) => void;
-  /** Close the socket as soon as input ends (a client, which has no handler to return). */
-  readonly finishOnEnd?: boolean;
-  /** Makes each connection's rate budget; absent when no rate limit is set. */
-  readonly rateLimits?: RateLimitPlan;
-  /** Flushes, once per turn of the event loop, what was sent while a handler was busy (one per server). */
-  readonly deferredFlush?: DeferredFlush;
-}
+export type { ConnectionSettings } from "./connection_settings.ts";
 
 /** One connection: the handle the handler holds, and the server's side of it. */
 export class FramedConnection<Message = unknown> implements Connection<Message> {
@@ -67,17 +51,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   readonly #life = new Lifecycle();
   readonly #openedAt = Date.now();
   readonly #timeouts: Timeouts;
-  #wantsTicks = false;
-  // Set once the handler iterates frames only: a message posted then has nowhere to go without onMessage.
-  #framesOnly = false;
-  // The iterator receive() reads from, made on first use.
-  #frames: AsyncIterator<Uint8Array> | undefined;
+  // The faces the handler reads through (reader_faces.ts), made on first use.
+  #readers: ReaderFaces | undefined;
   // Set when the handler is callbacks: looked up at every event (ticks and messages included).
   #callbacks: CallbackSource<Message> | undefined;
   #finishing: Promise<ConnectionStats> | undefined;
-  // Who reads: a loop (for await, receive(), events(), batches(), callbacks) or the readable stream; never both (see streams.ts).
-  #reader: "loop" | "stream" | undefined;
-  #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #writeClosed = false;
   #closedAt: number | undefined;
@@ -162,12 +140,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     return this.#outbox.drain();
   }
 
-  async receive(): Promise<Uint8Array | undefined> {
-    this.#frames ??= this[Symbol.asyncIterator]();
-    const { done, value } = await this.#frames.next();
-    // Handed out whole: what the caller sends next is not part of a batch being handled.
-    this.#inbox.processing = false;
-    return done ? undefined : value;
+  receive(): Promise<Uint8Array | undefined> {
+    return this.#faces.receive();
   }
 
   close(): void {
@@ -181,46 +155,19 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    this.#claim("loop");
-    this.#framesOnly = true;
-    return frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+    return this.#faces.frames();
   }
 
   batches(): AsyncIterableIterator<Uint8Array[]> {
-    this.#claim("loop");
-    this.#framesOnly = true;
-    return batchIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
+    return this.#faces.batches();
   }
 
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
-    this.#claim("loop");
-    this.#wantsTicks = options.ticks ?? false;
-    this.#framesOnly = false;
-    return eventStream<Message>(this.#inbox, () => {
-      this.#wantsTicks = false;
-      this.#stopHandling();
-    });
+    return this.#faces.events<Message>(options);
   }
 
   get readable(): ReadableStream<Uint8Array> {
-    if (this.#readable !== undefined) return this.#readable;
-    this.#claim("stream");
-    this.#framesOnly = true;
-    const frames = frameIterator(this.#inbox, (message) => this.#dispatch(message), () => this.#stopHandling());
-    const inbox = this.#inbox;
-    // What the reader sends meanwhile goes out at its next pull that reads, or at the end of the turn (deferred flush).
-    return this.#readable = frameReadable({
-      takeFrames: () => inbox.takeFrames(),
-      nextFrame: async () => {
-        const { done, value } = await frames.next();
-        return done ? undefined : value;
-      },
-      cancelInput: (reason) => {
-        if (reason === undefined) inbox.end("closed");
-        else this.abort(reason);
-        void frames.return?.();
-      },
-    });
+    return this.#faces.readable();
   }
 
   get writable(): WritableStream<Uint8Array> {
@@ -244,7 +191,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
    * the server has no `onMessage`.
    */
   deliver(message: Message): boolean {
-    const framesOnly = this.#callbacks === undefined ? this.#framesOnly : this.#callbacks.current.message === undefined;
+    const framesOnly = this.#callbacks === undefined
+      ? this.#readers?.framesOnly ?? false
+      : this.#callbacks.current.message === undefined;
     if (framesOnly && this.#settings.onMessage === undefined) {
       this.#inbox.messagesDropped++;
       return false;
@@ -284,7 +233,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     if (verdict === "force-close") void this.forceClose(this.#life.error);
     else if (verdict !== undefined) this.abort(verdict);
     if (inbox.done) return;
-    inbox.tick(seconds, this.#wantsTicks || this.#callbacks?.current.tick !== undefined);
+    inbox.tick(seconds, this.#readers?.wantsTicks === true || this.#callbacks?.current.tick !== undefined);
     // A safety net for a handler that sent, then went on to slow work without
     // asking for its next event: its replies wait at most one tick.
     this.#outbox.flush();
@@ -325,11 +274,12 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
   runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
-    this.#claim("loop");
+    // Made only if the handler reaches for a face later (it then starts claimed by this loop, see #faces).
+    this.#readers?.claim("loop");
     this.#callbacks = source;
     const host: CallbackHost<Message> = {
       conn: this,
-      dispatch: (message) => this.#dispatch(message),
+      dispatch: (message) => this.dispatchMessage(message),
       returned: this.#handlerReturned,
       failed: this.#handlerEnded,
     };
@@ -349,7 +299,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   };
 
   /** The loop stopped iterating (a `break`): no flush point is coming, so flush now. */
-  #stopHandling(): void {
+  stopHandling(): void {
     this.#inbox.processing = false;
     this.#outbox.flush();
   }
@@ -358,19 +308,17 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     if (this.#outbox.failed || this.#finishing !== undefined || this.#writeClosed) throw this.#life.closedError();
   }
 
-  /** One reader at a time: a loop, or the readable stream (like a locked stream's reader). */
-  #claim(reader: "loop" | "stream"): void {
-    if (this.#reader !== undefined && this.#reader !== reader) {
-      throw new TypeError(
-        reader === "loop"
-          ? `Cannot read connection ${this.id} in a loop: its readable stream reads it`
-          : `Cannot read connection ${this.id} through readable: it is read in a loop or by callbacks`,
-      );
+  get #faces(): ReaderFaces {
+    if (this.#readers === undefined) {
+      this.#readers = new ReaderFaces(this.#inbox, this);
+      // Callbacks read the connection already: no stream may.
+      if (this.#callbacks !== undefined) this.#readers.claim("loop");
     }
-    this.#reader = reader;
+    return this.#readers;
   }
 
-  async #dispatch(message: unknown): Promise<void> {
+  /** A posted message a loop over frames only met: to the server's onMessage, or counted as dropped. */
+  async dispatchMessage(message: unknown): Promise<void> {
     const onMessage = this.#settings.onMessage;
     // Posted before the handler began to iterate frames only: nowhere to go, counted (no log line per message).
     if (onMessage === undefined) this.#inbox.dropDelivered();

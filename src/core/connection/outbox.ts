@@ -2,16 +2,14 @@
  * A connection's outbox: encoded frames wait here and go to the socket as one
  * write. A frame is copied into a fill buffer as it is sent (header and
  * payload, no allocation per frame), or, when the kit owns its bytes already
- * in encoded form (an owned send of a frame the kit read, whose header is in
- * front of it in the read buffer), queued as a reference: such frames that
- * follow each other in the same buffer join into one run, so an echo of a
- * whole read goes out from the read buffer, as the bytes came. A flush first
- * offers what is queued to the socket's synchronous `tryWrite` where the
- * runtime has one (Bun): all taken, the buffer is reused at once, with no
- * promise. Otherwise it hands the rest to `write()` and swaps to a spare
- * buffer, so sends go on while a write is pending. A large frame (over the
- * high-water mark and half of `maxFrameSize`) is not copied: `writeFrame`
- * writes it alone, from the caller's buffer.
+ * in encoded form, queued as a reference in a run (owned_runs.ts, which also
+ * writes a flush made of several parts). A flush first offers what is queued
+ * to the socket's synchronous `tryWrite` where the runtime has one (Bun): all
+ * taken, the buffer is reused at once, with no promise. Otherwise it hands the
+ * rest to `write()` and swaps to a spare buffer, so sends go on while a write
+ * is pending. A large frame (over the high-water mark and half of
+ * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
+ * caller's buffer.
  *
  * Invariants:
  * 1. `bytes` counts every byte sent and not yet taken by the runtime: queued
@@ -26,6 +24,8 @@ import { ConnectionClosedError } from "../errors.ts";
 import type { PacketSize } from "../framing/length_prefixed.ts";
 import { writeHeader } from "../framing/length_prefixed.ts";
 import type { RawSocket } from "../../transport/types.ts";
+import { OutboxWaiters } from "./outbox_waiters.ts";
+import { OwnedRuns } from "./owned_runs.ts";
 import type { WaterMarks } from "./water_marks.ts";
 
 // Buffers are reused while the connection writes (no allocation per write, even of
@@ -35,14 +35,6 @@ const KEEP_BUFFER_BYTES = 1_048_576;
 // The first is small and grows by doubling: a connection that sends one short reply and goes
 // idle holds it until trim(), and at 1 KiB that cost 0.8 kB of RSS per idle connection on Deno.
 const FIRST_BUFFER_BYTES = 128;
-// Parts of one flush (runs and copies between them) up to this many bytes in all are copied into one write;
-// beyond it they are written one after another, as they are.
-const GATHER_BYTES = 65_536;
-
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /** The outbox of one socket. */
 export class Outbox {
@@ -50,28 +42,20 @@ export class Outbox {
   readonly #marks: WaterMarks;
   #fill: Uint8Array | undefined;
   #spare: Uint8Array | undefined;
-  // Bytes of #fill in use; copies since #fillFrom are the open part (those before it are in #parts).
+  // Bytes of #fill in use; copies since #fillFrom are the open part (those before it are in #runs' parts).
   #fillAt = 0;
   #fillFrom = 0;
-  // The open run of owned bytes: [#runFrom, #runTo) of #runBuffer.
-  #runBuffer: Uint8Array | undefined;
-  #runFrom = 0;
-  #runTo = 0;
-  // Closed parts, in order, before the open one; made only once a run is queued.
-  #parts: Uint8Array[] | undefined;
+  // Owned runs and the parts of a flush that has them; made on the first owned append.
+  #runs: OwnedRuns | undefined;
   #queued = 0;
   #inFlight = 0;
   // The fill buffer a pending write reads, to become the spare once it is written.
   #pending: Uint8Array | undefined;
-  // Parts written one after another, and the next to write.
-  #flight: Uint8Array[] | undefined;
-  #flightAt = 0;
   #flushedSinceTrim = false;
   // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
   #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
   // Made on first wait: most connections never wait for room or for a drain.
-  #roomWaiters: Waiter[] | undefined;
-  #drainWaiters: Waiter[] | undefined;
+  #waiters: OutboxWaiters | undefined;
   /** Bytes handed to the socket so far. */
   written = 0;
   /** The most bytes the outbox ever held. */
@@ -115,12 +99,10 @@ export class Outbox {
    * appended from the same view join their run.
    */
   appendOwned(buffer: Uint8Array, from: number, to: number): void {
-    if (this.#runBuffer === buffer && this.#runTo === from) this.#runTo = to;
-    else {
+    const runs = this.#runs ??= new OwnedRuns();
+    if (!runs.extend(buffer, from, to)) {
       this.#closeOpenPart();
-      this.#runBuffer = buffer;
-      this.#runFrom = from;
-      this.#runTo = to;
+      runs.open(buffer, from, to);
     }
     this.#queued += to - from;
     const bytes = this.bytes;
@@ -175,11 +157,10 @@ export class Outbox {
   flush(): void {
     if (this.#inFlight > 0 || this.#queued === 0 || this.#failure !== undefined) return;
     this.#flushedSinceTrim = true;
-    if (this.#parts === undefined && this.#runBuffer === undefined) return this.#flushFill();
+    const runs = this.#runs;
+    if (runs === undefined || runs.empty) return this.#flushFill();
     this.#closeOpenPart();
-    const parts = this.#parts!;
-    this.#parts = undefined;
-    this.#writeParts(parts);
+    this.#writeParts(runs, runs.take());
   }
 
   /** The usual flush: every byte queued is in the fill buffer. */
@@ -201,27 +182,14 @@ export class Outbox {
     this.#socket.write(buffer.subarray(taken > 0 ? taken : 0, length)).then(this.#onWritten, this.#onWriteError);
   }
 
-  /** Writes runs and copies in order: what the runtime takes at once, then one write (gathered) or one each. */
-  #writeParts(parts: Uint8Array[]): void {
+  /** Writes runs and copies in order: what the runtime takes at once, then the rest (owned_runs.ts). */
+  #writeParts(runs: OwnedRuns, parts: Uint8Array[]): void {
     const length = this.#queued;
     const usedFill = this.#fillAt > 0;
     this.#queued = 0;
-    let i = 0;
-    let left = length;
-    const socket = this.#socket;
-    if (socket.tryWrite !== undefined) {
-      for (; i < parts.length; i++) {
-        const part = parts[i]!;
-        const taken = socket.tryWrite(part);
-        left -= taken;
-        if (taken < part.length) {
-          parts[i] = part.subarray(taken);
-          break;
-        }
-      }
-    }
-    if (i === parts.length) {
-      this.#fillAt = this.#fillFrom = 0;
+    const rest = runs.writeNow(this.#socket, parts);
+    this.#fillAt = this.#fillFrom = 0;
+    if (rest === undefined) {
       this.written += length;
       this.#settled();
       return;
@@ -232,44 +200,16 @@ export class Outbox {
       this.#fill = this.#spare;
       this.#spare = undefined;
     }
-    this.#fillAt = this.#fillFrom = 0;
     this.#inFlight = length;
-    const rest = i === 0 ? parts : parts.slice(i);
-    if (rest.length === 1) {
-      socket.write(rest[0]!).then(this.#onWritten, this.#onWriteError);
-    } else if (left <= GATHER_BYTES) {
-      const gathered = new Uint8Array(left);
-      let at = 0;
-      for (const part of rest) {
-        gathered.set(part, at);
-        at += part.length;
-      }
-      socket.write(gathered).then(this.#onWritten, this.#onWriteError);
-    } else {
-      this.#flight = rest;
-      this.#flightAt = 0;
-      this.#writeNextPart();
-    }
+    runs.write(this.#socket, rest, this.#onWritten, this.#onWriteError);
   }
 
-  // Bound once: no closure per write.
-  readonly #writeNextPart = (): void => {
-    const flight = this.#flight;
-    if (flight === undefined || this.#flightAt === flight.length || this.#failure !== undefined) {
-      this.#flight = undefined;
-      return this.#onWritten();
-    }
-    this.#socket.write(flight[this.#flightAt++]!).then(this.#writeNextPart, this.#onWriteError);
-  };
-
-  /** Ends the open part (a run, or copies since the last part) and puts it in #parts. */
+  /** Ends the open part (a run, or copies since the last part) and puts it in the runs' parts. */
   #closeOpenPart(): void {
-    const parts = this.#parts ??= [];
-    if (this.#runBuffer !== undefined) {
-      parts.push(this.#runBuffer.subarray(this.#runFrom, this.#runTo));
-      this.#runBuffer = undefined;
-    } else if (this.#fillAt > this.#fillFrom) {
-      parts.push(this.#fill!.subarray(this.#fillFrom, this.#fillAt));
+    const runs = this.#runs!;
+    if (runs.running) runs.closeRun();
+    else if (this.#fillAt > this.#fillFrom) {
+      runs.push(this.#fill!.subarray(this.#fillFrom, this.#fillAt));
       this.#fillFrom = this.#fillAt;
     }
   }
@@ -307,15 +247,11 @@ export class Outbox {
     if (this.#failure !== undefined) return;
     this.#failure = error;
     this.#queued = this.#fillAt = this.#fillFrom = 0;
-    this.#fill =
-      this.#spare =
-      this.#runBuffer =
-      this.#parts =
-      this.#flight =
-        undefined;
-    const waiters = [...this.#roomWaiters ?? [], ...this.#drainWaiters ?? []];
-    this.#roomWaiters = this.#drainWaiters = undefined;
-    for (const waiter of waiters) waiter.reject(this.#error());
+    this.#fill = this.#spare = undefined;
+    this.#runs?.clear();
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    waiters?.rejectAll(() => this.#error());
   }
 
   #error(): ConnectionClosedError {
@@ -327,8 +263,7 @@ export class Outbox {
   #wait(ready: boolean, drain: boolean): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#error());
     if (ready) return Promise.resolve();
-    const waiters = drain ? this.#drainWaiters ??= [] : this.#roomWaiters ??= [];
-    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    return (this.#waiters ??= new OutboxWaiters()).wait(drain);
   }
 
   // Bound once: no closure per write.
@@ -345,7 +280,8 @@ export class Outbox {
   };
 
   readonly #onWriteError = (error: unknown): void => {
-    this.#pending = this.#flight = undefined;
+    this.#pending = undefined;
+    this.#runs?.clear();
     this.fail(new ConnectionClosedError("socket-error", { cause: error }));
     this.input?.end("socket-error", error);
   };
@@ -353,15 +289,15 @@ export class Outbox {
   /** A write completed: wake who waits for room or for the end, write what was queued meanwhile. */
   #settled(): void {
     if (this.#failure !== undefined) return;
-    const room = this.#roomWaiters;
-    if (room !== undefined && room.length > 0 && this.#marks.hasRoom(this.bytes)) release(room.splice(0));
+    const waiters = this.#waiters;
+    if (waiters?.waitingForRoom && this.#marks.hasRoom(this.bytes)) waiters.wakeRoom();
     if (this.#queued > 0) this.flush();
-    else if (this.#drainWaiters !== undefined && this.#drainWaiters.length > 0) release(this.#drainWaiters.splice(0));
+    else if (waiters?.waitingForDrain) waiters.wakeDrain();
   }
 
   /** Room for `size` more copied bytes in the fill buffer, after an open run (closed first); returns where. */
   #reserve(size: number): number {
-    if (this.#runBuffer !== undefined) this.#closeOpenPart();
+    if (this.#runs?.running) this.#closeOpenPart();
     const at = this.#fillAt;
     const needed = at + size;
     const fill = this.#fill;
@@ -381,8 +317,4 @@ export class Outbox {
     if (bytes > this.peak) this.peak = bytes;
     return start;
   }
-}
-
-function release(waiters: Waiter[]): void {
-  for (const waiter of waiters) waiter.resolve();
 }

@@ -51,7 +51,8 @@ const EMPTY = new Uint8Array(0);
 export class FrameDecoder {
   readonly #packet: PacketSize;
   readonly #max: number;
-  readonly #header: Uint8Array;
+  // A header split across chunks is gathered here; made on the first one (most connections never see one).
+  #header: Uint8Array | undefined;
   #headerFill = 0;
   #payload: Uint8Array | undefined;
   #payloadFill = 0;
@@ -85,7 +86,6 @@ export class FrameDecoder {
     const { packet, maxFrameSize } = framingOf(options);
     this.#packet = packet;
     this.#max = maxFrameSize;
-    this.#header = new Uint8Array(packet);
   }
 
   /** Bytes of an unfinished frame held between chunks (header included). */
@@ -132,11 +132,12 @@ export class FrameDecoder {
       }
       // A header split across chunks.
       const take = Math.min(packet - this.#headerFill, end - at);
-      this.#header.set(bytes.subarray(at, at + take), this.#headerFill);
+      const header = this.#header ??= new Uint8Array(packet);
+      header.set(bytes.subarray(at, at + take), this.#headerFill);
       this.#headerFill += take;
       at += take;
       if (this.#headerFill < packet) break;
-      const length = readLength(this.#header, 0, packet);
+      const length = readLength(header, 0, packet);
       if (length > this.#max) throw new FrameTooLargeError("decode frame", length, this.#max);
       if (end - at >= length) {
         out.push(bytes.subarray(at, at + length));
