@@ -35,7 +35,7 @@ import {
 } from "../mod.ts";
 import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
-import { optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
+import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
 import { openBus } from "./_bus.ts";
 
@@ -51,13 +51,7 @@ await runCli("chat_server", async () => {
   const port = optionFlag("port", "port", flags.port) ?? 7001;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
-  if (flags.nats !== undefined && flags.redis !== undefined) throw new UsageError("--nats and --redis: choose one");
-  const engine = flags.nats !== undefined ? "nats" : flags.redis !== undefined ? "redis" : undefined;
-  if (engine !== undefined && workers !== undefined) {
-    // A worker set is a cluster of its own over its hub; its threads would be a second cluster beside the engine's.
-    throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
-  }
-  const bus = await openBus(flags.nats, flags.redis);
+  const bus = await openBus(flags.nats, flags.redis, workers);
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
   // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
   const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };

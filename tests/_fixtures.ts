@@ -14,6 +14,7 @@ import type {
   ServeOptions,
   Server,
 } from "../mod.ts";
+import * as net from "node:net";
 import { connect, serve } from "../mod.ts";
 import { defaultTransport } from "../src/transport/select.ts";
 import type { RawSocket } from "../src/transport/types.ts";
@@ -105,6 +106,24 @@ export async function until(
     if (Date.now() - start > limitMs) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * Writes `frames` to `port` over node:net, half-closes (FIN: nothing more from this side, and still reading), and
+ * returns every byte the server sent until it closed.
+ */
+export function halfCloseExchange(port: number, frames: Uint8Array[]): Promise<Uint8Array> {
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => {
+      for (const frame of frames) socket.write(frame);
+      socket.end();
+    });
+    socket.on("data", (chunk: Uint8Array) => parts.push(new Uint8Array(chunk)));
+    socket.on("end", () => socket.end());
+    socket.on("close", () => resolve(concat(parts)));
+    socket.on("error", reject);
+  });
 }
 
 /** Reads from a raw socket until it ends; returns every byte. */

@@ -4,11 +4,10 @@
  * to one connection and to all, the context a method gets.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { connect, encodeFrame, FrameDecoder } from "../mod.ts";
 import { jsonCodec, rpcClient, type RpcContext, rpcHandler } from "../src/edges/rpc/rpc.ts";
 import { test } from "./_harness.ts";
-import { until } from "./_fixtures.ts";
+import { halfCloseExchange, until } from "./_fixtures.ts";
 import { gate, rawPeer, rpcServer } from "./_rpc_fixtures.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -213,17 +212,7 @@ test("rpcHandler still answers requests that arrived before the peer half-closed
     },
   });
   const frames = [1, 2].map((id) => encodeFrame(jsonCodec.encode({ jsonrpc: "2.0", method: "later", id })));
-  const received = await new Promise<Uint8Array>((resolve, reject) => {
-    const parts: Uint8Array[] = [];
-    const socket = net.connect({ host: "127.0.0.1", port: server.addr.port, allowHalfOpen: true }, () => {
-      for (const frame of frames) socket.write(frame);
-      socket.end(); // FIN: nothing more from this side, and still reading
-    });
-    socket.on("data", (chunk: Uint8Array) => parts.push(new Uint8Array(chunk)));
-    socket.on("end", () => socket.end());
-    socket.on("close", () => resolve(new Uint8Array(parts.flatMap((part) => [...part]))));
-    socket.on("error", reject);
-  });
+  const received = await halfCloseExchange(server.addr.port, frames);
   const decoder = new FrameDecoder();
   const answers: Uint8Array[] = [];
   decoder.decode(received, answers);

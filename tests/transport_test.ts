@@ -5,7 +5,7 @@ import { defaultTransport, isBun, isDeno, isNode } from "../src/transport/select
 import process from "node:process";
 import { skip, test } from "./_harness.ts";
 import { runProgram } from "./_child.ts";
-import { client, echoHandler, startServer, until } from "./_fixtures.ts";
+import { client, echoHandler, halfCloseExchange, startServer, until } from "./_fixtures.ts";
 import { type CallbackHandler, type Connection, type ConnectionStats, serve, silentLogger } from "../mod.ts";
 
 test("defaultTransport picks this runtime's adapter", async () => {
@@ -24,17 +24,7 @@ async function echoAfterEnd(conn: Connection): Promise<void> {
 test("a peer that half-closes after its frames still gets every reply, then the server closes", async () => {
   const { server, ends } = await startServer(echoAfterEnd);
   const frames = [0, 1, 2].map((i) => encodeFrame(new Uint8Array([i, i, i])));
-  const received = await new Promise<Uint8Array>((resolve, reject) => {
-    const parts: Uint8Array[] = [];
-    const socket = net.connect({ host: "127.0.0.1", port: server.addr.port, allowHalfOpen: true }, () => {
-      for (const frame of frames) socket.write(frame);
-      socket.end(); // FIN: nothing more from this side, and still reading
-    });
-    socket.on("data", (chunk: Uint8Array) => parts.push(new Uint8Array(chunk)));
-    socket.on("end", () => socket.end());
-    socket.on("close", () => resolve(new Uint8Array(parts.flatMap((part) => [...part]))));
-    socket.on("error", reject);
-  });
+  const received = await halfCloseExchange(server.addr.port, frames);
   assert.deepEqual(received, new Uint8Array(frames.flatMap((frame) => [...frame])));
   assert.equal(ends.length, 1);
   assert.equal(ends[0]!.closeReason, "peer-closed");

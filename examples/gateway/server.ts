@@ -42,16 +42,11 @@ await runCli("gateway", async () => {
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
   const routes = flags.routes === undefined ? DEFAULT_ROUTES : new URL(flags.routes, `file://${process.cwd()}/`).href;
-  if (flags.nats !== undefined && flags.redis !== undefined) throw new UsageError("--nats and --redis: choose one");
-  const engine = flags.nats !== undefined ? "nats" : flags.redis !== undefined ? "redis" : undefined;
-  if (engine !== undefined && workers !== undefined) {
-    throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
-  }
   // A player that stops reading is dropped rather than allowed to hold its room's pushes.
   const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
   let server: Pick<Server, "addr" | "shutdown">;
   let reload: () => Promise<unknown>;
-  const bus = await openBus(flags.nats, flags.redis);
+  const bus = await openBus(flags.nats, flags.redis, workers);
   if (workers === undefined) {
     try {
       await loadRoutes(routes);

@@ -11,6 +11,7 @@ import { Lifecycle } from "../connection/lifecycle.ts";
 import type { ConnectionEvent } from "../connection/events.ts";
 import { closeReasonOf } from "../errors.ts";
 import type { ConnectionStats } from "../stats.ts";
+import { statsHead } from "../stats_head.ts";
 import type { Address } from "../../transport/types.ts";
 import type { DirectoryEntry } from "./messages.ts";
 
@@ -63,14 +64,8 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
 
   /** What this node knows: addresses, opening time, and the frames it sent there; the rest stays on its node. */
   get stats(): ConnectionStats {
-    const closedAt = this.#closedAt;
     return {
-      id: this.id,
-      remoteAddr: this.remoteAddr,
-      localAddr: this.localAddr,
-      openedAt: this.#openedAt,
-      closedAt,
-      durationMs: (closedAt ?? Date.now()) - this.#openedAt,
+      ...statsHead(this, this.#openedAt, this.#closedAt),
       bytesIn: 0,
       bytesOut: 0,
       framesIn: 0,

@@ -33,6 +33,7 @@ import { type Delivery, Sender } from "./sender.ts";
 import { Timeouts } from "./timeouts.ts";
 import type { Server } from "../server/server.ts";
 import type { ConnectionStats } from "../stats.ts";
+import { statsHead } from "../stats_head.ts";
 import type { Address, RawSocket } from "../../transport/types.ts";
 
 export type { ConnectionSettings } from "./connection_settings.ts";
@@ -91,15 +92,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   get stats(): ConnectionStats {
-    const closedAt = this.#closedAt;
     const inbox = this.#inbox;
     return {
-      id: this.id,
-      remoteAddr: this.remoteAddr,
-      localAddr: this.localAddr,
-      openedAt: this.#openedAt,
-      closedAt,
-      durationMs: (closedAt ?? Date.now()) - this.#openedAt,
+      ...statsHead(this, this.#openedAt, this.#closedAt),
       bytesIn: inbox.bytesIn,
       bytesOut: this.#outbox.written,
       framesIn: inbox.framesIn,

@@ -24,6 +24,7 @@ import { type CloseReason, ConnectionClosedError } from "../errors.ts";
 import type { Framing } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats } from "../stats.ts";
+import { statsHead } from "../stats_head.ts";
 import type { Address } from "../../transport/types.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { type Link, type LinkHost, Links } from "./links.ts";
@@ -114,14 +115,8 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   get stats(): ConnectionStats {
-    const closedAt = this.#closedAt;
     return {
-      id: this.id,
-      remoteAddr: this.remoteAddr,
-      localAddr: this.localAddr,
-      openedAt: this.#openedAt,
-      closedAt,
-      durationMs: (closedAt ?? Date.now()) - this.#openedAt,
+      ...statsHead(this, this.#openedAt, this.#closedAt),
       ...this.#links.sums(),
       messagesIn: 0,
       messagesDropped: 0,
