@@ -24,7 +24,7 @@
 import {
   type Connection,
   ConnectionClosedError,
-  consoleWarnLogger,
+  escapingLogger,
   isReconnecting,
   type Logger,
   type ReconnectEvent,
@@ -209,7 +209,7 @@ class Client implements RpcClient {
     this.#codec = checkCodec(options.codec);
     this.#timeout = checkTimeout(options.timeout ?? 30);
     this.#maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
-    this.#logger = options.logger ?? consoleWarnLogger;
+    this.#logger = escapingLogger(options.logger);
     this.onNotification = options.onNotification;
     this.finished = this.#read();
   }

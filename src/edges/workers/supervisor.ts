@@ -25,8 +25,8 @@ import {
   type Address,
   checkNumber,
   type Cluster,
-  consoleWarnLogger,
   createPortHub,
+  escapingLogger,
   joinCluster,
   type ShutdownOptions,
   type ShutdownReport,
@@ -77,7 +77,7 @@ export async function superviseWorkers<Message = unknown>(
     port: requestedPort,
     ...serveOptions
   } = options;
-  const logger = supervisorLogger ?? consoleWarnLogger;
+  const logger = escapingLogger(supervisorLogger);
   const forWorkers = crossingOptions(serveOptions as Record<string, unknown>);
   let count = checkNumber("workers", workers) ?? 0;
   if (count === 0) count = availableParallelism();
