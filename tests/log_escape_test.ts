@@ -12,7 +12,7 @@ import {
   renderMessage,
   silentLogger,
 } from "../mod.ts";
-import { rpcClient, rpcHandler } from "../src/edges/rpc/rpc.ts";
+import { jsonCodec, rpcClient, rpcHandler } from "../src/edges/rpc/rpc.ts";
 import { test } from "./_harness.ts";
 import { recordingLogger, startServer, take, text, until } from "./_fixtures.ts";
 import { rpcServer } from "./_rpc_fixtures.ts";
@@ -172,6 +172,74 @@ test("10 000 failing RPC calls write a few lines a second and summaries that cou
     assert.ok(logger.records.length < 200, `bounded: ${logger.records.length} lines for ${calls} failures`);
   } finally {
     client.close();
+    await server.shutdown();
+  }
+});
+
+test("an RPC answer that cannot be encoded at all closes its connection, counted and logged, and nothing throws", async () => {
+  const logger = recordingLogger();
+  // A codec that fails on every answer to the request with id "boom", an error answer included.
+  const codec = {
+    ...jsonCodec,
+    encode: (value: unknown) => {
+      if ((value as { id?: unknown }).id === "boom") throw new RangeError("cannot encode this answer");
+      return jsonCodec.encode(value);
+    },
+  };
+  const rpc = rpcHandler({ ok: () => 1 }, { logger, codec });
+  const { server } = await startServer(rpc, { logger: silentLogger });
+  try {
+    const peer = await connect({ port: server.addr.port, logger: silentLogger });
+    await peer.send(text(JSON.stringify({ jsonrpc: "2.0", id: "boom", method: "ok" })));
+    assert.equal(await peer.receive(), undefined, "the connection closes: its answer will never come");
+    peer.close();
+    await until(() => logger.records.some((r) => r.message.includes("unanswered")), "the line");
+    assert.equal(rpc.stats.errors[-32603], 1);
+    assert.equal(rpc.stats.dropped, 1, "the answer that could not be made");
+    assert.equal(rpc.stats.inFlight, 0, "the slot is free");
+    // The server goes on.
+    const client = rpcClient(await connect({ port: server.addr.port, logger: silentLogger }));
+    assert.equal(await client.call("ok"), 1);
+    client.close();
+  } finally {
+    await server.shutdown();
+  }
+});
+
+test("a logger that throws does not end the connection or the server it writes about", async () => {
+  const throwing = {
+    debug() {
+      throw new Error("logger down");
+    },
+    info() {
+      throw new Error("logger down");
+    },
+    warn() {
+      throw new Error("logger down");
+    },
+    error() {
+      throw new Error("logger down");
+    },
+  };
+  const { server } = await startServer(async (conn) => {
+    for await (const frame of conn) {
+      if (frame.length === 0) throw new Error("crash on an empty frame");
+      await conn.send(frame);
+    }
+  }, { logger: throwing });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const conn = await connect({ port: server.addr.port, logger: throwing });
+      await conn.send(new Uint8Array(0));
+      assert.equal(await conn.receive(), undefined);
+      conn.close();
+    }
+    const conn = await connect({ port: server.addr.port, logger: throwing });
+    await conn.send(text("still here"));
+    assert.equal(new TextDecoder().decode((await take(conn, 1))[0]), "still here");
+    conn.close();
+    await until(() => server.stats.closedByReason["handler-error"] === 3, "three handler errors counted");
+  } finally {
     await server.shutdown();
   }
 });

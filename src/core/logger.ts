@@ -105,7 +105,8 @@ const wrapped = new WeakMap<Logger, Logger>();
  * when none is given) with every message and property escaped as
  * {@linkcode escapeControlCharacters} says, before it reaches the logger. The
  * kit's own loggers escape already and come back as they are; wrapping twice
- * gives the same wrapper.
+ * gives the same wrapper. A logger that throws is ignored (the line is lost,
+ * the connection or server it was about goes on).
  *
  * @example A logger that would print a peer's ESC as is
  * ```ts
@@ -121,12 +122,19 @@ export function escapingLogger(logger: Logger = consoleWarnLogger): Logger {
   if (logger === silentLogger || logger === consoleWarnLogger || ESCAPING in logger) return logger;
   let safe = wrapped.get(logger);
   if (safe === undefined) {
+    const write = (level: keyof Logger, message: string, properties: LogProperties | undefined): void => {
+      try {
+        logger[level](escapeControlCharacters(message), escapeProperties(properties));
+      } catch {
+        // A logger that throws must not end the connection or the server it writes about; nothing else to tell.
+      }
+    };
     safe = {
       [ESCAPING]: true,
-      debug: (message, properties) => logger.debug(escapeControlCharacters(message), escapeProperties(properties)),
-      info: (message, properties) => logger.info(escapeControlCharacters(message), escapeProperties(properties)),
-      warn: (message, properties) => logger.warn(escapeControlCharacters(message), escapeProperties(properties)),
-      error: (message, properties) => logger.error(escapeControlCharacters(message), escapeProperties(properties)),
+      debug: (message, properties) => write("debug", message, properties),
+      info: (message, properties) => write("info", message, properties),
+      warn: (message, properties) => write("warn", message, properties),
+      error: (message, properties) => write("error", message, properties),
     } as Logger;
     wrapped.set(logger, safe);
   }

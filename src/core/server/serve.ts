@@ -103,13 +103,7 @@ export async function serve<Message = unknown, State = any>(
     if (onEnd !== undefined) {
       const hook: Promise<void> = Promise.resolve()
         .then(() => onEnd(stats))
-        .catch((error) =>
-          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", {
-            id: stats.id,
-            remote: formatAddress(stats.remoteAddr),
-            error,
-          })
-        )
+        .catch((error) => log.endHookFailed(stats, error))
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
     }

@@ -159,7 +159,32 @@ export class RpcConnection {
     } catch (error) {
       result = Promise.reject(error);
     }
-    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error));
+    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error))
+      .catch((error) => this.#broken(call, error));
+  }
+
+  /**
+   * The answer itself could not be made (a codec that cannot encode even an error response): the peer would wait
+   * for it forever, so the connection closes; the slot is freed, and the fault is counted and logged, never thrown
+   * to the process (nothing awaits this chain).
+   */
+  #broken(call: Call, error: unknown): void {
+    // Its error is counted already (each path here counts before it encodes); the answer itself is lost.
+    this.shared.counters.dropped++;
+    this.shared.log.write(
+      "broken",
+      "error",
+      "rpc method {method} on connection {id} from {remote} unanswered: {error}",
+      {
+        method: call.request.method,
+        id: this.conn.id,
+        remote: formatAddress(this.conn.remoteAddr),
+        error,
+      },
+      "{count} more rpc answers could not be made in the last second",
+    );
+    this.conn.close();
+    this.#release();
   }
 
   #succeeded(call: Call, value: unknown): void {
