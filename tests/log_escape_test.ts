@@ -14,7 +14,7 @@ import {
 } from "../mod.ts";
 import { jsonCodec, rpcClient, rpcHandler } from "../src/edges/rpc/rpc.ts";
 import { test } from "./_harness.ts";
-import { recordingLogger, startServer, take, text, until } from "./_fixtures.ts";
+import { echoHandler, rawConnect, readToEnd, recordingLogger, startServer, take, text, until } from "./_fixtures.ts";
 import { rpcServer } from "./_rpc_fixtures.ts";
 
 // ESC with a screen clear, BEL, DEL, NEL (U+0085), CSI (U+009B), the line and paragraph separators, a bidi override.
@@ -239,6 +239,25 @@ test("a logger that throws does not end the connection or the server it writes a
     assert.equal(new TextDecoder().decode((await take(conn, 1))[0]), "still here");
     conn.close();
     await until(() => server.stats.closedByReason["handler-error"] === 3, "three handler errors counted");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+test("a PROXY header with ESC and U+2028 in its address fields reaches the close log escaped", async () => {
+  const { server, logger } = await startServer(echoHandler, { proxyProtocol: true });
+  try {
+    for (const header of [`PROXY TCP4 1.2.3.4\x1b[2J 5.6.7.8 1 2\r\n`, `PROXY TCP6 ::1\u2028\u0085 ::1 1 2\r\n`]) {
+      const socket = await rawConnect(server);
+      await socket.write(new TextEncoder().encode(header));
+      await readToEnd(socket);
+      socket.close();
+    }
+    await until(() => server.stats.closedByReason["bad-proxy-header"] === 2, "both refused");
+    await until(() => logger.records.filter((r) => r.properties?.reason === "bad-proxy-header").length === 2, "lines");
+    for (const record of logger.records) {
+      for (const t of textsOf(record)) assert.doesNotMatch(t, UNSAFE, JSON.stringify(record));
+    }
   } finally {
     await server.shutdown();
   }
