@@ -52,6 +52,8 @@ export {
   type NewlineDelimitedOptions,
 } from "./src/core/framing/newline_delimited.ts";
 export * from "./src/core/logger.ts";
+export { escapeControlCharacters, escapeLogValue } from "./src/core/log_escape.ts";
+export { type LogLevel, LogLimiter, type LogLimiterOptions } from "./src/core/log_limiter.ts";
 export type { MessageCodec } from "./src/core/codec.ts";
 export { jsonCodec } from "./src/core/json_codec.ts";
 export { formatAddress } from "./src/core/address.ts";

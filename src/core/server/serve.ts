@@ -29,7 +29,7 @@ import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
 import { checkOutgoing, encodeWith, framingOf } from "../framing/length_prefixed.ts";
-import { consoleWarnLogger } from "../logger.ts";
+import { escapingLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
 import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
@@ -77,7 +77,8 @@ export async function serve<Message = unknown, State = any>(
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
   const proxyHeaderTimeout = proxyHeaderTimeoutOf(options);
-  const logger = options.logger ?? consoleWarnLogger;
+  // Every line the server writes goes through one place that escapes a peer's control characters.
+  const logger = escapingLogger(options.logger);
   const goodbye = guards.goodbye === undefined ? undefined : encodeWith(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
@@ -102,13 +103,7 @@ export async function serve<Message = unknown, State = any>(
     if (onEnd !== undefined) {
       const hook: Promise<void> = Promise.resolve()
         .then(() => onEnd(stats))
-        .catch((error) =>
-          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", {
-            id: stats.id,
-            remote: formatAddress(stats.remoteAddr),
-            error,
-          })
-        )
+        .catch((error) => log.endHookFailed(stats, error))
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
     }

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { type Connection, formatAddress, FrameTooLargeError, type Logger, type Server } from "../../../mod.ts";
+import { type Connection, formatAddress, FrameTooLargeError, type LogLimiter, type Server } from "../../../mod.ts";
 import { Batch } from "./_batch.ts";
 import { Call, checkParams } from "./_call.ts";
 import {
@@ -44,12 +44,15 @@ import type { RpcLimits } from "./rpc_options.ts";
 import type { RpcCounters } from "./rpc_stats.ts";
 import type { CompiledRoute } from "./routes.ts";
 
+const FAILED_SUMMARY = "{count} more rpc methods failed in the last second (rpc.stats counts every one)";
+
 /** What every connection of one handler shares. */
 export interface RpcShared {
   /** Looked up at every request: `reload()` replaces it, and the next request of every connection meets the new table. */
   routes: ReadonlyMap<string, CompiledRoute>;
   readonly limits: RpcLimits;
-  readonly logger: Logger;
+  /** Every line a peer can cause goes through it: a few of each kind a second, the rest counted in a summary line. */
+  readonly log: LogLimiter;
   readonly counters: RpcCounters;
   notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
 }
@@ -73,11 +76,16 @@ export class RpcConnection {
 
   /** Reads frames until input ends, then waits for the methods still running (their answers still go out). */
   async run(): Promise<void> {
-    for await (const frame of this.conn) {
-      const waiting = this.#frame(frame);
-      if (waiting !== undefined) await waiting;
+    try {
+      for await (const frame of this.conn) {
+        const waiting = this.#frame(frame);
+        if (waiting !== undefined) await waiting;
+      }
+      while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#wake = resolve);
+    } finally {
+      // The summary of a burst that has passed, written when a connection ends if no later line wrote it.
+      this.shared.log.flush();
     }
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#wake = resolve);
   }
 
   #frame(frame: Uint8Array): Promise<void> | undefined {
@@ -151,7 +159,32 @@ export class RpcConnection {
     } catch (error) {
       result = Promise.reject(error);
     }
-    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error));
+    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error))
+      .catch((error) => this.#broken(call, error));
+  }
+
+  /**
+   * The answer itself could not be made (a codec that cannot encode even an error response): the peer would wait
+   * for it forever, so the connection closes; the slot is freed, and the fault is counted and logged, never thrown
+   * to the process (nothing awaits this chain).
+   */
+  #broken(call: Call, error: unknown): void {
+    // Its error is counted already (each path here counts before it encodes); the answer itself is lost.
+    this.shared.counters.dropped++;
+    this.shared.log.write(
+      "broken",
+      "error",
+      "rpc method {method} on connection {id} from {remote} unanswered: {error}",
+      {
+        method: call.request.method,
+        id: this.conn.id,
+        remote: formatAddress(this.conn.remoteAddr),
+        error,
+      },
+      "{count} more rpc answers could not be made in the last second",
+    );
+    this.conn.close();
+    this.#release();
   }
 
   #succeeded(call: Call, value: unknown): void {
@@ -239,11 +272,12 @@ export class RpcConnection {
       if (!(error instanceof FrameTooLargeError)) return void this.shared.counters.dropped++;
       this.shared.counters.error(INTERNAL_ERROR);
       const data = `answer of ${error.length} bytes over the frame limit of ${error.limit} bytes`;
-      this.shared.logger.warn("rpc answer on connection {id} from {remote} not sent: {detail}", {
+      this.shared.log.flush();
+      this.shared.log.write("oversize", "warn", "rpc answer on connection {id} from {remote} not sent: {detail}", {
         id: this.conn.id,
         remote: formatAddress(this.conn.remoteAddr),
         detail: data,
-      });
+      }, "{count} more rpc answers over the frame limit in the last second");
       return this.conn.send(this.shared.limits.codec.encode(errorResponse(id, INTERNAL_ERROR, data)))
         .catch(() => void this.shared.counters.dropped++);
     });
@@ -253,8 +287,16 @@ export class RpcConnection {
     const conn = this.conn;
     const properties = { method: call.request.method, id: conn.id, remote: formatAddress(conn.remoteAddr), error };
     const template = `rpc method {method} ${what} on connection {id} from {remote}: {error}`;
-    // The method gave up because its connection ended: not a fault worth a stack.
-    if (conn.signal.aborted && error === conn.signal.reason) this.shared.logger.debug(template, properties);
-    else this.shared.logger.error(template, properties);
+    // The method gave up because its connection ended: not a fault worth a stack. Either way a peer can cause
+    // any number of them, so a few lines a second, and a summary of the rest (every one is counted in stats).
+    const aborted = conn.signal.aborted && error === conn.signal.reason;
+    this.shared.log.flush();
+    this.shared.log.write(
+      aborted ? "aborted" : "failed",
+      aborted ? "debug" : "error",
+      template,
+      properties,
+      aborted ? "{count} more rpc methods ended with their connection in the last second" : FAILED_SUMMARY,
+    );
   }
 }
