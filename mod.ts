@@ -73,6 +73,7 @@ export * from "./src/core/stats.ts";
 export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
 export type { RateLimitOptions } from "./src/core/connection/rate_limit.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
+export { type AddressPrefix, DEFAULT_ADDRESS_PREFIX } from "./src/core/server/address_key.ts";
 export {
   PROXY_V1_MAX_LENGTH,
   PROXY_V2_MAX_LENGTH,

@@ -245,7 +245,7 @@ test("a logger that throws does not end the connection or the server it writes a
 });
 
 test("a PROXY header with ESC and U+2028 in its address fields reaches the close log escaped", async () => {
-  const { server, logger } = await startServer(echoHandler, { proxyProtocol: true });
+  const { server, logger } = await startServer(echoHandler, { proxyProtocol: { trusted: ["127.0.0.1", "::1"] } });
   try {
     for (const header of [`PROXY TCP4 1.2.3.4\x1b[2J 5.6.7.8 1 2\r\n`, `PROXY TCP6 ::1\u2028\u0085 ::1 1 2\r\n`]) {
       const socket = await rawConnect(server);

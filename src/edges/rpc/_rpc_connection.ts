@@ -7,6 +7,11 @@
  *    for no frame until one finishes (pull-based: the socket is not read).
  * 2. A method's slot is held until its answer is in the outbox (a waiting
  *    send holds it too), so a peer that does not read cannot grow memory.
+ *    An answer stored in a batch whose other requests still run frees its
+ *    slot (a batch larger than the bound must finish), but counts toward the
+ *    bound until its batch is sent: no frame is read while running methods
+ *    and held answers together reach `maxConcurrency`, so a connection holds
+ *    at most `maxConcurrency + maxBatchSize - 1` answers in unsent batches.
  * 3. Every Request object gets exactly one answer, every Notification none;
  *    a batch's answers go in one array, none at all when it held only
  *    notifications.
@@ -65,8 +70,12 @@ export class RpcConnection {
   /** The connection's own state, handed to every method as `context.state`. */
   readonly state: Record<string, unknown> = {};
   #inFlight = 0;
+  /** Answers stored in batches not yet sent. */
+  #held = 0;
   // The loop waiting for a slot (or, at the end, for the last method); one waiter at a time.
   #wake: (() => void) | undefined;
+  // The loop waiting, between frames, for running methods and held answers to drop under the bound.
+  #wakeLoop: (() => void) | undefined;
 
   constructor(conn: Connection, server: Server, shared: RpcShared) {
     this.conn = conn;
@@ -76,10 +85,15 @@ export class RpcConnection {
 
   /** Reads frames until input ends, then waits for the methods still running (their answers still go out). */
   async run(): Promise<void> {
+    const max = this.shared.limits.maxConcurrency;
     try {
       for await (const frame of this.conn) {
         const waiting = this.#frame(frame);
         if (waiting !== undefined) await waiting;
+        // Answers held for unsent batches count toward the bound: at it, the next frame waits (and what is
+        // queued goes out now: no flush point comes while the loop waits).
+        if (this.#inFlight + this.#held >= max) this.conn.flush().catch(() => {});
+        while (this.#inFlight + this.#held >= max) await new Promise<void>((resolve) => this.#wakeLoop = resolve);
       }
       while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#wake = resolve);
     } finally {
@@ -113,7 +127,7 @@ export class RpcConnection {
         errorResponse(null, INVALID_REQUEST, `batch of ${items.length} requests over maxBatchSize ${max}`),
       );
     }
-    const batch = new Batch(items.length, this.shared.limits.codec, (bytes) => this.#send(bytes, null));
+    const batch = new Batch(items.length, this.shared.limits.codec, (bytes) => this.#send(bytes, null), this.#hold);
     for (let i = 0; i < items.length; i++) {
       const waiting = this.#request(items[i], batch);
       if (waiting !== undefined) return this.#batchRest(items, i + 1, batch, waiting);
@@ -242,7 +256,24 @@ export class RpcConnection {
       this.#wake = undefined;
       wake();
     }
+    this.#wakeTheLoop();
   };
+
+  /** A batch stored an answer (+1), or sent its array and let its answers go (-n). */
+  readonly #hold = (answers: number): void => {
+    const counters = this.shared.counters;
+    this.#held += answers;
+    counters.batchAnswers += answers;
+    if (this.#held > counters.peakBatchAnswers) counters.peakBatchAnswers = this.#held;
+    if (answers < 0) this.#wakeTheLoop();
+  };
+
+  #wakeTheLoop(): void {
+    const wake = this.#wakeLoop;
+    if (wake === undefined) return;
+    this.#wakeLoop = undefined;
+    wake();
+  }
 
   /** A refusal before the method runs: answered, or, for a notification, counted and dropped. */
   #refuse(
