@@ -331,15 +331,26 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
     });
   const pub = connection("pub");
   const sub = connection("sub");
-  // Errors come back as outages (close events) and failed commands; the client would print them otherwise.
+  // Errors come back as outages (close events) and failed commands; the client would print them otherwise. The first
+  // one says why a connection at start failed (NOAUTH, WRONGPASS, a certificate), where the connect() says "closed".
   pub.on("error", () => {});
   sub.on("error", () => {});
+  let first: Error | undefined;
+  const onError = (error: Error) => void (first ??= error);
+  pub.on("error", onError);
+  sub.on("error", onError);
   try {
     await Promise.all([pub.connect(), sub.connect()]);
   } catch (error) {
     pub.disconnect();
     sub.disconnect();
-    throw new Error(`Cannot connect to Redis at ${link.address}: ${(error as Error).message}`, { cause: error });
+    const why = first !== undefined && first.message !== (error as Error).message
+      ? `${(error as Error).message} (${first.message})`
+      : (error as Error).message;
+    throw new Error(`Cannot connect to Redis at ${link.address}: ${why}`, { cause: first ?? error });
+  } finally {
+    pub.off("error", onError);
+    sub.off("error", onError);
   }
   return new RedisBus(pub, sub, link);
 }
