@@ -50,7 +50,7 @@ async function rawPublisher(kind: EngineKind, url: string): Promise<RawPublisher
     publish: (topic: string, bytes: Uint8Array) => void redis.publish(topic, seal(MESSAGE, sender, 0, bytes)),
     publishBare: (topic: string, bytes: Uint8Array) => void redis.publish(topic, Buffer.from(bytes)),
     flush: async () => void await redis.ping(),
-    close: async () => void redis.disconnect(),
+    close: () => Promise.resolve(redis.disconnect()),
   };
 }
 
