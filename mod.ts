@@ -121,6 +121,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT,
 } from "./src/core/cluster/bus.ts";
 export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
+export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
 export {
@@ -130,6 +131,7 @@ export {
   type EngineBusStats,
   EngineLink,
   type EngineLinkOptions,
+  redactUrl,
 } from "./src/core/cluster/engine_link.ts";
 export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
 export {

@@ -1,34 +1,102 @@
 /**
  * The engine of --nats URL or --redis URL, for the example servers that can
- * be one node of a cluster over it.
+ * be one node of a cluster over it, with the engine's credentials and TLS.
+ *
+ * Names and file paths come as flags: --nats-user NAME, --nats-creds FILE (a
+ * credentials file), --nats-ca FILE and --redis-ca FILE (the CA that signed
+ * the engine's TLS certificate; TLS on). Secrets come from the environment,
+ * never from a flag, because any user of the machine can read a process's
+ * command line (`ps`): NATS_PASSWORD (with --nats-user), NATS_TOKEN,
+ * REDIS_PASSWORD (the ACL user's password, with --redis-user, or
+ * `requirepass`'s). The same names as the NATS and Redis tools'. A password
+ * in the URL works too, but shows in `ps`. The address is printed without
+ * its credentials.
  *
  * @module
  */
-import { consoleWarnLogger, type EngineBus } from "../mod.ts";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { consoleWarnLogger, type EngineBus, redactUrl } from "../mod.ts";
 import { connectNatsBus } from "../src/edges/nats/nats.ts";
 import { connectRedisBus } from "../src/edges/redis/redis.ts";
 import { UsageError } from "./_flags.ts";
 
+/** The flags {@linkcode openBus} reads; spread them into `parseFlags`' options. */
+export const BUS_FLAGS = {
+  nats: { type: "string" },
+  redis: { type: "string" },
+  "nats-user": { type: "string" },
+  "nats-creds": { type: "string" },
+  "nats-ca": { type: "string" },
+  "redis-user": { type: "string" },
+  "redis-ca": { type: "string" },
+} as const;
+
+/** The values of {@linkcode BUS_FLAGS}. */
+export type BusFlags = Partial<Record<keyof typeof BUS_FLAGS, string | undefined>>;
+
+/** An engine's bus, and where it is, fit to print. */
+export interface OpenedBus {
+  readonly bus: EngineBus;
+  /** The URL without its credentials. */
+  readonly address: string;
+}
+
+function caOf(flag: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
 /**
- * The engine's bus of --nats or --redis, or nothing. Both flags, an engine with --workers, or an engine that cannot be
- * reached is a usage error.
+ * The engine's bus of --nats or --redis, or nothing. Both flags, an engine with --workers, an engine that cannot be
+ * reached or refuses the credentials is a usage error (its message names the engine without credentials).
  */
 export async function openBus(
-  nats: string | undefined,
-  redis: string | undefined,
+  flags: BusFlags,
   workers: number | undefined,
-): Promise<EngineBus | undefined> {
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<OpenedBus | undefined> {
+  const { nats, redis } = flags;
   if (nats !== undefined && redis !== undefined) throw new UsageError("--nats and --redis: choose one");
   const engine = nats !== undefined ? "nats" : redis !== undefined ? "redis" : undefined;
-  if (engine !== undefined && workers !== undefined) {
+  if (engine === undefined) {
+    const stray = Object.keys(BUS_FLAGS).find((name) => name.includes("-") && flags[name as keyof BusFlags]);
+    if (stray !== undefined) throw new UsageError(`--${stray} goes with --${stray.split("-")[0]}`);
+    return undefined;
+  }
+  if (workers !== undefined) {
     // A worker set is a cluster of its own over its hub; its threads would be a second cluster beside the engine's.
     throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
   }
+  const logger = consoleWarnLogger;
   try {
-    if (nats !== undefined) return await connectNatsBus({ servers: nats, logger: consoleWarnLogger });
-    if (redis !== undefined) return await connectRedisBus({ url: redis, logger: consoleWarnLogger });
+    if (nats !== undefined) {
+      const ca = caOf("nats-ca", flags["nats-ca"]);
+      const bus = await connectNatsBus({
+        servers: nats,
+        logger,
+        ...(flags["nats-user"] === undefined ? {} : { user: flags["nats-user"], pass: env.NATS_PASSWORD }),
+        ...(env.NATS_TOKEN === undefined ? {} : { token: env.NATS_TOKEN }),
+        ...(flags["nats-creds"] === undefined ? {} : { credentialsFile: flags["nats-creds"] }),
+        ...(ca === undefined ? {} : { tls: { ca } }),
+      });
+      return { bus, address: redactUrl(nats) };
+    }
+    const ca = caOf("redis-ca", flags["redis-ca"]);
+    const bus = await connectRedisBus({
+      url: redis!,
+      logger,
+      ...(flags["redis-user"] === undefined ? {} : { username: flags["redis-user"] }),
+      ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }),
+      ...(ca === undefined ? {} : { tls: { ca } }),
+    });
+    return { bus, address: redactUrl(redis!) };
   } catch (error) {
-    throw new UsageError(`--${nats !== undefined ? "nats" : "redis"}: ${(error as Error).message}`);
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--${engine}: ${(error as Error).message}`);
   }
-  return undefined;
 }

@@ -13,10 +13,14 @@
  *   bun examples/chat_server.ts --port 7001
  *   deno run -A examples/chat_server.ts --port 7001 --nats nats://127.0.0.1:4222
  *   bun examples/chat_server.ts --port 7002 --nats nats://127.0.0.1:4222
+ *   NATS_PASSWORD=... bun examples/chat_server.ts --nats nats://127.0.0.1:4222 --nats-user spawn
  *
  * Flags: --port (default 7001), --host (default 127.0.0.1), --workers N,
  * --nats URL, --redis URL (not with --workers: run one process per core,
- * each a node), --metrics-port N (Prometheus metrics at
+ * each a node; credentials and TLS: --nats-user, --nats-creds, --nats-ca,
+ * --redis-user, --redis-ca, and the passwords from NATS_PASSWORD,
+ * NATS_TOKEN, REDIS_PASSWORD in the environment, see examples/_bus.ts),
+ * --metrics-port N (Prometheus metrics at
  * http://HOST:N/metrics while the server runs; with workers, the sum over
  * every worker).
  *
@@ -37,21 +41,21 @@ import { serveWorkers } from "../src/edges/workers/workers.ts";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
-import { openBus } from "./_bus.ts";
+import { BUS_FLAGS, openBus } from "./_bus.ts";
 
 await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     port: { type: "string" },
     host: { type: "string" },
     workers: { type: "string" },
-    nats: { type: "string" },
-    redis: { type: "string" },
+    ...BUS_FLAGS,
     "metrics-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
-  const bus = await openBus(flags.nats, flags.redis, workers);
+  const engine = await openBus(flags, workers);
+  const bus = engine?.bus;
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
   // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
   const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };
@@ -62,7 +66,7 @@ await runCli("chat_server", async () => {
       const node = await claimNode(bus);
       // The bus logs its outages (once each) to the console; the server stays quiet.
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
-      console.log(`node ${node} of the cluster on ${flags.nats ?? flags.redis}`);
+      console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
     server = await serve({ ...options, logger: silentLogger, cluster }, chat);
   } else {

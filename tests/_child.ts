@@ -102,13 +102,18 @@ export async function runProgram(program: string, args: string[], env: Record<st
   return { code, stdout, stderr };
 }
 
-/** Starts `script` and waits (up to 30 s) for its listening line. */
-export function startChild(script: string, args: string[]): Promise<Child> {
-  return startProgram(process.execPath, runtimeArgs(script, args), script);
+/** Starts `script` and waits (up to 30 s) for its listening line; `env` adds to the environment. */
+export function startChild(script: string, args: string[], env: Record<string, string> = {}): Promise<Child> {
+  return startProgram(process.execPath, runtimeArgs(script, args), script, env);
 }
 
-/** Starts a program and waits (up to 30 s) for its listening line. */
-export function startProgram(program: string, args: string[], label = program): Promise<Child> {
+/** Starts a program and waits (up to 30 s) for its listening line; `env` adds to the environment. */
+export function startProgram(
+  program: string,
+  args: string[],
+  label = program,
+  env: Record<string, string> = {},
+): Promise<Child> {
   let output = "";
   return new Promise((resolve, reject) => {
     let listening = false;
@@ -121,7 +126,7 @@ export function startProgram(program: string, args: string[], label = program): 
         resolve({ ...child, port: Number(match[1]), output: () => output });
       }
     };
-    const child = spawnProgram(program, args, onText, (text) => output += text);
+    const child = spawnProgram(program, args, onText, (text) => output += text, env);
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`No listening line from ${label} in 30 s:\n${output}`));

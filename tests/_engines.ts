@@ -66,8 +66,11 @@ function argsOf(kind: EngineKind, port: number, extra: string[]): string[] {
   return ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...extra];
 }
 
-/** Starts `kind` on a free port; `extra` goes on its command line. */
-export async function startEngine(kind: EngineKind, extra: string[] = []): Promise<Engine> {
+/** Starts `kind` on a free port; `extra` goes on its command line (a function of the port: for a TLS port). */
+export async function startEngine(
+  kind: EngineKind,
+  extra: string[] | ((port: number) => string[]) = [],
+): Promise<Engine> {
   const program = engineProgram(kind);
   if (program === undefined) throw new Error(engineMissing(kind));
   const port = await freePort();
@@ -81,7 +84,8 @@ export async function startEngine(kind: EngineKind, extra: string[] = []): Promi
       output += text;
       if (READY[kind].test(output.slice(at))) ready();
     };
-    const started = spawnProgram(program, argsOf(kind, port, extra), onText, onText);
+    const more = typeof extra === "function" ? extra(port) : extra;
+    const started = spawnProgram(program, argsOf(kind, port, more), onText, onText);
     child = started;
     const exited = started.exited.then((code) => {
       throw new Error(`${PROGRAMS[kind]} exited (${code}) before it was ready:\n${output}`);

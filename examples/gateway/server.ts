@@ -16,7 +16,9 @@
  *
  * Flags: --port (default 7100; 0 picks a free one), --host (default
  * 127.0.0.1), --workers N (0: one per core), --nats URL, --redis URL (not
- * with --workers: run one process per core, each a node), --routes PATH.
+ * with --workers: run one process per core, each a node; credentials and
+ * TLS as in examples/_bus.ts: --nats-user, --nats-creds, --nats-ca,
+ * --redis-user, --redis-ca, passwords from the environment), --routes PATH.
  * SIGINT or SIGTERM closes every connection and exits 0.
  *
  * @module
@@ -24,7 +26,7 @@
 import process from "node:process";
 import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "../../mod.ts";
 import { serveWorkers, type WorkerSet } from "../../src/edges/workers/workers.ts";
-import { openBus } from "../_bus.ts";
+import { BUS_FLAGS, openBus } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
 import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
 import type { ReloadMessage } from "./gateway.ts";
@@ -34,8 +36,7 @@ await runCli("gateway", async () => {
     port: { type: "string" },
     host: { type: "string" },
     workers: { type: "string" },
-    nats: { type: "string" },
-    redis: { type: "string" },
+    ...BUS_FLAGS,
     routes: { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7100;
@@ -46,7 +47,8 @@ await runCli("gateway", async () => {
   const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
   let server: Pick<Server, "addr" | "shutdown">;
   let reload: () => Promise<unknown>;
-  const bus = await openBus(flags.nats, flags.redis, workers);
+  const engine = await openBus(flags, workers);
+  const bus = engine?.bus;
   if (workers === undefined) {
     try {
       await loadRoutes(routes);
@@ -58,7 +60,7 @@ await runCli("gateway", async () => {
     if (bus !== undefined) {
       const node = await claimNode(bus);
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
-      console.log(`node ${node} of the cluster on ${flags.nats ?? flags.redis}`);
+      console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
     server = await serve({ ...options, cluster, onMessage }, gateway);
     reload = () => reloadLogged(routes);

@@ -18,6 +18,15 @@
  *    reports and keeps no directory.
  * 6. Rooms cross on a topic each, subscribed by the nodes that host them
  *    (cluster_rooms.ts); their sizes travel with the directory's deltas.
+ * 7. The bus is a trust boundary: every message is checked before it is used
+ *    (read_message.ts), and one that fails, or that names a connection of
+ *    another node where this node's is meant, is dropped, counted in
+ *    `busStats` and logged through the log limiter. Nothing from the bus
+ *    throws into the node or reaches `server.stats`.
+ * 8. A frame sent from another node to a connection of this one meets the
+ *    connection's outbox as a broadcast does: over the high-water mark, the
+ *    server's slow-consumer policy (dropped and counted, or the connection
+ *    closed), never a send that waits holding the payload.
  *
  * @module
  */
@@ -33,56 +42,18 @@ import { planBroadcast } from "./broadcast_plan.ts";
 import { ClusterRooms } from "./cluster_rooms.ts";
 import { Directory } from "./directory.ts";
 import { Membership } from "./membership.ts";
-import { type ClusterMessage, decodeMessage, encodeMessage, type RoomCount } from "./messages.ts";
+import { BusChecks, type ClusterBusStats } from "./bus_checks.ts";
+import type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
+import { type ClusterMessage, encodeMessage } from "./messages.ts";
+import { readMessage } from "./read_message.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
 import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
 
-/** Options of {@linkcode joinCluster}. */
-export interface ClusterOptions<Message = unknown> {
-  /** The bus the nodes share. The cluster does not close it. */
-  bus: Bus;
-  /** This node's number, unique in the cluster (1 to 900718; 0 for a cluster that only observes). Its connection ids carry it. */
-  node: number;
-  /** The prefix of the cluster's topics, so that several clusters can share one bus. @default {"spawnkit"} */
-  name?: string;
-  /** How a posted message crosses to another node (the RPC edge's codecs fit). @default JSON as UTF-8 */
-  codec?: MessageCodec<Message>;
-  /** Seconds between this node's reports of its figures. @default {1} */
-  reportInterval?: number;
-  /** Seconds after which a node that stopped reporting is forgotten. @default {5} */
-  expireAfter?: number;
-  /** Where the cluster logs (a node it could not sync, a message it could not read). @default warnings and errors to the console */
-  logger?: Logger;
-}
+export type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
 
-/** A node's place in a cluster, made by {@linkcode joinCluster}; give it to `serve({ cluster })`. */
-export interface Cluster {
-  /** This node's number. */
-  readonly node: number;
-  /** The other nodes heard from and not expired. */
-  nodes(): number[];
-  /** Connections open on every node (this node's server included, once it has one). */
-  readonly size: number;
-  /** Every node's figures summed (this node's server included, once it has one). */
-  readonly stats: ServerStats;
-  /** Tells every node that `node` is gone (its thread or process died): they forget it at once. */
-  forget(node: number): void;
-  /** Leaves the cluster (the others forget this node) and stops reporting. Idempotent; the bus stays open. */
-  close(): void;
-}
-
-// Messages come from the cluster's own nodes: the nesting bound is there for the decoder's recursion only.
+// A posted message's nesting, bounded for the codec's recursion.
 const MAX_DEPTH = 256;
-
-/** The server side of a node: what `serve()` hands the cluster. */
-export interface ClusterLocal<Message> {
-  readonly server: Server<Message>;
-  /** Throws FrameTooLargeError for a payload the server could not frame. */
-  checkOutgoing(length: number): void;
-  /** The server's rooms with members, and how many each. */
-  roomSizes(): Iterable<RoomCount>;
-}
 
 /** A node: the cluster logic over the bus. `serve()` uses the methods beyond {@linkcode Cluster}. */
 export class ClusterNode<Message = unknown> implements Cluster {
@@ -96,6 +67,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
   readonly #directory: Directory;
   readonly #membership: Membership;
   readonly #rooms: ClusterRooms;
+  readonly #checks: BusChecks;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
   #local: ClusterLocal<Message> | undefined;
@@ -112,6 +84,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#all = `${this.#prefix}all`;
     this.#codec = options.codec ?? jsonCodec as MessageCodec<Message>;
     this.#logger = options.logger ?? consoleWarnLogger;
+    this.#checks = new BusChecks(this.node, this.#logger);
     this.#directory = new Directory({
       send: (node, id, payload) => this.#publish(this.#topicOf(node), { kind: "send", id, payload }),
       close: (node, id) => void this.#publish(this.#topicOf(node), { kind: "close", id }),
@@ -120,8 +93,19 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#membership = new Membership(this.node, this.#directory, {
       all: (message) => this.#publish(this.#all, message),
       to: (node, message) => this.#publish(this.#topicOf(node), message),
-      ask: async (node, message) =>
-        decodeMessage(await this.#bus.request(this.#topicOf(node), encodeMessage(this.node, message))).message,
+      ask: async (node, message) => {
+        const topic = this.#topicOf(node);
+        const read = readMessage(await this.#bus.request(topic, encodeMessage(this.node, message)));
+        if ("rejected" in read || read.from !== node) {
+          const rejected = "rejected" in read
+            ? read
+            : { rejected: read.message.kind, why: `an answer not from ${node}` };
+          this.#checks.reject(rejected, topic);
+          throw new RangeError(`Cannot sync node ${node}: its answer failed a check (${rejected.why})`);
+        }
+        this.#checks.accepted++;
+        return read.message;
+      },
       encode: (message) => encodeMessage(this.node, message),
     }, this.#logger);
     const onMessage = (payload: Uint8Array, delivery: BusDelivery) => this.#onMessage(payload, delivery);
@@ -135,6 +119,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#timer = setInterval(() => {
       this.#membership.report();
       this.#directory.expire(Date.now() - this.#expireMs);
+      this.#checks.flush();
     }, reportMs);
   }
 
@@ -161,6 +146,16 @@ export class ClusterNode<Message = unknown> implements Cluster {
       all.push({ ...own, messagesDropped: own.messagesDropped + this.messagesDropped });
     }
     return sumServerStats(all);
+  }
+
+  get busStats(): ClusterBusStats {
+    return {
+      accepted: this.#checks.accepted,
+      rejected: this.#checks.rejected,
+      rejectedByKind: { ...this.#checks.rejectedByKind },
+      waitingDeltas: this.#directory.waiting,
+      waitingDropped: this.#directory.waitingDropped,
+    };
   }
 
   /** Makes this node a member with `local` as its server; announces it. */
@@ -256,55 +251,55 @@ export class ClusterNode<Message = unknown> implements Cluster {
   }
 
   #onMessage(payload: Uint8Array, delivery: BusDelivery): void {
-    let decoded;
-    try {
-      decoded = decodeMessage(payload);
-    } catch (error) {
-      this.#logger.warn("cluster node {node} dropped a message it could not read on {topic}: {error}", {
-        node: this.node,
-        topic: delivery.topic,
-        error,
-      });
-      return;
+    if (this.#closed) return;
+    const read = readMessage(payload);
+    if ("rejected" in read) return this.#checks.reject(read, delivery.topic);
+    const { from, message } = read;
+    // The bus never echoes: this node's own number is another process that claims it (forged, or a clash).
+    if (from === this.node) {
+      return this.#checks.reject({ rejected: message.kind, why: "from this node's own number" }, delivery.topic);
     }
-    const { from, message } = decoded;
-    if (from === this.node || this.#closed) return;
+    let why: string | undefined;
     try {
-      this.#handle(from, message, delivery);
+      why = this.#handle(from, message, delivery, payload.length);
     } catch (error) {
-      this.#logger.warn("cluster node {node} could not handle {kind} from node {from}: {error}", {
-        node: this.node,
-        kind: message.kind,
-        from,
-        error,
-      });
+      // A check passed but the server refused what it said (a codec's refusal, a frame over the limit).
+      why = `the server refused it (${error instanceof Error ? error.name : "error"})`;
     }
+    if (why === undefined) this.#checks.accepted++;
+    else this.#checks.reject({ rejected: message.kind, why }, delivery.topic);
   }
 
-  #handle(from: number, message: ClusterMessage, delivery: BusDelivery): void {
-    const server = this.#local?.server;
+  /** Acts on a checked message; returns why it was refused, if it was. */
+  #handle(from: number, message: ClusterMessage, delivery: BusDelivery, bytes: number): string | undefined {
+    const local = this.#local;
+    const server = local?.server;
     switch (message.kind) {
       case "broadcast": {
-        const { except, only } = message;
+        // A Set: a forged list of many ids costs one pass, not one per connection.
+        const except = message.except === undefined ? undefined : new Set(message.except);
+        const only = message.only === undefined ? undefined : new Set(message.only);
         const filter = except !== undefined
-          ? (conn: Connection<Message>) => !except.includes(conn.id)
+          ? (conn: Connection<Message>) => !except.has(conn.id)
           : only !== undefined
-          ? (conn: Connection<Message>) => only.includes(conn.id)
+          ? (conn: Connection<Message>) => only.has(conn.id)
           : undefined;
+        local?.checkOutgoing(message.payload.length);
         server?.broadcast(message.payload, filter);
         return;
       }
       case "post":
-        server?.post(message.id, this.#codec.decode(message.body, MAX_DEPTH));
-        return;
       case "send":
-        server?.get(message.id)?.send(message.payload).catch(() => {});
-        return;
       case "close":
-        server?.get(message.id)?.close();
+        if (nodeOfConnection(message.id) !== this.node) return `its id is not one of node ${this.node}`;
+        if (message.kind === "post") server?.post(message.id, this.#codec.decode(message.body, MAX_DEPTH));
+        else if (message.kind === "send") local?.deliver(message.id, message.payload);
+        else server?.get(message.id)?.close();
         return;
       case "room":
-        server?.rooms.broadcast(message.room, message.payload, message.except === 0 ? undefined : message.except);
+        // A room with no member here: nothing to do (and a name over this server's limit has none).
+        if (server === undefined || server.rooms.size(message.room) === 0) return;
+        server.rooms.broadcast(message.room, message.payload, message.except === 0 ? undefined : message.except);
         return;
       case "ping":
         // Someone asks whether this node's number is taken (claimNode()): it is.
@@ -314,7 +309,9 @@ export class ClusterNode<Message = unknown> implements Cluster {
         if (message.node !== this.node) this.#directory.forget(message.node);
         return;
       default:
-        this.#membership.handle(from, message, delivery);
+        return this.#membership.handle(from, message, delivery, bytes)
+          ? undefined
+          : "one node more than the cluster holds";
     }
   }
 }

@@ -6,13 +6,19 @@
  * 1. A node's connections change by its deltas, numbered 1, 2, 3...; a delta
  *    applies only right after the one before it. A gap (a delta the bus
  *    dropped) or a report whose number is not the last delta's makes the node
- *    unsynced: the caller asks it for a snapshot, and deltas wait, bounded,
- *    until the snapshot comes.
+ *    unsynced: the caller asks it for a snapshot, and deltas wait until the
+ *    snapshot comes, bounded in count and bytes: past either bound the
+ *    waiting deltas are dropped (counted in `waitingDropped`) and the
+ *    snapshot is asked again, so a node whose snapshot never comes (gone,
+ *    or a forged hello) holds at most the bound.
  * 2. A node not heard from within the expiry is forgotten: its figures leave
  *    the sums and its connections end (their signals abort).
  * 3. A node's room sizes travel in the same deltas and snapshots as its
  *    connections, so they are as fresh as its directory; they leave the sums
  *    with the node.
+ * 4. At most `MAX_NODES` nodes are known at once: a message from one more is
+ *    refused (the caller counts it), so forged sender numbers cannot grow
+ *    the directory without a bound.
  *
  * @module
  */
@@ -20,14 +26,24 @@ import type { ServerStats } from "../stats.ts";
 import type { DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
 import { RemoteConnection, type RemoteLink } from "./remote_connection.ts";
 
-/** Deltas kept while a node's snapshot is on its way; past this, the snapshot is asked again. */
-const MAX_WAITING_DELTAS = 1024;
+/** Deltas kept while a node's snapshot is on its way; past this, they are dropped and the snapshot asked again. */
+export const MAX_WAITING_DELTAS = 1024;
+/** Bytes (as they came on the bus) of the deltas kept while a node's snapshot is on its way. */
+export const MAX_WAITING_BYTES = 4 * 1024 * 1024;
+/** Nodes known at once (invariant 4). */
+export const MAX_NODES = 4096;
 
 interface Delta {
   readonly seq: number;
   readonly joins: readonly DirectoryEntry[];
   readonly leaves: readonly DirectoryLeave[];
   readonly rooms?: readonly RoomCount[];
+}
+
+/** A delta kept until its node's snapshot comes, with its size on the bus. */
+interface WaitingDelta {
+  readonly delta: Delta;
+  readonly bytes: number;
 }
 
 /** One other node. */
@@ -42,7 +58,9 @@ export class RemoteNode {
   synced = false;
   stats: ServerStats | undefined;
   heardAt: number;
-  waiting: Delta[] = [];
+  waiting: WaitingDelta[] = [];
+  /** Bytes of the waiting deltas. */
+  waitingBytes = 0;
 
   constructor(node: number, now: number) {
     this.node = node;
@@ -55,6 +73,8 @@ export class Directory {
   readonly #nodes = new Map<number, RemoteNode>();
   readonly #link: RemoteLink;
   #size = 0;
+  /** Times a node's waiting deltas passed a bound and were dropped. */
+  waitingDropped = 0;
 
   constructor(link: RemoteLink) {
     this.#link = link;
@@ -65,11 +85,17 @@ export class Directory {
     return this.#nodes.get(node);
   }
 
-  /** The node, made (unsynced) if it was not known; `heardAt` set to `now`. */
-  heard(node: number, now: number): { remote: RemoteNode; isNew: boolean } {
+  /**
+   * The node, made (unsynced) if it was not known; `heardAt` set to `now`.
+   * Undefined for a node not known when `MAX_NODES` are (invariant 4).
+   */
+  heard(node: number, now: number): { remote: RemoteNode; isNew: boolean } | undefined {
     let remote = this.#nodes.get(node);
     const isNew = remote === undefined;
-    if (remote === undefined) this.#nodes.set(node, remote = new RemoteNode(node, now));
+    if (remote === undefined) {
+      if (this.#nodes.size >= MAX_NODES) return undefined;
+      this.#nodes.set(node, remote = new RemoteNode(node, now));
+    }
     remote.heardAt = now;
     return { remote, isNew };
   }
@@ -101,16 +127,35 @@ export class Directory {
     for (const remote of this.#nodes.values()) yield* remote.connections.values();
   }
 
-  /** Applies a delta; false when the node needs a snapshot (a gap, or too many waiting). */
-  delta(remote: RemoteNode, delta: Delta): boolean {
+  /** Deltas waiting for a snapshot, over every node. */
+  get waiting(): number {
+    let waiting = 0;
+    for (const remote of this.#nodes.values()) waiting += remote.waiting.length;
+    return waiting;
+  }
+
+  /**
+   * Applies a delta of `bytes` on the bus; false when the node needs a
+   * snapshot (a gap, or the waiting deltas past a bound: then dropped).
+   */
+  delta(remote: RemoteNode, delta: Delta, bytes: number): boolean {
     if (!remote.synced) {
-      remote.waiting.push(delta);
-      return remote.waiting.length <= MAX_WAITING_DELTAS;
+      if (remote.waiting.length >= MAX_WAITING_DELTAS || remote.waitingBytes + bytes > MAX_WAITING_BYTES) {
+        // The snapshot is late or never coming: hold nothing more for it; the fresh one asked for replaces all.
+        remote.waiting = [];
+        remote.waitingBytes = 0;
+        this.waitingDropped++;
+        return false;
+      }
+      remote.waiting.push({ delta, bytes });
+      remote.waitingBytes += bytes;
+      return true;
     }
     if (delta.seq <= remote.seq) return true; // seen already (it came before the snapshot that had it)
     if (delta.seq !== remote.seq + 1) {
       remote.synced = false;
-      remote.waiting = [delta];
+      remote.waiting = [{ delta, bytes }];
+      remote.waitingBytes = bytes;
       return false;
     }
     this.#apply(remote, delta);
@@ -135,9 +180,10 @@ export class Directory {
     countRooms(remote, rooms);
     remote.seq = seq;
     remote.synced = true;
-    const waiting = remote.waiting.sort((a, b) => a.seq - b.seq);
+    const waiting = remote.waiting.sort((a, b) => a.delta.seq - b.delta.seq);
     remote.waiting = [];
-    return waiting.every((delta) => this.delta(remote, delta));
+    remote.waitingBytes = 0;
+    return waiting.every(({ delta, bytes }) => this.delta(remote, delta, bytes));
   }
 
   /** Forgets a node: its connections end. */

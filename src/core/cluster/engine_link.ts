@@ -18,6 +18,8 @@
  *    slow-consumer policy: a node whose engine lags goes on serving).
  * 3. An outage is logged once when it starts and once when it ends, with
  *    what it dropped.
+ * 4. The engine's address is logged without its credentials: the userinfo
+ *    of every URL (`user:password@`, a token) is replaced by `***`.
  *
  * @module
  */
@@ -39,6 +41,12 @@ export interface EngineBusStats extends BusStats {
   readonly cutOff: number;
   /** Bytes handed to the engine's client and not acknowledged yet. */
   readonly pendingBytes: number;
+  /**
+   * Messages the engine delivered that the bus dropped unread: not in the
+   * bus's envelope (Redis), or over `maxMessageSize`. What the cluster makes
+   * of the messages it reads is in `cluster.busStats`.
+   */
+  readonly rejected: number;
 }
 
 /** A bus over an engine, with the engine's figures. */
@@ -64,6 +72,28 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
 export const DEFAULT_ENGINE_PENDING_BYTES = 8 * 1024 * 1024;
 
 /**
+ * `url` without its credentials: the userinfo (`user:password@`, or a token
+ * alone) becomes `***@`, and nothing else changes. Everything before the last
+ * `@` goes, so a password with an unescaped `@` or `/` does not leak either.
+ *
+ * @example An engine's URL, ready for a log line
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redactUrl } from "../../../mod.ts";
+ * assert.equal(redactUrl("nats://spawn:s3cret@127.0.0.1:4222"), "nats://***@127.0.0.1:4222");
+ * assert.equal(redactUrl("rediss://default:p@ss/w0rd@cache:6380/0"), "rediss://***@cache:6380/0");
+ * assert.equal(redactUrl("127.0.0.1:4222"), "127.0.0.1:4222");
+ * ```
+ */
+export function redactUrl(url: string): string {
+  const at = url.lastIndexOf("@");
+  if (at === -1) return url;
+  const scheme = url.indexOf("://");
+  const start = scheme !== -1 && scheme < at ? scheme + 3 : 0;
+  return `${url.slice(0, start)}***@${url.slice(at + 1)}`;
+}
+
+/**
  * This node's side of a bus over an engine (see the module's invariants).
  *
  * @example An outage: dropped at once, logged once, counted
@@ -82,7 +112,7 @@ export const DEFAULT_ENGINE_PENDING_BYTES = 8 * 1024 * 1024;
 export class EngineLink {
   /** The engine's name, for the log. */
   readonly engine: string;
-  /** Where it is, for the log. */
+  /** Where it is, for the log: the URLs given, without their credentials. */
   readonly address: string;
   /** The bound on bytes in flight. */
   readonly maxPendingBytes: number;
@@ -106,11 +136,16 @@ export class EngineLink {
   outages = 0;
   /** Times the engine closed a connection of this node while it was up. */
   cutOff = 0;
+  /** Messages the engine delivered that the bus dropped unread. */
+  rejected = 0;
 
-  /** `engine` and `address` name the engine in the log ("NATS", "127.0.0.1:4222"). */
-  constructor(engine: string, address: string, options: EngineLinkOptions = {}) {
+  /**
+   * `engine` and `address` name the engine in the log ("NATS", "127.0.0.1:4222"; a list of URLs for a cluster
+   * of servers): credentials in them are never logged.
+   */
+  constructor(engine: string, address: string | readonly string[], options: EngineLinkOptions = {}) {
     this.engine = engine;
-    this.address = address;
+    this.address = (typeof address === "string" ? [address] : address).map(redactUrl).join(",");
     this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_ENGINE_PENDING_BYTES;
     this.maxMessageSize = checkNumber("maxMessageSize", options.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#logger = options.logger ?? consoleWarnLogger;
@@ -194,6 +229,7 @@ export class EngineLink {
       outages: this.outages,
       cutOff: this.cutOff,
       pendingBytes: this.#pending,
+      rejected: this.rejected,
     };
   }
 }

@@ -115,23 +115,36 @@ export class Membership {
     clearTimeout(this.#flushTimer);
   }
 
-  /** Handles a message about who is where from node `from`. */
-  handle(from: number, message: MembershipMessage, delivery: BusDelivery): void {
+  /**
+   * Handles a (checked) message about who is where from node `from`, of
+   * `bytes` on the bus. False when it was refused: one node more than the
+   * directory holds.
+   */
+  handle(from: number, message: MembershipMessage, delivery: BusDelivery, bytes: number): boolean {
     if (message.kind === "snapshot-request") {
       if (this.#server !== undefined) delivery.reply?.(this.#links.encode(this.#snapshot()));
-      return;
+      return true;
     }
-    const { remote, isNew } = this.#directory.heard(from, Date.now());
+    const heard = this.#directory.heard(from, Date.now());
+    if (heard === undefined) return false;
+    const { remote, isNew } = heard;
     if (message.kind === "report") remote.stats = message.stats;
-    if (this.#server === undefined) return; // an observer keeps no directory
+    if (this.#server === undefined) return true; // an observer keeps no directory
     if (message.kind === "hello") {
       // A newcomer: tell it who is here, with this node's connections.
       this.#links.to(from, this.#snapshot());
       this.report();
     }
-    if (message.kind === "snapshot") return this.#applySnapshot(remote, message);
-    if (message.kind === "delta" && !this.#directory.delta(remote, message)) return this.#resync(remote);
+    if (message.kind === "snapshot") {
+      this.#applySnapshot(remote, message);
+      return true;
+    }
+    if (message.kind === "delta" && !this.#directory.delta(remote, message, bytes)) {
+      this.#resync(remote);
+      return true;
+    }
     if (isNew || (message.kind === "report" && (!remote.synced || remote.seq !== message.seq))) this.#resync(remote);
+    return true;
   }
 
   #flushSoon(): void {

@@ -16,6 +16,8 @@
  * ```
  *
  * A frame payload crosses as it is: one copy per node, framed once there.
+ * Every message read from the bus is checked before it is used
+ * (read_message.ts): anyone who can publish on the engine can send anything.
  *
  * @module
  */
@@ -63,7 +65,8 @@ export type ClusterMessage =
   }
   | { readonly kind: "ping" };
 
-const KINDS = [
+/** The kinds, by their number on the wire. */
+export const KINDS = [
   "broadcast",
   "post",
   "send",
@@ -77,9 +80,9 @@ const KINDS = [
   "room",
   "ping",
 ] as const;
-const HEADER = 9;
+/** Bytes of the header every message starts with: kind and sender. */
+export const HEADER = 9;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Encodes `message` from node `from`. */
 export function encodeMessage(from: number, message: ClusterMessage): Uint8Array {
@@ -126,47 +129,4 @@ export function encodeMessage(from: number, message: ClusterMessage): Uint8Array
   view.setUint8(0, KINDS.indexOf(message.kind));
   view.setFloat64(1, from);
   return bytes;
-}
-
-/**
- * Decodes a message and the node it came from.
- *
- * @throws {RangeError} bytes that are not a cluster message.
- */
-export function decodeMessage(bytes: Uint8Array): { from: number; message: ClusterMessage } {
-  if (bytes.length < HEADER) throw new RangeError(`Cannot decode a cluster message of ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const kind = KINDS[view.getUint8(0)];
-  const from = view.getFloat64(1);
-  switch (kind) {
-    case "broadcast": {
-      const mode = view.getUint8(HEADER);
-      const count = view.getUint32(HEADER + 1);
-      const ids = Array.from({ length: count }, (_, i) => view.getFloat64(HEADER + 5 + i * 8));
-      const payload = bytes.subarray(HEADER + 5 + count * 8);
-      const message = mode === 1 ? { kind, payload, except: ids } : mode === 2 ? { kind, payload, only: ids } : {
-        kind,
-        payload,
-      };
-      return { from, message };
-    }
-    case "post":
-      return { from, message: { kind, id: view.getFloat64(HEADER), body: bytes.subarray(HEADER + 8) } };
-    case "send":
-      return { from, message: { kind, id: view.getFloat64(HEADER), payload: bytes.subarray(HEADER + 8) } };
-    case "close":
-      return { from, message: { kind, id: view.getFloat64(HEADER) } };
-    case "room": {
-      const length = view.getUint16(HEADER + 8);
-      const room = decoder.decode(bytes.subarray(HEADER + 10, HEADER + 10 + length));
-      return {
-        from,
-        message: { kind, room, except: view.getFloat64(HEADER), payload: bytes.subarray(HEADER + 10 + length) },
-      };
-    }
-    case undefined:
-      throw new RangeError(`Cannot decode a cluster message of kind ${view.getUint8(0)}`);
-    default:
-      return { from, message: { kind, ...JSON.parse(decoder.decode(bytes.subarray(HEADER))) } as ClusterMessage };
-  }
 }

@@ -54,5 +54,8 @@ export function sumServerStats(all: Iterable<ServerStats>): ServerStats {
 }
 
 function merge(into: Record<string, number>, counts: Readonly<Record<string, number | undefined>>): void {
-  for (const [key, count] of Object.entries(counts)) into[key] = (into[key] ?? 0) + (count ?? 0);
+  // Own keys only: a reason named like a property of Object.prototype ("constructor") starts from 0 too.
+  for (const [key, count] of Object.entries(counts)) {
+    into[key] = (Object.hasOwn(into, key) ? into[key]! : 0) + (count ?? 0);
+  }
 }

@@ -256,6 +256,13 @@ export async function serve<Message = unknown, State = any>(
       server: local,
       checkOutgoing: (length) => checkOutgoing(length, framing),
       roomSizes: () => rooms.sizes(),
+      deliver(id, payload) {
+        const conn = registry.get(id);
+        if (conn === undefined) return false;
+        checkOutgoing(payload.length, framing);
+        // As a broadcast to one: a peer that does not read meets the slow-consumer policy, not a waiting send.
+        return broadcastEncoded([conn], encodeWith(payload, framing), slowConsumer) === 1;
+      },
     });
   }
   logger.info("listening on {address} ({transport})", {

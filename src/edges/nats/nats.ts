@@ -19,9 +19,25 @@
  * dropped and counted at once, a request fails at once, and the client
  * reconnects and resubscribes by itself (engine_link.ts in the core).
  *
+ * Credentials reach the server as the client takes them: a user and
+ * password or a token in the URL (`nats://user:pass@host:4222`,
+ * `nats://token@host:4222`) or as options, a credentials file (a JWT and its
+ * NKey seed), an `authenticator` of the client's own (NKeys), and TLS
+ * (`tls://` URLs, or `tls` with a CA and a client certificate). The log
+ * never shows them (the address is logged as `nats://***@host:4222`).
+ *
  * @module
  */
-import { connect, type Msg, type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import { readFile } from "node:fs/promises";
+import {
+  connect,
+  credsAuthenticator,
+  type Msg,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  NoRespondersError,
+  TimeoutError,
+} from "@nats-io/transport-node";
 import {
   type BusDelivery,
   type BusHandler,
@@ -33,6 +49,7 @@ import {
   type EngineBusStats,
   EngineLink,
   type EngineLinkOptions,
+  redactUrl,
 } from "../../../mod.ts";
 
 /** Options of {@linkcode connectNatsBus}. */
@@ -45,6 +62,80 @@ export interface NatsBusOptions extends EngineLinkOptions {
   reconnectWait?: number;
   /** Seconds between pings that find a server gone quiet (a closed socket is found at once). @default {5} */
   pingInterval?: number;
+  /**
+   * The user, for a server that asks for a user and password (`nats-server --user`). A user and password in the
+   * URL (`nats://user:pass@host:4222`, percent-encoded) are taken too; this option wins over them.
+   * @default the URL's, else none
+   */
+  user?: string;
+  /** The password of `user` (a user in the URL with no password here: the URL's). @default the URL's, else none */
+  pass?: string;
+  /** The token, for a server that asks for one (`nats-server --auth`); the URL's `nats://TOKEN@host:4222` too. @default the URL's, else none */
+  token?: string;
+  /**
+   * The path of a credentials file (a user JWT and its NKey seed, as `nsc` writes it), read once at connect, for
+   * a server in operator mode.
+   * @default none
+   */
+  credentialsFile?: string;
+  /**
+   * The client's own authenticator(s), for what the options above do not cover: an NKey (`nkeyAuthenticator(seed)`
+   * from `@nats-io/transport-node`), a JWT. Used instead of `user`, `pass`, `token` and `credentialsFile`.
+   * @default none
+   */
+  authenticator?: NodeConnectionOptions["authenticator"];
+  /**
+   * TLS to the server: `{}` for the system's CAs, or the client's TLS options (`ca` or `caFile` for a private CA,
+   * `cert`/`key` or `certFile`/`keyFile` for a client certificate, `handshakeFirst`). A `tls://` URL turns it on
+   * with `{}`.
+   * @default off, unless a URL is `tls://`
+   */
+  tls?: NodeConnectionOptions["tls"];
+}
+
+/** What the servers' URLs say beyond host and port: credentials, TLS. */
+interface ParsedServers {
+  readonly servers: string[];
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  readonly tls: boolean;
+}
+
+/**
+ * Takes the credentials and the scheme out of the servers' URLs: the NATS
+ * client would drop them (it reads host and port alone).
+ * @throws {TypeError} a URL that does not parse, or two URLs with different credentials.
+ */
+function parseServers(urls: string[]): ParsedServers {
+  let auth: string | undefined;
+  let parsed: ParsedServers = { servers: [], tls: false };
+  for (const server of urls) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(server)) {
+      parsed.servers.push(server);
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new TypeError(`Cannot connect to NATS: ${redactUrl(server)} is not a URL`);
+    }
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    const these = JSON.stringify([user, pass]);
+    if (user !== "" || pass !== "") {
+      if (auth !== undefined && auth !== these) {
+        throw new TypeError("Cannot connect to NATS: the servers' URLs carry different credentials");
+      }
+      auth = these;
+      // A user and no password is a token (nats://TOKEN@host), as the NATS tools read it.
+      parsed = pass === "" ? { ...parsed, token: user } : { ...parsed, user, pass };
+    }
+    if (url.protocol === "tls:") parsed = { ...parsed, tls: true };
+    parsed.servers.push(url.host);
+  }
+  return parsed;
 }
 
 interface Topic {
@@ -218,13 +309,21 @@ function aborted(signal: AbortSignal): Promise<never> {
  * The client reconnects by itself, forever, every `reconnectWait`; close the
  * bus to stop it.
  *
- * @throws {Error} the server cannot be reached at first (a node does not start without its engine).
+ * @throws {Error} the server cannot be reached at first, or refused the credentials (a node does not start without
+ * its engine); the message names the server without its credentials.
+ * @throws {TypeError} a server that is not a URL, URLs with different credentials, a credential not a string.
  * @throws {RangeError} a bad `maxPendingBytes`, `maxMessageSize`, `reconnectWait` or `pingInterval`.
- * @example Two nodes' buses on one server (`nats-server -p 4222`)
+ * @example A node on a server that asks for a user and password (`nats-server --user spawn --pass ...`)
  * ```ts ignore
+ * import process from "node:process";
  * import { claimNode, joinCluster, serve } from "spawnkit";
  * import { connectNatsBus } from "spawnkit/nats";
- * const bus = await connectNatsBus({ servers: "nats://127.0.0.1:4222" });
+ * // A user and password, from the environment rather than the command line (a process list shows that).
+ * const bus = await connectNatsBus({
+ *   servers: "nats://127.0.0.1:4222",
+ *   user: "spawn",
+ *   pass: process.env.NATS_PASSWORD,
+ * });
  * const cluster = joinCluster({ bus, node: await claimNode(bus) });
  * const server = await serve({ port: 7001, cluster }, async (conn, server) => {
  *   for await (const frame of conn) server.broadcast(frame);
@@ -232,25 +331,51 @@ function aborted(signal: AbortSignal): Promise<never> {
  * ```
  */
 export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus> {
-  const servers = typeof options.servers === "string" ? [options.servers] : options.servers;
-  if (!Array.isArray(servers) || servers.length === 0 || servers.some((server) => typeof server !== "string")) {
+  const urls = typeof options.servers === "string" ? [options.servers] : options.servers;
+  if (!Array.isArray(urls) || urls.length === 0 || urls.some((server) => typeof server !== "string")) {
     throw new TypeError("Cannot connect to NATS: servers must be a URL or a list of them");
+  }
+  for (const name of ["user", "pass", "token", "credentialsFile"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "string") {
+      throw new TypeError(`Cannot connect to NATS: ${name} must be a string`);
+    }
   }
   const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? 0.5;
   const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? 5;
-  const link = new EngineLink("NATS", servers.join(","), options);
-  const nc = await connect({
-    servers: servers.map((server) => server.replace(/^nats:\/\//, "")),
-    name: options.name ?? "spawnkit",
-    // The contract of every bus: never back to the publisher.
-    noEcho: true,
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: reconnectWait * 1000,
-    reconnectJitter: Math.min(100, reconnectWait * 500),
-    pingInterval: pingInterval * 1000,
-    maxPingOut: 2,
-  });
+  const parsed = parseServers(urls);
+  const link = new EngineLink("NATS", urls, options);
+  const authenticator = options.authenticator ??
+    (options.credentialsFile === undefined
+      ? undefined
+      : credsAuthenticator(new Uint8Array(await readFile(options.credentialsFile))));
+  // Options win over the URL; a user given as an option takes no password from the URL.
+  const user = options.user ?? parsed.user;
+  const pass = options.pass ?? (options.user === undefined ? parsed.pass : undefined);
+  const token = options.token ?? parsed.token;
+  const auth = authenticator !== undefined
+    ? { authenticator }
+    : { ...(user === undefined ? {} : { user, pass }), ...(token === undefined ? {} : { token }) };
+  const tls = options.tls ?? (parsed.tls ? {} : undefined);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: parsed.servers,
+      name: options.name ?? "spawnkit",
+      ...auth,
+      ...(tls === undefined ? {} : { tls }),
+      // The contract of every bus: never back to the publisher.
+      noEcho: true,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: reconnectWait * 1000,
+      reconnectJitter: Math.min(100, reconnectWait * 500),
+      pingInterval: pingInterval * 1000,
+      maxPingOut: 2,
+    });
+  } catch (error) {
+    // The client's own words (Authorization Violation, a refused connection), with the address as logged.
+    throw new Error(`Cannot connect to NATS at ${link.address}: ${(error as Error).message}`, { cause: error });
+  }
   // The server's own cap on a message is the bus's, when lower.
   link.maxMessageSize = Math.min(link.maxMessageSize, nc.info?.max_payload ?? link.maxMessageSize);
   return new NatsBus(nc, link);

@@ -24,9 +24,18 @@
  * at once, a request fails at once; both connections reconnect every
  * `reconnectWait`, and the subscriber subscribes again to every topic.
  *
+ * Credentials and TLS as the client takes them: an ACL user and its
+ * password, or the `requirepass` password alone, in the URL
+ * (`redis://user:pass@host:6379`, `redis://:pass@host:6379`) or as options;
+ * `rediss://` for TLS, with `tls` for a private CA or a client certificate.
+ * The log never shows them (the address is logged as `redis://***@host:6379`).
+ * Messages the engine delivers that are not in the bus's envelope, or over
+ * `maxMessageSize`, are dropped unread and counted in `stats.rejected`.
+ *
  * @module
  */
 import type { Buffer } from "node:buffer";
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
 import {
   type BusDelivery,
@@ -44,8 +53,21 @@ import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameS
 
 /** Options of {@linkcode connectRedisBus}. */
 export interface RedisBusOptions extends EngineLinkOptions {
-  /** The server: `redis://127.0.0.1:6379` (`rediss://` for TLS, `redis://:password@host:port/db`). */
+  /**
+   * The server: `redis://127.0.0.1:6379`; `rediss://` for TLS; credentials as `redis://user:password@host:port/db`
+   * (an ACL user) or `redis://:password@host:port` (`requirepass`), percent-encoded.
+   */
   url: string;
+  /** The ACL user, when the URL names none (`ACL SETUSER`). @default the URL's, else `default` */
+  username?: string;
+  /** The password, when the URL has none (the ACL user's, or `requirepass`). @default the URL's, else none */
+  password?: string;
+  /**
+   * TLS options of the connections (`ca` for a private CA, `cert` and `key` for a client certificate, as
+   * node:tls takes them). Given, TLS is on whatever the URL's scheme; `rediss://` turns it on with the system's CAs.
+   * @default off, unless the URL is `rediss://`
+   */
+  tls?: TlsConnectionOptions;
   /** The connections' name, as `CLIENT LIST` shows it. @default {"spawnkit"} */
   name?: string;
   /** Seconds between two attempts to reconnect. @default {0.5} */
@@ -232,8 +254,13 @@ class RedisBus implements EngineBus {
   }
 
   #onMessage(channel: Buffer, message: Buffer): void {
-    const envelope = open(message);
-    if (envelope === undefined || sameSender(envelope.sender, this.#sender)) return;
+    const envelope = message.length > this.#link.maxMessageSize ? undefined : open(message);
+    if (envelope === undefined) {
+      // Published by something other than a bus (anyone with the server's password can): nothing of it is read.
+      this.#link.rejected++;
+      return;
+    }
+    if (sameSender(envelope.sender, this.#sender)) return;
     const { kind, sender, id, payload } = envelope;
     if (kind === REPLY) {
       this.#settle(id)?.resolve(payload);
@@ -264,7 +291,9 @@ class RedisBus implements EngineBus {
  * `node`). Both connections reconnect by themselves, forever, every
  * `reconnectWait`; close the bus to stop them.
  *
- * @throws {Error} the server cannot be reached at first (a node does not start without its engine).
+ * @throws {Error} the server cannot be reached at first, or refused the credentials (a node does not start without
+ * its engine); the message names the server without its credentials.
+ * @throws {TypeError} a `url`, `username` or `password` that is not a string.
  * @throws {RangeError} a bad `maxPendingBytes`, `maxMessageSize` or `reconnectWait`.
  * @example A node on a Redis server (`redis-server --port 6379`)
  * ```ts ignore
@@ -280,9 +309,17 @@ class RedisBus implements EngineBus {
 export async function connectRedisBus(options: RedisBusOptions): Promise<EngineBus> {
   if (typeof options.url !== "string") throw new TypeError("Cannot connect to Redis: url must be a string");
   const waitMs = (checkNumber("reconnectWait", options.reconnectWait) ?? 0.5) * 1000;
-  const link = new EngineLink("Redis", options.url.replace(/\/\/[^@/]*@/, "//"), options);
+  for (const name of ["username", "password"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "string") {
+      throw new TypeError(`Cannot connect to Redis: ${name} must be a string`);
+    }
+  }
+  const link = new EngineLink("Redis", options.url, options);
   const connection = (role: string) =>
     new Redis(options.url, {
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       connectionName: `${options.name ?? "spawnkit"}-${role}`,
       lazyConnect: true,
       // Fail fast while the server is away: nothing queued without a bound, no command retried later.
@@ -294,15 +331,26 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
     });
   const pub = connection("pub");
   const sub = connection("sub");
-  // Errors come back as outages (close events) and failed commands; the client would print them otherwise.
+  // Errors come back as outages (close events) and failed commands; the client would print them otherwise. The first
+  // one says why a connection at start failed (NOAUTH, WRONGPASS, a certificate), where the connect() says "closed".
   pub.on("error", () => {});
   sub.on("error", () => {});
+  let first: Error | undefined;
+  const onError = (error: Error) => void (first ??= error);
+  pub.on("error", onError);
+  sub.on("error", onError);
   try {
     await Promise.all([pub.connect(), sub.connect()]);
   } catch (error) {
     pub.disconnect();
     sub.disconnect();
-    throw new Error(`Cannot connect to Redis at ${link.address}: ${(error as Error).message}`, { cause: error });
+    const why = first !== undefined && first.message !== (error as Error).message
+      ? `${(error as Error).message} (${first.message})`
+      : (error as Error).message;
+    throw new Error(`Cannot connect to Redis at ${link.address}: ${why}`, { cause: first ?? error });
+  } finally {
+    pub.off("error", onError);
+    sub.off("error", onError);
   }
   return new RedisBus(pub, sub, link);
 }

@@ -1,0 +1,66 @@
+/**
+ * The shapes of a cluster node: its options, what users hold
+ * ({@linkcode Cluster}), and what `serve()` hands it of its server
+ * ({@linkcode ClusterLocal}). The logic is cluster.ts.
+ *
+ * @module
+ */
+import type { MessageCodec } from "../codec.ts";
+import type { Logger } from "../logger.ts";
+import type { Server } from "../server/server.ts";
+import type { ServerStats } from "../stats.ts";
+import type { Bus } from "./bus.ts";
+import type { ClusterBusStats } from "./bus_checks.ts";
+import type { RoomCount } from "./messages.ts";
+
+/** Options of `joinCluster()`. */
+export interface ClusterOptions<Message = unknown> {
+  /** The bus the nodes share. The cluster does not close it. */
+  bus: Bus;
+  /** This node's number, unique in the cluster (1 to 900718; 0 for a cluster that only observes). Its connection ids carry it. */
+  node: number;
+  /** The prefix of the cluster's topics, so that several clusters can share one bus. @default {"spawnkit"} */
+  name?: string;
+  /** How a posted message crosses to another node (the RPC edge's codecs fit). @default JSON as UTF-8 */
+  codec?: MessageCodec<Message>;
+  /** Seconds between this node's reports of its figures. @default {1} */
+  reportInterval?: number;
+  /** Seconds after which a node that stopped reporting is forgotten. @default {5} */
+  expireAfter?: number;
+  /** Where the cluster logs (a node it could not sync, a message it could not read). @default warnings and errors to the console */
+  logger?: Logger;
+}
+
+/** A node's place in a cluster, made by `joinCluster()`; give it to `serve({ cluster })`. */
+export interface Cluster {
+  /** This node's number. */
+  readonly node: number;
+  /** The other nodes heard from and not expired. */
+  nodes(): number[];
+  /** Connections open on every node (this node's server included, once it has one). */
+  readonly size: number;
+  /** Every node's figures summed (this node's server included, once it has one). */
+  readonly stats: ServerStats;
+  /** What this node made of the messages the bus brought it: used, rejected, waiting. */
+  readonly busStats: ClusterBusStats;
+  /** Tells every node that `node` is gone (its thread or process died): they forget it at once. */
+  forget(node: number): void;
+  /** Leaves the cluster (the others forget this node) and stops reporting. Idempotent; the bus stays open. */
+  close(): void;
+}
+
+/** The server side of a node: what `serve()` hands the cluster. */
+export interface ClusterLocal<Message> {
+  readonly server: Server<Message>;
+  /** Throws FrameTooLargeError for a payload the server could not frame. */
+  checkOutgoing(length: number): void;
+  /** The server's rooms with members, and how many each. */
+  roomSizes(): Iterable<RoomCount>;
+  /**
+   * Queues a frame from another node to connection `id` as a broadcast to it
+   * alone: over the outbox's high-water mark, the slow-consumer policy.
+   * False when it was not queued (no such connection, or dropped).
+   * @throws {FrameTooLargeError} a payload the server could not frame.
+   */
+  deliver(id: number, payload: Uint8Array): boolean;
+}

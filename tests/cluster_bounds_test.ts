@@ -1,0 +1,181 @@
+/**
+ * Nothing from the bus queues without a bound: the deltas a node keeps while
+ * another node's snapshot is on its way (bounded in count and bytes, even
+ * when the snapshot never comes), a late-joining node that syncs with
+ * nothing left waiting, and a frame sent from another node to a connection
+ * whose peer does not read (the slow-consumer policy, not a waiting send).
+ * Real servers and clients on loopback, nodes over the hub.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  type Bus,
+  type Cluster,
+  type Connection,
+  createPortHub,
+  joinCluster,
+  type Logger,
+  NODE_ID_SPAN,
+  type PortHub,
+  serve,
+  type ServeOptions,
+  type Server,
+} from "../mod.ts";
+import { encodeMessage } from "../src/core/cluster/messages.ts";
+import { MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from "../src/core/cluster/directory.ts";
+import { test } from "./_harness.ts";
+import { client, echoHandler, until } from "./_fixtures.ts";
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function idle(conn: Connection): Promise<void> {
+  for await (const _ of conn) { /* reads, answers nothing */ }
+}
+
+async function node(hub: PortHub, n: number, options: Partial<ServeOptions> = {}) {
+  const cluster: Cluster = joinCluster({ bus: hub.connect(n), node: n, reportInterval: 0.05, logger: silent });
+  const server: Server = await serve(
+    { port: 0, logger: silent, cluster, ...options },
+    options.port ? idle : echoHandler,
+  );
+  return { cluster, server };
+}
+
+/** A delta from `from` numbered `seq`, joining `joins` connections with hosts of `hostLength` characters. */
+function delta(from: number, seq: number, joins = 1, hostLength = 9): Uint8Array {
+  const host = "1".repeat(hostLength);
+  const entries = Array.from(
+    { length: joins },
+    (_, i) => [from * NODE_ID_SPAN + seq * 1000 + i + 1, host, 1, host, 2, 0],
+  );
+  return encodeMessage(from, { kind: "delta", seq, joins: entries as never, leaves: [] });
+}
+
+/** Publishes `messages` from a raw member of the hub, a batch at a time, so that the hub's bound drops none. */
+async function publishAll(raw: Bus, messages: Uint8Array[], cluster: Cluster): Promise<void> {
+  for (let i = 0; i < messages.length;) {
+    const { accepted, rejected } = cluster.busStats;
+    let bytes = 0;
+    const batch: Uint8Array[] = [];
+    while (i < messages.length && batch.length < 100 && bytes < 2 * 1024 * 1024) {
+      batch.push(messages[i]!);
+      bytes += messages[i++]!.length;
+    }
+    for (const message of batch) assert.equal(raw.publish("spawnkit.node.1", message), true);
+    await raw.flush();
+    await until(
+      () => cluster.busStats.accepted + cluster.busStats.rejected >= accepted + rejected + batch.length,
+      "the batch read",
+    );
+  }
+}
+
+test("Cluster: deltas waiting for a snapshot that never comes (a forged hello) stay under the count bound", async () => {
+  const hub = createPortHub({ maxPendingBytes: 64 * 1024 * 1024 });
+  const { cluster, server } = await node(hub, 1);
+  const raw = hub.connect(99);
+  try {
+    // Node 7 does not exist: its hello makes node 1 ask for a snapshot that never comes; its deltas wait.
+    const messages = [encodeMessage(7, { kind: "hello" })];
+    for (let seq = 1; seq <= 3 * MAX_WAITING_DELTAS; seq++) messages.push(delta(7, seq));
+    await publishAll(raw, messages, cluster);
+    const stats = cluster.busStats;
+    assert.ok(stats.waitingDeltas <= MAX_WAITING_DELTAS, `${stats.waitingDeltas} waiting`);
+    assert.ok(stats.waitingDropped >= 2, `dropped ${stats.waitingDropped} times`);
+    assert.equal(stats.rejected, 0, "valid messages: bounded, not rejected");
+    assert.equal(server.size, 0, "nothing of an unsynced node is listed");
+  } finally {
+    await server.shutdown({ timeout: 1 });
+    await raw.close();
+    hub.close();
+  }
+});
+
+test("Cluster: deltas waiting for a snapshot that never comes stay under the bytes bound", async () => {
+  const hub = createPortHub({ maxPendingBytes: 64 * 1024 * 1024 });
+  const { cluster, server } = await node(hub, 1);
+  const raw = hub.connect(99);
+  try {
+    const big = delta(8, 1, 200, 250);
+    const count = Math.ceil((3 * MAX_WAITING_BYTES) / big.length);
+    assert.ok(count < MAX_WAITING_DELTAS, "the bytes bound is met first");
+    const messages = [encodeMessage(8, { kind: "hello" })];
+    for (let seq = 1; seq <= count; seq++) messages.push(delta(8, seq, 200, 250));
+    await publishAll(raw, messages, cluster);
+    const stats = cluster.busStats;
+    assert.ok(stats.waitingDeltas * big.length <= MAX_WAITING_BYTES + big.length, `${stats.waitingDeltas} waiting`);
+    assert.ok(stats.waitingDropped >= 2, `dropped ${stats.waitingDropped} times`);
+  } finally {
+    await server.shutdown({ timeout: 1 });
+    await raw.close();
+    hub.close();
+  }
+});
+
+test("Cluster: a node that joins late syncs from a snapshot and keeps nothing waiting", async () => {
+  const hub = createPortHub();
+  const first = await node(hub, 1);
+  const clients = await Promise.all([0, 1, 2].map(() => client(first.server)));
+  await until(() => first.server.size === 3, "node 1's clients");
+  const late = await node(hub, 2);
+  try {
+    await until(() => late.server.size === 3, "the late node to list node 1's clients");
+    const ids = [...late.server.connections()].map((conn) => conn.id).sort();
+    assert.deepEqual(ids, [...first.server.connections()].map((conn) => conn.id).sort());
+    assert.equal(late.cluster.busStats.waitingDeltas, 0);
+    assert.equal(late.cluster.busStats.rejected, 0);
+    // And it follows: one more client of node 1 reaches its directory by delta.
+    clients.push(await client(first.server));
+    await until(() => late.server.size === 4, "the next join");
+    assert.equal(late.cluster.busStats.waitingDropped, 0);
+  } finally {
+    for (const conn of clients) conn.close();
+    await Promise.all([first.server.shutdown({ timeout: 1 }), late.server.shutdown({ timeout: 1 })]);
+    hub.close();
+  }
+});
+
+/**
+ * Node 1 serves a client that never reads (its outbox bounded at 16 KiB, under `policy`); node 2 sends it 64 KiB
+ * frames through the bus until `done` holds. Returns node 1's connection.
+ */
+async function sendToSilentPeer(policy: "drop" | "disconnect", done: (conn: Connection) => boolean) {
+  const hub = createPortHub();
+  const first = await node(hub, 1, { highWaterMark: 16 * 1024, slowConsumer: policy, maxFrameSize: 128 * 1024 });
+  const silentPeer = await client(first.server, { maxFrameSize: 128 * 1024 }); // never asked for a frame
+  await until(() => first.server.size === 1, "the silent peer counted");
+  const local = [...first.server.connections()][0]!;
+  const second = await node(hub, 2, { maxFrameSize: 128 * 1024 });
+  try {
+    await until(() => second.server.get(local.id) !== undefined, "node 2 to list the silent peer");
+    const remote = second.server.get(local.id)!;
+    const frame = new Uint8Array(64 * 1024).fill(7);
+    let sent = 0;
+    await until(() => done(local), `the ${policy} policy`, 20_000, async () => {
+      if (sent >= 4000) return;
+      for (let i = 0; i < 8; i++, sent++) await remote.send(frame);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    });
+    return { local, sent };
+  } finally {
+    silentPeer.close();
+    await Promise.all([first.server.shutdown({ timeout: 1 }), second.server.shutdown({ timeout: 1 })]);
+    hub.close();
+  }
+}
+
+test("Cluster: a send from another node to a peer that does not read is dropped and counted (slowConsumer drop)", async () => {
+  const { local } = await sendToSilentPeer("drop", (conn) => conn.stats.framesDropped >= 10);
+  const stats = local.stats;
+  assert.ok(stats.framesDropped >= 10, `${stats.framesDropped} dropped`);
+  // Nothing waits holding a payload: the outbox never held more than the mark and one frame.
+  assert.ok(stats.outboxPeak <= 16 * 1024 + 64 * 1024 + 4, `outbox peak ${stats.outboxPeak}`);
+});
+
+test("Cluster: a send from another node to a peer that does not read closes it (slowConsumer disconnect)", async () => {
+  const { local } = await sendToSilentPeer("disconnect", (conn) => conn.closing);
+  const stats = await local.finished;
+  assert.equal(stats.closeReason, "slow-consumer");
+  assert.ok(stats.outboxPeak <= 16 * 1024 + 64 * 1024 + 4, `outbox peak ${stats.outboxPeak}`);
+});
