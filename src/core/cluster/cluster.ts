@@ -33,7 +33,7 @@
 import type { MessageCodec } from "../codec.ts";
 import { jsonCodec } from "../json_codec.ts";
 import type { Connection } from "../connection/connection.ts";
-import { consoleWarnLogger, type Logger } from "../logger.ts";
+import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
 import type { Server } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
@@ -83,7 +83,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#prefix = `${options.name ?? "spawnkit"}.`;
     this.#all = `${this.#prefix}all`;
     this.#codec = options.codec ?? jsonCodec as MessageCodec<Message>;
-    this.#logger = options.logger ?? consoleWarnLogger;
+    this.#logger = escapingLogger(options.logger);
     this.#checks = new BusChecks(this.node, this.#logger);
     this.#directory = new Directory({
       send: (node, id, payload) => this.#publish(this.#topicOf(node), { kind: "send", id, payload }),

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { consoleWarnLogger, type Logger } from "../logger.ts";
+import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
 import type { Bus, BusStats } from "./bus.ts";
 
@@ -148,7 +148,7 @@ export class EngineLink {
     this.address = (typeof address === "string" ? [address] : address).map(redactUrl).join(",");
     this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_ENGINE_PENDING_BYTES;
     this.maxMessageSize = checkNumber("maxMessageSize", options.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.#logger = options.logger ?? consoleWarnLogger;
+    this.#logger = escapingLogger(options.logger);
   }
 
   /** True while the engine is there and the bus open. */

@@ -156,7 +156,9 @@ class NatsBus implements EngineBus {
   constructor(nc: NatsConnection, link: EngineLink) {
     this.#nc = nc;
     this.#link = link;
-    void this.#watch();
+    // The status feed ends when the connection closes; should it fail instead, the bus goes on without its outage
+    // counts rather than leaving a rejection nobody handles.
+    this.#watch().catch(() => {});
   }
 
   get stats(): EngineBusStats {
