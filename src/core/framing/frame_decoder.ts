@@ -17,8 +17,22 @@
  * the next chunk when that chunk is the next bytes of the same buffer (a
  * socket that reads into the rest of its buffer). Only a frame whose chunks
  * lie in different buffers is assembled, in a buffer of its own with room for
- * its header in front, allocated once its header passed the `maxFrameSize`
- * check and its second chunk came (until then its first bytes stay a view).
+ * its header in front, made once its header passed the `maxFrameSize` check
+ * and its second chunk came (until then its first bytes stay a view).
+ *
+ * That buffer follows the bytes that arrived, not the length the header
+ * announced (Netty's cumulator): it is made twice as big as what has arrived,
+ * and grows by doubling, never past the announced length. A peer that
+ * announces 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not
+ * 256 KiB; {@linkcode FrameDecoder.reserved} says how many.
+ *
+ * ```text
+ *  arrived:   ████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░  (announced length)
+ *  reserved:  ████████
+ *  arrived:   ████████████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
+ *  reserved:  ████████████████  (doubled, the bytes copied once)
+ * ```
+ *
  * Every frame handed out so has its header right in front of it, in memory
  * the decoder never hands out: {@linkcode FrameDecoder.framedIn} finds
  * it, so that a reply can go out from the read buffer, header and all, with
@@ -54,17 +68,21 @@ export class FrameDecoder {
   // A header split across chunks is gathered here; made on the first one (most connections never see one).
   #header: Uint8Array | undefined;
   #headerFill = 0;
-  #payload: Uint8Array | undefined;
-  #payloadFill = 0;
-  // The buffer #payload is assembled in: its header, then the payload.
-  #payloadFramed: Uint8Array | undefined;
-  // The first bytes of a payload that goes on in later chunks, as a view into their chunk, and its length: the
-  // payload's buffer is allocated only when its next chunk comes from another buffer. A connection whose handler
-  // stops asking (a peer that does not read its replies) then holds one chunk for the frame it has begun.
+  // The buffer a frame is assembled in: its header, then the #fill bytes of its payload that arrived; grown by
+  // doubling up to the header plus #length, the announced length (the module's doc).
+  #framed: Uint8Array | undefined;
+  #fill = 0;
+  // The announced payload length of the frame begun, as a view (#head) or in #framed.
+  #length = 0;
+  // The first bytes of a payload that goes on in later chunks, as a view into their chunk: the payload's buffer
+  // is made only when its next chunk comes from another buffer. A connection whose handler stops asking (a peer
+  // that does not read its replies) then holds one chunk for the frame it has begun.
   #head: Uint8Array | undefined;
-  #headLength = 0;
   // Where the head's header starts in its buffer; -1 when the header came split over chunks of other buffers.
   #headStart = -1;
+  // The bytes after the last frame of a decode() that stopped at its limit, still undecoded: the next call
+  // decodes them first.
+  #rest: Uint8Array | undefined;
   // Set by the first framedIn(): from then on the frames of each chunk are kept for it, in order, with the bytes
   // they came in (their headers in front of them) and where the frame after the last one found starts.
   #tracking = false;
@@ -88,41 +106,84 @@ export class FrameDecoder {
     this.#max = maxFrameSize;
   }
 
-  /** Bytes of an unfinished frame held between chunks (header included). */
+  /** Bytes of an unfinished frame held between chunks (header included), and bytes kept undecoded. */
   get buffered(): number {
-    return this.#headerFill + this.#payloadFill + (this.#head?.length ?? 0);
+    return this.#headerFill + this.#fill + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
   }
 
   /**
-   * Decodes `chunk`, appending each completed frame to `out`.
+   * Bytes of memory the decoder made for an unfinished frame: the buffer it
+   * is assembled in (header included), at most twice the bytes of it that
+   * arrived; 0 while the frame's first bytes are still a view into their
+   * chunk, and between frames.
    *
+   * @example A peer announces 256 KiB and sends 2 bytes, in two chunks
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FrameDecoder } from "../../../mod.ts";
+   * const decoder = new FrameDecoder();
+   * decoder.decode(new Uint8Array([0, 4, 0, 0, 7]), []);
+   * decoder.decode(new Uint8Array([8]), []);
+   * assert.equal(decoder.buffered, 6);
+   * assert.ok(decoder.reserved <= 2 * decoder.buffered);
+   * ```
+   */
+  get reserved(): number {
+    return this.#framed?.length ?? 0;
+  }
+
+  /**
+   * Decodes `chunk`, appending each completed frame to `out`: at most `limit`
+   * frames, after which the rest of the chunk is kept undecoded and decoded
+   * first by the next call (give it an empty chunk to decode only those
+   * bytes). A rate limit stops so within one read.
+   *
+   * @param limit frames to append at most, a positive integer; no limit by default.
    * @returns how many frames were appended.
    * @throws {FrameTooLargeError} a header announced more than `maxFrameSize`;
    *   the frames completed before it are already in `out`.
+   * @example At most two frames a call
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FrameDecoder } from "../../../mod.ts";
+   * const decoder = new FrameDecoder({ packet: 1 });
+   * const frames: Uint8Array[] = [];
+   * assert.equal(decoder.decode(new Uint8Array([1, 7, 1, 8, 1, 9]), frames, 2), 2);
+   * assert.equal(decoder.buffered, 2, "the third frame's bytes, undecoded");
+   * assert.equal(decoder.decode(new Uint8Array(0), frames, 2), 1);
+   * assert.deepEqual(frames, [new Uint8Array([7]), new Uint8Array([8]), new Uint8Array([9])]);
+   * ```
    */
-  decode(chunk: Uint8Array, out: Uint8Array[]): number {
+  decode(chunk: Uint8Array, out: Uint8Array[], limit = Infinity): number {
     const before = out.length;
+    const stop = before + limit;
     const packet = this.#packet;
     let bytes = chunk;
     let at = 0;
-    if (this.#head !== undefined && chunk.length > 0) {
+    if (this.#rest !== undefined) bytes = this.#takeRest(chunk);
+    else if (this.#head !== undefined && chunk.length > 0) {
       const head = this.#head;
       if (this.#headStart >= 0 && head.buffer === chunk.buffer && head.byteOffset + head.length === chunk.byteOffset) {
         // The next bytes of the same buffer: decode from the unfinished frame's header on, in place.
         bytes = new Uint8Array(chunk.buffer, this.#headStart, chunk.byteOffset + chunk.length - this.#headStart);
         this.#head = undefined;
         this.#headerFill = 0;
-      } else this.#assemble();
+      } else this.#assemble(chunk.length);
     }
     const end = bytes.length;
     while (at < end) {
-      if (this.#payload !== undefined) {
+      if (this.#framed !== undefined) {
         at = this.#continuePayload(bytes, at, out);
         continue;
       }
       if (this.#headerFill === 0) {
-        at = this.#wholeFrames(bytes, at, out);
+        if (out.length < stop) at = this.#wholeFrames(bytes, at, out, stop);
         if (at === end) break;
+        if (out.length >= stop) {
+          // The limit, between two frames: the rest waits, undecoded, for the next call.
+          this.#rest = bytes.subarray(at);
+          break;
+        }
         if (end - at >= packet) {
           // A header whose payload goes on in the next chunks (its length is checked): keep what is here.
           this.#begin(bytes.subarray(at + packet), readLength(bytes, at, packet), bytes.byteOffset + at);
@@ -210,11 +271,15 @@ export class FrameDecoder {
    * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
    */
   finish(): void {
-    if (this.#head !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#headLength);
+    if (this.#rest !== undefined && this.#rest.length > 0) {
+      // Called before the bytes a limit kept were decoded: what they hold is unknown, so say only how many.
+      throw new TruncatedFrameError(this.#rest.length);
     }
-    if (this.#payload !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#payloadFill, this.#packet + this.#payload.length);
+    if (this.#head !== undefined) {
+      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#length);
+    }
+    if (this.#framed !== undefined) {
+      throw new TruncatedFrameError(this.#packet + this.#fill, this.#packet + this.#length);
     }
     if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
   }
@@ -223,25 +288,56 @@ export class FrameDecoder {
   #begin(head: Uint8Array, length: number, start: number): void {
     // An empty view would still hold its chunk (and an empty head has nothing to continue in place).
     this.#head = head.length === 0 ? EMPTY : head;
-    this.#headLength = length;
+    this.#length = length;
     this.#headStart = head.length === 0 ? -1 : start;
   }
 
-  /** Its next chunk came from another buffer: the payload gets its own, with its header in front, and the head is copied in. */
-  #assemble(): void {
+  /**
+   * The head's next chunk, of `incoming` bytes, came from another buffer: the frame gets a buffer of its own,
+   * sized for what is here and coming in that chunk, with its header in front, and the head is copied in.
+   */
+  #assemble(incoming: number): void {
     const head = this.#head!;
     const packet = this.#packet;
     this.#head = undefined;
-    const framed = new Uint8Array(packet + this.#headLength);
-    writeHeader(framed, 0, this.#headLength, packet);
-    this.#payload = framed.subarray(packet);
-    this.#payload.set(head);
-    this.#payloadFramed = framed;
-    this.#payloadFill = head.length;
+    const framed = this.#reserve(head.length + Math.min(incoming, this.#length - head.length));
+    writeHeader(framed, 0, this.#length, packet);
+    framed.set(head, packet);
+    this.#fill = head.length;
   }
 
-  /** The hot loop: every whole frame from `at` on, as views into `chunk`. Returns where it stopped. */
-  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
+  /**
+   * The assembly buffer, with room for `payloadBytes` of the payload. Made at twice what it must hold, grown to
+   * twice its size (or to what it must hold, when more), never past the announced frame: so at most twice the
+   * bytes that arrived, and each byte copied a bounded number of times.
+   */
+  #reserve(payloadBytes: number): Uint8Array {
+    const packet = this.#packet;
+    const old = this.#framed;
+    const need = packet + payloadBytes;
+    if (old !== undefined && old.length >= need) return old;
+    const size = Math.min(packet + this.#length, old === undefined ? 2 * need : Math.max(need, 2 * old.length));
+    const framed = new Uint8Array(size);
+    if (old !== undefined) framed.set(old.subarray(0, packet + this.#fill));
+    return this.#framed = framed;
+  }
+
+  /** The bytes a limit kept, then `chunk`: one view when they are one piece of memory, else a copy of both. */
+  #takeRest(chunk: Uint8Array): Uint8Array {
+    const rest = this.#rest!;
+    this.#rest = undefined;
+    if (chunk.length === 0) return rest;
+    if (rest.buffer === chunk.buffer && rest.byteOffset + rest.length === chunk.byteOffset) {
+      return new Uint8Array(rest.buffer, rest.byteOffset, rest.length + chunk.length);
+    }
+    const both = new Uint8Array(rest.length + chunk.length);
+    both.set(rest);
+    both.set(chunk, rest.length);
+    return both;
+  }
+
+  /** The hot loop: every whole frame from `at` on, as views into `chunk`, until `out` holds `stop`. Returns where it stopped. */
+  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[], stop: number): number {
     const packet = this.#packet;
     const max = this.#max;
     const end = chunk.length;
@@ -251,7 +347,7 @@ export class FrameDecoder {
     const base = chunk.byteOffset + packet;
     const frames = this.#tracking ? this.#frames : undefined;
     if (frames !== undefined) frames.length = 0;
-    while (end - at >= packet) {
+    while (end - at >= packet && out.length < stop) {
       const length = packet === 4
         ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
         : readLength(chunk, at, packet);
@@ -272,17 +368,19 @@ export class FrameDecoder {
   }
 
   #continuePayload(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
-    const payload = this.#payload!;
-    const take = Math.min(payload.length - this.#payloadFill, chunk.length - at);
-    payload.set(chunk.subarray(at, at + take), this.#payloadFill);
-    this.#payloadFill += take;
-    if (this.#payloadFill === payload.length) {
+    const packet = this.#packet;
+    const take = Math.min(this.#length - this.#fill, chunk.length - at);
+    const framed = this.#reserve(this.#fill + take);
+    framed.set(chunk.subarray(at, at + take), packet + this.#fill);
+    this.#fill += take;
+    if (this.#fill === this.#length) {
+      // Grown to the announced length exactly by now: the payload is the rest of the buffer.
+      const payload = new Uint8Array(framed.buffer, packet, this.#length);
       out.push(payload);
       this.#assembled = payload;
-      this.#assembledFramed = this.#payloadFramed;
-      this.#payloadFramed = undefined;
-      this.#payload = undefined;
-      this.#payloadFill = 0;
+      this.#assembledFramed = framed;
+      this.#framed = undefined;
+      this.#fill = 0;
       this.#headerFill = 0;
     }
     return at + take;
