@@ -21,8 +21,8 @@
  * and its second chunk came (until then its first bytes stay a view).
  *
  * That buffer follows the bytes that arrived, not the length the header
- * announced (Netty's cumulator): it is made twice as big as what has arrived,
- * and grows by doubling, never past the announced length. A peer that
+ * announced (Netty's cumulator): it is made twice as big as what has arrived
+ * (and a header), and grows by doubling, never past the announced length. A peer that
  * announces 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not
  * 256 KiB; {@linkcode FrameDecoder.reserved} says how many.
  *
@@ -44,6 +44,7 @@ import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
 import { framingOf, type FramingOptions, type PacketSize, readLength, writeHeader } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
+const NO_LIMIT = 0x3fff_ffff;
 
 /**
  * The incremental decoder: feed it chunks of any size, get whole frames.
@@ -114,7 +115,7 @@ export class FrameDecoder {
   /**
    * Bytes of memory the decoder made for an unfinished frame: the buffer it
    * is assembled in (header included), at most twice the bytes of it that
-   * arrived; 0 while the frame's first bytes are still a view into their
+   * arrived, plus a header; 0 while the frame's first bytes are still a view into their
    * chunk, and between frames.
    *
    * @example A peer announces 256 KiB and sends 2 bytes, in two chunks
@@ -125,7 +126,7 @@ export class FrameDecoder {
    * decoder.decode(new Uint8Array([0, 4, 0, 0, 7]), []);
    * decoder.decode(new Uint8Array([8]), []);
    * assert.equal(decoder.buffered, 6);
-   * assert.ok(decoder.reserved <= 2 * decoder.buffered);
+   * assert.ok(decoder.reserved <= 2 * decoder.buffered + 4);
    * ```
    */
   get reserved(): number {
@@ -154,9 +155,10 @@ export class FrameDecoder {
    * assert.deepEqual(frames, [new Uint8Array([7]), new Uint8Array([8]), new Uint8Array([9])]);
    * ```
    */
-  decode(chunk: Uint8Array, out: Uint8Array[], limit = Infinity): number {
+  decode(chunk: Uint8Array, out: Uint8Array[], limit?: number): number {
     const before = out.length;
-    const stop = before + limit;
+    // A small integer either way, so the hot loop compares small integers (no limit: more frames than an array holds).
+    const stop = limit === undefined || limit > NO_LIMIT ? NO_LIMIT : before + limit;
     const packet = this.#packet;
     let bytes = chunk;
     let at = 0;
@@ -309,14 +311,17 @@ export class FrameDecoder {
   /**
    * The assembly buffer, with room for `payloadBytes` of the payload. Made at twice what it must hold, grown to
    * twice its size (or to what it must hold, when more), never past the announced frame: so at most twice the
-   * bytes that arrived, and each byte copied a bounded number of times.
+   * bytes that arrived (and a header), and each byte copied a bounded number of times. The header's bytes are
+   * added on top: reads come in powers of two (64 KiB on Node), and a frame's header would otherwise leave a
+   * doubled buffer those few bytes short of the frame, to be copied once more for them.
    */
   #reserve(payloadBytes: number): Uint8Array {
     const packet = this.#packet;
     const old = this.#framed;
     const need = packet + payloadBytes;
     if (old !== undefined && old.length >= need) return old;
-    const size = Math.min(packet + this.#length, old === undefined ? 2 * need : Math.max(need, 2 * old.length));
+    const doubled = old === undefined ? 2 * need : Math.max(need, 2 * old.length);
+    const size = Math.min(packet + this.#length, doubled + packet);
     const framed = new Uint8Array(size);
     if (old !== undefined) framed.set(old.subarray(0, packet + this.#fill));
     return this.#framed = framed;
