@@ -352,6 +352,6 @@ test("serve refuses proxyProtocol that is not a boolean, with tls, or a bad prox
   });
   await assert.rejects(serve({ proxyProtocol: true, proxyHeaderTimeout: 0 }, handler), {
     name: "RangeError",
-    message: "Cannot use proxyHeaderTimeout 0: must be a positive number of seconds",
+    message: "Cannot use proxyHeaderTimeout 0: must be a positive number of seconds up to 2147483",
   });
 });
