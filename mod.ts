@@ -52,6 +52,8 @@ export {
   type NewlineDelimitedOptions,
 } from "./src/core/framing/newline_delimited.ts";
 export * from "./src/core/logger.ts";
+export { escapeControlCharacters, escapeLogValue } from "./src/core/log_escape.ts";
+export { type LogLevel, LogLimiter, type LogLimiterOptions } from "./src/core/log_limiter.ts";
 export type { MessageCodec } from "./src/core/codec.ts";
 export { jsonCodec } from "./src/core/json_codec.ts";
 export { formatAddress } from "./src/core/address.ts";
@@ -71,6 +73,7 @@ export * from "./src/core/stats.ts";
 export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
 export type { RateLimitOptions } from "./src/core/connection/rate_limit.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
+export { type AddressPrefix, DEFAULT_ADDRESS_PREFIX } from "./src/core/server/address_key.ts";
 export {
   PROXY_V1_MAX_LENGTH,
   PROXY_V2_MAX_LENGTH,

@@ -182,3 +182,69 @@ test("connectionRecordOf writes an IPv6 remote in brackets, so its port is not r
   const stats = { ...fakeStats(1, undefined), remoteAddr: { hostname: "2001:db8::7", port: 50312 } };
   assert.equal(connectionRecordOf(stats)[1], "[2001:db8::7]:50312");
 });
+
+test("openConnectionRecords writes no live spreadsheet formula (OWASP CSV injection) and no raw ESC", async () => {
+  await inTempDir(async (dir) => {
+    const path = join(dir, "connections.csv");
+    // Each a formula in Excel or LibreOffice if written as it is; the last two begin with a quote already.
+    const errors = [
+      '=HYPERLINK("http://evil","click")',
+      "+1+cmd|' /C calc'!A0",
+      "-2+3",
+      "@SUM(1,2)",
+      "\t=1",
+      "\r=1",
+      "'=1",
+      "''@x",
+    ];
+    const records = openConnectionRecords(path);
+    errors.forEach((error, i) => records.onConnectionEnd(fakeStats(i + 1, error)));
+    // A peer's text in an error's message, with an ESC that `tail` would pass to the terminal.
+    records.onConnectionEnd(fakeStats(99, new RangeError("room \x1b[2Jlobby")));
+    // And a real connection whose handler threw a string that a peer chose.
+    const { server } = await startServer(async (conn) => {
+      for await (const frame of conn) throw new TextDecoder().decode(frame);
+    }, { onConnectionEnd: records.onConnectionEnd });
+    const conn = await client(server);
+    await conn.send(text("=1+1"));
+    assert.equal(await conn.receive(), undefined);
+    conn.close();
+    await server.shutdown();
+    records.close();
+
+    const raw = await readFile(path, "utf8");
+    assert.ok(!raw.includes("\x1b"), "no raw ESC in the file");
+    // The real csv-parse, as a spreadsheet would see each cell: none begins with a formula character.
+    const rows = parse(raw, { columns: true }) as Array<Record<string, string>>;
+    assert.equal(rows.length, errors.length + 2);
+    for (const row of rows) assert.doesNotMatch(row.error!, /^[=+\-@\t\r]/, row.error);
+    assert.deepEqual(rows.slice(0, errors.length).map((row) => row.error), [
+      '\'=HYPERLINK("http://evil","click")',
+      "'+1+cmd|' /C calc'!A0",
+      "'-2+3",
+      "'@SUM(1,2)",
+      // A tab is escaped and a carriage return is a space before the rule looks: neither begins the cell any more.
+      "\\t=1",
+      " =1",
+      "''=1",
+      "'''@x",
+    ]);
+    assert.equal(rows[errors.length]!.error, "RangeError: room \\u001b[2Jlobby");
+    assert.equal(rows[errors.length + 1]!.error, "'=1+1");
+    // Quoted as OWASP asks: the cell is in double quotes in the file.
+    assert.ok(raw.includes(`,"'=1+1"\n`), raw);
+    // The kit's reader takes the added quote off again.
+    const back = await readRecords(path);
+    assert.deepEqual(back.slice(0, errors.length).map((row) => row.error), [
+      '=HYPERLINK("http://evil","click")',
+      "+1+cmd|' /C calc'!A0",
+      "-2+3",
+      "@SUM(1,2)",
+      "\\t=1",
+      " =1",
+      "'=1",
+      "''@x",
+    ]);
+    assert.equal(back.at(-1)!.error, "=1+1");
+  });
+});

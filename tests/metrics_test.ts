@@ -155,6 +155,7 @@ function expectedSamples(stats: ServerStats): Map<string, number> {
   labelled("spawnkit_connections_refused_total", "limit", {
     "max-connections": 0,
     "max-connections-per-address": 0,
+    "untrusted-proxy-source": 0,
     ...stats.refused,
   });
   labelled("spawnkit_accept_errors_total", "code", stats.acceptErrors);

@@ -18,6 +18,8 @@ import { test } from "./_harness.ts";
 import { concat, decoder, echoHandler, readToEnd, startServer, text, until } from "./_fixtures.ts";
 
 const FAST = { tickInterval: 0.05 };
+/** The test's balancer is on loopback: the tests' own clients. */
+const LOOPBACK = { trusted: ["127.0.0.1", "::1"] };
 const SIGNATURE = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
 const be16 = (n: number): number[] => [n >> 8, n & 0xff];
 
@@ -99,7 +101,7 @@ async function readFrame(socket: RawSocket): Promise<string> {
 
 test("serve proxyProtocol: a v1 header's addresses are the connection's, and the frame in the same write is handled", async () => {
   const { handler, seen } = addressKeeper();
-  const { server, ends, logger } = await startServer(handler, { proxyProtocol: true });
+  const { server, ends, logger } = await startServer(handler, { proxyProtocol: LOOPBACK });
   const header = v1("203.0.113.7", 56324);
   const socket = await rawTo(server.addr.port);
   await socket.write(concat([header, encodeFrame(text("hello"))]));
@@ -120,7 +122,7 @@ test("serve proxyProtocol: a v1 header's addresses are the connection's, and the
 test("serve proxyProtocol: a v2 header over IPv6 split across writes, then the frame with its last byte", async () => {
   const { transport, chunks } = await countingTransport();
   const { handler, seen } = addressKeeper();
-  const { server, ends } = await startServer(handler, { proxyProtocol: true, transport });
+  const { server, ends } = await startServer(handler, { proxyProtocol: LOOPBACK, transport });
   const header = v2ipv6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 7], 50312);
   const socket = await rawTo(server.addr.port);
   // Each piece is read by the server before the next is written: the header reaches it in three reads.
@@ -143,7 +145,7 @@ test("serve proxyProtocol: a v2 header over IPv6 split across writes, then the f
 test("serve proxyProtocol: a header and its frame written a byte at a time", async () => {
   const { transport, chunks } = await countingTransport();
   const { handler, seen } = addressKeeper();
-  const { server } = await startServer(handler, { proxyProtocol: true, transport });
+  const { server } = await startServer(handler, { proxyProtocol: LOOPBACK, transport });
   const wire = concat([v2ipv4([198, 51, 100, 9], 4000), encodeFrame(text("x"))]);
   const socket = await rawTo(server.addr.port);
   for (let i = 0; i < wire.length; i++) {
@@ -158,7 +160,7 @@ test("serve proxyProtocol: a header and its frame written a byte at a time", asy
 });
 
 test("serve proxyProtocol: maxConnectionsPerAddress counts the header's address, not the balancer's", async () => {
-  const { server, logger } = await startServer(echoHandler, { proxyProtocol: true, maxConnectionsPerAddress: 1 });
+  const { server, logger } = await startServer(echoHandler, { proxyProtocol: LOOPBACK, maxConnectionsPerAddress: 1 });
   const open = async (source: string, port: number) => {
     const socket = await rawTo(server.addr.port);
     await socket.write(concat([v1(source, port), encodeFrame(text("hi"))]));
@@ -186,7 +188,7 @@ test("serve proxyProtocol: maxConnectionsPerAddress counts the header's address,
 
 test("serve proxyProtocol: maxConnections counts sockets still waiting for their header", async () => {
   const { transport, accepted } = await countingTransport();
-  const { server } = await startServer(echoHandler, { proxyProtocol: true, maxConnections: 1, transport });
+  const { server } = await startServer(echoHandler, { proxyProtocol: LOOPBACK, maxConnections: 1, transport });
   const waiting = await rawTo(server.addr.port); // sends nothing yet
   await until(() => accepted() === 1, "the first socket accepted");
   const refused = await rawTo(server.addr.port);
@@ -206,7 +208,7 @@ test("serve proxyProtocol: the records edge writes the client's address", async 
     const server = await serve({
       port: 0,
       logger: silentLogger,
-      proxyProtocol: true,
+      proxyProtocol: LOOPBACK,
       onConnectionEnd: records.onConnectionEnd,
     }, echoHandler);
     const socket = await rawTo(server.addr.port);
@@ -244,7 +246,7 @@ for (
 ) {
   test(`serve proxyProtocol: ${what} closes with bad-proxy-header, and the handler never runs`, async () => {
     let handled = 0;
-    const { server, ends, logger } = await startServer(() => void handled++, { proxyProtocol: true });
+    const { server, ends, logger } = await startServer(() => void handled++, { proxyProtocol: LOOPBACK });
     const socket = await rawTo(server.addr.port);
     await socket.write(wire);
     assert.equal((await readToEnd(socket)).length, 0);
@@ -283,7 +285,7 @@ test("serve without proxyProtocol: a PROXY header is frame bytes, refused by fra
 
 test("serve proxyProtocol: LOCAL and UNKNOWN keep the socket's own addresses", async () => {
   const { handler, seen } = addressKeeper();
-  const { server } = await startServer(handler, { proxyProtocol: true });
+  const { server } = await startServer(handler, { proxyProtocol: LOOPBACK });
   for (const header of [Uint8Array.from([...SIGNATURE, 0x20, 0x00, 0, 0]), text("PROXY UNKNOWN\r\n")]) {
     const socket = await rawTo(server.addr.port);
     await socket.write(concat([header, encodeFrame(text("local"))]));
@@ -295,7 +297,11 @@ test("serve proxyProtocol: LOCAL and UNKNOWN keep the socket's own addresses", a
 });
 
 test("serve proxyProtocol: a header that stops half way, or never comes, closes at proxyHeaderTimeout", async () => {
-  const { server, ends } = await startServer(echoHandler, { ...FAST, proxyProtocol: true, proxyHeaderTimeout: 0.2 });
+  const { server, ends } = await startServer(echoHandler, {
+    ...FAST,
+    proxyProtocol: LOOPBACK,
+    proxyHeaderTimeout: 0.2,
+  });
   const half = await rawTo(server.addr.port);
   await half.write(text("PROXY TCP4 203.0.113.7 "));
   const silent = await rawTo(server.addr.port);
@@ -312,7 +318,7 @@ test("serve proxyProtocol: a header that stops half way, or never comes, closes 
 });
 
 test("serve proxyProtocol: a peer that leaves inside its header is a bad header; one that sent nothing is peer-closed", async () => {
-  const { server, ends } = await startServer(echoHandler, { proxyProtocol: true });
+  const { server, ends } = await startServer(echoHandler, { proxyProtocol: LOOPBACK });
   const inside = await rawTo(server.addr.port);
   await inside.write(text("PROXY TCP4 203.0.113.7"));
   inside.close();
@@ -330,7 +336,7 @@ test("serve proxyProtocol: a peer that leaves inside its header is a bad header;
 
 test("serve proxyProtocol: shutdown closes sockets still waiting for their header, without a connection", async () => {
   const { transport, accepted } = await countingTransport();
-  const { server, ends } = await startServer(echoHandler, { proxyProtocol: true, transport });
+  const { server, ends } = await startServer(echoHandler, { proxyProtocol: LOOPBACK, transport });
   const waiting = await rawTo(server.addr.port);
   await waiting.write(text("PROXY "));
   await until(() => accepted() === 1, "the socket accepted");
@@ -340,17 +346,17 @@ test("serve proxyProtocol: shutdown closes sockets still waiting for their heade
   assert.equal(ends.length, 0);
 });
 
-test("serve refuses proxyProtocol that is not a boolean, with tls, or a bad proxyHeaderTimeout, before it listens", async () => {
+test("serve refuses proxyProtocol that is not { trusted }, with tls, or a bad proxyHeaderTimeout, before it listens", async () => {
   const handler = () => {};
-  await assert.rejects(serve({ proxyProtocol: "yes" as unknown as boolean }, handler), {
+  await assert.rejects(serve({ proxyProtocol: "yes" as unknown as false }, handler), {
     name: "TypeError",
-    message: 'Cannot use proxyProtocol "yes": must be true or false',
+    message: 'Cannot use proxyProtocol "yes": must be false or { trusted: [...] }',
   });
-  await assert.rejects(serve({ proxyProtocol: true, tls: { cert: "", key: "" } }, handler), {
+  await assert.rejects(serve({ proxyProtocol: LOOPBACK, tls: { cert: "", key: "" } }, handler), {
     name: "TypeError",
     message: /^Cannot use proxyProtocol with tls/,
   });
-  await assert.rejects(serve({ proxyProtocol: true, proxyHeaderTimeout: 0 }, handler), {
+  await assert.rejects(serve({ proxyProtocol: LOOPBACK, proxyHeaderTimeout: 0 }, handler), {
     name: "RangeError",
     message: "Cannot use proxyHeaderTimeout 0: must be a positive number of seconds up to 2147483",
   });

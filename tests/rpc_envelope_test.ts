@@ -78,28 +78,91 @@ test("requestProblem and responseProblem never throw, and requestProblem agrees 
   );
 });
 
+test("jsonCodec writes JSON text and reads it back, literally", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  assert.deepEqual(
+    [...jsonCodec.encode({ jsonrpc: "2.0", method: "sum", params: [1, 2], id: 1 })],
+    [...text('{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}')],
+  );
+  assert.deepEqual(jsonCodec.decode(text('[{"a":[1,"]]]"]}]'), 3), [{ a: [1, "]]]"] }]);
+  assert.deepEqual(jsonCodec.decode(text('"[[[[["'), 1), "[[[[[");
+  assert.throws(() => jsonCodec.decode(text('[{"a":[1]}]'), 2), {
+    name: "RangeError",
+    message: "Cannot decode JSON: nested deeper than 2",
+  });
+  assert.throws(() => jsonCodec.decode(Uint8Array.of(0x22, 0xff, 0x22), 4), { name: "TypeError" });
+  assert.throws(() => jsonCodec.decode(text("{oops"), 4), { name: "SyntaxError" });
+});
+
 test("jsonCodec decodes what it encodes, with a depth bound that is exact", () => {
   fc.assert(
     fc.property(fc.jsonValue(), (value) => {
+      // The platform's JSON is the oracle: the codec's bytes are its text, in UTF-8.
+      const json = JSON.stringify(value);
       const frame = jsonCodec.encode(value);
-      const depth = depthOf(JSON.parse(new TextDecoder().decode(frame)));
-      assert.deepEqual(jsonCodec.decode(frame, Math.max(depth, 1)), JSON.parse(JSON.stringify(value)));
-      if (depth > 1) assert.throws(() => jsonCodec.decode(frame, depth - 1), RangeError);
+      assert.deepEqual([...frame], [...new TextEncoder().encode(json)]);
+      const depth = depthOf(JSON.parse(json));
+      assert.deepEqual(jsonCodec.decode(frame, Math.max(depth, 1)), JSON.parse(json));
+      if (depth > 1) {
+        assert.throws(() => jsonCodec.decode(frame, depth - 1), {
+          name: "RangeError",
+          message: `Cannot decode JSON: nested deeper than ${depth - 1}`,
+        });
+      }
     }),
     { numRuns: 1000 },
   );
 });
 
-test("jsonCodec's decode of random bytes returns a value or throws, and nothing else", () => {
+/** How deep `[` and `{` nest outside strings, as the bytes say, well-formed or not (the bound is checked first). */
+function bracketDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = String.fromCharCode(bytes[i]!);
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") deepest = Math.max(deepest, ++depth);
+    else if (c === "]" || c === "}") depth--;
+  }
+  return deepest;
+}
+
+/** What the platform says of `bytes`: its UTF-8 decoder's error, JSON.parse's error, or the value. */
+function platformOutcome(bytes: Uint8Array): { error: Error } | { value: unknown } {
+  try {
+    return { value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+test("jsonCodec's decode of random bytes: the nesting error, else exactly the platform's UTF-8 or JSON outcome", () => {
   fc.assert(
     fc.property(
-      fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.string().map((s) => new TextEncoder().encode(s))),
+      fc.oneof(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.string().map((s) => new TextEncoder().encode(s)),
+        fc.array(fc.constantFrom("[", "]", "{", "}", '"', "\\", ",", ":", "1", "a"), { maxLength: 24 })
+          .map((parts) => new TextEncoder().encode(parts.join(""))),
+      ),
       (bytes) => {
+        const expected: { error: Error } | { value: unknown } = bracketDepth(bytes) > 4
+          ? { error: new RangeError("Cannot decode JSON: nested deeper than 4") }
+          : platformOutcome(bytes);
+        let actual: { error: Error } | { value: unknown };
         try {
-          jsonCodec.decode(bytes, 4);
+          actual = { value: jsonCodec.decode(bytes, 4) };
         } catch (error) {
-          assert.ok(error instanceof Error);
+          actual = { error: error as Error };
         }
+        if ("value" in expected) return assert.deepEqual(actual, expected);
+        assert.ok("error" in actual, `no error for ${JSON.stringify([...bytes])}`);
+        assert.equal(actual.error.name, expected.error.name);
+        assert.equal(actual.error.message, expected.error.message);
       },
     ),
     { numRuns: 1000 },
@@ -131,7 +194,8 @@ test("rpcHandler answers every random frame with valid Response objects, as many
         if (isPlainObject(frame) && (frame as { id?: unknown }).id === id) break;
         frames.push(frame);
       }
-      const expected = expectedAnswers(JSON.parse(new TextDecoder().decode(jsonCodec.encode(value))));
+      // What was sent, as JSON sends it (undefined members dropped), from the platform's JSON, not the codec.
+      const expected = expectedAnswers(JSON.parse(JSON.stringify(value)));
       if (expected.count === 0) return assert.deepEqual(frames, []);
       assert.equal(frames.length, 1, `one frame for ${JSON.stringify(value)}`);
       const [frame] = frames;

@@ -10,7 +10,7 @@ import { type ConnectionSettings, FramedConnection } from "./connection/framed_c
 import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";
-import { consoleWarnLogger } from "./logger.ts";
+import { escapingLogger } from "./logger.ts";
 import { checkNumber } from "./options.ts";
 import { type ReconnectOptions, reconnectSettingsOf } from "./reconnect/reconnect_options.ts";
 import type { ReconnectingConnection } from "./reconnect/reconnecting_connection.ts";
@@ -108,7 +108,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const signal = options.signal;
   signal?.throwIfAborted();
   const hostname = options.hostname ?? "127.0.0.1";
-  const logger = options.logger ?? consoleWarnLogger;
+  const logger = escapingLogger(options.logger);
   const settings: ConnectionSettings = {
     framing,
     waterMarks,

@@ -38,8 +38,11 @@ export type GuardReason =
   | "slow-consumer"
   | "tls-handshake-timeout";
 
-/** Why a new connection was refused at once (counted in `server.stats.refused`). */
-export type RefusalReason = "max-connections" | "max-connections-per-address";
+/**
+ * Why a new connection was refused at once (counted in `server.stats.refused`):
+ * a limit, or, with `proxyProtocol`, a source that is not a trusted proxy.
+ */
+export type RefusalReason = "max-connections" | "max-connections-per-address" | "untrusted-proxy-source";
 
 /**
  * An announced or outgoing frame length is over the limit: the decoder's

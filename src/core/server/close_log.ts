@@ -104,6 +104,17 @@ export class CloseLog {
     );
   }
 
+  /** `onConnectionEnd` failed for a connection: peers decide how often connections end, so this is limited too. */
+  endHookFailed(stats: ConnectionStats, error: unknown): void {
+    this.#limiter.write(
+      "end-hook",
+      "error",
+      "onConnectionEnd failed for connection {id} from {remote}: {error}",
+      { id: stats.id, remote: formatAddress(stats.remoteAddr), error },
+      "{count} more onConnectionEnd calls failed in the last second",
+    );
+  }
+
   /** Writes the counts of lines held back in past seconds (the server's ticker calls it). */
   flush(): void {
     this.#limiter.flush();

@@ -9,6 +9,7 @@
  */
 import { checkChoice, checkNumber } from "../options.ts";
 import { type RateLimitOptions, type RateLimitPlan, rateLimitsOf } from "../connection/rate_limit.ts";
+import { addressKeyOf, type AddressPrefix } from "./address_key.ts";
 
 /** Options of the guards, part of `ServeOptions`. */
 export interface GuardOptions extends RateLimitOptions {
@@ -18,8 +19,14 @@ export interface GuardOptions extends RateLimitOptions {
   firstFrameTimeout?: number;
   /** Open connections in total; one more is closed at once and counted. @default {undefined} no limit */
   maxConnections?: number;
-  /** Open connections from one remote address; one more is closed at once and counted. @default {undefined} no limit */
+  /** Open connections from one remote address (see `addressPrefix`); one more is closed at once and counted. @default {undefined} no limit */
   maxConnectionsPerAddress?: number;
+  /**
+   * What `maxConnectionsPerAddress` counts as one address: addresses that share
+   * their first `ipv4` or `ipv6` bits share one count (one IPv6 host usually
+   * holds a whole /64). @default {{ ipv4: 32, ipv6: 64 }} bits
+   */
+  addressPrefix?: AddressPrefix;
   /** A frame payload sent to a connection refused by a limit, just before it is closed. @default {undefined} none */
   goodbye?: Uint8Array;
   /** A broadcast to a connection whose outbox is over its high-water mark: `"disconnect"` it (`slow-consumer`), or `"drop"` the frame and count it. @default {"disconnect"} */
@@ -51,6 +58,8 @@ export interface Guards {
   readonly rateLimits: RateLimitPlan | undefined;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
+  /** The key a remote address is counted under for `maxConnectionsPerAddress`. */
+  readonly addressKey: (hostname: string) => string;
   readonly goodbye: Uint8Array | undefined;
   readonly slowConsumer: "disconnect" | "drop";
   readonly tickInterval: number;
@@ -80,6 +89,7 @@ export function guardsOf(options: GuardOptions): Guards {
     rateLimits: rateLimitsOf(options),
     maxConnections: checkNumber("maxConnections", options.maxConnections) ?? Infinity,
     maxConnectionsPerAddress: checkNumber("maxConnectionsPerAddress", options.maxConnectionsPerAddress) ?? Infinity,
+    addressKey: addressKeyOf(options.addressPrefix),
     goodbye: options.goodbye,
     slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
     tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,

@@ -6,7 +6,8 @@
  * 1. A connection is open, in `size` and in its address's count, from `add()`
  *    to its `remove()`; removing one that is not open changes nothing.
  * 2. `refusal()` refuses a new connection while `maxConnections` are open, or
- *    `maxPerAddress` from its address, and counts each refusal by its reason.
+ *    `maxPerAddress` from its address (its key: addresses of one prefix share
+ *    one count), and counts each refusal by its reason.
  * 3. The server's figures are those of the ended connections plus the open
  *    ones: a connection's bytes and drops are counted once, open or ended.
  * 4. `empty()` settles once no connection is open (at once if none is).
@@ -23,6 +24,7 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
   readonly #perAddress = new Map<string, number>();
   readonly #maxConnections: number;
   readonly #maxPerAddress: number;
+  readonly #keyOf: (hostname: string) => string;
   readonly #closedByReason: Partial<Record<CloseReason, number>> = {};
   readonly #refused: Partial<Record<RefusalReason, number>> = {};
   #accepted = 0;
@@ -32,9 +34,11 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
   #messagesDropped = 0;
   #whenEmpty: Array<() => void> = [];
 
-  constructor(maxConnections: number, maxPerAddress: number) {
+  /** @param keyOf what counts as one address (address_key.ts); the hostname itself by default. */
+  constructor(maxConnections: number, maxPerAddress: number, keyOf: (hostname: string) => string = (host) => host) {
     this.#maxConnections = maxConnections;
     this.#maxPerAddress = maxPerAddress;
+    this.#keyOf = keyOf;
   }
 
   /** Open connections. */
@@ -51,28 +55,39 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
   refusal(hostname: string | undefined, waiting = 0): RefusalReason | undefined {
     let reason: RefusalReason | undefined;
     if (this.#connections.size + waiting >= this.#maxConnections) reason = "max-connections";
-    else if (hostname !== undefined && (this.#perAddress.get(hostname) ?? 0) >= this.#maxPerAddress) {
+    else if (
+      hostname !== undefined && this.#maxPerAddress !== Infinity &&
+      (this.#perAddress.get(this.#keyOf(hostname)) ?? 0) >= this.#maxPerAddress
+    ) {
       reason = "max-connections-per-address";
     }
-    if (reason !== undefined) this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
+    return reason === undefined ? undefined : this.refuse(reason);
+  }
+
+  /** Counts a refusal decided elsewhere (a source that is not a trusted proxy), and returns its reason. */
+  refuse(reason: RefusalReason): RefusalReason {
+    this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
     return reason;
   }
 
-  /** Registers an accepted connection. */
+  /** Registers an accepted connection (counted by address only under a per-address limit: no key work otherwise). */
   add(conn: C): void {
     this.#connections.set(conn.id, conn);
-    const host = conn.remoteAddr.hostname;
-    this.#perAddress.set(host, (this.#perAddress.get(host) ?? 0) + 1);
     this.#accepted++;
+    if (this.#maxPerAddress === Infinity) return;
+    const key = this.#keyOf(conn.remoteAddr.hostname);
+    this.#perAddress.set(key, (this.#perAddress.get(key) ?? 0) + 1);
   }
 
   /** Removes an ended connection and counts its final stats. */
   remove(conn: C, stats: ConnectionStats): void {
     if (!this.#connections.delete(conn.id)) return;
-    const host = conn.remoteAddr.hostname;
-    const left = (this.#perAddress.get(host) ?? 1) - 1;
-    if (left === 0) this.#perAddress.delete(host);
-    else this.#perAddress.set(host, left);
+    if (this.#maxPerAddress !== Infinity) {
+      const key = this.#keyOf(conn.remoteAddr.hostname);
+      const left = (this.#perAddress.get(key) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(key);
+      else this.#perAddress.set(key, left);
+    }
     const reason = stats.closeReason ?? "closed";
     this.#closedByReason[reason] = (this.#closedByReason[reason] ?? 0) + 1;
     this.#framesDropped += stats.framesDropped;

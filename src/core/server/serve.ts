@@ -29,9 +29,9 @@ import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
 import { checkOutgoing, encodeWith, framingOf } from "../framing/length_prefixed.ts";
-import { consoleWarnLogger } from "../logger.ts";
+import { escapingLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
-import { ProxyGate, proxyHeaderTimeoutOf } from "./proxy/gate.ts";
+import { ProxyGate, proxyPlanOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
 import { checkRoomName, RoomRegistry, type Rooms } from "./rooms.ts";
 import type { Handler, ServeOptions, Server } from "./server.ts";
@@ -51,7 +51,7 @@ import type { Listener, RawSocket } from "../../transport/types.ts";
  * Starts a server: listens, and runs `handler` for every accepted connection.
  *
  * @throws {RangeError} a bad option value (packet, maxFrameSize, water marks, port).
- * @throws {TypeError} `proxyProtocol` that is not a boolean, or with `tls`.
+ * @throws {TypeError} `proxyProtocol` that is not false or `{ trusted }` with well-formed entries, or with `tls`.
  * @example An echo server, one frame through it
  * ```ts
  * import assert from "node:assert/strict";
@@ -76,12 +76,17 @@ export async function serve<Message = unknown, State = any>(
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
-  const proxyHeaderTimeout = proxyHeaderTimeoutOf(options);
-  const logger = options.logger ?? consoleWarnLogger;
+  const proxy = proxyPlanOf(options);
+  // Every line the server writes goes through one place that escapes a peer's control characters.
+  const logger = escapingLogger(options.logger);
   const goodbye = guards.goodbye === undefined ? undefined : encodeWith(guards.goodbye, framing);
   const transport = options.transport ?? await defaultTransport();
   const controller = new AbortController();
-  const registry = new Registry<FramedConnection<Message>>(guards.maxConnections, guards.maxConnectionsPerAddress);
+  const registry = new Registry<FramedConnection<Message>>(
+    guards.maxConnections,
+    guards.maxConnectionsPerAddress,
+    guards.addressKey,
+  );
   const rooms = new RoomRegistry<FramedConnection<Message>>(
     options,
     (conn): conn is FramedConnection<Message> => registry.get(conn.id) === conn,
@@ -102,13 +107,7 @@ export async function serve<Message = unknown, State = any>(
     if (onEnd !== undefined) {
       const hook: Promise<void> = Promise.resolve()
         .then(() => onEnd(stats))
-        .catch((error) =>
-          logger.error("onConnectionEnd failed for connection {id} from {remote}: {error}", {
-            id: stats.id,
-            remote: formatAddress(stats.remoteAddr),
-            error,
-          })
-        )
+        .catch((error) => log.endHookFailed(stats, error))
         .finally(() => endHooks.delete(hook));
       endHooks.add(hook);
     }
@@ -174,7 +173,7 @@ export async function serve<Message = unknown, State = any>(
     else conn.runCallbacks(callbacks, server);
   };
 
-  const gate = proxyHeaderTimeout === undefined ? undefined : new ProxyGate(proxyHeaderTimeout, {
+  const gate = proxy === undefined ? undefined : new ProxyGate(proxy, {
     admit,
     // No header: a connection from the balancer's address all the same, so that the log, the stats and the
     // records say what came; its handler never runs.
@@ -191,8 +190,12 @@ export async function serve<Message = unknown, State = any>(
   const accept = (socket: RawSocket): void => {
     acceptErrors.onAccept();
     if (gate === undefined || shuttingDown !== undefined) return admit(socket);
-    // The total is known at once; the per-address count waits for the client's address.
-    const refusal = registry.refusal(undefined, gate.size);
+    // Only a trusted proxy's header is read (PP 2): from anyone else a header would be a client choosing its
+    // address, and no header is a bad one on this port. The total is known at once; the per-address count
+    // waits for the client's address.
+    const refusal = gate.trusts(socket)
+      ? registry.refusal(undefined, gate.size)
+      : registry.refuse("untrusted-proxy-source");
     if (refusal !== undefined) return refuse(socket, refusal);
     gate.take(socket);
   };

@@ -27,7 +27,11 @@ export interface ServerMetricsOptions {
 
 // Every refusal reason, so that each has a sample (0 until it happens) from the first scrape on.
 const REFUSAL_REASONS: readonly RefusalReason[] = Object.keys(
-  { "max-connections": true, "max-connections-per-address": true } satisfies Record<RefusalReason, true>,
+  {
+    "max-connections": true,
+    "max-connections-per-address": true,
+    "untrusted-proxy-source": true,
+  } satisfies Record<RefusalReason, true>,
 ) as RefusalReason[];
 
 type Counts = Readonly<Partial<Record<string, number>>>;

@@ -3,7 +3,10 @@
  * pass over the headers (string, binary and extension payloads are skipped,
  * not read) that also refuses a truncated value, trailing bytes, the
  * never-used byte 0xc1, and an array or map announcing more elements than
- * bytes are left (a 4-byte count cannot make anything allocate).
+ * bytes are left (a 4-byte count cannot make anything allocate). Unless
+ * told otherwise it also refuses every extension type (msgpackr's Date,
+ * BigInt, typed arrays, Set, Error, RegExp, records and structured-clone
+ * references, and the spec's timestamp): plain MessagePack carries none.
  *
  * @module
  */
@@ -43,13 +46,26 @@ function readLength(bytes: Uint8Array, at: number, size: number): number {
   return length;
 }
 
+/** The first header byte of each extension: fixext 1, 2, 4, 8, 16 (type next) and ext 8, 16, 32 (length, then type). */
+const EXTENSIONS: Readonly<Record<number, number>> = {
+  0xd4: 0,
+  0xd5: 0,
+  0xd6: 0,
+  0xd7: 0,
+  0xd8: 0,
+  0xc7: 1,
+  0xc8: 2,
+  0xc9: 4,
+};
+
 /**
  * Throws unless `bytes` is exactly one MessagePack value whose arrays and
- * maps nest at most `maxDepth` deep.
+ * maps nest at most `maxDepth` deep, with no extension type unless
+ * `extensions` is true.
  * @throws {RangeError} nested deeper than `maxDepth`.
- * @throws {TypeError} not one well-formed value.
+ * @throws {TypeError} not one well-formed value, or an extension type where none is allowed.
  */
-export function checkMsgpackDepth(bytes: Uint8Array, maxDepth: number): void {
+export function checkMsgpackDepth(bytes: Uint8Array, maxDepth: number, extensions = false): void {
   // Values still expected at each open container; `left` is the innermost one's.
   const open: number[] = [];
   let left = 1;
@@ -79,6 +95,16 @@ export function checkMsgpackDepth(bytes: Uint8Array, maxDepth: number): void {
     } else {
       const tail = TAIL[byte];
       if (tail === undefined) throw new TypeError(`Cannot decode MessagePack: byte 0x${byte.toString(16)}`);
+      const typeAt = extensions ? undefined : EXTENSIONS[byte];
+      if (typeAt !== undefined) {
+        const type = bytes[at + typeAt];
+        if (type === undefined) throw new TypeError("Cannot decode MessagePack: truncated");
+        // The type is a signed byte: -1 is the spec's timestamp, 0 to 127 are applications' (msgpackr's).
+        throw new TypeError(
+          `Cannot decode MessagePack: extension type ${type << 24 >> 24} (plain MessagePack has none; ` +
+            "createMsgpackCodec({ extensions: true }) allows them)",
+        );
+      }
       const [fixed, lengthSize] = tail;
       const length = lengthSize === 0 ? 0 : readLength(bytes, at, lengthSize);
       at += lengthSize + fixed + length;

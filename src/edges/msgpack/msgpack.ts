@@ -15,4 +15,4 @@
  *
  * @module
  */
-export { msgpackCodec } from "./msgpack_codec.ts";
+export { createMsgpackCodec, msgpackCodec, type MsgpackCodecOptions } from "./msgpack_codec.ts";

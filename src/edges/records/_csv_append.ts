@@ -13,11 +13,18 @@
  *    it never joins the next row.
  * 4. The first line is the header; opening a file whose header differs fails
  *    rather than mixing two layouts.
+ * 5. No text cell is a live formula in a spreadsheet (OWASP "CSV injection"):
+ *    one that begins with `=`, `+`, `-`, `@`, a tab or a carriage return (after
+ *    any single quotes) gets a single quote in front and is quoted;
+ *    `readRecords()` takes that quote off again. Other control characters
+ *    (ESC, which a terminal running `tail` would obey) are escaped as the log
+ *    lines are (`\u001b`).
  *
  * @module
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { stringify } from "csv-stringify/sync";
+import { escapeControlCharacters } from "../../../mod.ts";
 
 const encoder = new TextEncoder();
 const NEWLINE = 0x0a;
@@ -25,11 +32,26 @@ const NEWLINE = 0x0a;
 /** A cell: written as its text; undefined and null as an empty cell. */
 export type Cell = string | number | undefined | null;
 
+/**
+ * What makes a cell a formula in Excel, LibreOffice or Google Sheets (OWASP), behind any quotes this rule added
+ * before: so a cell that really begins with `'=` keeps its quote through a write and a read.
+ */
+export const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** A text cell as written: on one line, control characters escaped, a formula neutralised by a leading quote. */
+export function safeCell(text: string): string {
+  const line = escapeControlCharacters(text.replace(/\r\n|\r|\n/g, " "));
+  return FORMULA_START.test(line) ? `'${line}` : line;
+}
+
 /** Formats rows as CSV lines ending in LF, each row on one physical line. */
 export function csvLines(rows: Cell[][]): string {
-  const flat = rows.map((row) => row.map((cell) => typeof cell === "string" ? cell.replace(/\r\n|\r|\n/g, " ") : cell));
-  return stringify(flat, { record_delimiter: "unix" });
+  const flat = rows.map((row) => row.map((cell) => typeof cell === "string" ? safeCell(cell) : cell));
+  // A neutralised cell is quoted as well, as OWASP asks: the quote then reads as part of the text everywhere.
+  return stringify(flat, { record_delimiter: "unix", quoted_match: FORMULA_QUOTED });
 }
+
+const FORMULA_QUOTED = /^'+[=+\-@\t\r]/;
 
 /** An open CSV file that rows are appended to. */
 export class CsvAppendFile {

@@ -12,7 +12,8 @@ import { parse } from "csv-parse/sync";
  * column names. A last line without its newline is a row still being written
  * (or cut by a failing disk) and is ignored; a UTF-8 BOM and CRLF line ends are
  * fine. Any other reader can apply the same rule: drop the text after the last
- * LF, then parse.
+ * LF, then parse. A cell the writer neutralised as a spreadsheet formula
+ * (`'=1+1`, written for `=1+1`) is read back without its added quote.
  *
  * @param text The file's text.
  * @returns The complete rows; all cells as strings.
@@ -23,12 +24,22 @@ import { parse } from "csv-parse/sync";
  * const rows = parseRecords('id,close_reason\n1,peer-closed\n2,"shut');
  * assert.equal(rows.length, 1);
  * assert.equal(rows[0]!.close_reason, "peer-closed");
+ * assert.equal(parseRecords("id,error\n1,\"'=HYPERLINK(1)\"\n")[0]!.error, "=HYPERLINK(1)");
  * ```
  */
 export function parseRecords(text: string): Array<Record<string, string>> {
   const complete = text.slice(0, text.lastIndexOf("\n") + 1);
-  return parse(complete, { bom: true, columns: true, skip_empty_lines: true });
+  const rows: Array<Record<string, string>> = parse(complete, { bom: true, columns: true, skip_empty_lines: true });
+  for (const row of rows) {
+    for (const [column, value] of Object.entries(row)) {
+      // The quote put in front of a cell that a spreadsheet would run as a formula (see _csv_append.ts).
+      if (NEUTRALISED.test(value)) row[column] = value.slice(1);
+    }
+  }
+  return rows;
 }
+
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
 
 /**
  * Reads a records file (connection or server records) as {@linkcode parseRecords} does.

@@ -6,7 +6,7 @@
  * @module
  */
 import { setInterval } from "node:timers";
-import { consoleWarnLogger, type Logger, type Server } from "../../../mod.ts";
+import { escapingLogger, type Logger, type Server } from "../../../mod.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 
 /** The columns of a server record, in file order. */
@@ -129,7 +129,7 @@ export function openServerRecords(path: string, options: ServerRecordsOptions = 
           record();
         } catch (error) {
           // A failing disk must not take the server down; the row is lost and the next tick tries again.
-          (options.logger ?? consoleWarnLogger).error("server records: {error}", { error });
+          escapingLogger(options.logger).error("server records: {error}", { error });
         }
       }, every * 1000);
       // The records never keep a process alive by themselves.

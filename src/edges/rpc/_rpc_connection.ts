@@ -7,6 +7,11 @@
  *    for no frame until one finishes (pull-based: the socket is not read).
  * 2. A method's slot is held until its answer is in the outbox (a waiting
  *    send holds it too), so a peer that does not read cannot grow memory.
+ *    An answer stored in a batch whose other requests still run frees its
+ *    slot (a batch larger than the bound must finish), but counts toward the
+ *    bound until its batch is sent: no frame is read while running methods
+ *    and held answers together reach `maxConcurrency`, so a connection holds
+ *    at most `maxConcurrency + maxBatchSize - 1` answers in unsent batches.
  * 3. Every Request object gets exactly one answer, every Notification none;
  *    a batch's answers go in one array, none at all when it held only
  *    notifications.
@@ -18,7 +23,7 @@
  *
  * @module
  */
-import { type Connection, formatAddress, FrameTooLargeError, type Logger, type Server } from "../../../mod.ts";
+import { type Connection, formatAddress, FrameTooLargeError, type LogLimiter, type Server } from "../../../mod.ts";
 import { Batch } from "./_batch.ts";
 import { Call, checkParams } from "./_call.ts";
 import {
@@ -44,12 +49,15 @@ import type { RpcLimits } from "./rpc_options.ts";
 import type { RpcCounters } from "./rpc_stats.ts";
 import type { CompiledRoute } from "./routes.ts";
 
+const FAILED_SUMMARY = "{count} more rpc methods failed in the last second (rpc.stats counts every one)";
+
 /** What every connection of one handler shares. */
 export interface RpcShared {
   /** Looked up at every request: `reload()` replaces it, and the next request of every connection meets the new table. */
   routes: ReadonlyMap<string, CompiledRoute>;
   readonly limits: RpcLimits;
-  readonly logger: Logger;
+  /** Every line a peer can cause goes through it: a few of each kind a second, the rest counted in a summary line. */
+  readonly log: LogLimiter;
   readonly counters: RpcCounters;
   notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
 }
@@ -62,8 +70,12 @@ export class RpcConnection {
   /** The connection's own state, handed to every method as `context.state`. */
   readonly state: Record<string, unknown> = {};
   #inFlight = 0;
+  /** Answers stored in batches not yet sent. */
+  #held = 0;
   // The loop waiting for a slot (or, at the end, for the last method); one waiter at a time.
   #wake: (() => void) | undefined;
+  // The loop waiting, between frames, for running methods and held answers to drop under the bound.
+  #wakeLoop: (() => void) | undefined;
 
   constructor(conn: Connection, server: Server, shared: RpcShared) {
     this.conn = conn;
@@ -73,11 +85,21 @@ export class RpcConnection {
 
   /** Reads frames until input ends, then waits for the methods still running (their answers still go out). */
   async run(): Promise<void> {
-    for await (const frame of this.conn) {
-      const waiting = this.#frame(frame);
-      if (waiting !== undefined) await waiting;
+    const max = this.shared.limits.maxConcurrency;
+    try {
+      for await (const frame of this.conn) {
+        const waiting = this.#frame(frame);
+        if (waiting !== undefined) await waiting;
+        // Answers held for unsent batches count toward the bound: at it, the next frame waits (and what is
+        // queued goes out now: no flush point comes while the loop waits).
+        if (this.#inFlight + this.#held >= max) this.conn.flush().catch(() => {});
+        while (this.#inFlight + this.#held >= max) await new Promise<void>((resolve) => this.#wakeLoop = resolve);
+      }
+      while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#wake = resolve);
+    } finally {
+      // The summary of a burst that has passed, written when a connection ends if no later line wrote it.
+      this.shared.log.flush();
     }
-    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#wake = resolve);
   }
 
   #frame(frame: Uint8Array): Promise<void> | undefined {
@@ -105,7 +127,7 @@ export class RpcConnection {
         errorResponse(null, INVALID_REQUEST, `batch of ${items.length} requests over maxBatchSize ${max}`),
       );
     }
-    const batch = new Batch(items.length, this.shared.limits.codec, (bytes) => this.#send(bytes, null));
+    const batch = new Batch(items.length, this.shared.limits.codec, (bytes) => this.#send(bytes, null), this.#hold);
     for (let i = 0; i < items.length; i++) {
       const waiting = this.#request(items[i], batch);
       if (waiting !== undefined) return this.#batchRest(items, i + 1, batch, waiting);
@@ -151,7 +173,32 @@ export class RpcConnection {
     } catch (error) {
       result = Promise.reject(error);
     }
-    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error));
+    Promise.resolve(result).then((value) => this.#succeeded(call, value), (error) => this.#failed(call, error))
+      .catch((error) => this.#broken(call, error));
+  }
+
+  /**
+   * The answer itself could not be made (a codec that cannot encode even an error response): the peer would wait
+   * for it forever, so the connection closes; the slot is freed, and the fault is counted and logged, never thrown
+   * to the process (nothing awaits this chain).
+   */
+  #broken(call: Call, error: unknown): void {
+    // Its error is counted already (each path here counts before it encodes); the answer itself is lost.
+    this.shared.counters.dropped++;
+    this.shared.log.write(
+      "broken",
+      "error",
+      "rpc method {method} on connection {id} from {remote} unanswered: {error}",
+      {
+        method: call.request.method,
+        id: this.conn.id,
+        remote: formatAddress(this.conn.remoteAddr),
+        error,
+      },
+      "{count} more rpc answers could not be made in the last second",
+    );
+    this.conn.close();
+    this.#release();
   }
 
   #succeeded(call: Call, value: unknown): void {
@@ -209,7 +256,24 @@ export class RpcConnection {
       this.#wake = undefined;
       wake();
     }
+    this.#wakeTheLoop();
   };
+
+  /** A batch stored an answer (+1), or sent its array and let its answers go (-n). */
+  readonly #hold = (answers: number): void => {
+    const counters = this.shared.counters;
+    this.#held += answers;
+    counters.batchAnswers += answers;
+    if (this.#held > counters.peakBatchAnswers) counters.peakBatchAnswers = this.#held;
+    if (answers < 0) this.#wakeTheLoop();
+  };
+
+  #wakeTheLoop(): void {
+    const wake = this.#wakeLoop;
+    if (wake === undefined) return;
+    this.#wakeLoop = undefined;
+    wake();
+  }
 
   /** A refusal before the method runs: answered, or, for a notification, counted and dropped. */
   #refuse(
@@ -239,11 +303,12 @@ export class RpcConnection {
       if (!(error instanceof FrameTooLargeError)) return void this.shared.counters.dropped++;
       this.shared.counters.error(INTERNAL_ERROR);
       const data = `answer of ${error.length} bytes over the frame limit of ${error.limit} bytes`;
-      this.shared.logger.warn("rpc answer on connection {id} from {remote} not sent: {detail}", {
+      this.shared.log.flush();
+      this.shared.log.write("oversize", "warn", "rpc answer on connection {id} from {remote} not sent: {detail}", {
         id: this.conn.id,
         remote: formatAddress(this.conn.remoteAddr),
         detail: data,
-      });
+      }, "{count} more rpc answers over the frame limit in the last second");
       return this.conn.send(this.shared.limits.codec.encode(errorResponse(id, INTERNAL_ERROR, data)))
         .catch(() => void this.shared.counters.dropped++);
     });
@@ -253,8 +318,16 @@ export class RpcConnection {
     const conn = this.conn;
     const properties = { method: call.request.method, id: conn.id, remote: formatAddress(conn.remoteAddr), error };
     const template = `rpc method {method} ${what} on connection {id} from {remote}: {error}`;
-    // The method gave up because its connection ended: not a fault worth a stack.
-    if (conn.signal.aborted && error === conn.signal.reason) this.shared.logger.debug(template, properties);
-    else this.shared.logger.error(template, properties);
+    // The method gave up because its connection ended: not a fault worth a stack. Either way a peer can cause
+    // any number of them, so a few lines a second, and a summary of the rest (every one is counted in stats).
+    const aborted = conn.signal.aborted && error === conn.signal.reason;
+    this.shared.log.flush();
+    this.shared.log.write(
+      aborted ? "aborted" : "failed",
+      aborted ? "debug" : "error",
+      template,
+      properties,
+      aborted ? "{count} more rpc methods ended with their connection in the last second" : FAILED_SUMMARY,
+    );
   }
 }

@@ -24,9 +24,10 @@
 import {
   type Connection,
   ConnectionClosedError,
-  consoleWarnLogger,
+  escapingLogger,
   isReconnecting,
   type Logger,
+  LogLimiter,
   type ReconnectEvent,
   type ReconnectingConnection,
 } from "../../../mod.ts";
@@ -189,7 +190,7 @@ class Client implements RpcClient {
   readonly #codec: RpcCodec;
   readonly #timeout: number;
   readonly #maxDepth: number;
-  readonly #logger: Logger;
+  readonly #log: LogLimiter;
   readonly #pending = new PendingCalls();
   readonly #errors = new Map<number, number>();
   #calls = 0;
@@ -209,7 +210,8 @@ class Client implements RpcClient {
     this.#codec = checkCodec(options.codec);
     this.#timeout = checkTimeout(options.timeout ?? 30);
     this.#maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
-    this.#logger = options.logger ?? consoleWarnLogger;
+    // The server chooses how often a notification arrives and what its method is called: escaped, a few lines a second.
+    this.#log = new LogLimiter(escapingLogger(options.logger));
     this.onNotification = options.onNotification;
     this.finished = this.#read();
   }
@@ -315,7 +317,13 @@ class Client implements RpcClient {
     try {
       this.onNotification?.(request.method, request.params);
     } catch (error) {
-      this.#logger.error("rpc notification {method} handler failed: {error}", { method: request.method, error });
+      this.#log.write(
+        "notification",
+        "error",
+        "rpc notification {method} handler failed: {error}",
+        { method: request.method, error },
+        "{count} more rpc notification handlers failed in the last second",
+      );
     }
   }
 

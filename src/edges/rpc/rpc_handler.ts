@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { type Connection, ConnectionClosedError, consoleWarnLogger, type Handler, type Server } from "../../../mod.ts";
+import {
+  type Connection,
+  ConnectionClosedError,
+  escapingLogger,
+  type Handler,
+  LogLimiter,
+  type Server,
+} from "../../../mod.ts";
 import { RpcConnection, type RpcShared } from "./_rpc_connection.ts";
 import type { RpcCodec } from "./codec.ts";
 import { isStructured, type RpcParams } from "./envelope.ts";
@@ -142,7 +149,8 @@ export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): 
       counters.dropped++;
       return false;
     });
-  const shared: RpcShared = { routes: table, limits, logger: options.logger ?? consoleWarnLogger, counters, notify };
+  const log = new LogLimiter(escapingLogger(options.logger));
+  const shared: RpcShared = { routes: table, limits, log, counters, notify };
   const handler = (conn: Connection, server: Server): Promise<void> => new RpcConnection(conn, server, shared).run();
   return Object.defineProperties(handler, {
     stats: { get: () => counters.snapshot(), enumerable: true },

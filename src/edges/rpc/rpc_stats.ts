@@ -12,7 +12,17 @@
  * import assert from "node:assert/strict";
  * import { rpcHandler } from "./rpc.ts";
  * const rpc = rpcHandler({ ping: () => "pong" });
- * assert.deepEqual(rpc.stats, { requests: 0, notifications: 0, batches: 0, errors: {}, dropped: 0, inFlight: 0, peakInFlight: 0 });
+ * assert.deepEqual(rpc.stats, {
+ *   requests: 0,
+ *   notifications: 0,
+ *   batches: 0,
+ *   errors: {},
+ *   dropped: 0,
+ *   inFlight: 0,
+ *   peakInFlight: 0,
+ *   batchAnswers: 0,
+ *   peakBatchAnswers: 0,
+ * });
  * ```
  */
 export interface RpcStats {
@@ -33,6 +43,14 @@ export interface RpcStats {
   readonly inFlight: number;
   /** The most methods that ran at once on one connection: at most `maxConcurrency`. */
   readonly peakInFlight: number;
+  /** Answers held now in batches not yet sent (their other requests still run), on every connection. */
+  readonly batchAnswers: number;
+  /**
+   * The most answers one connection held at once in unsent batches: at most
+   * `maxConcurrency + maxBatchSize - 1`, since a connection reads no frame
+   * while its running methods and held answers together reach `maxConcurrency`.
+   */
+  readonly peakBatchAnswers: number;
 }
 
 /** The mutable counters behind {@linkcode RpcStats}. */
@@ -43,6 +61,8 @@ export class RpcCounters {
   dropped = 0;
   inFlight = 0;
   peakInFlight = 0;
+  batchAnswers = 0;
+  peakBatchAnswers = 0;
   readonly #errors = new Map<number, number>();
 
   /** Counts one error of `code`. */
@@ -60,6 +80,8 @@ export class RpcCounters {
       dropped: this.dropped,
       inFlight: this.inFlight,
       peakInFlight: this.peakInFlight,
+      batchAnswers: this.batchAnswers,
+      peakBatchAnswers: this.peakBatchAnswers,
     };
   }
 }

@@ -25,8 +25,8 @@ import {
   type Address,
   checkNumber,
   type Cluster,
-  consoleWarnLogger,
   createPortHub,
+  escapingLogger,
   joinCluster,
   type ShutdownOptions,
   type ShutdownReport,
@@ -77,7 +77,7 @@ export async function superviseWorkers<Message = unknown>(
     port: requestedPort,
     ...serveOptions
   } = options;
-  const logger = supervisorLogger ?? consoleWarnLogger;
+  const logger = escapingLogger(supervisorLogger);
   const forWorkers = crossingOptions(serveOptions as Record<string, unknown>);
   let count = checkNumber("workers", workers) ?? 0;
   if (count === 0) count = availableParallelism();
@@ -182,7 +182,8 @@ export async function superviseWorkers<Message = unknown>(
       failure = new RestartLimitError(slot.index, verdict.restarts, period, limit, error);
       logger.error("{message}: {error}", { message: failure.message, error: why });
       onStartFailure?.(failure);
-      void stop({}, failure);
+      // stop() settles `finished` with the failure; a fault while stopping is a line, never an unhandled rejection.
+      stop({}, failure).catch(stopFailed);
       return;
     }
     totalRestarts++;
@@ -207,11 +208,12 @@ export async function superviseWorkers<Message = unknown>(
         const worker = slot.worker;
         if (worker === undefined) continue;
         // A worker not listening yet has no connections: nothing to drain.
-        if (!slot.listening) void worker.terminate();
+        // A worker that already exited has nothing to terminate: its exit is what the loop below waits for.
+        if (!slot.listening) worker.terminate().catch(() => {});
         else worker.postMessage({ type: "shutdown", options: shutdownOptions } satisfies ToWorker);
       }
       const timer = setTimeout(() => {
-        for (const slot of slots) void slot.worker?.terminate();
+        for (const slot of slots) slot.worker?.terminate().catch(() => {});
       }, deadline);
       await Promise.all(slots.map((slot) => slot.exited));
       clearTimeout(timer);
@@ -228,7 +230,8 @@ export async function superviseWorkers<Message = unknown>(
     })();
     return stopping;
   };
-  const onAbort = () => void stop({});
+  const stopFailed = (error: unknown) => logger.error("workers: cannot stop: {error}", { error });
+  const onAbort = () => void stop({}).catch(stopFailed);
 
   const set: WorkerSet = {
     get addr() {

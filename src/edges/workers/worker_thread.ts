@@ -11,7 +11,7 @@ import process from "node:process";
 import { parentPort } from "node:worker_threads";
 import {
   connectPortBus,
-  consoleWarnLogger,
+  escapingLogger,
   joinCluster,
   nodeOfConnection,
   type PortLike,
@@ -35,7 +35,7 @@ export async function runWorker(data: WorkerData): Promise<void> {
     return () => void listeners.delete(listener);
   };
   const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal, onTell });
-  const logger = own.logger ?? consoleWarnLogger;
+  const logger = escapingLogger(own.logger);
   const bus = connectPortBus(data.bus as unknown as PortLike);
   const { reportInterval, expireAfter } = data;
   const cluster = joinCluster({ bus, node, logger, reportInterval, expireAfter });

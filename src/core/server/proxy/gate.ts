@@ -1,7 +1,7 @@
 /**
- * The PROXY protocol in front of a listener (`serve({ proxyProtocol: true })`):
- * every accepted socket's header is read before the socket becomes a
- * connection, so that the handler, the per-address limit, the log and the
+ * The PROXY protocol in front of a listener (`serve({ proxyProtocol: { trusted } })`):
+ * every accepted socket from a trusted proxy has its header read before the
+ * socket becomes a connection, so that the handler, the per-address limit, the log and the
  * records all see the client's address, never the balancer's.
  *
  * Invariants:
@@ -18,6 +18,7 @@
  */
 import { type ProxyHeader, ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
 import { ProxyHeaderParser } from "./parser.ts";
+import { TrustedSources } from "./trusted.ts";
 import type { CloseReason } from "../../errors.ts";
 import { checkNumber } from "../../options.ts";
 import type { Address, RawSocket } from "../../../transport/types.ts";
@@ -29,40 +30,71 @@ export const DEFAULT_PROXY_HEADER_TIMEOUT = 5;
 export interface ProxyProtocolOptions {
   /**
    * Reads a PROXY protocol header (HAProxy's v1 or v2) before the first frame
-   * of every connection, and takes the client's address from it. Only behind
-   * a balancer that sends one: without the option such a header is frame
-   * bytes like any other, so no client can claim an address. Not with `tls`:
-   * the header comes before the TLS handshake, which the runtime reads first.
+   * of every connection, and takes the client's address from it; only from
+   * the proxies in `trusted` (addresses or CIDR blocks, IPv4 and IPv6, such as
+   * `["10.0.0.0/8", "127.0.0.1", "::1", "fd00::/8"]`): a connection from any
+   * other source is refused at once (`untrusted-proxy-source`), before a byte
+   * of it is read. `true` is a `TypeError`: trusting everyone would let any
+   * client that reaches the port choose its own address. Without the option
+   * such a header is frame bytes like any other. Not with `tls`: the header
+   * comes before the TLS handshake, which the runtime reads first.
    * @default {false}
    */
-  proxyProtocol?: boolean;
+  proxyProtocol?: false | { readonly trusted: readonly string[] };
   /** Seconds for the whole header to arrive, counted in ticks; then `bad-proxy-header`. @default {5} */
   proxyHeaderTimeout?: number;
 }
 
+/** The PROXY protocol options, checked. */
+export interface ProxyPlan {
+  /** Seconds a socket may take to send its whole header. */
+  readonly timeout: number;
+  /** Who may send one. */
+  readonly trusted: TrustedSources;
+}
+
 /**
- * The header timeout when `proxyProtocol` is on; undefined when it is off.
+ * The checked PROXY protocol options; undefined when `proxyProtocol` is off.
  *
- * @throws {TypeError} `proxyProtocol` is not a boolean, or is on with `tls`.
+ * @throws {TypeError} `proxyProtocol` is `true` or not `{ trusted }`, a trusted entry is malformed, or it is on with `tls`.
  * @throws {RangeError} `proxyHeaderTimeout` is not a positive number of seconds.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { proxyHeaderTimeoutOf } from "./gate.ts";
- * assert.equal(proxyHeaderTimeoutOf({}), undefined);
- * assert.equal(proxyHeaderTimeoutOf({ proxyProtocol: true }), 5);
- * assert.throws(() => proxyHeaderTimeoutOf({ proxyProtocol: true, tls: { cert: "", key: "" } }), TypeError);
+ * import { proxyPlanOf } from "./gate.ts";
+ * assert.equal(proxyPlanOf({}), undefined);
+ * const plan = proxyPlanOf({ proxyProtocol: { trusted: ["10.0.0.0/8"] } });
+ * assert.equal(plan?.timeout, 5);
+ * assert.ok(plan?.trusted.has("10.1.2.3"));
+ * assert.throws(() => proxyPlanOf({ proxyProtocol: true } as never), TypeError);
  * ```
  */
-export function proxyHeaderTimeoutOf(options: ProxyProtocolOptions & { tls?: unknown }): number | undefined {
+export function proxyPlanOf(options: ProxyProtocolOptions & { tls?: unknown }): ProxyPlan | undefined {
   const timeout = checkNumber("proxyHeaderTimeout", options.proxyHeaderTimeout) ?? DEFAULT_PROXY_HEADER_TIMEOUT;
-  const on = options.proxyProtocol;
+  const on: unknown = options.proxyProtocol;
   if (on === undefined || on === false) return undefined;
-  if (on !== true) throw new TypeError(`Cannot use proxyProtocol ${JSON.stringify(on)}: must be true or false`);
+  if (on === true) {
+    throw new TypeError(
+      "Cannot use proxyProtocol true: name the proxies whose headers to trust, as " +
+        'proxyProtocol: { trusted: ["10.0.0.0/8"] }; a header from anyone else lets a client choose its address (PP 2)',
+    );
+  }
+  if (typeof on !== "object" || on === null || !("trusted" in on)) {
+    throw new TypeError(`Cannot use proxyProtocol ${describe(on)}: must be false or { trusted: [...] }`);
+  }
+  const trusted = new TrustedSources((on as { trusted: readonly string[] }).trusted);
   if (options.tls !== undefined) {
     throw new TypeError("Cannot use proxyProtocol with tls: the PROXY header comes before the TLS handshake");
   }
-  return timeout;
+  return { timeout, trusted };
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** Where the gate hands sockets on. */
@@ -85,12 +117,18 @@ class Waiting {
 export class ProxyGate {
   readonly #waiting = new Set<Waiting>();
   readonly #timeout: number;
+  readonly #trusted: TrustedSources;
   readonly #exits: ProxyGateExits;
 
-  /** @param timeout seconds a socket may take to send its whole header. */
-  constructor(timeout: number, exits: ProxyGateExits) {
-    this.#timeout = timeout;
+  constructor(plan: ProxyPlan, exits: ProxyGateExits) {
+    this.#timeout = plan.timeout;
+    this.#trusted = plan.trusted;
     this.#exits = exits;
+  }
+
+  /** True when the socket comes from a trusted proxy: only then is its header read (PP 2). */
+  trusts(socket: RawSocket): boolean {
+    return this.#trusted.has(socket.remoteAddr.hostname);
   }
 
   /** Sockets waiting now: they count against `maxConnections`. */

@@ -73,3 +73,34 @@ export function formatIPv6(w: number[]): string {
   const text = (from: number, to: number) => w.slice(from, to).map((word) => word.toString(16)).join(":");
   return best < 0 ? text(0, 8) : `${text(0, best)}::${text(best + bestLength, 8)}`;
 }
+
+/**
+ * An address as eight 16-bit words, IPv4 in its IPv4-mapped form
+ * (::ffff:a.b.c.d), so that one comparison covers a dual-stack socket's
+ * "::ffff:10.0.0.5" and a plain "10.0.0.5"; a zone id ("fe80::1%eth0") is
+ * left out. Undefined when the text is not an IP address (a Unix socket's path).
+ */
+export function addressWords(text: string): number[] | undefined {
+  const zone = text.indexOf("%");
+  const bare = zone < 0 ? text : text.slice(0, zone);
+  if (!bare.includes(":")) {
+    const quad = parseIPv4(bare);
+    return quad === undefined
+      ? undefined
+      : [0, 0, 0, 0, 0, 0xffff, (quad[0]! << 8) | quad[1]!, (quad[2]! << 8) | quad[3]!];
+  }
+  return parseIPv6(bare);
+}
+
+/** True when the words are an IPv4-mapped address (::ffff:0:0/96). */
+export function isMapped(w: readonly number[]): boolean {
+  return w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff;
+}
+
+/** The words with every bit past the first `bits` cleared. */
+export function maskWords(w: readonly number[], bits: number): number[] {
+  return w.map((word, i) => {
+    const keep = Math.max(0, Math.min(16, bits - i * 16));
+    return keep === 0 ? 0 : word & (0xffff << (16 - keep)) & 0xffff;
+  });
+}
