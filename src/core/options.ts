@@ -26,7 +26,7 @@ export interface NumberSpec {
 const MAX = Number.MAX_SAFE_INTEGER;
 /**
  * The longest wait of any seconds option: setTimeout and setInterval hold at most 2^31 - 1 milliseconds, and
- * a longer one fires after 1 ms (Node warns, Deno and Bun say nothing), so every seconds option is bounded
+ * a longer one fires after 1 ms (with a warning on stderr), so every seconds option is bounded
  * here, whether the kit arms it as a timer or counts it in ticks: one rule for all of them.
  */
 export const MAX_TIMER_SECONDS = 2_147_483;
