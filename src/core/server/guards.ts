@@ -94,6 +94,7 @@ export function guardsOf(options: GuardOptions): Guards {
     slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
     tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,
     closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
-    tlsHandshakeTimeout: checkNumber("tlsHandshakeTimeout", options.tlsHandshakeTimeout) ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+    tlsHandshakeTimeout: checkNumber("tlsHandshakeTimeout", options.tlsHandshakeTimeout) ??
+      DEFAULT_TLS_HANDSHAKE_TIMEOUT,
   };
 }
