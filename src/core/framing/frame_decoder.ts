@@ -21,17 +21,9 @@
  * and its second chunk came (until then its first bytes stay a view).
  *
  * That buffer follows the bytes that arrived, not the length the header
- * announced (Netty's cumulator): it is made twice as big as what has arrived
- * (and a header), and grows by doubling, never past the announced length. A peer that
- * announces 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not
- * 256 KiB; {@linkcode FrameDecoder.reserved} says how many.
- *
- * ```text
- *  arrived:   ████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░  (announced length)
- *  reserved:  ████████
- *  arrived:   ████████████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░
- *  reserved:  ████████████████  (doubled, the bytes copied once)
- * ```
+ * announced (Netty's cumulator, in _frame_assembly.ts): a peer that announces
+ * 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not 256 KiB;
+ * {@linkcode FrameDecoder.reserved} says how many.
  *
  * Every frame handed out so has its header right in front of it, in memory
  * the decoder never hands out: {@linkcode FrameDecoder.framedIn} finds
@@ -41,7 +33,8 @@
  * @module
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
-import { framingOf, type FramingOptions, type PacketSize, readLength, writeHeader } from "./length_prefixed.ts";
+import { FrameAssembly } from "./_frame_assembly.ts";
+import { framingOf, type FramingOptions, type PacketSize, readLength } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
 const NO_LIMIT = 0x3fff_ffff;
@@ -69,11 +62,9 @@ export class FrameDecoder {
   // A header split across chunks is gathered here; made on the first one (most connections never see one).
   #header: Uint8Array | undefined;
   #headerFill = 0;
-  // The buffer a frame is assembled in: its header, then the #fill bytes of its payload that arrived; grown by
-  // doubling up to the header plus #length, the announced length (the module's doc).
-  #framed: Uint8Array | undefined;
-  #fill = 0;
-  // The announced payload length of the frame begun, as a view (#head) or in #framed.
+  // Where a frame whose chunks lie in different buffers is assembled; made on the first one.
+  #assembly: FrameAssembly | undefined;
+  // The announced payload length of the frame begun as a view (#head).
   #length = 0;
   // The first bytes of a payload that goes on in later chunks, as a view into their chunk: the payload's buffer
   // is made only when its next chunk comes from another buffer. A connection whose handler stops asking (a peer
@@ -109,7 +100,7 @@ export class FrameDecoder {
 
   /** Bytes of an unfinished frame held between chunks (header included), and bytes kept undecoded. */
   get buffered(): number {
-    return this.#headerFill + this.#fill + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
+    return this.#headerFill + (this.#assembly?.fill ?? 0) + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
   }
 
   /**
@@ -130,7 +121,7 @@ export class FrameDecoder {
    * ```
    */
   get reserved(): number {
-    return this.#framed?.length ?? 0;
+    return this.#assembly?.reserved ?? 0;
   }
 
   /**
@@ -174,7 +165,7 @@ export class FrameDecoder {
     }
     const end = bytes.length;
     while (at < end) {
-      if (this.#framed !== undefined) {
+      if (this.#assembly?.active === true) {
         at = this.#continuePayload(bytes, at, out);
         continue;
       }
@@ -280,8 +271,9 @@ export class FrameDecoder {
     if (this.#head !== undefined) {
       throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#length);
     }
-    if (this.#framed !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#fill, this.#packet + this.#length);
+    const assembly = this.#assembly;
+    if (assembly?.active === true) {
+      throw new TruncatedFrameError(this.#packet + assembly.fill, this.#packet + assembly.length);
     }
     if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
   }
@@ -294,37 +286,11 @@ export class FrameDecoder {
     this.#headStart = head.length === 0 ? -1 : start;
   }
 
-  /**
-   * The head's next chunk, of `incoming` bytes, came from another buffer: the frame gets a buffer of its own,
-   * sized for what is here and coming in that chunk, with its header in front, and the head is copied in.
-   */
+  /** The head's next chunk, of `incoming` bytes, came from another buffer: the frame is assembled in its own. */
   #assemble(incoming: number): void {
     const head = this.#head!;
-    const packet = this.#packet;
     this.#head = undefined;
-    const framed = this.#reserve(head.length + Math.min(incoming, this.#length - head.length));
-    writeHeader(framed, 0, this.#length, packet);
-    framed.set(head, packet);
-    this.#fill = head.length;
-  }
-
-  /**
-   * The assembly buffer, with room for `payloadBytes` of the payload. Made at twice what it must hold, grown to
-   * twice its size (or to what it must hold, when more), never past the announced frame: so at most twice the
-   * bytes that arrived (and a header), and each byte copied a bounded number of times. The header's bytes are
-   * added on top: reads come in powers of two (64 KiB on Node), and a frame's header would otherwise leave a
-   * doubled buffer those few bytes short of the frame, to be copied once more for them.
-   */
-  #reserve(payloadBytes: number): Uint8Array {
-    const packet = this.#packet;
-    const old = this.#framed;
-    const need = packet + payloadBytes;
-    if (old !== undefined && old.length >= need) return old;
-    const doubled = old === undefined ? 2 * need : Math.max(need, 2 * old.length);
-    const size = Math.min(packet + this.#length, doubled + packet);
-    const framed = new Uint8Array(size);
-    if (old !== undefined) framed.set(old.subarray(0, packet + this.#fill));
-    return this.#framed = framed;
+    (this.#assembly ??= new FrameAssembly(this.#packet)).begin(head, this.#length, incoming);
   }
 
   /** The bytes a limit kept, then `chunk`: one view when they are one piece of memory, else a copy of both. */
@@ -373,21 +339,16 @@ export class FrameDecoder {
   }
 
   #continuePayload(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
-    const packet = this.#packet;
-    const take = Math.min(this.#length - this.#fill, chunk.length - at);
-    const framed = this.#reserve(this.#fill + take);
-    framed.set(chunk.subarray(at, at + take), packet + this.#fill);
-    this.#fill += take;
-    if (this.#fill === this.#length) {
-      // Grown to the announced length exactly by now: the payload is the rest of the buffer.
-      const payload = new Uint8Array(framed.buffer, packet, this.#length);
+    const assembly = this.#assembly!;
+    const next = assembly.append(chunk, at);
+    const framed = assembly.done();
+    if (framed !== undefined) {
+      const payload = new Uint8Array(framed.buffer, this.#packet, framed.length - this.#packet);
       out.push(payload);
       this.#assembled = payload;
       this.#assembledFramed = framed;
-      this.#framed = undefined;
-      this.#fill = 0;
       this.#headerFill = 0;
     }
-    return at + take;
+    return next;
   }
 }
