@@ -195,8 +195,9 @@ test("CallbackHandler and batches pause reading over the rate limit and go on wh
     await conn.finished;
     return steps;
   }, { rateLimits: rateLimitsOf({ maxFramesPerSecond: 3, rateLimitPolicy: "pause" }) });
-  assert.equal(expected[0]!.framesOut, 5, "the frames already read are handled");
-  assert.equal(expected[0]!.reads, 1, "then nothing is read while over the budget");
+  assert.equal(expected[0]!.framesOut, 3, "the budget's frames of the read are handled, the rest kept undecoded");
+  assert.equal(expected[0]!.reads, 1, "then nothing is read while the budget is spent");
+  assert.equal(expected[1]!.framesOut, 5, "a tick's refill decodes the bytes kept");
   assert.equal(expected.at(-1)!.reads, 2, "the refilled budget lets it read again");
 });
 

@@ -40,9 +40,9 @@ for (
     [["--max-frame-size", "lots"], /--max-frame-size must be an integer/],
     // A negative value is the flag's value, not another flag (parseArgs alone calls it ambiguous).
     [["--max-frame-size", "-1"], /--max-frame-size must be an integer from 0 to 4294967295 \(bytes\), got "-1"/],
-    [["--quiet-period", "-0.5"], /--quiet-period must be a non-negative number of seconds, got "-0.5"/],
+    [["--quiet-period", "-0.5"], /--quiet-period must be a non-negative number of seconds up to 2147483, got "-0.5"/],
     [["--bogus"], /Unknown option '--bogus'/],
-    [["--idle-timeout", "0"], /--idle-timeout must be a positive number of seconds, got "0"/],
+    [["--idle-timeout", "0"], /--idle-timeout must be a positive number of seconds up to 2147483, got "0"/],
     [["--max-frames-per-sec", "1.5"], /--max-frames-per-sec must be a positive integer, got "1.5"/],
     [["--outbox-high-water", "none"], /--outbox-high-water must be a non-negative integer \(bytes\), got "none"/],
   ] as const

@@ -202,24 +202,41 @@ test("Inbox: an oversize header ends input with frame-too-large; the frames befo
   assert.ok(ends[0]![1] instanceof FrameTooLargeError);
 });
 
-test("Inbox with a pause budget: the frames read are handed out, and the next read waits for a tick's refill", async () => {
+test("Inbox with a pause budget: the frames within it are handed out, the rest stay undecoded until a refill", async () => {
   const { inbox, socket, ends } = inboxOver({ limits: new RateLimits(undefined, 2, "pause") });
   const waiting = inbox.next();
-  socket.deliver(frames("a", "b", "c")); // 3 frames against a budget of 2: overdrawn by 1
+  socket.deliver(frames("a", "b", "c")); // 3 frames against a budget of 2
   assert.equal(describe(await waiting), "frame a");
-  assert.deepEqual(takeAll(inbox), ["frame b", "frame c"]);
+  assert.deepEqual(takeAll(inbox), ["frame b"], "the third is not decoded");
   const next = inbox.next();
   await settle();
-  assert.equal(socket.reads, 1, "no read while the budget is overdrawn");
-  inbox.tick(0.25, false); // +0.5: still 0.5 over
+  assert.equal(socket.reads, 1, "no read while the budget is spent");
+  inbox.tick(0.25, false); // +0.5: not a whole frame
   await settle();
   assert.equal(socket.reads, 1);
-  inbox.tick(0.25, false);
+  inbox.tick(0.25, false); // +0.5: one frame
+  assert.equal(describe(await next), "frame c");
+  assert.equal(socket.reads, 1, "decoded from the bytes kept, not read again");
+  const after = inbox.next();
+  await settle();
+  assert.equal(socket.reads, 1, "the budget is spent again");
+  inbox.tick(0.5, false);
   await settle();
   assert.equal(socket.reads, 2, "refilled: reading goes on");
   socket.deliver(frames("d"));
-  assert.equal(describe(await next), "frame d");
+  assert.equal(describe(await after), "frame d");
   assert.deepEqual(ends, [], "not closed");
+});
+
+test("Inbox with a frame budget under close: the frames within it are handed out, then rate-limit", async () => {
+  const { inbox, socket, ends } = inboxOver({ limits: new RateLimits(undefined, 2, "close") });
+  const waiting = inbox.next();
+  socket.deliver(frames("a", "b", "c", "d"));
+  assert.equal(describe(await waiting), "frame a");
+  assert.equal(describe(await inbox.next()), "frame b");
+  assert.equal(describe(await inbox.next()), "end", "c passed the budget: not handed out, and d never decoded");
+  assert.equal(ends[0]![0], "rate-limit");
+  assert.match(String(ends[0]![1]), /over 2 frames per second, 1 over budget/);
 });
 
 test("Inbox with a close budget: over it, input ends with a rate-limit GuardError after the frames read", async () => {

@@ -358,6 +358,6 @@ test("serve refuses proxyProtocol that is not { trusted }, with tls, or a bad pr
   });
   await assert.rejects(serve({ proxyProtocol: LOOPBACK, proxyHeaderTimeout: 0 }, handler), {
     name: "RangeError",
-    message: "Cannot use proxyHeaderTimeout 0: must be a positive number of seconds",
+    message: "Cannot use proxyHeaderTimeout 0: must be a positive number of seconds up to 2147483",
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { GuardError } from "../mod.ts";
 import { RateLimits, rateLimitsOf, TokenBucket } from "../src/core/connection/rate_limit.ts";
 import { test } from "./_harness.ts";
+import { rawConnect, startServer, until } from "./_fixtures.ts";
 
 test("TokenBucket starts full, and a refill never takes it past one second's budget", () => {
   const bucket = new TokenBucket(100);
@@ -76,4 +77,74 @@ test("rateLimitsOf: no plan without a limit, a budget of its own for each connec
   assert.throws(() => rateLimitsOf({ maxBytesPerSecond: 0 }), RangeError);
   assert.throws(() => rateLimitsOf({ maxFramesPerSecond: 1.5 }), RangeError);
   assert.throws(() => rateLimitsOf({ maxFramesPerSecond: 1, rateLimitPolicy: "slow" as "pause" }), TypeError);
+});
+
+// No tick refills a budget during these tests: every frame handled is one of the first second's budget.
+const NO_REFILL = { tickInterval: 1000 };
+// 65 536 empty frames, in one write.
+const FLOOD = new Uint8Array(65_536 * 4);
+
+test("maxFramesPerSecond holds within one read: 65 536 frames in one write make 10 handler calls, then rate-limit", async () => {
+  let calls = 0;
+  const { server, ends } = await startServer(async (conn) => {
+    for await (const _ of conn) calls++;
+  }, { ...NO_REFILL, maxFramesPerSecond: 10 });
+  const flooder = await rawConnect(server);
+  await flooder.write(FLOOD).catch(() => {});
+  await until(() => ends.length === 1, "the flooder to end");
+  assert.equal(ends[0]!.closeReason, "rate-limit");
+  assert.equal(calls, 10);
+  flooder.close();
+  await server.shutdown();
+});
+
+test("maxFramesPerSecond holds within one read for a callback handler too", async () => {
+  let calls = 0;
+  const { server, ends } = await startServer(
+    { frame: () => void calls++ } as unknown as Parameters<typeof startServer>[0],
+    { ...NO_REFILL, maxFramesPerSecond: 10 },
+  );
+  const flooder = await rawConnect(server);
+  await flooder.write(FLOOD).catch(() => {});
+  await until(() => ends.length === 1, "the flooder to end");
+  assert.equal(ends[0]!.closeReason, "rate-limit");
+  assert.equal(calls, 10);
+  flooder.close();
+  await server.shutdown();
+});
+
+test("rateLimitPolicy pause holds within one read: 10 frames handled, the rest undecoded until a refill", async () => {
+  let calls = 0;
+  let callsAtMessage = -1;
+  const { server, ends } = await startServer(async (conn) => {
+    for await (const event of conn.events()) {
+      if (event.type === "frame") calls++;
+      else callsAtMessage = calls;
+    }
+  }, { ...NO_REFILL, maxFramesPerSecond: 10, rateLimitPolicy: "pause" });
+  const flooder = await rawConnect(server);
+  void flooder.write(FLOOD).catch(() => {});
+  await until(() => calls === 10, "the budget's 10 frames");
+  // A message is queued after every frame decoded so far: handled at once, it shows no frame was waiting.
+  const [conn] = server.connections();
+  assert.ok(server.post(conn!.id, "after"));
+  await until(() => callsAtMessage >= 0, "the message");
+  assert.equal(callsAtMessage, 10);
+  assert.equal(calls, 10);
+  assert.equal(ends.length, 0, "paused, not closed");
+  flooder.close();
+  await server.shutdown();
+});
+
+test("RateLimits.frameLimit: the frames left, and one more under close", () => {
+  const close = new RateLimits(undefined, 10, "close");
+  assert.equal(close.frameLimit, 11);
+  close.charge(0, 7);
+  assert.equal(close.frameLimit, 4);
+  const pause = new RateLimits(undefined, 10, "pause");
+  pause.charge(0, 10);
+  assert.equal(pause.frameLimit, 0);
+  pause.refill(0.25);
+  assert.equal(pause.frameLimit, 2, "2.5 frames refilled: 2 whole ones");
+  assert.equal(new RateLimits(100, undefined, "pause").frameLimit, Infinity);
 });

@@ -79,3 +79,17 @@ test("Timeouts fire on the tick that reaches them, whatever the rounding of the 
     assert.equal(close.tick, ticks, `closeTimeout ${limit} at ${seconds} s a tick`);
   }
 });
+
+test("Timeouts: tlsHandshakeTimeout fires while handshaking, first of all, and never once the handshake is done", () => {
+  const settings: TimeoutSettings = { tlsHandshakeTimeout: 0.5, firstFrameTimeout: 0.5 };
+  const stalled = new Timeouts(settings);
+  let verdict: TimeoutVerdict;
+  let tick = 0;
+  while (verdict === undefined && tick < 100) verdict = stalled.tick(0.1, false, 0, ++tick, true);
+  assert.equal(tick, 5);
+  assert.equal(guard(verdict).code, "tls-handshake-timeout");
+  assert.equal(guard(verdict).limit, 0.5);
+  assert.equal(guard(verdict).message, "Cannot continue: tls-handshake-timeout: no TLS handshake within 0.5 seconds");
+  const done = new Timeouts({ tlsHandshakeTimeout: 0.5 });
+  for (let t = 1; t <= 100; t++) assert.equal(done.tick(0.1, false, 0, t, t <= 4), undefined, `tick ${t}`);
+});

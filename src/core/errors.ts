@@ -24,13 +24,19 @@ export const CLOSE_REASONS = [
   "rate-limit",
   "slow-consumer",
   "bad-proxy-header",
+  "tls-handshake-timeout",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /** The guards that end a connection, each with its close reason as `code`. */
-export type GuardReason = "idle-timeout" | "first-frame-timeout" | "rate-limit" | "slow-consumer";
+export type GuardReason =
+  | "idle-timeout"
+  | "first-frame-timeout"
+  | "rate-limit"
+  | "slow-consumer"
+  | "tls-handshake-timeout";
 
 /**
  * Why a new connection was refused at once (counted in `server.stats.refused`):

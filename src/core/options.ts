@@ -24,11 +24,15 @@ export interface NumberSpec {
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;
+/**
+ * The longest wait of any seconds option: setTimeout and setInterval hold at most 2^31 - 1 milliseconds, and
+ * a longer one fires after 1 ms (with a warning on stderr), so every seconds option is bounded
+ * here, whether the kit arms it as a timer or counts it in ticks: one rule for all of them.
+ */
+export const MAX_TIMER_SECONDS = 2_147_483;
 const count = (min: number, unit?: string): NumberSpec => ({ integer: true, min, max: MAX, unit });
-const seconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: MAX, unit: "seconds" };
-const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX, unit: "seconds" };
-// A wait the kit arms with setTimeout, whose limit is 2^31 - 1 milliseconds (a longer one fires at once).
-const timerSeconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: 2_147_483, unit: "seconds" };
+const seconds: NumberSpec = { integer: false, min: 0, minExclusive: true, max: MAX_TIMER_SECONDS, unit: "seconds" };
+const secondsOrZero: NumberSpec = { integer: false, min: 0, max: MAX_TIMER_SECONDS, unit: "seconds" };
 
 /**
  * The name of a numeric option of `ServeOptions`, `ConnectOptions` (and its `reconnect`), `ShutdownOptions`,
@@ -44,6 +48,7 @@ export type NumberOption =
   | "idleTimeout"
   | "firstFrameTimeout"
   | "proxyHeaderTimeout"
+  | "tlsHandshakeTimeout"
   | "maxBytesPerSecond"
   | "maxFramesPerSecond"
   | "maxConnections"
@@ -82,6 +87,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   idleTimeout: seconds,
   firstFrameTimeout: seconds,
   proxyHeaderTimeout: seconds,
+  tlsHandshakeTimeout: seconds,
   maxBytesPerSecond: count(1),
   maxFramesPerSecond: count(1),
   maxConnections: count(1),
@@ -101,8 +107,8 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   restartPeriod: seconds,
   restartBackoff: secondsOrZero,
   // The reconnecting client's back-off (ReconnectOptions): a delay of 0 would retry a dead server in a tight loop.
-  baseDelay: timerSeconds,
-  maxDelay: timerSeconds,
+  baseDelay: seconds,
+  maxDelay: seconds,
   maxRetries: count(0, "attempts"),
   maxWaitingBytes: count(0, "bytes"),
   maxRoomsPerConnection: count(0, "rooms"),
@@ -156,7 +162,9 @@ export function describeNumber(spec: NumberSpec): string {
   const what = spec.integer ? "integer" : "number";
   // "a positive number of seconds", "an integer from 0 to 4294967295 (bytes)".
   const unit = spec.unit === undefined ? "" : spec.integer ? ` (${spec.unit})` : ` of ${spec.unit}`;
-  if (spec.max !== MAX && spec.minExclusive && spec.min === 0) return `a positive ${what}${unit} up to ${spec.max}`;
+  if (spec.max !== MAX && spec.min === 0 && (spec.minExclusive || !spec.integer)) {
+    return `${spec.minExclusive ? "a positive" : "a non-negative"} ${what}${unit} up to ${spec.max}`;
+  }
   if (spec.max === MAX) {
     if (spec.min === 0) return `${spec.minExclusive ? "a positive" : "a non-negative"} ${what}${unit}`;
     if (spec.min === 1 && spec.integer) return `a positive integer${unit}`;

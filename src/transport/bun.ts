@@ -70,6 +70,8 @@ class BunSocket implements RawSocket {
   #pending: Uint8Array | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
   #handshake: { resolve(): void; reject(error: unknown): void } | undefined;
+  /** A server's TLS socket whose handshake has not finished. */
+  handshaking = false;
 
   /** Settles when a TLS client's handshake succeeds; rejects when it fails or the socket ends first. */
   handshaken(): Promise<void> {
@@ -198,6 +200,7 @@ const handlers: BunSocketHandlers = {
   // A server's failed handshake fails the socket (its first read says why). A server's
   // authorizationError only says that the client sent no certificate: not asked for.
   handshake(socket, success, authorizationError) {
+    if (socket.data !== undefined) socket.data.handshaking = false;
     if (!success) socket.data?.onEnd(authorizationError ?? new Error("Cannot accept: TLS handshake failed"));
   },
 };
@@ -234,6 +237,8 @@ export const bunTransport: Transport = {
           const wrapped = new BunSocket();
           socket.data = wrapped;
           wrapped.attach(socket);
+          // Bounded by the kit's tlsHandshakeTimeout; the `handshake` callback says when it is done.
+          wrapped.handshaking = options.tls !== undefined;
           onSocket(wrapped);
         },
       },

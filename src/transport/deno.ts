@@ -1,6 +1,6 @@
 /**
- * The Deno adapter: Deno.listen / Deno.connect, and Deno.listenTls /
- * Deno.connectTls for TLS. Reads go straight to `conn.read()` with a buffer of
+ * The Deno adapter: Deno.listen / Deno.connect, and Deno.connectTls for a TLS
+ * client (a TLS server listens through Deno's node:tls, the Node adapter). Reads go straight to `conn.read()` with a buffer of
  * their own, so nothing is read while no read is pending: the pull-based flow
  * control the kit relies on.
  *
@@ -33,7 +33,6 @@ interface DenoListener {
 }
 interface DenoApi {
   listen(options: { hostname: string; port: number; transport: "tcp"; reusePort?: boolean }): DenoListener;
-  listenTls(options: { hostname: string; port: number; cert: string; key: string; reusePort?: boolean }): DenoListener;
   /** Present only with --unstable-net (Deno leaves unstable APIs out without their flag). */
   listenDatagram?: unknown;
   connect(options: { hostname: string; port: number; transport: "tcp" }): Promise<DenoConn>;
@@ -151,18 +150,17 @@ export const denoTransport: Transport = {
   name: "deno",
 
   async listen(options: ListenOptions, onSocket, onError): Promise<Listener> {
-    const { hostname, port, tls } = options;
+    const { hostname, port } = options;
     const reusePort = options.reusePort ?? false;
     // Deno.listen's reusePort needs --unstable-net, and without the flag Deno ends the process (exit
     // code 70) rather than throwing. Deno's node:net sets SO_REUSEPORT with no flag: the same frames
     // per CPU second, about a quarter more CPU per accepted connection (measured here).
-    if (reusePort && !unstableNet()) {
+    // Over TLS too: a Deno.TlsConn closed before its handshake finished keeps its TCP socket open until the peer
+    // goes (Deno 2.x), so a peer that never finishes one would hold a descriptor past tlsHandshakeTimeout.
+    if ((reusePort && !unstableNet()) || options.tls !== undefined) {
       return (await import("./node.ts")).nodeTransport.listen(options, onSocket, onError);
     }
-    // Over TLS, accept() gives the connection before its handshake, which runs on its first read.
-    const listener = tls === undefined
-      ? deno.listen({ hostname, port, transport: "tcp", ...(reusePort ? { reusePort } : {}) })
-      : deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key, ...(reusePort ? { reusePort } : {}) });
+    const listener = deno.listen({ hostname, port, transport: "tcp", ...(reusePort ? { reusePort } : {}) });
     let closed = false;
     (async () => {
       while (!closed) {

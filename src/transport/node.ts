@@ -23,6 +23,8 @@ class NodeSocket implements RawSocket {
   readonly #reads: ReadQueue;
   /** The socket failed or closed: writes fail. */
   #ended = false;
+  /** A server's TLS socket whose handshake has not finished. */
+  handshaking = false;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
 
   /** `tcp` is the TCP socket under `socket` (the same socket without TLS). */
@@ -118,7 +120,13 @@ export const nodeTransport: Transport = {
         return void onError(goneBeforeAccept());
       }
       if (context === undefined) return onSocket(new NodeSocket(tcp));
-      onSocket(new NodeSocket(new tls.TLSSocket(tcp, { isServer: true, secureContext: context }), tcp));
+      // Built by hand, the TLS socket has none of node:tls's handshakeTimeout: the kit's tlsHandshakeTimeout
+      // bounds it, and "secure" says when it is done.
+      const secure = new tls.TLSSocket(tcp, { isServer: true, secureContext: context });
+      const socket = new NodeSocket(secure, tcp);
+      socket.handshaking = true;
+      secure.once("secure", () => socket.handshaking = false);
+      onSocket(socket);
     });
     return new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -65,6 +65,12 @@ export interface RawSocket {
    * the connection.
    */
   closeWrite?(): void;
+  /**
+   * Optional, on a socket accepted over TLS: true until its handshake has
+   * finished (a failed one fails the first read). The kit closes a socket
+   * still handshaking after `tlsHandshakeTimeout` seconds.
+   */
+  readonly handshaking?: boolean;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }

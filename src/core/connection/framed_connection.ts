@@ -223,7 +223,13 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
    */
   tick(seconds: number): void {
     const inbox = this.#inbox;
-    const verdict = this.#timeouts.tick(seconds, inbox.done, inbox.framesIn, inbox.idleTicks);
+    const verdict = this.#timeouts.tick(
+      seconds,
+      inbox.done,
+      inbox.framesIn,
+      inbox.idleTicks,
+      this.#socket.handshaking === true,
+    );
     // Input has ended but the handler or the outbox still holds on (a peer that reads nothing, say).
     if (verdict === "force-close") void this.forceClose(this.#life.error);
     else if (verdict !== undefined) this.abort(verdict);

@@ -10,6 +10,9 @@
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
  * 4. At most `mailboxCapacity` messages and one tick wait in the queue.
+ * 5. A read yields at most the frames its rate budget allows (rate_limit.ts):
+ *    the decoder keeps the rest of the read undecoded, and those bytes are
+ *    decoded, within the budget then left, before anything more is read.
  *
  * @module
  */
@@ -54,6 +57,8 @@ export class Inbox {
   // A send waits for room: the loop may go on with what is queued, but nothing more is read until it is queued.
   #held = false;
   #wake: (() => void) | undefined;
+  // The decoder stopped at the frame budget and may hold bytes of the last read, undecoded (invariant 5).
+  #kept = false;
   /** True once input has ended. */
   done = false;
   /** True while an item handed out is being handled (between a take and the next wait). */
@@ -84,9 +89,12 @@ export class Inbox {
     this.#limits = limits;
   }
 
-  /** True while the loop waits for input: a read pending, nothing queued, nothing being handled. */
+  /**
+   * True while the loop waits for input: a read pending (or paused for the rate budget), nothing queued,
+   * nothing being handled.
+   */
   get waitingForInput(): boolean {
-    return this.#reading && !this.processing && !this.done && this.#head === this.#queue.length;
+    return (this.#reading || this.#paused) && !this.processing && !this.done && this.#head === this.#queue.length;
   }
 
   /** The next queued item, without waiting; undefined when none is queued. */
@@ -211,7 +219,7 @@ export class Inbox {
     const limits = this.#limits;
     if (limits !== undefined) {
       limits.refill(seconds);
-      if (this.#paused && !limits.over) {
+      if (this.#paused && !limits.over && limits.frameLimit > 0) {
         this.#paused = false;
         this.#wakeUp();
       }
@@ -244,6 +252,11 @@ export class Inbox {
   }
 
   #startRead(): void {
+    const limits = this.#limits;
+    // The frame budget is spent ("pause"): nothing is read or decoded until a tick refills it.
+    if (limits !== undefined && limits.frameLimit === 0) return void (this.#paused = true);
+    // Bytes kept at the budget come first; a read only when they held no whole frame.
+    if (this.#kept && this.#decodeKept()) return;
     this.#reading = true;
     // The frames of the last read have all been handled: the decoder need not keep its chunk.
     this.#decoder.release?.();
@@ -269,31 +282,52 @@ export class Inbox {
       return;
     }
     this.bytesIn += chunk.length;
+    this.#decode(chunk, chunk.length);
+    this.#wakeUp();
+  };
+
+  /** Decodes the bytes kept at the budget (invariant 5); true when that queued a frame or ended or paused input. */
+  #decodeKept(): boolean {
+    this.#kept = false;
+    const before = this.#queue.length;
+    this.#decode(EMPTY, 0);
+    return this.#queue.length > before || this.done || this.#paused;
+  }
+
+  /** Decodes `chunk`, a read of `bytes` bytes (0: bytes kept from an earlier read), within the frame budget. */
+  #decode(chunk: Uint8Array, bytes: number): void {
     const queue = this.#queue;
     const before = queue.length;
+    const limit = this.#limits?.frameLimit ?? Infinity;
     let failed = false;
     let failure: unknown;
     try {
-      this.#decoder.decode(chunk, queue as Uint8Array[]);
+      this.#decoder.decode(chunk, queue as Uint8Array[], limit);
     } catch (error) {
       failed = true;
       failure = error;
     }
     // Counted before input ends: ending wakes the loop, which may take the frames at once.
     const frames = queue.length - before;
+    this.#kept = frames >= limit;
     this.framesIn += frames;
     if (frames > 0) this.idleTicks = 0;
     // Frames decoded before the bad header stay queued and are still handled.
     if (failed) this.end(closeReasonOf(failure, "socket-error"), failure);
-    else if (this.#limits !== undefined) this.#charge(chunk.length, frames);
-    this.#wakeUp();
-  };
+    else if (this.#limits !== undefined) this.#charge(bytes, frames, before);
+  }
 
-  #charge(bytes: number, frames: number): void {
-    const verdict = this.#limits!.charge(bytes, frames);
+  #charge(bytes: number, frames: number, before: number): void {
+    const limits = this.#limits!;
+    const budget = limits.frameLimit;
+    const verdict = limits.charge(bytes, frames);
     if (verdict === "ok") return;
-    // Frames already read are handled; then the next read waits for the budget to refill, or input ends.
-    if (verdict === "pause") this.#paused = true;
-    else this.end("rate-limit", verdict);
+    // Frames already read within the budget are handled; then the next read waits for it to refill, or input ends.
+    if (verdict === "pause") return void (this.#paused = true);
+    // "close": the frame past the budget (every one past it, from a decoder that takes no limit) is not handled.
+    if (frames > budget - 1) this.#queue.length = before + budget - 1;
+    this.end("rate-limit", verdict);
   }
 }
+
+const EMPTY = new Uint8Array(0);

@@ -14,6 +14,10 @@
  *    GuardError naming the limit that tripped (bytes when both did). Frames
  *    already read when the budget runs out are still handled.
  * 4. Every connection has a budget of its own.
+ * 5. The frame budget holds within one read: the inbox decodes at most
+ *    `frameLimit` frames of a read and keeps the rest of its bytes undecoded,
+ *    so a peer that packs 65 536 frames in one write gets the budget's worth
+ *    handled, then the close (or the pause), not 65 536 handler calls.
  *
  * @module
  */
@@ -85,6 +89,18 @@ export class RateLimits {
   /** True while a budget is overdrawn. */
   get over(): boolean {
     return (this.#bytes?.over ?? false) || (this.#frames?.over ?? false);
+  }
+
+  /**
+   * Frames the next decode may hand out (invariant 5): the whole frames left
+   * in the budget, and one more under `"close"`, the frame that passes it;
+   * Infinity with no frame limit. 0 under `"pause"` once the budget is spent.
+   */
+  get frameLimit(): number {
+    const frames = this.#frames;
+    if (frames === undefined) return Infinity;
+    const left = Math.max(0, Math.floor(frames.tokens));
+    return this.#policy === "close" ? left + 1 : left;
   }
 
   /** Charges one read of `bytes` that completed `frames`. */

@@ -13,6 +13,9 @@
  * 3. A timeout fires on the tick that reaches it: ticks are counted, not
  *    their seconds summed, so 10 ticks of 0.1 s reach 1 s.
  * 4. A timeout left undefined never fires.
+ * 5. While the socket's TLS handshake runs, `tls-handshake-timeout` once
+ *    `tlsHandshakeTimeout` seconds of ticks have passed since opening, before
+ *    any other timeout is looked at.
  *
  * @module
  */
@@ -23,6 +26,8 @@ export interface TimeoutSettings {
   readonly idleTimeout?: number;
   readonly firstFrameTimeout?: number;
   readonly closeTimeout?: number;
+  /** Seconds for a TLS socket's handshake to finish, counted from opening; off when undefined. */
+  readonly tlsHandshakeTimeout?: number;
 }
 
 /** What a tick decided: abort with a guard's error, force-close, or nothing. */
@@ -44,9 +49,10 @@ export class Timeouts {
    * @param ended input has ended; from then on only the close deadline counts.
    * @param framesIn frames received so far.
    * @param idleTicks ticks since the last complete frame.
+   * @param handshaking the socket's TLS handshake has not finished.
    */
-  tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number): TimeoutVerdict {
-    const { idleTimeout, firstFrameTimeout, closeTimeout } = this.#settings;
+  tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number, handshaking = false): TimeoutVerdict {
+    const { idleTimeout, firstFrameTimeout, closeTimeout, tlsHandshakeTimeout } = this.#settings;
     if (ended) {
       this.#closingTicks++;
       return closeTimeout !== undefined && reached(this.#closingTicks, seconds, closeTimeout)
@@ -54,6 +60,13 @@ export class Timeouts {
         : undefined;
     }
     this.#ageTicks++;
+    if (handshaking && tlsHandshakeTimeout !== undefined && reached(this.#ageTicks, seconds, tlsHandshakeTimeout)) {
+      return new GuardError(
+        "tls-handshake-timeout",
+        `no TLS handshake within ${tlsHandshakeTimeout} seconds`,
+        tlsHandshakeTimeout,
+      );
+    }
     if (firstFrameTimeout !== undefined && framesIn === 0 && reached(this.#ageTicks, seconds, firstFrameTimeout)) {
       return new GuardError("first-frame-timeout", `no frame within ${firstFrameTimeout} seconds`, firstFrameTimeout);
     }

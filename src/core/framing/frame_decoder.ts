@@ -17,8 +17,14 @@
  * the next chunk when that chunk is the next bytes of the same buffer (a
  * socket that reads into the rest of its buffer). Only a frame whose chunks
  * lie in different buffers is assembled, in a buffer of its own with room for
- * its header in front, allocated once its header passed the `maxFrameSize`
- * check and its second chunk came (until then its first bytes stay a view).
+ * its header in front, made once its header passed the `maxFrameSize` check
+ * and its second chunk came (until then its first bytes stay a view).
+ *
+ * That buffer follows the bytes that arrived, not the length the header
+ * announced (Netty's cumulator, in _frame_assembly.ts): a peer that announces
+ * 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not 256 KiB;
+ * {@linkcode FrameDecoder.reserved} says how many.
+ *
  * Every frame handed out so has its header right in front of it, in memory
  * the decoder never hands out: {@linkcode FrameDecoder.framedIn} finds
  * it, so that a reply can go out from the read buffer, header and all, with
@@ -27,9 +33,11 @@
  * @module
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
-import { framingOf, type FramingOptions, type PacketSize, readLength, writeHeader } from "./length_prefixed.ts";
+import { FrameAssembly } from "./_frame_assembly.ts";
+import { framingOf, type FramingOptions, type PacketSize, readLength } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
+const NO_LIMIT = 0x3fff_ffff;
 
 /**
  * The incremental decoder: feed it chunks of any size, get whole frames.
@@ -54,17 +62,19 @@ export class FrameDecoder {
   // A header split across chunks is gathered here; made on the first one (most connections never see one).
   #header: Uint8Array | undefined;
   #headerFill = 0;
-  #payload: Uint8Array | undefined;
-  #payloadFill = 0;
-  // The buffer #payload is assembled in: its header, then the payload.
-  #payloadFramed: Uint8Array | undefined;
-  // The first bytes of a payload that goes on in later chunks, as a view into their chunk, and its length: the
-  // payload's buffer is allocated only when its next chunk comes from another buffer. A connection whose handler
-  // stops asking (a peer that does not read its replies) then holds one chunk for the frame it has begun.
+  // Where a frame whose chunks lie in different buffers is assembled; made on the first one.
+  #assembly: FrameAssembly | undefined;
+  // The announced payload length of the frame begun as a view (#head).
+  #length = 0;
+  // The first bytes of a payload that goes on in later chunks, as a view into their chunk: the payload's buffer
+  // is made only when its next chunk comes from another buffer. A connection whose handler stops asking (a peer
+  // that does not read its replies) then holds one chunk for the frame it has begun.
   #head: Uint8Array | undefined;
-  #headLength = 0;
   // Where the head's header starts in its buffer; -1 when the header came split over chunks of other buffers.
   #headStart = -1;
+  // The bytes after the last frame of a decode() that stopped at its limit, still undecoded: the next call
+  // decodes them first.
+  #rest: Uint8Array | undefined;
   // Set by the first framedIn(): from then on the frames of each chunk are kept for it, in order, with the bytes
   // they came in (their headers in front of them) and where the frame after the last one found starts.
   #tracking = false;
@@ -88,41 +98,85 @@ export class FrameDecoder {
     this.#max = maxFrameSize;
   }
 
-  /** Bytes of an unfinished frame held between chunks (header included). */
+  /** Bytes of an unfinished frame held between chunks (header included), and bytes kept undecoded. */
   get buffered(): number {
-    return this.#headerFill + this.#payloadFill + (this.#head?.length ?? 0);
+    return this.#headerFill + (this.#assembly?.fill ?? 0) + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
   }
 
   /**
-   * Decodes `chunk`, appending each completed frame to `out`.
+   * Bytes of memory the decoder made for an unfinished frame: the buffer it
+   * is assembled in (header included), at most twice the bytes of it that
+   * arrived, plus a header; 0 while the frame's first bytes are still a view into their
+   * chunk, and between frames.
    *
+   * @example A peer announces 256 KiB and sends 2 bytes, in two chunks
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FrameDecoder } from "../../../mod.ts";
+   * const decoder = new FrameDecoder();
+   * decoder.decode(new Uint8Array([0, 4, 0, 0, 7]), []);
+   * decoder.decode(new Uint8Array([8]), []);
+   * assert.equal(decoder.buffered, 6);
+   * assert.ok(decoder.reserved <= 2 * decoder.buffered + 4);
+   * ```
+   */
+  get reserved(): number {
+    return this.#assembly?.reserved ?? 0;
+  }
+
+  /**
+   * Decodes `chunk`, appending each completed frame to `out`: at most `limit`
+   * frames, after which the rest of the chunk is kept undecoded and decoded
+   * first by the next call (give it an empty chunk to decode only those
+   * bytes). A rate limit stops so within one read.
+   *
+   * @param limit frames to append at most, a positive integer; no limit by default.
    * @returns how many frames were appended.
    * @throws {FrameTooLargeError} a header announced more than `maxFrameSize`;
    *   the frames completed before it are already in `out`.
+   * @example At most two frames a call
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FrameDecoder } from "../../../mod.ts";
+   * const decoder = new FrameDecoder({ packet: 1 });
+   * const frames: Uint8Array[] = [];
+   * assert.equal(decoder.decode(new Uint8Array([1, 7, 1, 8, 1, 9]), frames, 2), 2);
+   * assert.equal(decoder.buffered, 2, "the third frame's bytes, undecoded");
+   * assert.equal(decoder.decode(new Uint8Array(0), frames, 2), 1);
+   * assert.deepEqual(frames, [new Uint8Array([7]), new Uint8Array([8]), new Uint8Array([9])]);
+   * ```
    */
-  decode(chunk: Uint8Array, out: Uint8Array[]): number {
+  decode(chunk: Uint8Array, out: Uint8Array[], limit?: number): number {
     const before = out.length;
+    // A small integer either way, so the hot loop compares small integers (no limit: more frames than an array holds).
+    const stop = limit === undefined || limit > NO_LIMIT ? NO_LIMIT : before + limit;
     const packet = this.#packet;
     let bytes = chunk;
     let at = 0;
-    if (this.#head !== undefined && chunk.length > 0) {
+    if (this.#rest !== undefined) bytes = this.#takeRest(chunk);
+    else if (this.#head !== undefined && chunk.length > 0) {
       const head = this.#head;
       if (this.#headStart >= 0 && head.buffer === chunk.buffer && head.byteOffset + head.length === chunk.byteOffset) {
         // The next bytes of the same buffer: decode from the unfinished frame's header on, in place.
         bytes = new Uint8Array(chunk.buffer, this.#headStart, chunk.byteOffset + chunk.length - this.#headStart);
         this.#head = undefined;
         this.#headerFill = 0;
-      } else this.#assemble();
+      } else this.#assemble(chunk.length);
     }
     const end = bytes.length;
     while (at < end) {
-      if (this.#payload !== undefined) {
+      if (this.#assembly?.active === true) {
         at = this.#continuePayload(bytes, at, out);
         continue;
       }
       if (this.#headerFill === 0) {
-        at = this.#wholeFrames(bytes, at, out);
+        if (out.length < stop) at = this.#wholeFrames(bytes, at, out, stop);
         if (at === end) break;
+        if (out.length >= stop) {
+          // The limit, between two frames: the rest waits, undecoded, for the next call.
+          this.#rest = bytes.subarray(at);
+          break;
+        }
         if (end - at >= packet) {
           // A header whose payload goes on in the next chunks (its length is checked): keep what is here.
           this.#begin(bytes.subarray(at + packet), readLength(bytes, at, packet), bytes.byteOffset + at);
@@ -210,11 +264,16 @@ export class FrameDecoder {
    * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
    */
   finish(): void {
-    if (this.#head !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#headLength);
+    if (this.#rest !== undefined && this.#rest.length > 0) {
+      // Called before the bytes a limit kept were decoded: what they hold is unknown, so say only how many.
+      throw new TruncatedFrameError(this.#rest.length);
     }
-    if (this.#payload !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#payloadFill, this.#packet + this.#payload.length);
+    if (this.#head !== undefined) {
+      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#length);
+    }
+    const assembly = this.#assembly;
+    if (assembly?.active === true) {
+      throw new TruncatedFrameError(this.#packet + assembly.fill, this.#packet + assembly.length);
     }
     if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
   }
@@ -223,25 +282,33 @@ export class FrameDecoder {
   #begin(head: Uint8Array, length: number, start: number): void {
     // An empty view would still hold its chunk (and an empty head has nothing to continue in place).
     this.#head = head.length === 0 ? EMPTY : head;
-    this.#headLength = length;
+    this.#length = length;
     this.#headStart = head.length === 0 ? -1 : start;
   }
 
-  /** Its next chunk came from another buffer: the payload gets its own, with its header in front, and the head is copied in. */
-  #assemble(): void {
+  /** The head's next chunk, of `incoming` bytes, came from another buffer: the frame is assembled in its own. */
+  #assemble(incoming: number): void {
     const head = this.#head!;
-    const packet = this.#packet;
     this.#head = undefined;
-    const framed = new Uint8Array(packet + this.#headLength);
-    writeHeader(framed, 0, this.#headLength, packet);
-    this.#payload = framed.subarray(packet);
-    this.#payload.set(head);
-    this.#payloadFramed = framed;
-    this.#payloadFill = head.length;
+    (this.#assembly ??= new FrameAssembly(this.#packet)).begin(head, this.#length, incoming);
   }
 
-  /** The hot loop: every whole frame from `at` on, as views into `chunk`. Returns where it stopped. */
-  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
+  /** The bytes a limit kept, then `chunk`: one view when they are one piece of memory, else a copy of both. */
+  #takeRest(chunk: Uint8Array): Uint8Array {
+    const rest = this.#rest!;
+    this.#rest = undefined;
+    if (chunk.length === 0) return rest;
+    if (rest.buffer === chunk.buffer && rest.byteOffset + rest.length === chunk.byteOffset) {
+      return new Uint8Array(rest.buffer, rest.byteOffset, rest.length + chunk.length);
+    }
+    const both = new Uint8Array(rest.length + chunk.length);
+    both.set(rest);
+    both.set(chunk, rest.length);
+    return both;
+  }
+
+  /** The hot loop: every whole frame from `at` on, as views into `chunk`, until `out` holds `stop`. Returns where it stopped. */
+  #wholeFrames(chunk: Uint8Array, at: number, out: Uint8Array[], stop: number): number {
     const packet = this.#packet;
     const max = this.#max;
     const end = chunk.length;
@@ -251,7 +318,7 @@ export class FrameDecoder {
     const base = chunk.byteOffset + packet;
     const frames = this.#tracking ? this.#frames : undefined;
     if (frames !== undefined) frames.length = 0;
-    while (end - at >= packet) {
+    while (end - at >= packet && out.length < stop) {
       const length = packet === 4
         ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
         : readLength(chunk, at, packet);
@@ -272,19 +339,16 @@ export class FrameDecoder {
   }
 
   #continuePayload(chunk: Uint8Array, at: number, out: Uint8Array[]): number {
-    const payload = this.#payload!;
-    const take = Math.min(payload.length - this.#payloadFill, chunk.length - at);
-    payload.set(chunk.subarray(at, at + take), this.#payloadFill);
-    this.#payloadFill += take;
-    if (this.#payloadFill === payload.length) {
+    const assembly = this.#assembly!;
+    const next = assembly.append(chunk, at);
+    const framed = assembly.done();
+    if (framed !== undefined) {
+      const payload = new Uint8Array(framed.buffer, this.#packet, framed.length - this.#packet);
       out.push(payload);
       this.#assembled = payload;
-      this.#assembledFramed = this.#payloadFramed;
-      this.#payloadFramed = undefined;
-      this.#payload = undefined;
-      this.#payloadFill = 0;
+      this.#assembledFramed = framed;
       this.#headerFill = 0;
     }
-    return at + take;
+    return next;
   }
 }

@@ -103,16 +103,25 @@ class NewlineDecoder implements WireDecoder {
   // The start of a line that goes on in later chunks, copied (a view per chunk could pin many small chunks).
   #partial: Uint8Array | undefined;
   #fill = 0;
+  // What a decode() that stopped at its limit left undecoded (a view into its chunk).
+  #rest: Uint8Array | undefined;
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  decode(chunk: Uint8Array, frames: Uint8Array[]): void {
+  decode(chunk: Uint8Array, frames: Uint8Array[], limit = Infinity): void {
     const max = this.#max;
+    const stop = frames.length + limit;
     let start = 0;
     let newline: number;
+    if (this.#rest !== undefined) chunk = this.#takeRest(chunk);
     while ((newline = chunk.indexOf(LF, start)) !== -1) {
+      if (frames.length >= stop) {
+        // The limit: the lines after it wait, undecoded, for the next call.
+        this.#rest = chunk.subarray(start);
+        return;
+      }
       const length = this.#fill + newline - start;
       if (length > max) throw new FrameTooLargeError("decode line", length, max);
       if (this.#fill === 0) frames.push(chunk.subarray(start, newline));
@@ -135,7 +144,18 @@ class NewlineDecoder implements WireDecoder {
   }
 
   finish(): void {
-    if (this.#fill > 0) throw new TruncatedFrameError(this.#fill);
+    const kept = this.#fill + (this.#rest?.length ?? 0);
+    if (kept > 0) throw new TruncatedFrameError(kept);
+  }
+
+  #takeRest(chunk: Uint8Array): Uint8Array {
+    const rest = this.#rest!;
+    this.#rest = undefined;
+    if (chunk.length === 0) return rest;
+    const both = new Uint8Array(rest.length + chunk.length);
+    both.set(rest);
+    both.set(chunk, rest.length);
+    return both;
   }
 
   #keep(bytes: Uint8Array, length: number): void {

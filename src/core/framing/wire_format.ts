@@ -32,9 +32,15 @@ export interface WireDecoder {
   /**
    * Decodes one chunk, appending every frame it completes to `frames`. A
    * frame may be a view into the chunk: the kit never writes to a chunk again.
+   *
+   * With `limit`, a decoder may stop after that many frames and keep the rest
+   * of the chunk undecoded, to decode it first at the next call: the kit then
+   * calls it with an empty chunk before it reads again (a frame-rate limit
+   * stops so within one read). A decoder that ignores `limit` still works:
+   * the kit counts what it returned against the limit.
    * @throws {FrameTooLargeError} a frame over the limit (frames completed before it stay in `frames`).
    */
-  decode(chunk: Uint8Array, frames: Uint8Array[]): void;
+  decode(chunk: Uint8Array, frames: Uint8Array[], limit?: number): void;
   /**
    * Input has ended.
    * @throws {TruncatedFrameError} input ended inside a frame.

@@ -39,7 +39,16 @@ export interface GuardOptions extends RateLimitOptions {
    * reads nothing, say). Counted in ticks. @default {5}
    */
   closeTimeout?: number;
+  /**
+   * Seconds for a TLS connection's handshake to finish, from its accept; one that does not is closed
+   * (`tls-handshake-timeout`, counted in `server.stats.closedByReason`). Applies only with `tls`; counted in
+   * ticks. @default {10}
+   */
+  tlsHandshakeTimeout?: number;
 }
+
+/** The default `tlsHandshakeTimeout`, in seconds (node:tls's own is 120; a public port wants less). */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT = 10;
 
 /** Guard options checked, with defaults applied. */
 export interface Guards {
@@ -55,6 +64,7 @@ export interface Guards {
   readonly slowConsumer: "disconnect" | "drop";
   readonly tickInterval: number;
   readonly closeTimeout: number;
+  readonly tlsHandshakeTimeout: number;
 }
 
 /**
@@ -84,5 +94,7 @@ export function guardsOf(options: GuardOptions): Guards {
     slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
     tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,
     closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
+    tlsHandshakeTimeout: checkNumber("tlsHandshakeTimeout", options.tlsHandshakeTimeout) ??
+      DEFAULT_TLS_HANDSHAKE_TIMEOUT,
   };
 }

@@ -139,6 +139,7 @@ export async function serve<Message = unknown, State = any>(
     idleTimeout: guards.idleTimeout,
     firstFrameTimeout: guards.firstFrameTimeout,
     closeTimeout: guards.closeTimeout,
+    tlsHandshakeTimeout: options.tls === undefined ? undefined : guards.tlsHandshakeTimeout,
     rateLimits: guards.rateLimits,
     deferredFlush: new DeferredFlush(),
   };

@@ -48,6 +48,9 @@ function countsText(counts: Readonly<Record<string, number | undefined>>): strin
     .map(([reason, n]) => `${reason}=${n}`).join(" ");
 }
 
+// The longest period, in seconds: setInterval holds at most 2^31 - 1 milliseconds.
+const MAX_EVERY = 2_147_483;
+
 /**
  * Opens (or creates) a server records file. Call `watch(server)` once the
  * server listens; rows come every `every` seconds until `close()`. Each row
@@ -80,8 +83,11 @@ function countsText(counts: Readonly<Record<string, number | undefined>>): strin
  */
 export function openServerRecords(path: string, options: ServerRecordsOptions = {}): ServerRecords {
   const every = options.every ?? 10;
-  if (!(every > 0) || !Number.isFinite(every)) {
-    throw new RangeError(`Cannot write server records every ${every} seconds: must be a positive number`);
+  // setInterval holds at most 2^31 - 1 ms: a longer period would write a row every millisecond.
+  if (!(every > 0) || !(every <= MAX_EVERY)) {
+    throw new RangeError(
+      `Cannot write server records every ${every} seconds: must be a positive number of seconds up to ${MAX_EVERY}`,
+    );
   }
   const file = new CsvAppendFile(path, SERVER_RECORD_COLUMNS);
   let server: Pick<Server, "stats"> | undefined;
