@@ -13,8 +13,13 @@
  *    current microtask run (no flush point is coming); one made while an event
  *    is being handled, at the loop's next flush point or at the deferred flush
  *    of this turn of the event loop, whichever comes first.
- * 4. While a send waits for room, the connection reads nothing more: a handler
- *    that does not await its sends still cannot make them pile up.
+ * 4. A send that waits for room stops the runtime's read-ahead (the socket
+ *    reads nothing more until the connection's reader asks again), never the
+ *    reader itself: a reader that asks for its next frame gets it while a send
+ *    from another task waits, or a peer that echoes, whose own writes are
+ *    blocked, would stop reading too and both ends would wait for good. A
+ *    handler that awaits its sends is held by its own await, which is what
+ *    bounds a peer that sends and never reads.
  *
  * @module
  */
@@ -31,10 +36,6 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 export interface SenderInput {
   /** True while the connection's loop is handling an event (a flush point is coming). */
   readonly processing: boolean;
-  /** A send waits for room: read nothing more until `releaseReads()`. */
-  holdReads?(): void;
-  /** No send waits any more. */
-  releaseReads?(): void;
   /** Finds the bytes a frame the kit read came in, with its header in front of it (FrameDecoder.framedIn). */
   readonly decoder?: Pick<FrameDecoder, "framedIn" | "framedAt">;
 }
@@ -197,9 +198,9 @@ export class Sender {
     owned: Uint8Array | undefined,
     at: number,
   ): Promise<void> {
-    // Nothing more is read until this frame is queued (invariant 4), and a runtime that pushes bytes stops
-    // reading too, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
-    if (this.#waiting++ === 0) this.#input.holdReads?.();
+    // A runtime that pushes bytes stops reading ahead (up to 512 KiB on Bun) for a peer that may not be reading
+    // its replies; the reader, if it asks, still reads (invariant 4).
+    this.#waiting++;
     this.outbox.holdReads();
     const previous = this.#chain;
     let release!: () => void;
@@ -217,7 +218,7 @@ export class Sender {
       else if (size > this.#marks.high) await this.#sendLarge(payload, size);
       else this.#append(payload);
     } finally {
-      if (--this.#waiting === 0) this.#input.releaseReads?.();
+      this.#waiting--;
       release();
     }
   }
