@@ -24,13 +24,14 @@ export const CLOSE_REASONS = [
   "rate-limit",
   "slow-consumer",
   "bad-proxy-header",
+  "send-timeout",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 /** The guards that end a connection, each with its close reason as `code`. */
-export type GuardReason = "idle-timeout" | "first-frame-timeout" | "rate-limit" | "slow-consumer";
+export type GuardReason = "idle-timeout" | "first-frame-timeout" | "rate-limit" | "slow-consumer" | "send-timeout";
 
 /** Why a new connection was refused at once (counted in `server.stats.refused`). */
 export type RefusalReason = "max-connections" | "max-connections-per-address";

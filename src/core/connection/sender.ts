@@ -27,6 +27,7 @@ import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
 import type { DeferredOutbox } from "./deferred_flush.ts";
 import type { Outbox } from "./outbox.ts";
+import { SendWaits } from "./send_waits.ts";
 import type { WaterMarks } from "./water_marks.ts";
 
 /** What `send()` returns when the frame is queued at once: a callback may return it and go on synchronously. */
@@ -62,6 +63,8 @@ export class Sender {
   #waiting = 0;
   framesOut = 0;
   framesDropped = 0;
+  /** How long sends have waited for the peer (the send timeout's clock). */
+  readonly waits: SendWaits = new SendWaits();
 
   /**
    * `input` is the connection's inbox itself (no closure per connection); `later`, the server's deferred flush.
@@ -128,6 +131,12 @@ export class Sender {
     return this.#sendWhenRoom(bytes, bytes.length, check, bytes, 0);
   }
 
+  /** Flushes, then settles once the runtime took every byte; a wait for the peer counts as a waiting send. */
+  drain(): Promise<void> {
+    const drained = this.outbox.drain();
+    return this.outbox.bytes === 0 ? drained : this.waits.track(drained);
+  }
+
   /** Queues already-encoded frames (a broadcast) if they fit under the high-water mark. */
   deliverEncoded(bytes: Uint8Array): Delivery {
     if (!this.#fits(bytes.length)) {
@@ -167,11 +176,11 @@ export class Sender {
     if (bytes !== undefined) {
       this.framesOut++;
       const at = decoder!.framedAt;
-      return this.outbox.writeFrame(payload, packet, bytes.subarray(at, at + size));
+      return this.waits.track(this.outbox.writeFrame(payload, packet, bytes.subarray(at, at + size)));
     }
     if (size > this.#alone) {
       this.framesOut++;
-      return this.outbox.writeFrame(payload, packet);
+      return this.waits.track(this.outbox.writeFrame(payload, packet));
     }
     this.#append(payload);
     return RESOLVED;
@@ -202,6 +211,7 @@ export class Sender {
     // its replies; the reader, if it asks, still reads (invariant 4).
     this.#waiting++;
     this.outbox.holdReads();
+    const stamp = this.waits.begin();
     const previous = this.#chain;
     let release!: () => void;
     this.#chain = new Promise((resolve) => release = resolve);
@@ -219,6 +229,7 @@ export class Sender {
       else this.#append(payload);
     } finally {
       this.#waiting--;
+      this.waits.end(stamp);
       release();
     }
   }

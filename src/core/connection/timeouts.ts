@@ -13,6 +13,9 @@
  * 3. A timeout fires on the tick that reaches it: ticks are counted, not
  *    their seconds summed, so 10 ticks of 0.1 s reach 1 s.
  * 4. A timeout left undefined never fires.
+ * 5. While input runs, `send-timeout` once the oldest waiting send has waited
+ *    `sendTimeout` seconds of whole ticks (send_waits.ts); decided after the
+ *    first-frame and idle timeouts.
  *
  * @module
  */
@@ -23,6 +26,7 @@ export interface TimeoutSettings {
   readonly idleTimeout?: number;
   readonly firstFrameTimeout?: number;
   readonly closeTimeout?: number;
+  readonly sendTimeout?: number;
 }
 
 /** What a tick decided: abort with a guard's error, force-close, or nothing. */
@@ -44,9 +48,10 @@ export class Timeouts {
    * @param ended input has ended; from then on only the close deadline counts.
    * @param framesIn frames received so far.
    * @param idleTicks ticks since the last complete frame.
+   * @param sendWaitTicks whole ticks the oldest waiting send has waited (0 when none waits).
    */
-  tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number): TimeoutVerdict {
-    const { idleTimeout, firstFrameTimeout, closeTimeout } = this.#settings;
+  tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number, sendWaitTicks = 0): TimeoutVerdict {
+    const { idleTimeout, firstFrameTimeout, closeTimeout, sendTimeout } = this.#settings;
     if (ended) {
       this.#closingTicks++;
       return closeTimeout !== undefined && reached(this.#closingTicks, seconds, closeTimeout)
@@ -59,6 +64,9 @@ export class Timeouts {
     }
     if (idleTimeout !== undefined && reached(idleTicks, seconds, idleTimeout)) {
       return new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`, idleTimeout);
+    }
+    if (sendTimeout !== undefined && sendWaitTicks > 0 && reached(sendWaitTicks, seconds, sendTimeout)) {
+      return new GuardError("send-timeout", `a send waited ${sendTimeout} seconds for the peer`, sendTimeout);
     }
     return undefined;
   }

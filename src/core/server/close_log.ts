@@ -35,6 +35,7 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "rate-limit": "info",
   "slow-consumer": "info",
   "bad-proxy-header": "info",
+  "send-timeout": "info",
 };
 
 /** Lines of one kind per second before the rest are counted. */

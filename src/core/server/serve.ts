@@ -140,6 +140,7 @@ export async function serve<Message = unknown, State = any>(
     idleTimeout: guards.idleTimeout,
     firstFrameTimeout: guards.firstFrameTimeout,
     closeTimeout: guards.closeTimeout,
+    sendTimeout: guards.sendTimeout,
     rateLimits: guards.rateLimits,
     deferredFlush: new DeferredFlush(),
   };
