@@ -24,6 +24,7 @@ const SECONDS_OPTIONS: [NumberOption, string][] = [
   ["tlsHandshakeTimeout", "Cannot use tlsHandshakeTimeout 2147484: must be a positive number of seconds up to 2147483"],
   ["tickInterval", "Cannot use tickInterval 2147484: must be a positive number of seconds up to 2147483"],
   ["closeTimeout", "Cannot use closeTimeout 2147484: must be a positive number of seconds up to 2147483"],
+  ["sendTimeout", "Cannot use sendTimeout 2147484: must be a non-negative number of seconds up to 2147483"],
   ["timeout", "Cannot use timeout 2147484: must be a non-negative number of seconds up to 2147483"],
   ["quietPeriod", "Cannot use quietPeriod 2147484: must be a non-negative number of seconds up to 2147483"],
   ["reportInterval", "Cannot use reportInterval 2147484: must be a positive number of seconds up to 2147483"],
@@ -62,6 +63,7 @@ test("serve refuses each of its seconds options past 2147483 seconds before it l
       SECONDS_OPTIONS[2]![1],
     ],
     ["tlsHandshakeTimeout", { tlsHandshakeTimeout: OVER }, SECONDS_OPTIONS[3]![1]],
+    ["sendTimeout", { sendTimeout: OVER }, SECONDS_OPTIONS[6]![1]],
   ];
   for (const [name, options, message] of table) {
     await assert.rejects(serve({ port: 0, logger: silentLogger, ...options }, echoHandler), {

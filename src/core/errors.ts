@@ -25,6 +25,7 @@ export const CLOSE_REASONS = [
   "slow-consumer",
   "bad-proxy-header",
   "tls-handshake-timeout",
+  "send-timeout",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
@@ -36,7 +37,8 @@ export type GuardReason =
   | "first-frame-timeout"
   | "rate-limit"
   | "slow-consumer"
-  | "tls-handshake-timeout";
+  | "tls-handshake-timeout"
+  | "send-timeout";
 
 /**
  * Why a new connection was refused at once (counted in `server.stats.refused`):

@@ -55,6 +55,7 @@ export type NumberOption =
   | "maxConnectionsPerAddress"
   | "tickInterval"
   | "closeTimeout"
+  | "sendTimeout"
   | "timeout"
   | "quietPeriod"
   | "node"
@@ -94,6 +95,8 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxConnectionsPerAddress: count(1),
   tickInterval: seconds,
   closeTimeout: seconds,
+  // 0 turns it off.
+  sendTimeout: secondsOrZero,
   timeout: secondsOrZero,
   quietPeriod: secondsOrZero,
   // A connection id is node * 10^10 + n: the largest node keeps every id a safe integer.

@@ -158,9 +158,12 @@ class BunSocket implements RawSocket {
 
   close(): void {
     if (this.#ended) return;
+    // A write still pending means a peer that does not read: end() would leave the socket to it, terminate() does not.
+    const writing = this.#pending !== undefined;
     this.#reads.clear();
     this.onEnd();
-    this.#socket?.end();
+    if (writing) this.#socket?.terminate();
+    else this.#socket?.end();
   }
 }
 

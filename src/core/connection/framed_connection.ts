@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, ConnectionClosedError } from "../errors.ts";
+import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "../errors.ts";
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { Connection } from "./connection.ts";
 import { type CallbackHost, CallbackRunner, type CallbackSource } from "./callbacks.ts";
@@ -132,7 +132,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   flush(): Promise<void> {
-    return this.#outbox.drain();
+    return this.#sender.drain();
   }
 
   receive(): Promise<Uint8Array | undefined> {
@@ -223,15 +223,19 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
    */
   tick(seconds: number): void {
     const inbox = this.#inbox;
+    const waited = this.#sender.waits.tick();
     const verdict = this.#timeouts.tick(
       seconds,
       inbox.done,
       inbox.framesIn,
       inbox.idleTicks,
       this.#socket.handshaking === true,
+      waited,
     );
     // Input has ended but the handler or the outbox still holds on (a peer that reads nothing, say).
     if (verdict === "force-close") void this.forceClose(this.#life.error);
+    // ranch's send_timeout_close: the peer takes nothing, so nothing queued can go; the waiting send rejects.
+    else if (verdict instanceof GuardError && verdict.code === "send-timeout") void this.forceClose(verdict);
     else if (verdict !== undefined) this.abort(verdict);
     if (inbox.done) return;
     inbox.tick(seconds, this.#readers?.wantsTicks === true || this.#callbacks?.current.tick !== undefined);

@@ -4,8 +4,10 @@
  *
  * Invariants:
  * 1. Pull-based: a read is started only when the loop waits for an item, none
- *    is queued, no read is pending, no send waits for room and the rate budget
- *    is not overdrawn.
+ *    is queued, no read is pending and the rate budget is not overdrawn. A
+ *    send that waits for room never stops it: the loop that asks may be
+ *    another task than the one that sends, and a peer that echoes stops
+ *    reading while its own replies are not read (see sender.ts, invariant 4).
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
@@ -54,8 +56,6 @@ export class Inbox {
   #tickQueued = false;
   #reading = false;
   #paused = false;
-  // A send waits for room: the loop may go on with what is queued, but nothing more is read until it is queued.
-  #held = false;
   #wake: (() => void) | undefined;
   // The decoder stopped at the frame budget and may hold bytes of the last read, undecoded (invariant 5).
   #kept = false;
@@ -181,17 +181,6 @@ export class Inbox {
     return this.#framedDecoder;
   }
 
-  /** A send waits for room: no read starts until `releaseReads()`. */
-  holdReads(): void {
-    this.#held = true;
-  }
-
-  /** Every waiting send is queued: the loop, if it waits, reads again. */
-  releaseReads(): void {
-    this.#held = false;
-    this.#wakeUp();
-  }
-
   /** A message handed out found no taker: counted as dropped, not as delivered. */
   dropDelivered(): void {
     this.messagesIn--;
@@ -248,7 +237,7 @@ export class Inbox {
   }
 
   #readIfWanted(): void {
-    if (!this.#reading && !this.#paused && !this.#held) this.#startRead();
+    if (!this.#reading && !this.#paused) this.#startRead();
   }
 
   #startRead(): void {

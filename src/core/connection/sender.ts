@@ -13,8 +13,13 @@
  *    current microtask run (no flush point is coming); one made while an event
  *    is being handled, at the loop's next flush point or at the deferred flush
  *    of this turn of the event loop, whichever comes first.
- * 4. While a send waits for room, the connection reads nothing more: a handler
- *    that does not await its sends still cannot make them pile up.
+ * 4. A send that waits for room stops the runtime's read-ahead (the socket
+ *    reads nothing more until the connection's reader asks again), never the
+ *    reader itself: a reader that asks for its next frame gets it while a send
+ *    from another task waits, or a peer that echoes, whose own writes are
+ *    blocked, would stop reading too and both ends would wait for good. A
+ *    handler that awaits its sends is held by its own await, which is what
+ *    bounds a peer that sends and never reads.
  *
  * @module
  */
@@ -22,6 +27,7 @@ import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
 import type { DeferredOutbox } from "./deferred_flush.ts";
 import type { Outbox } from "./outbox.ts";
+import { SendWaits } from "./send_waits.ts";
 import type { WaterMarks } from "./water_marks.ts";
 
 /** What `send()` returns when the frame is queued at once: a callback may return it and go on synchronously. */
@@ -31,10 +37,6 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 export interface SenderInput {
   /** True while the connection's loop is handling an event (a flush point is coming). */
   readonly processing: boolean;
-  /** A send waits for room: read nothing more until `releaseReads()`. */
-  holdReads?(): void;
-  /** No send waits any more. */
-  releaseReads?(): void;
   /** Finds the bytes a frame the kit read came in, with its header in front of it (FrameDecoder.framedIn). */
   readonly decoder?: Pick<FrameDecoder, "framedIn" | "framedAt">;
 }
@@ -61,6 +63,8 @@ export class Sender {
   #waiting = 0;
   framesOut = 0;
   framesDropped = 0;
+  /** How long sends have waited for the peer (the send timeout's clock). */
+  readonly waits: SendWaits = new SendWaits();
 
   /**
    * `input` is the connection's inbox itself (no closure per connection); `later`, the server's deferred flush.
@@ -127,6 +131,12 @@ export class Sender {
     return this.#sendWhenRoom(bytes, bytes.length, check, bytes, 0);
   }
 
+  /** Flushes, then settles once the runtime took every byte; a wait for the peer counts as a waiting send. */
+  drain(): Promise<void> {
+    const drained = this.outbox.drain();
+    return this.outbox.bytes === 0 ? drained : this.waits.track(drained);
+  }
+
   /** Queues already-encoded frames (a broadcast) if they fit under the high-water mark. */
   deliverEncoded(bytes: Uint8Array): Delivery {
     if (!this.#fits(bytes.length)) {
@@ -166,11 +176,11 @@ export class Sender {
     if (bytes !== undefined) {
       this.framesOut++;
       const at = decoder!.framedAt;
-      return this.outbox.writeFrame(payload, packet, bytes.subarray(at, at + size));
+      return this.waits.track(this.outbox.writeFrame(payload, packet, bytes.subarray(at, at + size)));
     }
     if (size > this.#alone) {
       this.framesOut++;
-      return this.outbox.writeFrame(payload, packet);
+      return this.waits.track(this.outbox.writeFrame(payload, packet));
     }
     this.#append(payload);
     return RESOLVED;
@@ -197,10 +207,11 @@ export class Sender {
     owned: Uint8Array | undefined,
     at: number,
   ): Promise<void> {
-    // Nothing more is read until this frame is queued (invariant 4), and a runtime that pushes bytes stops
-    // reading too, rather than read ahead (up to 512 KiB on Bun) for a peer that may not be reading its replies.
-    if (this.#waiting++ === 0) this.#input.holdReads?.();
+    // A runtime that pushes bytes stops reading ahead (up to 512 KiB on Bun) for a peer that may not be reading
+    // its replies; the reader, if it asks, still reads (invariant 4).
+    this.#waiting++;
     this.outbox.holdReads();
+    const stamp = this.waits.begin();
     const previous = this.#chain;
     let release!: () => void;
     this.#chain = new Promise((resolve) => release = resolve);
@@ -217,7 +228,8 @@ export class Sender {
       else if (size > this.#marks.high) await this.#sendLarge(payload, size);
       else this.#append(payload);
     } finally {
-      if (--this.#waiting === 0) this.#input.releaseReads?.();
+      this.#waiting--;
+      this.waits.end(stamp);
       release();
     }
   }

@@ -16,6 +16,9 @@
  * 5. While the socket's TLS handshake runs, `tls-handshake-timeout` once
  *    `tlsHandshakeTimeout` seconds of ticks have passed since opening, before
  *    any other timeout is looked at.
+ * 6. While input runs, `send-timeout` once the oldest waiting send has waited
+ *    `sendTimeout` seconds of whole ticks (send_waits.ts); decided after the
+ *    first-frame and idle timeouts.
  *
  * @module
  */
@@ -28,6 +31,8 @@ export interface TimeoutSettings {
   readonly closeTimeout?: number;
   /** Seconds for a TLS socket's handshake to finish, counted from opening; off when undefined. */
   readonly tlsHandshakeTimeout?: number;
+  /** Seconds the oldest waiting send may wait, in whole ticks; off when undefined. */
+  readonly sendTimeout?: number;
 }
 
 /** What a tick decided: abort with a guard's error, force-close, or nothing. */
@@ -50,9 +55,17 @@ export class Timeouts {
    * @param framesIn frames received so far.
    * @param idleTicks ticks since the last complete frame.
    * @param handshaking the socket's TLS handshake has not finished.
+   * @param sendWaitTicks whole ticks the oldest waiting send has waited (0 when none waits).
    */
-  tick(seconds: number, ended: boolean, framesIn: number, idleTicks: number, handshaking = false): TimeoutVerdict {
-    const { idleTimeout, firstFrameTimeout, closeTimeout, tlsHandshakeTimeout } = this.#settings;
+  tick(
+    seconds: number,
+    ended: boolean,
+    framesIn: number,
+    idleTicks: number,
+    handshaking = false,
+    sendWaitTicks = 0,
+  ): TimeoutVerdict {
+    const { idleTimeout, firstFrameTimeout, closeTimeout, tlsHandshakeTimeout, sendTimeout } = this.#settings;
     if (ended) {
       this.#closingTicks++;
       return closeTimeout !== undefined && reached(this.#closingTicks, seconds, closeTimeout)
@@ -72,6 +85,9 @@ export class Timeouts {
     }
     if (idleTimeout !== undefined && reached(idleTicks, seconds, idleTimeout)) {
       return new GuardError("idle-timeout", `no frame for ${idleTimeout} seconds`, idleTimeout);
+    }
+    if (sendTimeout !== undefined && sendWaitTicks > 0 && reached(sendWaitTicks, seconds, sendTimeout)) {
+      return new GuardError("send-timeout", `a send waited ${sendTimeout} seconds for the peer`, sendTimeout);
     }
     return undefined;
   }

@@ -36,6 +36,7 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "slow-consumer": "info",
   "bad-proxy-header": "info",
   "tls-handshake-timeout": "info",
+  "send-timeout": "info",
 };
 
 /** Lines of one kind per second before the rest are counted. */

@@ -1,6 +1,7 @@
 /**
  * The guards' options: the original's timer and DoS checker, plus the limits
- * ranch and Netty users rely on. All are off unless set. The rate limits'
+ * ranch and Netty users rely on. All are off unless set, but `sendTimeout`
+ * (on at 30 seconds, as ranch's). The rate limits'
  * options and their buckets live in connection/rate_limit.ts, the per
  * connection clocks in connection/timeouts.ts, the slow-consumer policy in
  * broadcast.ts; this file gathers and checks the options.
@@ -10,6 +11,11 @@
 import { checkChoice, checkNumber } from "../options.ts";
 import { type RateLimitOptions, type RateLimitPlan, rateLimitsOf } from "../connection/rate_limit.ts";
 import { addressKeyOf, type AddressPrefix } from "./address_key.ts";
+
+/** Seconds a send may wait for a peer that takes nothing: ranch's `send_timeout`. */
+export const DEFAULT_SEND_TIMEOUT = 30;
+
+const offAtZero = (seconds: number): number | undefined => seconds === 0 ? undefined : seconds;
 
 /** Options of the guards, part of `ServeOptions`. */
 export interface GuardOptions extends RateLimitOptions {
@@ -45,6 +51,13 @@ export interface GuardOptions extends RateLimitOptions {
    * ticks. @default {10}
    */
   tlsHandshakeTimeout?: number;
+  /**
+   * Seconds a `send()` (or `flush()`) may wait for a peer that takes nothing
+   * (a receive window of zero) before the connection is closed (`send-timeout`),
+   * as ranch's `send_timeout` with `send_timeout_close`. Counted in whole ticks.
+   * `0` turns it off. @default {30}
+   */
+  sendTimeout?: number;
 }
 
 /** The default `tlsHandshakeTimeout`, in seconds (node:tls's own is 120; a public port wants less). */
@@ -65,6 +78,8 @@ export interface Guards {
   readonly tickInterval: number;
   readonly closeTimeout: number;
   readonly tlsHandshakeTimeout: number;
+  /** Undefined when off (`sendTimeout: 0`). */
+  readonly sendTimeout: number | undefined;
 }
 
 /**
@@ -80,6 +95,8 @@ export interface Guards {
  * assert.equal(guards.tickInterval, 1);
  * assert.equal(guards.slowConsumer, "disconnect");
  * assert.equal(guards.rateLimits, undefined);
+ * assert.equal(guards.sendTimeout, 30, "on by default, as ranch's send_timeout");
+ * assert.equal(guardsOf({ sendTimeout: 0 }).sendTimeout, undefined, "0 turns it off");
  * ```
  */
 export function guardsOf(options: GuardOptions): Guards {
@@ -96,5 +113,6 @@ export function guardsOf(options: GuardOptions): Guards {
     closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
     tlsHandshakeTimeout: checkNumber("tlsHandshakeTimeout", options.tlsHandshakeTimeout) ??
       DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+    sendTimeout: offAtZero(checkNumber("sendTimeout", options.sendTimeout) ?? DEFAULT_SEND_TIMEOUT),
   };
 }

@@ -45,6 +45,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
+import { sayGoodbye } from "./goodbye.ts";
 import type { Listener, RawSocket } from "../../transport/types.ts";
 
 /**
@@ -120,8 +121,8 @@ export async function serve<Message = unknown, State = any>(
   const refuse = (socket: RawSocket, reason: string): void => {
     log.refused(socket.remoteAddr, reason);
     if (goodbye === undefined) return socket.close();
-    // The goodbye is one small frame: it fits the socket buffer, so the write settles at once.
-    socket.write(goodbye).catch(() => {}).finally(() => socket.close());
+    // Closed once written, or after a short bound: a peer that does not read cannot hold a socket that no longer counts.
+    void sayGoodbye(socket, goodbye);
   };
 
   // A callback handler is looked up here at every event of every connection.
@@ -140,6 +141,7 @@ export async function serve<Message = unknown, State = any>(
     firstFrameTimeout: guards.firstFrameTimeout,
     closeTimeout: guards.closeTimeout,
     tlsHandshakeTimeout: options.tls === undefined ? undefined : guards.tlsHandshakeTimeout,
+    sendTimeout: guards.sendTimeout,
     rateLimits: guards.rateLimits,
     deferredFlush: new DeferredFlush(),
   };
