@@ -16,7 +16,6 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { CsvError, parse } from "csv-parse/sync";
 import {
   DEFAULT_HIGH_WATER_MARK,
   describeNumber,
@@ -25,6 +24,13 @@ import {
   parseNumber,
 } from "../../../mod.ts";
 import { ServerTableError } from "./server_table_error.ts";
+// csv-parse is an optional peer dependency of the npm package: without it, say which package to install.
+const { CsvError, parse } = await import("csv-parse/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/config: it needs the package csv-parse (npm install csv-parse): ${cause.message}`,
+    { cause },
+  );
+});
 
 export { ServerTableError };
 

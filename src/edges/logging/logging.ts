@@ -10,16 +10,15 @@
  * @module
  */
 import process from "node:process";
-import {
-  configure,
-  getAnsiColorFormatter,
-  getConsoleSink,
-  getJsonLinesFormatter,
-  getLogger,
-  getTextFormatter,
-  type Logger,
-  type LogLevel,
-} from "@logtape/logtape";
+import type { Logger, LogLevel } from "@logtape/logtape";
+// @logtape/logtape is an optional peer dependency of the npm package: without it, say which package to install.
+const { configure, getAnsiColorFormatter, getConsoleSink, getJsonLinesFormatter, getLogger, getTextFormatter } =
+  await import("@logtape/logtape").catch((cause: Error) => {
+    throw new Error(
+      `Cannot import spawnkit/logging: it needs the package @logtape/logtape (npm install @logtape/logtape): ${cause.message}`,
+      { cause },
+    );
+  });
 
 /** How log records are written. */
 export type LogFormat = "pretty" | "json";

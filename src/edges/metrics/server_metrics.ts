@@ -7,8 +7,15 @@
  *
  * @module
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { CLOSE_REASONS, type RefusalReason, type ServerStats } from "../../../mod.ts";
+// prom-client is an optional peer dependency of the npm package: without it, say which package to install.
+const promClient = await import("prom-client").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/metrics: it needs the package prom-client (npm install prom-client): ${cause.message}`,
+    { cause },
+  );
+});
 
 /**
  * Where the figures come from: a server (anything with `stats`, such as the
@@ -148,8 +155,8 @@ function snapshotOf(source: StatsSource): () => Promise<ServerStats> {
  * import { serve, silentLogger } from "../../../mod.ts";
  * import { registerServerMetrics } from "./server_metrics.ts";
  *
- * const registry = new Registry();
- * const games = new Counter({ name: "games_started_total", help: "Games started.", registers: [registry] });
+ * const registry = new promClient.Registry();
+ * const games = new promClient.Counter({ name: "games_started_total", help: "Games started.", registers: [registry] });
  * games.inc();
  * const server = await serve({ port: 0, logger: silentLogger }, () => {});
  * registerServerMetrics(server, { registry });
@@ -165,14 +172,14 @@ export function registerServerMetrics(source: StatsSource, options: ServerMetric
   if (typeof prefix !== "string" || !METRIC_NAME.test(`${prefix}x`)) {
     throw new TypeError(`Cannot use metrics prefix ${JSON.stringify(prefix)}: must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
   }
-  const registry = options.registry ?? new Registry();
+  const registry = options.registry ?? new promClient.Registry();
   const snapshot = snapshotOf(source);
   for (const family of FAMILIES) {
     const name = `${prefix}${family.name}`;
     const label = family.label;
     const labelNames = label === undefined ? [] : [label.name];
     if (family.type === "gauge") {
-      new Gauge({
+      new promClient.Gauge({
         name,
         help: family.help,
         labelNames,
@@ -183,7 +190,7 @@ export function registerServerMetrics(source: StatsSource, options: ServerMetric
       });
       continue;
     }
-    new Counter({
+    new promClient.Counter({
       name,
       help: family.help,
       labelNames,

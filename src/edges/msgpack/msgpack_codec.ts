@@ -6,9 +6,15 @@
  *
  * @module
  */
-import { Packr } from "msgpackr";
 import type { MessageCodec } from "../../../mod.ts";
 import { checkMsgpackDepth } from "./_msgpack_depth.ts";
+// msgpackr is an optional peer dependency of the npm package: without it, say which package to install.
+const { Packr } = await import("msgpackr").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/msgpack: it needs the package msgpackr (npm install msgpackr): ${cause.message}`,
+    { cause },
+  );
+});
 
 // Records and structure sharing are msgpackr's own extensions: off, for any peer. 64-bit integers read as
 // numbers, as JSON's do (so an id sent as uint64 by another library is still a number); undefined is nil.

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { connect, type Msg, type NatsConnection, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import {
   type BusDelivery,
   type BusHandler,
@@ -34,6 +34,13 @@ import {
   EngineLink,
   type EngineLinkOptions,
 } from "../../../mod.ts";
+// @nats-io/transport-node is an optional peer dependency of the npm package: without it, say which package to install.
+const { connect, NoRespondersError, TimeoutError } = await import("@nats-io/transport-node").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/nats: it needs the package @nats-io/transport-node (npm install @nats-io/transport-node): ${cause.message}`,
+    { cause },
+  );
+});
 
 /** Options of {@linkcode connectNatsBus}. */
 export interface NatsBusOptions extends EngineLinkOptions {

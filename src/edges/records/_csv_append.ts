@@ -17,7 +17,13 @@
  * @module
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
+// csv-stringify is an optional peer dependency of the npm package: without it, say which package to install.
+const { stringify } = await import("csv-stringify/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/records: it needs the package csv-stringify (npm install csv-stringify): ${cause.message}`,
+    { cause },
+  );
+});
 
 const encoder = new TextEncoder();
 const NEWLINE = 0x0a;

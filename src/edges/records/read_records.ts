@@ -5,7 +5,13 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { parse } from "csv-parse/sync";
+// csv-parse is an optional peer dependency of the npm package: without it, say which package to install.
+const { parse } = await import("csv-parse/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/records: it needs the package csv-parse (npm install csv-parse): ${cause.message}`,
+    { cause },
+  );
+});
 
 /**
  * Parses records CSV text into one object per row, keyed by the header's

@@ -27,7 +27,7 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   type BusDelivery,
   type BusHandler,
@@ -41,6 +41,13 @@ import {
   type EngineLinkOptions,
 } from "../../../mod.ts";
 import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameSender, seal } from "./_envelope.ts";
+// ioredis is an optional peer dependency of the npm package: without it, say which package to install.
+const ioredis = await import("ioredis").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/redis: it needs the package ioredis (npm install ioredis): ${cause.message}`,
+    { cause },
+  );
+});
 
 /** Options of {@linkcode connectRedisBus}. */
 export interface RedisBusOptions extends EngineLinkOptions {
@@ -282,7 +289,7 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
   const waitMs = (checkNumber("reconnectWait", options.reconnectWait) ?? 0.5) * 1000;
   const link = new EngineLink("Redis", options.url.replace(/\/\/[^@/]*@/, "//"), options);
   const connection = (role: string) =>
-    new Redis(options.url, {
+    new ioredis.Redis(options.url, {
       connectionName: `${options.name ?? "spawnkit"}-${role}`,
       lazyConnect: true,
       // Fail fast while the server is away: nothing queued without a bound, no command retried later.
