@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { consoleWarnLogger, type EngineBus } from "../mod.ts";
-import { connectNatsBus } from "../src/edges/nats/nats.ts";
-import { connectRedisBus } from "../src/edges/redis/redis.ts";
+import { consoleWarnLogger, type EngineBus } from "spawnkit";
+import { connectNatsBus } from "spawnkit/nats";
+import { connectRedisBus } from "spawnkit/redis";
 import { UsageError } from "./_flags.ts";
 
 /**

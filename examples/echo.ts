@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { CallbackHandler, Connection } from "../mod.ts";
-import type { WorkerContext, WorkerServeOptions } from "../src/edges/workers/workers.ts";
+import type { CallbackHandler, Connection } from "spawnkit";
+import type { WorkerContext, WorkerServeOptions } from "spawnkit/workers";
 import { EDGE_FLAGS, openEdges } from "./_edges.ts";
 
 /** Every frame comes back unchanged: the README's first shape, a loop (what each worker runs). */

@@ -38,12 +38,12 @@ import {
   type PacketSize,
   serve,
   type Server,
-} from "../mod.ts";
-import { serveWorkers } from "../src/edges/workers/workers.ts";
+} from "spawnkit";
+import { serveWorkers } from "spawnkit/workers";
 import { choiceFlag, optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
 import { echoCallbacks, type WorkerFlags } from "./echo.ts";
-import { openConnectionRecords } from "../src/edges/records/records.ts";
+import { openConnectionRecords } from "spawnkit/records";
 
 await runCli("echo_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {

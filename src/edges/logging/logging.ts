@@ -10,7 +10,7 @@
  * @module
  */
 import process from "node:process";
-import type { Logger, LogLevel } from "@logtape/logtape";
+import type { Logger } from "../../../mod.ts";
 // @logtape/logtape is an optional peer dependency of the npm package: without it, say which package to install.
 const { configure, getAnsiColorFormatter, getConsoleSink, getJsonLinesFormatter, getLogger, getTextFormatter } =
   await import("@logtape/logtape").catch((cause: Error) => {
@@ -19,6 +19,9 @@ const { configure, getAnsiColorFormatter, getConsoleSink, getJsonLinesFormatter,
       { cause },
     );
   });
+
+/** A record's level, as LogTape names them, lowest first. */
+export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
 
 /** How log records are written. */
 export type LogFormat = "pretty" | "json";
@@ -58,7 +61,7 @@ export interface LoggingOptions {
  * @example JSON lines with the connection's id and remote address
  * ```ts
  * import assert from "node:assert/strict";
- * import { configureLogging } from "./logging.ts";
+ * import { configureLogging } from "spawnkit/logging";
  * import { reset } from "@logtape/logtape";
  * const lines: string[] = [];
  * const info = console.info;

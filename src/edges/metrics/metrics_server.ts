@@ -8,9 +8,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
 import { type Address, checkNumber, consoleWarnLogger, type Logger } from "../../../mod.ts";
-import { registerServerMetrics, type StatsSource } from "./server_metrics.ts";
+import { type MetricsRegistry, registerServerMetrics, type StatsSource } from "./server_metrics.ts";
 
 /** Options of {@linkcode serveMetrics}. */
 export interface MetricsServerOptions {
@@ -38,9 +37,9 @@ export interface MetricsServer extends AsyncDisposable {
 
 const encoder = new TextEncoder();
 
-function isRegistry(value: StatsSource | Registry): value is Registry {
-  return typeof value === "object" && typeof (value as Registry).metrics === "function" &&
-    typeof (value as Registry).contentType === "string";
+function isRegistry(value: StatsSource | MetricsRegistry): value is MetricsRegistry {
+  return typeof value === "object" && typeof (value as MetricsRegistry).metrics === "function" &&
+    typeof (value as MetricsRegistry).contentType === "string";
 }
 
 function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
@@ -62,8 +61,8 @@ function reply(res: ServerResponse, status: number, text: string, headers: Recor
  * @example Scraping a server's metrics
  * ```ts
  * import assert from "node:assert/strict";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { serveMetrics } from "./metrics_server.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { serveMetrics } from "spawnkit/metrics";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, () => {});
  * await using metrics = await serveMetrics(server, { port: 0 });
@@ -75,7 +74,7 @@ function reply(res: ServerResponse, status: number, text: string, headers: Recor
  * ```
  */
 export async function serveMetrics(
-  source: StatsSource | Registry,
+  source: StatsSource | MetricsRegistry,
   options: MetricsServerOptions = {},
 ): Promise<MetricsServer> {
   const port = checkNumber("port", options.port) ?? 0;

@@ -35,9 +35,9 @@ function arrayHeader(count: number): Uint8Array {
  * @example A call over MessagePack, bytes and all
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "../rpc/rpc.ts";
- * import { msgpackCodec } from "./msgpack.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
+ * import { msgpackCodec } from "spawnkit/msgpack";
  *
  * const options = { port: 0, logger: silentLogger, codec: msgpackCodec };
  * await using server = await serve(options, rpcHandler({ reverse: ([bytes]: [Uint8Array]) => bytes.toReversed() }, options));

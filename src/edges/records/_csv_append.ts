@@ -29,6 +29,7 @@ const encoder = new TextEncoder();
 const NEWLINE = 0x0a;
 
 /** A cell: written as its text; undefined and null as an empty cell. */
+/** One cell of a records row: empty for `undefined` and `null`. */
 export type Cell = string | number | undefined | null;
 
 /** Formats rows as CSV lines ending in LF, each row on one physical line. */

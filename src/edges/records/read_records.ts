@@ -25,7 +25,7 @@ const { parse } = await import("csv-parse/sync").catch((cause: Error) => {
  * @example A partial last line is ignored
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRecords } from "./read_records.ts";
+ * import { parseRecords } from "spawnkit/records";
  * const rows = parseRecords('id,close_reason\n1,peer-closed\n2,"shut');
  * assert.equal(rows.length, 1);
  * assert.equal(rows[0]!.close_reason, "peer-closed");
@@ -45,7 +45,7 @@ export function parseRecords(text: string): Array<Record<string, string>> {
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { readRecords } from "./read_records.ts";
+ * import { readRecords } from "spawnkit/records";
  * const dir = await mkdtemp(join(tmpdir(), "records-"));
  * await writeFile(join(dir, "r.csv"), "\uFEFFid,error\r\n1,\"a, \"\"quoted\"\" error\"\r\n");
  * const [row] = await readRecords(join(dir, "r.csv"));
