@@ -8,6 +8,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 out=${1:-docs/api}
 mapfile -t entries < <(deno eval 'for (const f of Object.values(JSON.parse(Deno.readTextFileSync("deno.json")).exports)) console.log(f)')
 rm -rf "$out"
+mkdir -p "$(dirname "$out")"
 # -q: without it, deno prints a warning for each file @types/node names by reference.
 deno doc --html --name=spawnkit --output="$out" -q "${entries[@]}"
 echo "API reference in $out/index.html"
