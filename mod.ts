@@ -7,7 +7,7 @@
  * @example An echo server
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "./mod.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);

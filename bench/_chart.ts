@@ -22,8 +22,30 @@ const COLORS: Record<string, string> = {
 const COLUMNS = 3;
 const PANEL_W = 300;
 const PANEL_H = 240;
-const TOP = 56;
 const BAR_AREA = 120;
+// The legend: a swatch and a label per server, as many to a row as fit, the rows under the title.
+const LEGEND_Y = 32;
+const LEGEND_ROW = 16;
+const SWATCH = 12;
+// Width of a character at font-size 11 in a sans-serif face, rounded up: labels are measured without a renderer.
+const CHAR_W = 6.5;
+
+/** Where each legend entry goes: rows of entries that fit in `width`, each entry as wide as its label. */
+export function legendLayout(labels: readonly string[], width: number): { x: number; y: number }[] {
+  const places: { x: number; y: number }[] = [];
+  let x = 12;
+  let y = LEGEND_Y;
+  for (const label of labels) {
+    const entry = SWATCH + 4 + Math.ceil(label.length * CHAR_W) + 18;
+    if (x > 12 && x + entry - 18 > width - 12) {
+      x = 12;
+      y += LEGEND_ROW;
+    }
+    places.push({ x, y });
+    x += entry;
+  }
+  return places;
+}
 
 function ratioText(ratio: number): string {
   return ratio >= 10 ? `${ratio.toFixed(1)}×` : `${ratio.toFixed(2)}×`;
@@ -39,6 +61,8 @@ export function chart(summary: Summary): string {
   const servers = summary.servers;
   const rows = Math.ceil(metrics.length / COLUMNS);
   const width = COLUMNS * PANEL_W;
+  const legend = legendLayout(servers.map((server) => server.label), width);
+  const TOP = (legend.at(-1)?.y ?? LEGEND_Y) + LEGEND_ROW + 8;
   const height = TOP + rows * PANEL_H;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"`,
@@ -47,9 +71,9 @@ export function chart(summary: Summary): string {
     `<text x="12" y="20" font-size="15" font-weight="bold">spawnkit bench: median of ${summary.runs} run(s)</text>`,
   ];
   servers.forEach((server, i) => {
-    const x = 12 + i * 150;
-    out.push(`<rect x="${x}" y="32" width="12" height="12" fill="${COLORS[server.id] ?? "#888"}"/>`);
-    out.push(`<text x="${x + 16}" y="42">${escape(server.label)}</text>`);
+    const { x, y } = legend[i]!;
+    out.push(`<rect x="${x}" y="${y}" width="${SWATCH}" height="${SWATCH}" fill="${COLORS[server.id] ?? "#888"}"/>`);
+    out.push(`<text x="${x + SWATCH + 4}" y="${y + 10}">${escape(server.label)}</text>`);
   });
   metrics.forEach((metric, index) => {
     const px = (index % COLUMNS) * PANEL_W;

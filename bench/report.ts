@@ -3,6 +3,10 @@
  * without measuring: for a change to the report's format.
  *
  *   deno run -A bench/report.ts [DIR]     (default: this folder)
+ *   deno run -A bench/report.ts DIR --chart-only
+ *
+ * --chart-only writes chart.svg alone, for a RESULTS.md that has sections
+ * written by hand after the generated ones.
  *
  * @module
  */
@@ -14,7 +18,9 @@ import { scenarios, SERVERS } from "./_matrix.ts";
 import { BENCH_DIR } from "./_prepare.ts";
 import { markdown, type Summary } from "./_report.ts";
 
-const dir = process.argv[2] ?? BENCH_DIR;
+const args = process.argv.slice(2);
+const chartOnly = args.includes("--chart-only");
+const dir = args.find((arg) => !arg.startsWith("--")) ?? BENCH_DIR;
 const saved = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as {
   environment: string[];
   runs: number;
@@ -28,6 +34,6 @@ const metrics = scenarios(saved.seconds ?? 2).flatMap((s) => s.metrics).filter((
   servers.some((server) => saved.medians[server.id]?.[metric.id] !== undefined)
 );
 const summary: Summary = { ...saved, skipped: saved.skipped ?? [], servers, metrics };
-writeFileSync(join(dir, "RESULTS.md"), markdown(summary));
+if (!chartOnly) writeFileSync(join(dir, "RESULTS.md"), markdown(summary));
 writeFileSync(join(dir, "chart.svg"), chart(summary));
-console.error(`wrote ${join(dir, "RESULTS.md")} and chart.svg`);
+console.error(`wrote ${chartOnly ? "" : `${join(dir, "RESULTS.md")} and `}${join(dir, "chart.svg")}`);

@@ -16,9 +16,9 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { consoleWarnLogger, type EngineBus, redactUrl } from "../mod.ts";
-import { connectNatsBus } from "../src/edges/nats/nats.ts";
-import { connectRedisBus } from "../src/edges/redis/redis.ts";
+import { consoleWarnLogger, type EngineBus, redactUrl } from "spawnkit";
+import { connectNatsBus } from "spawnkit/nats";
+import { connectRedisBus } from "spawnkit/redis";
 import { UsageError } from "./_flags.ts";
 
 /** The flags {@linkcode openBus} reads; spread them into `parseFlags`' options. */

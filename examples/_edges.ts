@@ -6,16 +6,11 @@
  *
  * @module
  */
-import type { ConnectionStats, Logger, Server, ServerStats } from "../mod.ts";
-import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "../src/edges/config/server_table.ts";
-import {
-  type ConnectionRecords,
-  openConnectionRecords,
-  openServerRecords,
-  type ServerRecords,
-} from "../src/edges/records/records.ts";
-import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "../src/edges/logging/logging.ts";
-import { type MetricsServer, serveMetrics } from "../src/edges/metrics/metrics.ts";
+import type { ConnectionStats, Logger, Server, ServerStats } from "spawnkit";
+import { serverOptionsFromTable, ServerTableError, type ServerTableOptions } from "spawnkit/config";
+import { type ConnectionRecords, openConnectionRecords, openServerRecords, type ServerRecords } from "spawnkit/records";
+import { configureLogging, LOG_FORMATS, LOG_LEVELS } from "spawnkit/logging";
+import { type MetricsServer, serveMetrics } from "spawnkit/metrics";
 import { choiceFlag, optionFlag, positiveFlag, UsageError } from "./_flags.ts";
 
 /** The flags {@linkcode openEdges} reads; spread them into `parseFlags`' options. */

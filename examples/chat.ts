@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Connection, Server } from "../mod.ts";
+import type { Connection, Server } from "spawnkit";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -36,8 +36,8 @@ import {
   type ServeOptions,
   type Server,
   silentLogger,
-} from "../mod.ts";
-import { serveWorkers } from "../src/edges/workers/workers.ts";
+} from "spawnkit";
+import { serveWorkers } from "spawnkit/workers";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { CallbackHandler, Connection } from "../mod.ts";
-import type { WorkerContext, WorkerServeOptions } from "../src/edges/workers/workers.ts";
+import { type CallbackHandler, type Connection, newlineDelimited } from "spawnkit";
+import type { WorkerContext, WorkerServeOptions } from "spawnkit/workers";
 import { EDGE_FLAGS, openEdges } from "./_edges.ts";
 
 /** Every frame comes back unchanged: the README's first shape, a loop (what each worker runs). */
@@ -27,13 +27,20 @@ export const echoCallbacks: CallbackHandler = {
   frame: (conn, frame) => conn.sendOwned(frame),
 };
 
-/** The flags a worker takes from the main script: logging and connection records (server records are the main's). */
-export type WorkerFlags = Partial<Record<"log-level" | "log-format" | "records", string>>;
+/**
+ * The flags a worker takes from the main script: logging and connection records (server records are the main's), and
+ * the longest line when the frames are lines (`--framing lines`).
+ */
+export type WorkerFlags = Partial<Record<"log-level" | "log-format" | "records" | "max-line-length", string>>;
 
 /** A worker's logger and records, from the flags in `context.data`. */
 export async function serveOptions(context: WorkerContext): Promise<WorkerServeOptions> {
   const flags = Object.fromEntries(Object.keys(EDGE_FLAGS).map((name) => [name, undefined]));
-  const edges = await openEdges({ ...flags, ...context.data as WorkerFlags } as Parameters<typeof openEdges>[0]);
+  const { "max-line-length": maxLineLength, ...edgeFlags } = context.data as WorkerFlags;
+  const edges = await openEdges({ ...flags, ...edgeFlags } as Parameters<typeof openEdges>[0]);
   context.signal.addEventListener("abort", () => void edges.close());
-  return { logger: edges.logger, onConnectionEnd: edges.onConnectionEnd };
+  const framing = maxLineLength === undefined
+    ? {}
+    : { framing: newlineDelimited({ maxLineLength: Number(maxLineLength) }) };
+  return { logger: edges.logger, onConnectionEnd: edges.onConnectionEnd, ...framing };
 }

@@ -3,9 +3,12 @@
  *
  *   deno run -A examples/echo_server.ts --port 7000
  *   bun examples/echo_server.ts --port 7000
+ *   deno run -A examples/echo_server.ts --framing lines   # then: nc 127.0.0.1 7000
  *
  * Flags: --port (default 7000; 0 picks a free one), --host (default 127.0.0.1),
- * --packet 1|2|4 (default 4), --max-frame-size BYTES (default 262144).
+ * --framing length|lines (default length: length-prefixed frames; lines: each
+ * line is a frame, so `nc` is a client), --packet 1|2|4 (default 4; length
+ * only), --max-frame-size BYTES (default 262144; with lines, the longest line).
  * Guards (all off by default): --idle-timeout SECONDS, --first-frame-timeout SECONDS,
  * --max-bytes-per-sec N, --max-frames-per-sec N, --max-connections N,
  * --max-connections-per-address N, --outbox-high-water BYTES (default 65536).
@@ -34,21 +37,23 @@ import process from "node:process";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   type GuardOptions,
+  newlineDelimited,
   type OutboxOptions,
   type PacketSize,
   serve,
   type Server,
-} from "../mod.ts";
-import { serveWorkers } from "../src/edges/workers/workers.ts";
-import { choiceFlag, optionFlag, parseFlags, runCli } from "./_flags.ts";
+} from "spawnkit";
+import { serveWorkers } from "spawnkit/workers";
+import { choiceFlag, optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
 import { echoCallbacks, type WorkerFlags } from "./echo.ts";
-import { openConnectionRecords } from "../src/edges/records/records.ts";
+import { openConnectionRecords } from "spawnkit/records";
 
 await runCli("echo_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     port: { type: "string" },
     host: { type: "string" },
+    framing: { type: "string" },
     packet: { type: "string" },
     "max-frame-size": { type: "string" },
     "idle-timeout": { type: "string" },
@@ -65,6 +70,8 @@ await runCli("echo_server", async () => {
   });
   const table = await tableFromFlags(flags);
   const port = optionFlag("port", "port", flags.port) ?? table.port ?? 7000;
+  const lines = choiceFlag("framing", flags.framing, ["length", "lines"]) === "lines";
+  if (lines && flags.packet !== undefined) throw new UsageError("--packet applies to --framing length only");
   const packet = Number(choiceFlag("packet", flags.packet, ["1", "2", "4"]) ?? table.packet ?? 4) as PacketSize;
   const maxFrameSize = optionFlag("max-frame-size", "maxFrameSize", flags["max-frame-size"]) ?? table.maxFrameSize ??
     DEFAULT_MAX_FRAME_SIZE;
@@ -89,12 +96,14 @@ await runCli("echo_server", async () => {
   const workers = optionFlag("workers", "workers", flags.workers);
   const hostname = flags.host ?? table.hostname ?? "127.0.0.1";
   const edges = await openEdges(flags, hostname);
+  // A wire format sets its own limits: lines take the frame size as their longest line, and no packet size.
+  const { packet: _packet, maxFrameSize: _maxFrameSize, ...rest } = table;
+  const framing = lines ? { framing: newlineDelimited({ maxLineLength: maxFrameSize }) } : { packet, maxFrameSize };
   const options = {
-    ...table,
+    ...rest,
     port,
     hostname,
-    packet,
-    maxFrameSize,
+    ...framing,
     ...defined(guards),
   };
   // One server, or a set of workers: either listens on one address, counts, and shuts down.
@@ -112,9 +121,12 @@ await runCli("echo_server", async () => {
       "log-level": flags["log-level"],
       "log-format": flags["log-format"],
       records: flags.records,
+      // A wire format cannot cross to a thread: each worker makes its own from these.
+      "max-line-length": lines ? String(maxFrameSize) : undefined,
     };
     const module = new URL("./echo.ts", import.meta.url);
-    const set = server = await serveWorkers({ ...options, module, workers, data, logger: edges.logger });
+    const { framing: _framing, ...threadOptions } = options as typeof options & { framing?: unknown };
+    const set = server = await serveWorkers({ ...threadOptions, module, workers, data, logger: edges.logger });
     edges.watch(set);
     set.finished.catch(async (error) => {
       console.error(`echo_server: ${(error as Error).message}`);

@@ -52,7 +52,7 @@ declare -A counted=()
 # The engines the cluster's tests run against (NATS, Redis): installed from Debian when missing, before either lane.
 bash scripts/engines.sh
 CHECKS=("deno fmt --check" "deno lint" "deno check" "tsc --noEmit (Node)" "deno doc --lint" "deno publish --dry-run"
-  "npm pack --dry-run")
+  "npm pack --dry-run" "publint" "attw")
 SUITES=("deno test (doc examples)" "deno test" "bun test" "node 24 --test" "node 22 --test")
 node_suite() {
   # Node's supported LTS lines, installed from npm as node22 and node24 (package.json). The tsx loader runs the .ts
@@ -74,11 +74,16 @@ run "deno fmt --check" deno fmt --check
 run "deno lint" deno lint
 run "deno check" deno check mod.ts src/ examples/ tests/ bench/ scripts/build.ts
 run "tsc --noEmit (Node)" tsc -p tsconfig.json
-# The public API's docs: every export documented, no exported type that refers to a private one.
-run "deno doc --lint" deno doc --lint mod.ts
+# The public API's docs: every export of every entry point (deno.json "exports") documented, no exported type that refers
+# to a private one. -q: without it, deno prints a warning for each file @types/node names by reference; errors still print.
+mapfile -t entries < <(deno eval 'for (const f of Object.values(JSON.parse(Deno.readTextFileSync("deno.json")).exports)) console.log(f)')
+run "deno doc --lint" deno doc --lint -q "${entries[@]}"
 # Offline-safe: a dry run that needed the registry would fail at the timeout, not hang.
 run "deno publish --dry-run" timeout 120 deno publish --dry-run --allow-dirty
 run "npm pack --dry-run" npm pack --dry-run
+# The tarball as published: its package.json fields (publint) and every export's types under Node's rules (attw).
+run "publint" bash scripts/check_package.sh publint
+run "attw" bash scripts/check_package.sh attw
 run "bun test" bun test tests/
 node_suite 22
 wait "$lane" || true

@@ -92,8 +92,8 @@ test("layout: every edge folder is an entry point of deno.json and package.json"
   }
 });
 
-test("layout: README's Layout lists every folder of src/", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+test("layout: the Layout of docs/contributing.md lists every folder of src/", () => {
+  const readme = readFileSync(join(ROOT, "docs", "contributing.md"), "utf8");
   const layout = /## Layout\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
   const folders = new Set([...core, ...transports, ...edges].map((path) => `${dirname(path)}/`));
   for (const folder of folders) assert.ok(layout.includes(`\n${folder} `) || layout.startsWith(`${folder} `), folder);

@@ -330,7 +330,7 @@ test("serveMetrics answers GET and HEAD with the text format, 404 elsewhere, 405
 });
 
 test("serveMetrics serves a whole registry at its path, and refuses a bad port, path or a port in use", async () => {
-  const registry = registerServerMetrics({ stats: KNOWN });
+  const registry = registerServerMetrics({ stats: KNOWN }, { registry: new Registry() });
   new Counter({ name: "games_started_total", help: "Games started.", registers: [registry] });
   {
     await using metrics = await serveMetrics(registry, { path: "/stats/prometheus" });

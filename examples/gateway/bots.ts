@@ -18,8 +18,8 @@
  */
 import { writeFileSync } from "node:fs";
 import process from "node:process";
-import { connect, ConnectionClosedError, silentLogger } from "../../mod.ts";
-import { rpcClient, RpcError, RpcTimeoutError } from "../../src/edges/rpc/rpc.ts";
+import { connect, ConnectionClosedError, silentLogger } from "spawnkit";
+import { rpcClient, RpcError, RpcTimeoutError } from "spawnkit/rpc";
 import { timelineChart } from "../../bench/_timeline_chart.ts";
 import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_flags.ts";
 import { NO_SUCH_PLAYER } from "./game.ts";

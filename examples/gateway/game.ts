@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { Server } from "../../mod.ts";
-import type { RpcHandler } from "../../src/edges/rpc/rpc.ts";
+import type { Server } from "spawnkit";
+import type { RpcHandler } from "spawnkit/rpc";
 
-export { route, RpcError, type RpcRoutes } from "../../src/edges/rpc/rpc.ts";
+export { route, RpcError, type RpcRoutes } from "spawnkit/rpc";
 
 /** Application error: a method that needs a login, before it. */
 export const NOT_LOGGED_IN = 4001;

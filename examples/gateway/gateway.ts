@@ -10,9 +10,9 @@
 import process from "node:process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { Connection } from "../../mod.ts";
-import { rpcHandler } from "../../src/edges/rpc/rpc.ts";
-import type { WorkerContext, WorkerServeOptions } from "../../src/edges/workers/workers.ts";
+import type { Connection } from "spawnkit";
+import { rpcHandler } from "spawnkit/rpc";
+import type { WorkerContext, WorkerServeOptions } from "spawnkit/workers";
 import { Game, type RpcRoutes } from "./game.ts";
 
 /** The routes module the gateway loads unless told another. */

@@ -24,8 +24,8 @@
  * @module
  */
 import process from "node:process";
-import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "../../mod.ts";
-import { serveWorkers, type WorkerSet } from "../../src/edges/workers/workers.ts";
+import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "spawnkit";
+import { serveWorkers, type WorkerSet } from "spawnkit/workers";
 import { BUS_FLAGS, openBus } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
 import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";

@@ -16,7 +16,7 @@
  * @example A JSON codec in a few lines
  * ```ts
  * import assert from "node:assert/strict";
- * import type { MessageCodec } from "../../mod.ts";
+ * import type { MessageCodec } from "spawnkit";
  *
  * const json: MessageCodec = {
  *   name: "json",

@@ -60,7 +60,7 @@ const deferredFlush = new DeferredFlush();
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../mod.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
  * await using server = await serve({ logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });
@@ -71,7 +71,7 @@ const deferredFlush = new DeferredFlush();
  * @example A reconnecting client: a send waits while the server is away
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, type Connection, memoryTransport, serve, silentLogger } from "../../mod.ts";
+ * import { connect, type Connection, memoryTransport, serve, silentLogger } from "spawnkit";
  * const echo = async (conn: Connection) => {
  *   for await (const frame of conn) await conn.send(frame);
  * };

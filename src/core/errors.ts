@@ -53,7 +53,7 @@ export type RefusalReason = "max-connections" | "max-connections-per-address" | 
  * @example Catching an oversize send
  * ```ts
  * import assert from "node:assert/strict";
- * import { encodeFrame, FrameTooLargeError } from "../../mod.ts";
+ * import { encodeFrame, FrameTooLargeError } from "spawnkit";
  * assert.throws(() => encodeFrame(new Uint8Array(300), { packet: 1 }), (error) => {
  *   assert.ok(error instanceof FrameTooLargeError);
  *   assert.equal(error.length, 300);
@@ -86,7 +86,7 @@ export class FrameTooLargeError extends RangeError {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TruncatedFrameError } from "../../mod.ts";
+ * import { TruncatedFrameError } from "spawnkit";
  * const error = new TruncatedFrameError(3, 10);
  * assert.equal(error.received, 3);
  * assert.equal(error.message, "Cannot decode frame: stream ended after 3 bytes of a 10-byte frame");
@@ -119,7 +119,7 @@ export class TruncatedFrameError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ConnectionClosedError } from "../../mod.ts";
+ * import { ConnectionClosedError } from "spawnkit";
  * const error = new ConnectionClosedError("peer-closed");
  * assert.equal(error.reason, "peer-closed");
  * ```
@@ -142,7 +142,7 @@ export class ConnectionClosedError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ShutdownError } from "../../mod.ts";
+ * import { ShutdownError } from "spawnkit";
  * const controller = new AbortController();
  * controller.abort(new ShutdownError());
  * assert.ok(controller.signal.reason instanceof ShutdownError);
@@ -166,7 +166,7 @@ export class ShutdownError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GuardError } from "../../mod.ts";
+ * import { GuardError } from "spawnkit";
  * const error = new GuardError("idle-timeout", "no frame for 30 seconds");
  * assert.equal(error.message, "Cannot continue: idle-timeout: no frame for 30 seconds");
  * ```

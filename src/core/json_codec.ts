@@ -57,7 +57,7 @@ function checkDepth(bytes: Uint8Array, maxDepth: number): void {
  * @example A request through the codec, and a frame nested too deep
  * ```ts
  * import assert from "node:assert/strict";
- * import { jsonCodec } from "../../mod.ts";
+ * import { jsonCodec } from "spawnkit";
  *
  * const frame = jsonCodec.encode({ jsonrpc: "2.0", method: "sum", params: [1, 2], id: 1 });
  * assert.equal(new TextDecoder().decode(frame), '{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}');

@@ -14,7 +14,7 @@ export type LogProperties = Record<string, unknown>;
  *
  * @example A LogTape logger, or console
  * ```ts
- * import type { Logger } from "../../mod.ts";
+ * import type { Logger } from "spawnkit";
  * const logger: Logger = console;
  * logger.debug("connection {id} opened", { id: 1 });
  * ```
@@ -41,7 +41,7 @@ export interface Logger {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderMessage } from "../../mod.ts";
+ * import { renderMessage } from "spawnkit";
  * assert.equal(renderMessage("listening on {address}", { address: "127.0.0.1:7000" }), "listening on 127.0.0.1:7000");
  * assert.equal(renderMessage("{error}", { error: new RangeError("too big") }), "RangeError: too big");
  * assert.equal(renderMessage("room {room}", { room: "a\nb\x1b[2J\u2028" }), "room a\\nb\\u001b[2J\\u2028");
@@ -81,7 +81,7 @@ export const consoleWarnLogger: Logger = {
  *
  * @example
  * ```ts
- * import { silentLogger } from "../../mod.ts";
+ * import { silentLogger } from "spawnkit";
  * silentLogger.error("never shown");
  * ```
  */

@@ -65,7 +65,7 @@ export interface MemoryTransport extends Transport {
  * @example A server and a client in one process, over memory
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, memoryTransport, serve, silentLogger } from "../../mod.ts";
+ * import { connect, memoryTransport, serve, silentLogger } from "spawnkit";
  *
  * const transport = memoryTransport();
  * await using server = await serve({ transport, logger: silentLogger }, async (conn) => {
@@ -80,7 +80,7 @@ export interface MemoryTransport extends Transport {
  * @example A peer that does not read makes the writer wait
  * ```ts
  * import assert from "node:assert/strict";
- * import { memoryTransport } from "../../mod.ts";
+ * import { memoryTransport } from "spawnkit";
  *
  * const transport = memoryTransport({ bufferSize: 4 });
  * const listener = await transport.listen({ hostname: "127.0.0.1", port: 0 }, () => {}, () => 0);

@@ -82,7 +82,7 @@ export interface RawSocket {
  * @example Serving TLS: certificate and key from files
  * ```ts ignore
  * import { readFileSync } from "node:fs";
- * import { serve } from "../../mod.ts";
+ * import { serve } from "spawnkit";
  * const tls = { cert: readFileSync("server.pem", "utf8"), key: readFileSync("server.key", "utf8") };
  * const server = await serve({ port: 7443, tls }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
@@ -102,7 +102,7 @@ export interface TlsServeOptions {
  * @example A server that does not speak TLS fails connect()
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../mod.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
  * await using server = await serve({ logger: silentLogger }, () => {});
  * await assert.rejects(connect({ port: server.addr.port, tls: { caCerts: [] }, logger: silentLogger }));
  * ```

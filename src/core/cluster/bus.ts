@@ -60,7 +60,7 @@ export interface BusStats {
  * @example Two nodes on one hub: a message published by one reaches the other
  * ```ts
  * import assert from "node:assert/strict";
- * import { createPortHub } from "../../../mod.ts";
+ * import { createPortHub } from "spawnkit";
  * const hub = createPortHub();
  * const [a, b] = [hub.connect(1), hub.connect(2)];
  * const got = new Promise<string>((resolve) =>
@@ -110,7 +110,7 @@ export type BusRequestFailure = "timeout" | "no-responders" | "closed" | "droppe
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BusRequestError } from "../../../mod.ts";
+ * import { BusRequestError } from "spawnkit";
  * const error = new BusRequestError("timeout", "node.2");
  * assert.equal(error.message, "Cannot request node.2: no reply in time");
  * assert.equal(error.reason, "timeout");

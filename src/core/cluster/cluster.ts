@@ -326,7 +326,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
  * @example Two nodes in one process: a broadcast from one reaches a client of the other
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, createPortHub, joinCluster, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, createPortHub, joinCluster, serve, silentLogger } from "spawnkit";
  * const hub = createPortHub();
  * const handler = async (conn: import("../../../mod.ts").Connection, server: import("../../../mod.ts").Server) => {
  *   for await (const frame of conn) server.broadcast(frame);

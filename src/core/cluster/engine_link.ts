@@ -99,7 +99,7 @@ export function redactUrl(url: string): string {
  * @example An outage: dropped at once, logged once, counted
  * ```ts
  * import assert from "node:assert/strict";
- * import { EngineLink, silentLogger } from "../../../mod.ts";
+ * import { EngineLink, silentLogger } from "spawnkit";
  * const link = new EngineLink("NATS", "127.0.0.1:4222", { logger: silentLogger });
  * assert.equal(link.take(100), true);
  * link.release(100);

@@ -15,7 +15,7 @@ export const NODE_ID_SPAN = 10_000_000_000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nodeOfConnection } from "../../../mod.ts";
+ * import { nodeOfConnection } from "spawnkit";
  * assert.equal(nodeOfConnection(20000000003), 2);
  * assert.equal(nodeOfConnection(3), 0);
  * ```

@@ -37,7 +37,7 @@ import { RESOLVED } from "./sender.ts";
  * @example A counting echo
  * ```ts
  * import assert from "node:assert/strict";
- * import { type CallbackHandler, connect, serve, silentLogger } from "../../../mod.ts";
+ * import { type CallbackHandler, connect, serve, silentLogger } from "spawnkit";
  * const echo: CallbackHandler<{ frames: number }> = {
  *   open: () => ({ frames: 0 }),
  *   frame(conn, frame, state) {

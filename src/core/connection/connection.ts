@@ -21,7 +21,7 @@ import type { Address } from "../../transport/types.ts";
  *
  * @example An echo handler
  * ```ts
- * import type { Connection } from "../../../mod.ts";
+ * import type { Connection } from "spawnkit";
  * async function echo(conn: Connection) {
  *   for await (const frame of conn) await conn.send(frame);
  * }

@@ -48,7 +48,7 @@ const NO_LIMIT = 0x3fff_ffff;
  * @example Many frames in one chunk, one frame across two
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameDecoder } from "../../../mod.ts";
+ * import { FrameDecoder } from "spawnkit";
  * const decoder = new FrameDecoder({ packet: 1 });
  * const frames: Uint8Array[] = [];
  * decoder.decode(new Uint8Array([1, 7, 0, 2, 8]), frames);

@@ -144,7 +144,7 @@ export function writeHeader(target: Uint8Array, offset: number, length: number, 
  * @example A 2-byte header
  * ```ts
  * import assert from "node:assert/strict";
- * import { encodeFrame } from "../../../mod.ts";
+ * import { encodeFrame } from "spawnkit";
  * const bytes = encodeFrame(new TextEncoder().encode("hi"), { packet: 2 });
  * assert.deepEqual(bytes, new Uint8Array([0, 2, 104, 105]));
  * ```

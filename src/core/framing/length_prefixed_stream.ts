@@ -13,7 +13,7 @@ import { encodeWith, framingOf, type FramingOptions } from "./length_prefixed.ts
  * @example Piping bytes to frames
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameDecoderStream } from "../../../mod.ts";
+ * import { FrameDecoderStream } from "spawnkit";
  * const frames = ReadableStream.from([new Uint8Array([0, 0]), new Uint8Array([0, 1, 42])])
  *   .pipeThrough(new FrameDecoderStream());
  * const all = await Array.fromAsync(frames);
@@ -53,7 +53,7 @@ export class FrameDecoderStream extends TransformStream<Uint8Array, Uint8Array> 
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameEncoderStream } from "../../../mod.ts";
+ * import { FrameEncoderStream } from "spawnkit";
  * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ packet: 2 }));
  * const [bytes] = await Array.fromAsync(out);
  * assert.deepEqual(bytes, new Uint8Array([0, 1, 42]));

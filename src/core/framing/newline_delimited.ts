@@ -48,7 +48,7 @@ export interface NewlineDelimitedOptions {
  * @example A line server and a client
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, newlineDelimited, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, newlineDelimited, serve, silentLogger } from "spawnkit";
  * const framing = newlineDelimited({ maxLineLength: 1024 });
  * await using server = await serve({ framing, logger: silentLogger }, async (conn) => {
  *   for await (const line of conn) await conn.send(new TextEncoder().encode(new TextDecoder().decode(line).toUpperCase()));
@@ -60,7 +60,7 @@ export interface NewlineDelimitedOptions {
  * @example Lines in any chunking, through the stream adapter
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameDecoderStream, newlineDelimited } from "../../../mod.ts";
+ * import { FrameDecoderStream, newlineDelimited } from "spawnkit";
  * const bytes = ["he", "llo\nb", "ye\n"].map((s) => new TextEncoder().encode(s));
  * const lines = ReadableStream.from(bytes).pipeThrough(new FrameDecoderStream({ framing: newlineDelimited() }));
  * const text = (await Array.fromAsync(lines)).map((line) => new TextDecoder().decode(line));

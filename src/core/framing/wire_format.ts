@@ -86,7 +86,7 @@ export interface LengthPrefixedOptions {
  * @example A 2-byte header through the stream adapter
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameEncoderStream, lengthPrefixed } from "../../../mod.ts";
+ * import { FrameEncoderStream, lengthPrefixed } from "spawnkit";
  * const framing = lengthPrefixed({ packet: 2 });
  * const out = ReadableStream.from([new Uint8Array([42])]).pipeThrough(new FrameEncoderStream({ framing }));
  * assert.deepEqual(await Array.fromAsync(out), [new Uint8Array([0, 1, 42])]);

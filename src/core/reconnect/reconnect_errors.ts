@@ -13,7 +13,7 @@
  * @example Telling a full queue from a client that fails at once
  * ```ts
  * import assert from "node:assert/strict";
- * import { DisconnectedError } from "../../../mod.ts";
+ * import { DisconnectedError } from "spawnkit";
  * const error = new DisconnectedError(false);
  * assert.equal(error.message, "Cannot send: disconnected, reconnecting");
  * assert.equal(new DisconnectedError(true, 1024).message, "Cannot send: disconnected, and 1024 bytes already wait (maxWaitingBytes)");
@@ -45,7 +45,7 @@ export class DisconnectedError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ReconnectFailedError } from "../../../mod.ts";
+ * import { ReconnectFailedError } from "spawnkit";
  * const refused = new Error("connect ECONNREFUSED 127.0.0.1:7000");
  * const error = new ReconnectFailedError("127.0.0.1:7000", 10, { cause: refused });
  * assert.equal(error.message, "Cannot reconnect to 127.0.0.1:7000: gave up after 10 attempts");

@@ -27,7 +27,7 @@ export const DEFAULT_MAX_WAITING_BYTES: number = DEFAULT_MAX_FRAME_SIZE;
  * @example A hook that logs in again, and gives up its calls if this connection is lost too
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReconnectInfo } from "../../../mod.ts";
+ * import type { ReconnectInfo } from "spawnkit";
  * const info: ReconnectInfo = { reconnects: 1, attempts: 3, signal: new AbortController().signal };
  * assert.equal(info.signal.aborted, false);
  * ```
@@ -47,7 +47,7 @@ export interface ReconnectInfo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReconnectHook } from "../../../mod.ts";
+ * import type { ReconnectHook } from "spawnkit";
  * const rooms = ["lobby", "game-7"];
  * const joined: string[] = [];
  * const hook: ReconnectHook = async () => {
@@ -64,7 +64,7 @@ export type ReconnectHook = (conn: ReconnectingConnection, info: ReconnectInfo) 
  * @example Retry fast a few times, fail sends at once while disconnected, log in on every reconnect
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReconnectOptions } from "../../../mod.ts";
+ * import type { ReconnectOptions } from "spawnkit";
  * const logins: number[] = [];
  * const reconnect: ReconnectOptions = {
  *   baseDelay: 0.05,

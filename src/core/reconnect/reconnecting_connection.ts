@@ -33,7 +33,7 @@ export type ReconnectState = "open" | "rejoining" | "reconnecting" | "closed";
  * @example Collecting the delays of the back-off
  * ```ts
  * import assert from "node:assert/strict";
- * import type { ReconnectEvent } from "../../../mod.ts";
+ * import type { ReconnectEvent } from "spawnkit";
  * const delays: number[] = [];
  * const listener = (event: ReconnectEvent) => {
  *   if (event.type === "retry") delays.push(event.delay);
@@ -80,7 +80,7 @@ export interface ReconnectStats {
  * @example A frame that gives up waiting for a connection after a second
  * ```ts
  * import assert from "node:assert/strict";
- * import type { SendOptions } from "../../../mod.ts";
+ * import type { SendOptions } from "spawnkit";
  * const options: SendOptions = { signal: AbortSignal.timeout(1000) };
  * assert.equal(options.signal?.aborted, false);
  * ```
@@ -109,7 +109,7 @@ export interface SendOptions {
  * @example A client that logs in again after the server restarts
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, type Connection, memoryTransport, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, type Connection, memoryTransport, serve, silentLogger } from "spawnkit";
  * const echo = async (conn: Connection) => {
  *   for await (const frame of conn) await conn.send(frame);
  * };
@@ -159,7 +159,7 @@ export interface ReconnectingConnection extends Connection {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, isReconnecting, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, isReconnecting, serve, silentLogger } from "spawnkit";
  * await using server = await serve({ logger: silentLogger }, () => {});
  * await using plain = await connect({ port: server.addr.port });
  * await using again = await connect({ port: server.addr.port, reconnect: true });

@@ -77,7 +77,7 @@ export function acceptErrorKind(error: unknown): AcceptErrorKind {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AcceptErrors } from "./accept_errors.ts";
- * import { silentLogger } from "../logger.ts";
+ * import { silentLogger } from "spawnkit";
  * const errors = new AcceptErrors(silentLogger);
  * assert.equal(errors.onError(Object.assign(new Error("reset"), { code: "ECONNRESET" })), 0);
  * assert.equal(errors.onError(new Error("Too many open files (os error 24)")), 100);

@@ -36,7 +36,7 @@ export interface RoomOptions {
  * @example Join, broadcast to the room but one, leave by ending
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn, server) => {
  *   server.rooms.join(conn, "lobby");
  *   for await (const frame of conn) server.rooms.broadcast("lobby", frame, conn);

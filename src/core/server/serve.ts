@@ -56,7 +56,7 @@ import type { Listener, RawSocket } from "../../transport/types.ts";
  * @example An echo server, one frame through it
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);
  * });

@@ -25,7 +25,7 @@ import type { Cluster } from "../cluster/cluster.ts";
  *
  * @example A handler typed by the messages its server posts
  * ```ts
- * import type { Handler } from "../../../mod.ts";
+ * import type { Handler } from "spawnkit";
  * type Chat = { from: number; text: string };
  * const chat: Handler<Chat> = async (conn) => {
  *   for await (const event of conn.events()) {

@@ -16,7 +16,6 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { CsvError, parse } from "csv-parse/sync";
 import {
   DEFAULT_HIGH_WATER_MARK,
   describeNumber,
@@ -25,6 +24,13 @@ import {
   parseNumber,
 } from "../../../mod.ts";
 import { ServerTableError } from "./server_table_error.ts";
+// csv-parse is an optional peer dependency of the npm package: without it, say which package to install.
+const { CsvError, parse } = await import("csv-parse/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/config: it needs the package csv-parse (npm install csv-parse): ${cause.message}`,
+    { cause },
+  );
+});
 
 export { ServerTableError };
 
@@ -123,7 +129,7 @@ const REQUIRED = ["id", "host", "port"];
  * @example A table of two servers
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseServerTable } from "./server_table.ts";
+ * import { parseServerTable } from "spawnkit/config";
  * const table = parseServerTable("id,host,port,idle_timeout\r\na,127.0.0.1,7000,30\r\nb,0.0.0.0,7001,\r\n");
  * const a = table.rows.get("a")!;
  * assert.equal(a.options.port, 7000);
@@ -228,7 +234,7 @@ function rowOf(record: string[], header: string[], at: { file: string; line: num
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { loadServerTable } from "./server_table.ts";
+ * import { loadServerTable } from "spawnkit/config";
  * const dir = await mkdtemp(join(tmpdir(), "table-"));
  * await writeFile(join(dir, "servers.csv"), "id,host,port\ngate,127.0.0.1,7000\n");
  * const table = await loadServerTable(join(dir, "servers.csv"));
@@ -256,7 +262,7 @@ export async function loadServerTable(path: string): Promise<ServerTable> {
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { serverOptionsFromTable } from "./server_table.ts";
+ * import { serverOptionsFromTable } from "spawnkit/config";
  * const dir = await mkdtemp(join(tmpdir(), "table-"));
  * await writeFile(join(dir, "servers.csv"), "id,host,port,packet\ngate,127.0.0.1,7000,2\n");
  * const options = { ...await serverOptionsFromTable(join(dir, "servers.csv"), "gate"), port: 0 };

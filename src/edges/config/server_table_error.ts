@@ -12,7 +12,7 @@
  * @example Catching a bad port
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseServerTable, ServerTableError } from "./server_table.ts";
+ * import { parseServerTable, ServerTableError } from "spawnkit/config";
  * assert.throws(() => parseServerTable("id,host,port\na,127.0.0.1,abc\n", "servers.csv"), (error) => {
  *   assert.ok(error instanceof ServerTableError);
  *   assert.equal(error.line, 2);

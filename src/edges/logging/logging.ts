@@ -10,16 +10,18 @@
  * @module
  */
 import process from "node:process";
-import {
-  configure,
-  getAnsiColorFormatter,
-  getConsoleSink,
-  getJsonLinesFormatter,
-  getLogger,
-  getTextFormatter,
-  type Logger,
-  type LogLevel,
-} from "@logtape/logtape";
+import type { Logger } from "../../../mod.ts";
+// @logtape/logtape is an optional peer dependency of the npm package: without it, say which package to install.
+const { configure, getAnsiColorFormatter, getConsoleSink, getJsonLinesFormatter, getLogger, getTextFormatter } =
+  await import("@logtape/logtape").catch((cause: Error) => {
+    throw new Error(
+      `Cannot import spawnkit/logging: it needs the package @logtape/logtape (npm install @logtape/logtape): ${cause.message}`,
+      { cause },
+    );
+  });
+
+/** A record's level, as LogTape names them, lowest first. */
+export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
 
 /** How log records are written. */
 export type LogFormat = "pretty" | "json";
@@ -59,7 +61,7 @@ export interface LoggingOptions {
  * @example JSON lines with the connection's id and remote address
  * ```ts
  * import assert from "node:assert/strict";
- * import { configureLogging } from "./logging.ts";
+ * import { configureLogging } from "spawnkit/logging";
  * import { reset } from "@logtape/logtape";
  * const lines: string[] = [];
  * const info = console.info;

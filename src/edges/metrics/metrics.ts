@@ -11,8 +11,8 @@
  * @example A scrape endpoint for a server, stopped with it
  * ```ts
  * import assert from "node:assert/strict";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { serveMetrics } from "./metrics.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { serveMetrics } from "spawnkit/metrics";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, () => {});
  * const metrics = await serveMetrics(server, { port: 0 });

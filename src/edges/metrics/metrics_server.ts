@@ -9,9 +9,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
-import type { Registry } from "prom-client";
 import { type Address, checkNumber, escapingLogger, type Logger, LogLimiter } from "../../../mod.ts";
-import { registerServerMetrics, type StatsSource } from "./server_metrics.ts";
+import { type MetricsRegistry, registerServerMetrics, type StatsSource } from "./server_metrics.ts";
 import { targetPath } from "./_request_target.ts";
 
 /** Options of {@linkcode serveMetrics}. */
@@ -52,9 +51,9 @@ export interface MetricsServer extends AsyncDisposable {
 
 const encoder = new TextEncoder();
 
-function isRegistry(value: StatsSource | Registry): value is Registry {
-  return typeof value === "object" && typeof (value as Registry).metrics === "function" &&
-    typeof (value as Registry).contentType === "string";
+function isRegistry(value: StatsSource | MetricsRegistry): value is MetricsRegistry {
+  return typeof value === "object" && typeof (value as MetricsRegistry).metrics === "function" &&
+    typeof (value as MetricsRegistry).contentType === "string";
 }
 
 // What every answer of ours carries: its length, no caching, no sniffing of the text as something else.
@@ -110,8 +109,8 @@ const CLIENT_SUMMARY = "metrics: {count} more requests refused by the HTTP parse
  * @example Scraping a server's metrics
  * ```ts
  * import assert from "node:assert/strict";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { serveMetrics } from "./metrics_server.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { serveMetrics } from "spawnkit/metrics";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, () => {});
  * await using metrics = await serveMetrics(server, { port: 0 });
@@ -123,7 +122,7 @@ const CLIENT_SUMMARY = "metrics: {count} more requests refused by the HTTP parse
  * ```
  */
 export async function serveMetrics(
-  source: StatsSource | Registry,
+  source: StatsSource | MetricsRegistry,
   options: MetricsServerOptions = {},
 ): Promise<MetricsServer> {
   const port = checkNumber("port", options.port) ?? 0;

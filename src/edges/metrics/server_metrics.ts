@@ -7,8 +7,15 @@
  *
  * @module
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { CLOSE_REASONS, type RefusalReason, type ServerStats } from "../../../mod.ts";
+// prom-client is an optional peer dependency of the npm package: without it, say which package to install.
+const promClient = await import("prom-client").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/metrics: it needs the package prom-client (npm install prom-client): ${cause.message}`,
+    { cause },
+  );
+});
 
 /**
  * Where the figures come from: a server (anything with `stats`, such as the
@@ -17,10 +24,22 @@ import { CLOSE_REASONS, type RefusalReason, type ServerStats } from "../../../mo
  */
 export type StatsSource = { readonly stats: ServerStats } | (() => ServerStats | Promise<ServerStats>);
 
+/**
+ * A prom-client `Registry`, by the members this edge reads: pass your own
+ * (`new Registry()` from prom-client) to have the server's families beside
+ * your metrics, and read the text from the one returned.
+ */
+export interface MetricsRegistry {
+  /** Every metric of the registry in Prometheus' text format. */
+  metrics(): Promise<string>;
+  /** The content type of that text, for the HTTP answer. */
+  readonly contentType: string;
+}
+
 /** Options of {@linkcode registerServerMetrics} and {@linkcode renderMetrics}. */
-export interface ServerMetricsOptions {
+export interface ServerMetricsOptions<R extends MetricsRegistry = MetricsRegistry> {
   /** The prom-client registry to add the families to (your own, next to your metrics). @default {a new Registry} */
-  registry?: Registry;
+  registry?: R;
   /** The start of every family's name; two servers in one registry need two prefixes. @default {"spawnkit_"} */
   prefix?: string;
 }
@@ -149,8 +168,8 @@ function snapshotOf(source: StatsSource): () => Promise<ServerStats> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { Counter, Registry } from "prom-client";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { registerServerMetrics } from "./server_metrics.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { registerServerMetrics } from "spawnkit/metrics";
  *
  * const registry = new Registry();
  * const games = new Counter({ name: "games_started_total", help: "Games started.", registers: [registry] });
@@ -164,19 +183,23 @@ function snapshotOf(source: StatsSource): () => Promise<ServerStats> {
  * await server.shutdown();
  * ```
  */
-export function registerServerMetrics(source: StatsSource, options: ServerMetricsOptions = {}): Registry {
+export function registerServerMetrics<R extends MetricsRegistry = MetricsRegistry>(
+  source: StatsSource,
+  options: ServerMetricsOptions<R> = {},
+): R {
   const prefix = options.prefix ?? "spawnkit_";
   if (typeof prefix !== "string" || !METRIC_NAME.test(`${prefix}x`)) {
     throw new TypeError(`Cannot use metrics prefix ${JSON.stringify(prefix)}: must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
   }
-  const registry = options.registry ?? new Registry();
+  // A registry given in the options is a prom-client Registry (see MetricsRegistry).
+  const registry = (options.registry ?? new promClient.Registry()) as unknown as Registry;
   const snapshot = snapshotOf(source);
   for (const family of FAMILIES) {
     const name = `${prefix}${family.name}`;
     const label = family.label;
     const labelNames = label === undefined ? [] : [label.name];
     if (family.type === "gauge") {
-      new Gauge({
+      new promClient.Gauge({
         name,
         help: family.help,
         labelNames,
@@ -187,7 +210,7 @@ export function registerServerMetrics(source: StatsSource, options: ServerMetric
       });
       continue;
     }
-    new Counter({
+    new promClient.Counter({
       name,
       help: family.help,
       labelNames,
@@ -202,7 +225,7 @@ export function registerServerMetrics(source: StatsSource, options: ServerMetric
       },
     });
   }
-  return registry;
+  return registry as unknown as R;
 }
 
 /**
@@ -213,8 +236,8 @@ export function registerServerMetrics(source: StatsSource, options: ServerMetric
  * @example One connection accepted and ended
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { renderMetrics } from "./server_metrics.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { renderMetrics } from "spawnkit/metrics";
  *
  * const server = await serve({ port: 0, logger: silentLogger }, async (conn) => {
  *   for await (const frame of conn) await conn.send(frame);

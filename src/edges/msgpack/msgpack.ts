@@ -6,7 +6,7 @@
  * @example One value through the codec, and a frame nested too deep
  * ```ts
  * import assert from "node:assert/strict";
- * import { msgpackCodec } from "./msgpack.ts";
+ * import { msgpackCodec } from "spawnkit/msgpack";
  *
  * const message = { jsonrpc: "2.0", method: "move", params: { x: 1.5, to: [1, 2] } };
  * assert.deepEqual(msgpackCodec.decode(msgpackCodec.encode(message), 32), message);

@@ -7,9 +7,15 @@
  *
  * @module
  */
-import { Packr } from "msgpackr";
 import type { MessageCodec } from "../../../mod.ts";
 import { checkMsgpackDepth } from "./_msgpack_depth.ts";
+// msgpackr is an optional peer dependency of the npm package: without it, say which package to install.
+const { Packr } = await import("msgpackr").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/msgpack: it needs the package msgpackr (npm install msgpackr): ${cause.message}`,
+    { cause },
+  );
+});
 
 // Records and structure sharing are msgpackr's own extensions: off, for any peer. 64-bit integers read as
 // numbers, as JSON's do (so an id sent as uint64 by another library is still a number); undefined is nil.
@@ -115,9 +121,9 @@ function encodePlain(message: unknown): Uint8Array {
  * @example A call over MessagePack, bytes and all
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "../rpc/rpc.ts";
- * import { msgpackCodec } from "./msgpack.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
+ * import { msgpackCodec } from "spawnkit/msgpack";
  *
  * const options = { port: 0, logger: silentLogger, codec: msgpackCodec };
  * await using server = await serve(options, rpcHandler({ reverse: ([bytes]: [Uint8Array]) => bytes.toReversed() }, options));

@@ -29,15 +29,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import {
-  connect,
-  credsAuthenticator,
-  type Msg,
-  type NatsConnection,
-  type NodeConnectionOptions,
-  NoRespondersError,
-  TimeoutError,
-} from "@nats-io/transport-node";
+import type { Msg, NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
 import {
   type BusDelivery,
   type BusHandler,
@@ -51,6 +43,15 @@ import {
   type EngineLinkOptions,
   redactUrl,
 } from "../../../mod.ts";
+// @nats-io/transport-node is an optional peer dependency of the npm package: without it, say which package to install.
+const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await import("@nats-io/transport-node").catch(
+  (cause: Error) => {
+    throw new Error(
+      `Cannot import spawnkit/nats: it needs the package @nats-io/transport-node (npm install @nats-io/transport-node): ${cause.message}`,
+      { cause },
+    );
+  },
+);
 
 /** Options of {@linkcode connectNatsBus}. */
 export interface NatsBusOptions extends EngineLinkOptions {

@@ -23,13 +23,19 @@
  * @module
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
 import { escapeControlCharacters } from "../../../mod.ts";
+// csv-stringify is an optional peer dependency of the npm package: without it, say which package to install.
+const { stringify } = await import("csv-stringify/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/records: it needs the package csv-stringify (npm install csv-stringify): ${cause.message}`,
+    { cause },
+  );
+});
 
 const encoder = new TextEncoder();
 const NEWLINE = 0x0a;
 
-/** A cell: written as its text; undefined and null as an empty cell. */
+/** One cell of a records row: empty for `undefined` and `null`. */
 export type Cell = string | number | undefined | null;
 
 /**

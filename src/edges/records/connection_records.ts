@@ -13,6 +13,8 @@
 import { type ConnectionStats, formatAddress } from "../../../mod.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 
+export type { Cell };
+
 /** The columns of a connection record, in file order. */
 export const CONNECTION_RECORD_COLUMNS = [
   "id",
@@ -36,7 +38,7 @@ export const CONNECTION_RECORD_COLUMNS = [
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectionRecordOf } from "./connection_records.ts";
+ * import { connectionRecordOf } from "spawnkit/records";
  * const address = { hostname: "127.0.0.1", port: 5000 };
  * const row = connectionRecordOf({
  *   id: 7, remoteAddr: address, localAddr: address, openedAt: 0, closedAt: 1500, durationMs: 1500,
@@ -93,9 +95,9 @@ export interface ConnectionRecords extends Disposable {
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { openConnectionRecords } from "./connection_records.ts";
- * import { readRecords } from "./read_records.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { openConnectionRecords } from "spawnkit/records";
+ * import { readRecords } from "spawnkit/records";
  *
  * const dir = await mkdtemp(join(tmpdir(), "records-"));
  * const records = openConnectionRecords(join(dir, "connections.csv"));

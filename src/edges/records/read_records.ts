@@ -5,7 +5,13 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { parse } from "csv-parse/sync";
+// csv-parse is an optional peer dependency of the npm package: without it, say which package to install.
+const { parse } = await import("csv-parse/sync").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/records: it needs the package csv-parse (npm install csv-parse): ${cause.message}`,
+    { cause },
+  );
+});
 
 /**
  * Parses records CSV text into one object per row, keyed by the header's
@@ -20,7 +26,7 @@ import { parse } from "csv-parse/sync";
  * @example A partial last line is ignored
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseRecords } from "./read_records.ts";
+ * import { parseRecords } from "spawnkit/records";
  * const rows = parseRecords('id,close_reason\n1,peer-closed\n2,"shut');
  * assert.equal(rows.length, 1);
  * assert.equal(rows[0]!.close_reason, "peer-closed");
@@ -50,7 +56,7 @@ const NEUTRALISED = /^'+[=+\-@\t\r]/;
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { readRecords } from "./read_records.ts";
+ * import { readRecords } from "spawnkit/records";
  * const dir = await mkdtemp(join(tmpdir(), "records-"));
  * await writeFile(join(dir, "r.csv"), "\uFEFFid,error\r\n1,\"a, \"\"quoted\"\" error\"\r\n");
  * const [row] = await readRecords(join(dir, "r.csv"));

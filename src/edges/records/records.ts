@@ -9,8 +9,8 @@
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { openConnectionRecords, openServerRecords, readRecords } from "./records.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { openConnectionRecords, openServerRecords, readRecords } from "spawnkit/records";
  *
  * const dir = await mkdtemp(join(tmpdir(), "records-"));
  * const connections = openConnectionRecords(join(dir, "connections.csv"));

@@ -65,9 +65,9 @@ const MAX_EVERY = 2_147_483;
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { readRecords } from "./read_records.ts";
- * import { openServerRecords } from "./server_records.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { readRecords } from "spawnkit/records";
+ * import { openServerRecords } from "spawnkit/records";
  *
  * const dir = await mkdtemp(join(tmpdir(), "stats-"));
  * const records = openServerRecords(join(dir, "stats.csv"), { every: 60 });

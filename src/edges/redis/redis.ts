@@ -36,7 +36,7 @@
  */
 import type { Buffer } from "node:buffer";
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   type BusDelivery,
   type BusHandler,
@@ -50,6 +50,13 @@ import {
   type EngineLinkOptions,
 } from "../../../mod.ts";
 import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameSender, seal } from "./_envelope.ts";
+// ioredis is an optional peer dependency of the npm package: without it, say which package to install.
+const ioredis = await import("ioredis").catch((cause: Error) => {
+  throw new Error(
+    `Cannot import spawnkit/redis: it needs the package ioredis (npm install ioredis): ${cause.message}`,
+    { cause },
+  );
+});
 
 /** Options of {@linkcode connectRedisBus}. */
 export interface RedisBusOptions extends EngineLinkOptions {
@@ -316,7 +323,7 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
   }
   const link = new EngineLink("Redis", options.url, options);
   const connection = (role: string) =>
-    new Redis(options.url, {
+    new ioredis.Redis(options.url, {
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
       ...(options.tls === undefined ? {} : { tls: options.tls }),

@@ -20,7 +20,7 @@ import { RPC_ERROR_MESSAGES } from "./rpc_error.ts";
  * @example Ids of every allowed kind
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcId } from "./rpc.ts";
+ * import type { RpcId } from "spawnkit/rpc";
  * const ids: RpcId[] = ["a", 1, null];
  * assert.equal(ids.length, 3);
  * ```
@@ -33,7 +33,7 @@ export type RpcId = string | number | null;
  * @example By position and by name
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcParams } from "./rpc.ts";
+ * import type { RpcParams } from "spawnkit/rpc";
  * const byPosition: RpcParams = [42, 23];
  * const byName: RpcParams = { minuend: 42, subtrahend: 23 };
  * assert.notDeepEqual(byPosition, byName);
@@ -47,16 +47,20 @@ export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>>;
  * @example A request and a notification
  * ```ts
  * import assert from "node:assert/strict";
- * import { requestProblem, type RpcRequest } from "./rpc.ts";
+ * import { requestProblem, type RpcRequest } from "spawnkit/rpc";
  * const call: RpcRequest = { jsonrpc: "2.0", method: "subtract", params: [42, 23], id: 1 };
  * const note: RpcRequest = { jsonrpc: "2.0", method: "update", params: [1, 2] };
  * assert.equal(requestProblem(call) ?? requestProblem(note), undefined);
  * ```
  */
 export interface RpcRequest {
+  /** The protocol's version: always "2.0". */
   readonly jsonrpc: "2.0";
+  /** The method's name (a name starting with "rpc." is reserved by the spec). */
   readonly method: string;
+  /** The arguments: by position (an array) or by name (an object); absent for none. */
   readonly params?: RpcParams;
+  /** The call's id, echoed by its Response; absent in a Notification, which gets no Response. */
   readonly id?: RpcId;
 }
 
@@ -66,14 +70,17 @@ export interface RpcRequest {
  * @example The error of a method not found
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcErrorObject } from "./rpc.ts";
+ * import type { RpcErrorObject } from "spawnkit/rpc";
  * const error: RpcErrorObject = { code: -32601, message: "Method not found" };
  * assert.equal(error.data, undefined);
  * ```
  */
 export interface RpcErrorObject {
+  /** The error's code: -32768 to -32000 are the spec's, the rest are the application's. */
   readonly code: number;
+  /** One sentence that says what went wrong. */
   readonly message: string;
+  /** More about the error, as the server chooses; absent for none. */
   readonly data?: unknown;
 }
 
@@ -83,7 +90,7 @@ export interface RpcErrorObject {
  * @example A result and an error
  * ```ts
  * import assert from "node:assert/strict";
- * import { responseProblem, type RpcResponse } from "./rpc.ts";
+ * import { responseProblem, type RpcResponse } from "spawnkit/rpc";
  * const ok: RpcResponse = { jsonrpc: "2.0", id: 1, result: 19 };
  * const failed: RpcResponse = { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } };
  * assert.equal(responseProblem(ok) ?? responseProblem(failed), undefined);
@@ -119,7 +126,7 @@ export function isId(value: unknown): value is RpcId {
  * @example A request, params of a wrong type, an id of a wrong type
  * ```ts
  * import assert from "node:assert/strict";
- * import { requestProblem } from "./rpc.ts";
+ * import { requestProblem } from "spawnkit/rpc";
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "ping", id: 1 }), undefined);
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "move", params: "north" }), "params is not an array or an object");
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: "ping", id: {} }), "id is not a string, a number or null");
@@ -167,7 +174,7 @@ export function errorResponse(id: RpcId, code: number, data?: unknown, message?:
  * @example A result, both members at once, a fractional code
  * ```ts
  * import assert from "node:assert/strict";
- * import { responseProblem } from "./rpc.ts";
+ * import { responseProblem } from "spawnkit/rpc";
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, result: null }), undefined);
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, result: 1, error: {} }), "both result and error");
  * assert.equal(responseProblem({ jsonrpc: "2.0", id: 1, error: { code: 1.5, message: "" } }), "error.code is not an integer");

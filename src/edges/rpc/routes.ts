@@ -13,7 +13,7 @@ import type { RpcId, RpcParams } from "./envelope.ts";
  * @example A method that reads its context
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcContext } from "./rpc.ts";
+ * import type { RpcContext } from "spawnkit/rpc";
  * const whoami = (_params: unknown, context: RpcContext) => ({ id: context.conn.id, method: context.method });
  * assert.equal(typeof whoami, "function");
  * ```
@@ -50,7 +50,7 @@ export interface RpcContext {
  * @example A typed method, called directly
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcContext, RpcMethod } from "./rpc.ts";
+ * import type { RpcContext, RpcMethod } from "spawnkit/rpc";
  * const subtract: RpcMethod<[number, number], number> = ([a, b]) => a - b;
  * assert.equal(subtract([42, 23], {} as RpcContext), 19);
  * ```
@@ -64,7 +64,7 @@ export type RpcMethod<P = any, R = unknown> = (params: P, context: RpcContext) =
  * @example A route written out by hand
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcRoute } from "./rpc.ts";
+ * import type { RpcRoute } from "spawnkit/rpc";
  * const double: RpcRoute<[number], number> = {
  *   check: (p) => Array.isArray(p) && typeof p[0] === "number",
  *   method: ([n]) => n * 2,
@@ -85,7 +85,7 @@ export interface RpcRoute<P = unknown, R = unknown> {
  * @example A table of a plain method and a checked one
  * ```ts
  * import assert from "node:assert/strict";
- * import { route, type RpcRoutes } from "./rpc.ts";
+ * import { route, type RpcRoutes } from "spawnkit/rpc";
  * const routes: RpcRoutes = {
  *   ping: () => "pong",
  *   echo: route((p): p is string[] => Array.isArray(p), (p) => p),
@@ -102,7 +102,7 @@ export type RpcRoutes = Readonly<Record<string, RpcMethod | RpcRoute<any, unknow
  * @example Params refused by the check are answered -32602 before the method runs
  * ```ts
  * import assert from "node:assert/strict";
- * import { route } from "./rpc.ts";
+ * import { route } from "spawnkit/rpc";
  *
  * const isPair = (p: unknown): p is [number, number] =>
  *   Array.isArray(p) && p.length === 2 && p.every((n) => typeof n === "number");

@@ -8,8 +8,8 @@
  * @example A server with two methods, a client, and each kind of answer
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { route, rpcClient, rpcHandler, RpcError } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { route, rpcClient, rpcHandler, RpcError } from "spawnkit/rpc";
  *
  * const isName = (p: unknown): p is { name: string } =>
  *   typeof p === "object" && p !== null && typeof (p as { name?: unknown }).name === "string";

@@ -51,7 +51,7 @@ import { type PendingCall, PendingCalls } from "./_pending_calls.ts";
  * @example A client with a short timeout and a push handler
  * ```ts
  * import assert from "node:assert/strict";
- * import type { RpcClientOptions } from "./rpc.ts";
+ * import type { RpcClientOptions } from "spawnkit/rpc";
  * const pushes: string[] = [];
  * const options: RpcClientOptions = { timeout: 2, onNotification: (method) => void pushes.push(method) };
  * options.onNotification?.("tick", undefined);
@@ -77,7 +77,7 @@ export interface RpcClientOptions {
  * @example A call that gives up at a timeout or when the user leaves
  * ```ts
  * import assert from "node:assert/strict";
- * import type { CallOptions } from "./rpc.ts";
+ * import type { CallOptions } from "spawnkit/rpc";
  * const leaving = new AbortController();
  * const options: CallOptions = { timeout: 0.5, signal: leaving.signal };
  * assert.equal(options.signal?.aborted, false);
@@ -96,8 +96,8 @@ export interface CallOptions {
  * @example A fresh client's figures
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
  * await using server = await serve({ logger: silentLogger }, rpcHandler({}));
  * await using client = rpcClient(await connect({ port: server.addr.port }));
  * assert.deepEqual(client.stats, { calls: 0, notificationsSent: 0, notificationsReceived: 0, errors: {}, timeouts: 0, dropped: 0, pending: 0 });
@@ -126,8 +126,8 @@ export interface RpcClientStats {
  * @example A notification, then a call that sees its effect
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
  * const seen: unknown[] = [];
  * await using server = await serve({ logger: silentLogger }, rpcHandler({ log: (p) => void seen.push(p), count: () => seen.length }));
  * await using client = rpcClient(await connect({ port: server.addr.port }));
@@ -350,8 +350,8 @@ class Client implements RpcClient {
  * @example A call, a timeout of its own, and the typed errors
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler, RpcTimeoutError } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler, RpcTimeoutError } from "spawnkit/rpc";
  *
  * const rpc = rpcHandler({
  *   echo: (params) => params,
@@ -368,8 +368,8 @@ class Client implements RpcClient {
  * @example Over a reconnecting connection: the hook logs in again before the calls that waited
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, memoryTransport, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * import { connect, memoryTransport, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
  *
  * const names = new Map<number, string>(); // by the server's connection id
  * const routes = {

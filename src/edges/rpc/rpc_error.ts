@@ -12,43 +12,43 @@
  * @example A frame that is not JSON
  * ```ts
  * import assert from "node:assert/strict";
- * import { jsonCodec, PARSE_ERROR, RPC_ERROR_MESSAGES } from "./rpc.ts";
+ * import { jsonCodec, PARSE_ERROR, RPC_ERROR_MESSAGES } from "spawnkit/rpc";
  * assert.throws(() => jsonCodec.decode(new TextEncoder().encode("{oops"), 32));
  * assert.equal(RPC_ERROR_MESSAGES[PARSE_ERROR], "Parse error");
  * ```
  */
-export const PARSE_ERROR = -32700;
+export const PARSE_ERROR: -32700 = -32700;
 /**
  * -32600: the message is not a valid Request object (or a batch is empty or over `maxBatchSize`).
  *
  * @example A message that is no Request object
  * ```ts
  * import assert from "node:assert/strict";
- * import { INVALID_REQUEST, requestProblem, RPC_ERROR_MESSAGES } from "./rpc.ts";
+ * import { INVALID_REQUEST, requestProblem, RPC_ERROR_MESSAGES } from "spawnkit/rpc";
  * assert.equal(requestProblem({ jsonrpc: "2.0", method: 1 }), "method is not a string");
  * assert.equal(RPC_ERROR_MESSAGES[INVALID_REQUEST], "Invalid Request");
  * ```
  */
-export const INVALID_REQUEST = -32600;
+export const INVALID_REQUEST: -32600 = -32600;
 /**
  * -32601: no route has this method name.
  *
  * @example The code a client sees for an unknown method
  * ```ts
  * import assert from "node:assert/strict";
- * import { METHOD_NOT_FOUND, RpcError } from "./rpc.ts";
+ * import { METHOD_NOT_FOUND, RpcError } from "spawnkit/rpc";
  * const error = new RpcError(METHOD_NOT_FOUND, "Method not found");
  * assert.equal(error.code, -32601);
  * ```
  */
-export const METHOD_NOT_FOUND = -32601;
+export const METHOD_NOT_FOUND: -32601 = -32601;
 /**
  * -32602: the route's params check refused the params.
  *
  * @example A method refusing its params itself
  * ```ts
  * import assert from "node:assert/strict";
- * import { INVALID_PARAMS, RpcError } from "./rpc.ts";
+ * import { INVALID_PARAMS, RpcError } from "spawnkit/rpc";
  * const move = ([x]: [unknown]) => {
  *   if (typeof x !== "number") throw new RpcError(INVALID_PARAMS, "Invalid params", { data: "x is not a number" });
  *   return x;
@@ -56,18 +56,18 @@ export const METHOD_NOT_FOUND = -32601;
  * assert.throws(() => move(["1"]), { code: -32602 });
  * ```
  */
-export const INVALID_PARAMS = -32602;
+export const INVALID_PARAMS: -32602 = -32602;
 /**
  * -32603: the method threw something other than an {@linkcode RpcError}, or its result could not be sent.
  *
  * @example The message of an internal error
  * ```ts
  * import assert from "node:assert/strict";
- * import { INTERNAL_ERROR, RPC_ERROR_MESSAGES } from "./rpc.ts";
+ * import { INTERNAL_ERROR, RPC_ERROR_MESSAGES } from "spawnkit/rpc";
  * assert.equal(RPC_ERROR_MESSAGES[INTERNAL_ERROR], "Internal error");
  * ```
  */
-export const INTERNAL_ERROR = -32603;
+export const INTERNAL_ERROR: -32603 = -32603;
 
 /**
  * The specification's message for each of its codes.
@@ -75,7 +75,7 @@ export const INTERNAL_ERROR = -32603;
  * @example The message of each code
  * ```ts
  * import assert from "node:assert/strict";
- * import { RPC_ERROR_MESSAGES } from "./rpc.ts";
+ * import { RPC_ERROR_MESSAGES } from "spawnkit/rpc";
  * assert.equal(RPC_ERROR_MESSAGES[-32601], "Method not found");
  * assert.equal(RPC_ERROR_MESSAGES[4001], undefined);
  * ```
@@ -94,7 +94,7 @@ export const RPC_ERROR_MESSAGES: Readonly<Record<number, string>> = {
  * @example An error with data and a local cause
  * ```ts
  * import assert from "node:assert/strict";
- * import { RpcError, type RpcErrorOptions } from "./rpc.ts";
+ * import { RpcError, type RpcErrorOptions } from "spawnkit/rpc";
  * const options: RpcErrorOptions = { data: { retryIn: 5 }, cause: new Error("rate limiter") };
  * assert.deepEqual(new RpcError(4290, "slow down", options).data, { retryIn: 5 });
  * ```
@@ -115,7 +115,7 @@ export interface RpcErrorOptions {
  * @example An application error from a method, as the caller sees it
  * ```ts
  * import assert from "node:assert/strict";
- * import { RpcError } from "./rpc.ts";
+ * import { RpcError } from "spawnkit/rpc";
  *
  * const error = new RpcError(4001, "not logged in", { data: { method: "move" } });
  * assert.equal(error.code, 4001);
@@ -149,7 +149,7 @@ export class RpcError extends Error {
  * @example The message names the method and the timeout
  * ```ts
  * import assert from "node:assert/strict";
- * import { RpcTimeoutError } from "./rpc.ts";
+ * import { RpcTimeoutError } from "spawnkit/rpc";
  * const error = new RpcTimeoutError("sum", 5);
  * assert.equal(error.message, "Cannot call sum: no answer in 5 seconds");
  * ```
@@ -179,7 +179,7 @@ export class RpcTimeoutError extends Error {
  * @example The message names the method
  * ```ts
  * import assert from "node:assert/strict";
- * import { RpcConnectionLostError } from "./rpc.ts";
+ * import { RpcConnectionLostError } from "spawnkit/rpc";
  * const error = new RpcConnectionLostError("move");
  * assert.equal(error.message, "Cannot call move: the connection was lost before the answer came");
  * assert.equal(error.method, "move");

@@ -26,7 +26,7 @@ import { compileRoutes, type RpcRoutes } from "./routes.ts";
  * @example A handler is a function serve() takes, with more on it
  * ```ts
  * import assert from "node:assert/strict";
- * import { rpcHandler, type RpcHandler } from "./rpc.ts";
+ * import { rpcHandler, type RpcHandler } from "spawnkit/rpc";
  * const rpc: RpcHandler = rpcHandler({ ping: () => "pong" });
  * assert.equal(typeof rpc, "function");
  * assert.equal(rpc.codec.name, "json");
@@ -96,8 +96,8 @@ export function encodeNotification(codec: RpcCodec, method: string, params?: Rpc
  * @example New code for a connection that stays open, its state kept
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
  *
  * const options = { port: 0, logger: silentLogger };
  * const rpc = rpcHandler({
@@ -114,8 +114,8 @@ export function encodeNotification(codec: RpcCodec, method: string, params?: Rpc
  * @example A sum over a real socket, and a push from the server
  * ```ts
  * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "../../../mod.ts";
- * import { rpcClient, rpcHandler, RpcError } from "./rpc.ts";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler, RpcError } from "spawnkit/rpc";
  *
  * const options = { port: 0, logger: silentLogger };
  * const rpc = rpcHandler({

@@ -14,7 +14,7 @@ import { jsonCodec } from "../../../mod.ts";
  * @example The default, and a bound of one (calls in strict order)
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_CONCURRENCY, rpcHandler } from "./rpc.ts";
+ * import { DEFAULT_MAX_CONCURRENCY, rpcHandler } from "spawnkit/rpc";
  * assert.equal(DEFAULT_MAX_CONCURRENCY, 32);
  * assert.equal(typeof rpcHandler({}, { maxConcurrency: 1 }), "function");
  * ```
@@ -26,7 +26,7 @@ export const DEFAULT_MAX_CONCURRENCY = 32;
  * @example The default
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_BATCH_SIZE } from "./rpc.ts";
+ * import { DEFAULT_MAX_BATCH_SIZE } from "spawnkit/rpc";
  * assert.equal(DEFAULT_MAX_BATCH_SIZE, 100);
  * ```
  */
@@ -37,7 +37,7 @@ export const DEFAULT_MAX_BATCH_SIZE = 100;
  * @example The default, and what it lets through
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_DEPTH, jsonCodec } from "./rpc.ts";
+ * import { DEFAULT_MAX_DEPTH, jsonCodec } from "spawnkit/rpc";
  * const nested = new TextEncoder().encode("[".repeat(DEFAULT_MAX_DEPTH) + "]".repeat(DEFAULT_MAX_DEPTH));
  * assert.ok(Array.isArray(jsonCodec.decode(nested, DEFAULT_MAX_DEPTH)));
  * ```
@@ -51,8 +51,8 @@ export const DEFAULT_MAX_DEPTH = 32;
  * @example One object for serve() and rpcHandler()
  * ```ts
  * import assert from "node:assert/strict";
- * import { serve, silentLogger } from "../../../mod.ts";
- * import { rpcHandler, type RpcHandlerOptions } from "./rpc.ts";
+ * import { serve, silentLogger } from "spawnkit";
+ * import { rpcHandler, type RpcHandlerOptions } from "spawnkit/rpc";
  * const options: RpcHandlerOptions & { port: number } = { port: 0, logger: silentLogger, maxConcurrency: 8 };
  * await using server = await serve(options, rpcHandler({ ping: () => "pong" }, options));
  * assert.ok(server.addr.port > 0);

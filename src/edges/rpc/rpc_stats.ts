@@ -10,7 +10,7 @@
  * @example A handler's figures before any call
  * ```ts
  * import assert from "node:assert/strict";
- * import { rpcHandler } from "./rpc.ts";
+ * import { rpcHandler } from "spawnkit/rpc";
  * const rpc = rpcHandler({ ping: () => "pong" });
  * assert.deepEqual(rpc.stats, {
  *   requests: 0,

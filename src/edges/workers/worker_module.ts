@@ -52,8 +52,11 @@ export type WorkerServeOptions<Message = unknown> = Omit<ServeOptions<Message>, 
 
 /** The module a worker imports (see the module's doc). */
 export interface WorkerModule<Message = unknown> {
+  /** The handler each worker serves its connections with (the default export). */
   readonly default?: Handler<Message>;
+  /** The handler, as a named export: used where there is no default export. */
   readonly handler?: Handler<Message>;
+  /** The worker's server options, or a function of its context that returns them. */
   readonly serveOptions?:
     | WorkerServeOptions<Message>
     | ((context: WorkerContext) => WorkerServeOptions<Message> | Promise<WorkerServeOptions<Message>>);

@@ -64,7 +64,7 @@ export interface WorkerSet extends AsyncDisposable {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { RestartLimitError } from "./workers.ts";
+ * import { RestartLimitError } from "spawnkit/workers";
  * const error = new RestartLimitError(2, 6, 10, 5, new Error("boom"));
  * assert.equal(error.message, "Cannot restart worker 2: 6 restarts within 10 seconds (limit 5); the set stopped");
  * ```

@@ -89,7 +89,7 @@ export type ProxyHeaderStep =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ProxyHeaderError } from "./header.ts";
+ * import { ProxyHeaderError } from "spawnkit";
  * const error = new ProxyHeaderError("no CRLF within the first 107 bytes");
  * assert.equal(error.message, "Cannot read PROXY header: no CRLF within the first 107 bytes");
  * assert.equal(error.code, "bad-proxy-header");

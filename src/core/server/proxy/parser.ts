@@ -27,7 +27,7 @@ const NOTHING = new Uint8Array(0);
  * @example A v1 header and the first frame in one chunk
  * ```ts
  * import assert from "node:assert/strict";
- * import { ProxyHeaderParser } from "./parser.ts";
+ * import { ProxyHeaderParser } from "spawnkit";
  * const wire = new TextEncoder().encode("PROXY TCP4 203.0.113.7 192.0.2.1 56324 7000\r\n\x00\x00\x00\x00");
  * const parser = new ProxyHeaderParser();
  * assert.deepEqual(parser.push(wire.subarray(0, 20)), { done: false });
@@ -39,8 +39,8 @@ const NOTHING = new Uint8Array(0);
  * @example A client that sends a frame first is refused at its first byte
  * ```ts
  * import assert from "node:assert/strict";
- * import { ProxyHeaderError } from "./header.ts";
- * import { ProxyHeaderParser } from "./parser.ts";
+ * import { ProxyHeaderError } from "spawnkit";
+ * import { ProxyHeaderParser } from "spawnkit";
  * assert.throws(() => new ProxyHeaderParser().push(new Uint8Array([0, 0, 0, 5])), ProxyHeaderError);
  * ```
  */
