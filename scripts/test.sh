@@ -25,8 +25,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-# Deno's suite registered 0 tests when this floor was set (a little below, for tests removed on purpose).
-TEST_FLOOR=0
+# Deno's suite registered 474 tests when this floor was set: a little below, so that removing a few on purpose is
+# not a failure, while a file that stops loading (or a runner that stops early) is.
+TEST_FLOOR=450
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 failed_checks=()
