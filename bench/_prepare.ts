@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { run } from "./_processes.ts";
@@ -24,8 +24,15 @@ export async function buildLoadGenerator(): Promise<string> {
   if (existsSync(binary) && statSync(binary).mtimeMs >= newest) return binary;
   mkdirSync(dirname(binary), { recursive: true });
   const cc = files.filter((file) => file.endsWith(".cc"));
-  const { code, output } = await run("g++", ["-O2", "-std=c++17", "-Wall", "-o", binary, ...cc]);
-  if (code !== 0) throw new Error(`Cannot build the load generator (g++ ${code}):\n${output}`);
+  // Built under a name of its own, then renamed into place: two test runs building at once (the suite's two lanes)
+  // each get a whole binary, never one the other is halfway through writing.
+  const building = `${binary}.${process.pid}.${Date.now()}`;
+  const { code, output } = await run("g++", ["-O2", "-std=c++17", "-Wall", "-o", building, ...cc]);
+  if (code !== 0) {
+    rmSync(building, { force: true });
+    throw new Error(`Cannot build the load generator (g++ ${code}):\n${output}`);
+  }
+  renameSync(building, binary);
   return binary;
 }
 

@@ -84,11 +84,16 @@ async function lobbyServer(lobby: Lobby, port = 0, transport?: Transport): Promi
   }
 }
 
-/** Resolves at the next loss `conn` tells. */
-function disconnected(conn: ReconnectingConnection): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves at the next loss `conn` tells; rejects after `ms` without one, so that a test's cleanup still runs. */
+function disconnected(conn: ReconnectingConnection, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`No disconnect in ${ms} ms`));
+    }, ms);
     const stop = conn.subscribe((event) => {
       if (event.type !== "disconnect") return;
+      clearTimeout(timer);
       stop();
       resolve();
     });
@@ -123,23 +128,30 @@ test("rpcClient over a reconnecting connection logs in and rejoins its room afte
   let server = await lobbyServer(first);
   const port = server.addr.port;
   const { rpc, conn } = await player(port, "ada", ["lobby"]);
-  assert.deepEqual(await rpc.call("members", ["lobby"]), ["ada"]);
-  const lost = disconnected(conn);
-  await server.shutdown({ quietPeriod: 0 });
-  await lost;
-  const said = rpc.call("say", ["back"]); // made while disconnected: waits for the next connection and the hook
-  const second = new Lobby();
-  server = await lobbyServer(second, port);
-  assert.equal(await said, "back");
-  assert.deepEqual(second.calls, ["login ada", "join ada lobby", "say ada back"], "the hook first, then what waited");
-  // Someone else on the new server sees ada in the room.
-  const other = rpcClient(await connect({ port, logger: silentLogger }));
-  assert.deepEqual(await other.call("members", ["lobby"]), ["ada"]);
-  assert.equal(conn.reconnectStats.reconnects, 1);
-  await other[Symbol.asyncDispose]();
-  await rpc[Symbol.asyncDispose]();
-  await until(() => second.rooms.get("lobby")?.size === 0, "ada gone from the room");
-  await server.shutdown();
+  let other: RpcClient | undefined;
+  try {
+    assert.deepEqual(await rpc.call("members", ["lobby"]), ["ada"]);
+    const lost = disconnected(conn);
+    await server.shutdown({ quietPeriod: 0 });
+    await lost;
+    const said = rpc.call("say", ["back"]); // made while disconnected: waits for the next connection and the hook
+    const second = new Lobby();
+    server = await lobbyServer(second, port);
+    assert.equal(await said, "back");
+    assert.deepEqual(second.calls, ["login ada", "join ada lobby", "say ada back"], "the hook first, then what waited");
+    // Someone else on the new server sees ada in the room.
+    other = rpcClient(await connect({ port, logger: silentLogger }));
+    assert.deepEqual(await other.call("members", ["lobby"]), ["ada"]);
+    assert.equal(conn.reconnectStats.reconnects, 1);
+    await other[Symbol.asyncDispose]();
+    await rpc[Symbol.asyncDispose]();
+    await until(() => second.rooms.get("lobby")?.size === 0, "ada gone from the room");
+  } finally {
+    // Also when an assertion or a bounded wait above failed.
+    await other?.[Symbol.asyncDispose]();
+    await rpc[Symbol.asyncDispose]();
+    await server.shutdown({ quietPeriod: 0 });
+  }
 });
 
 test("rpcClient over a reconnecting connection rejects a call in flight at a loss with RpcConnectionLostError", async () => {
@@ -147,20 +159,23 @@ test("rpcClient over a reconnecting connection rejects a call in flight at a los
   let server = await lobbyServer(lobby);
   const port = server.addr.port;
   const { rpc, conn } = await player(port, "bo", []);
-  // 30 seconds: the test would time out if the call waited for its timeout.
-  const hanging = rpc.call("hang", [], { timeout: 30 });
-  await until(() => server.size === 1 && rpc.stats.pending === 1, "the call in flight");
-  const lost = disconnected(conn);
-  await server.shutdown({ quietPeriod: 0 });
-  const error = await hanging.catch((e) => e);
-  assert.ok(error instanceof RpcConnectionLostError, String(error));
-  assert.equal(error.method, "hang");
-  await lost;
-  server = await lobbyServer(new Lobby(), port);
-  assert.deepEqual(await rpc.call("members", ["x"]), [], "calls go on over the new connection");
-  assert.equal(rpc.stats.pending, 0);
-  await rpc[Symbol.asyncDispose]();
-  await server.shutdown();
+  try {
+    // 30 seconds: the test would time out if the call waited for its timeout.
+    const hanging = rpc.call("hang", [], { timeout: 30 });
+    await until(() => server.size === 1 && rpc.stats.pending === 1, "the call in flight");
+    const lost = disconnected(conn);
+    await server.shutdown({ quietPeriod: 0 });
+    const error = await hanging.catch((e) => e);
+    assert.ok(error instanceof RpcConnectionLostError, String(error));
+    assert.equal(error.method, "hang");
+    await lost;
+    server = await lobbyServer(new Lobby(), port);
+    assert.deepEqual(await rpc.call("members", ["x"]), [], "calls go on over the new connection");
+    assert.equal(rpc.stats.pending, 0);
+  } finally {
+    await rpc[Symbol.asyncDispose]();
+    await server.shutdown({ quietPeriod: 0 });
+  }
 });
 
 test("rpcClient over a reconnecting connection never sends a call that timed out while it waited", async () => {

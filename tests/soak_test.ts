@@ -22,7 +22,7 @@ const runtime = isDeno() ? "deno" : isBun() ? "bun" : "node";
 const hasCompiler = (await run("g++", ["--version"])).code === 0;
 const register = hasCompiler ? test : (name: string) => skip(name, "g++ is not installed");
 
-register(`soak on ${runtime} brings descriptors and the active count back to their baseline`, async () => {
+register("soak on this runtime brings descriptors and the active count back to their baseline", async () => {
   const out = mkdtempSync(join(tmpdir(), "spawnkit-soak-"));
   try {
     const args = ["--runtime", runtime, "--seconds", "2", "--rate", "100", "--baseline", "1", "--idle-timeout", "1"];

@@ -1,8 +1,8 @@
 /**
  * spawnkit/workers on this runtime: real threads, one port shared with
- * reusePort, real clients on loopback. The first tests share one set of two
- * workers (starting a thread costs up to two seconds on Node); each
- * assertion counts what arrived, never how fast.
+ * reusePort, real clients on loopback. Each test starts a set of its own and
+ * shuts it down however the test ends, so any test runs alone or after any
+ * other; each assertion counts what arrived, never how fast.
  *
  * The rolling restart runs two sets in this process: to the kernel, two
  * reuseport listeners of one user are the same whether they are two threads
@@ -46,20 +46,36 @@ async function enter(port: number): Promise<Client> {
   return { conn, id: Number(await ask(conn, "id")), worker: await ask(conn, "worker") };
 }
 
-let shared: { set: WorkerSet; dir: string } | undefined;
+/** A set of two workers for one test, shut down (and its folder removed) when the test ends, however it ends. */
+interface TwoWorkers extends AsyncDisposable {
+  readonly set: WorkerSet;
+  /** Where the workers' end hooks write. */
+  readonly dir: string;
+}
 
-async function sharedSet(): Promise<{ set: WorkerSet; dir: string }> {
-  if (shared !== undefined) return shared;
+async function twoWorkers(): Promise<TwoWorkers> {
   const dir = mkdtempSync(join(tmpdir(), "spawnkit-workers-"));
-  const set = await serveWorkers({
-    module: MODULE,
-    workers: 2,
-    port: 0,
-    data: { endLog: join(dir, "ends.log") },
-    ...quiet,
-  });
-  shared = { set, dir };
-  return shared;
+  try {
+    const set = await serveWorkers({
+      module: MODULE,
+      workers: 2,
+      port: 0,
+      data: { endLog: join(dir, "ends.log") },
+      ...quiet,
+    });
+    return {
+      set,
+      dir,
+      async [Symbol.asyncDispose]() {
+        // Settles at once when the test shut the set down itself.
+        await set.shutdown({ timeout: 5 });
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Two clients on each worker (and closes the rest). */
@@ -84,7 +100,8 @@ async function twoEach(port: number): Promise<Client[]> {
 }
 
 test("serveWorkers: 2 workers split 200 connections, each takes some", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   assert.equal(set.workers, 2);
   const clients = await Promise.all(Array.from({ length: 200 }, () => enter(set.addr.port)));
   const perWorker = new Map<string, number>();
@@ -98,7 +115,8 @@ test("serveWorkers: 2 workers split 200 connections, each takes some", async () 
 });
 
 test("serveWorkers: a broadcast from a client of one worker reaches every client of the other", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   const sender = clients[0]!;
   await sender.conn.send(text("all hello"));
@@ -108,7 +126,8 @@ test("serveWorkers: a broadcast from a client of one worker reaches every client
 });
 
 test("serveWorkers: set.tell() reaches every worker's onTell listeners; one that throws is logged and the worker goes on", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   const oneEach = [clients[0]!, clients.find((client) => client.worker !== clients[0]!.worker)!];
   const toldOf = async (client: Client) => JSON.parse(await ask(client.conn, "told")) as unknown[];
@@ -126,7 +145,8 @@ test("serveWorkers: set.tell() reaches every worker's onTell listeners; one that
 });
 
 test("serveWorkers: posts to a connection of the other worker arrive in order, with its frames", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   const from = clients[0]!;
   const to = clients.find((client) => client.worker !== from.worker)!;
@@ -140,7 +160,8 @@ test("serveWorkers: posts to a connection of the other worker arrive in order, w
 });
 
 test("serveWorkers: a room broadcast reaches its members on the other worker, and no one else", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   const [sender, neighbour] = clients.filter((client) => client.worker === clients[0]!.worker);
   const [member, outsider] = clients.filter((client) => client.worker !== clients[0]!.worker);
@@ -161,7 +182,8 @@ test("serveWorkers: a room broadcast reaches its members on the other worker, an
 });
 
 test("serveWorkers: a burst of 10 000 broadcasts reaches every client of both workers, none lost", async () => {
-  const { set } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   await clients[0]!.conn.send(text("burst 10000"));
   for (const { conn } of clients) {
@@ -199,14 +221,14 @@ test("serveWorkers: a worker that crashes closes its connections (their end hook
 });
 
 test("serveWorkers: the set shuts down gracefully and settles finished", async () => {
-  const { set, dir } = await sharedSet();
+  await using workers = await twoWorkers();
+  const { set } = workers;
   const clients = await twoEach(set.addr.port);
   const report = await set.shutdown({ timeout: 5 });
   assert.equal(report.connections, 4);
   assert.equal(report.forced, 0);
   for (const { conn } of clients) assert.equal(await conn.receive(), undefined);
   await set.finished;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test("serveWorkers restarts a worker that throws at start", async () => {

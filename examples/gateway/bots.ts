@@ -41,6 +41,8 @@ interface Second {
 export interface BotsSummary {
   readonly bots: number;
   readonly seconds: number;
+  /** Calls made (login aside); `calls` of them were answered, the rest are counted in `errors`. */
+  readonly sent: number;
   readonly calls: number;
   readonly callsPerSecond: number;
   readonly p50Ms: number;
@@ -95,6 +97,7 @@ await runCli("bots", async () => {
   const pushesByMethod: Record<string, number> = {};
   const pushesPerBot = new Array<number>(bots).fill(0);
   let connected = 0;
+  let sent = 0;
   let tick = { calls: 0, pushes: 0, errors: 0, latencies: [] as number[] };
   const failed = (error: unknown) => {
     const code = codeOf(error);
@@ -120,6 +123,7 @@ await runCli("bots", async () => {
     });
     const call = async (method: string, params?: Record<string, unknown>) => {
       const begun = performance.now();
+      sent++;
       try {
         await client.call(method, params);
         const ms = performance.now() - begun;
@@ -194,6 +198,7 @@ await runCli("bots", async () => {
   const summary: BotsSummary = {
     bots,
     seconds: Math.round(elapsed * 10) / 10,
+    sent,
     calls: sorted.length,
     callsPerSecond: Math.round(sorted.length / elapsed),
     p50Ms: Math.round(quantile(sorted, 0.5) * 100) / 100,
