@@ -58,6 +58,7 @@ export class LogLimiter {
   readonly #now: () => number;
   readonly #windows = new Map<string, Window>();
 
+  /** Writes to `logger`, at most `options.burst` lines of a kind per window; the rest are counted for a summary. */
   constructor(logger: Logger, options: LogLimiterOptions = {}) {
     this.#logger = logger;
     this.#burst = options.burst ?? 5;

@@ -84,14 +84,39 @@ export interface NatsBusOptions extends EngineLinkOptions {
    * from `@nats-io/transport-node`), a JWT. Used instead of `user`, `pass`, `token` and `credentialsFile`.
    * @default none
    */
-  authenticator?: NodeConnectionOptions["authenticator"];
+  authenticator?: NatsAuthenticator | NatsAuthenticator[];
   /**
    * TLS to the server: `{}` for the system's CAs, or the client's TLS options (`ca` or `caFile` for a private CA,
    * `cert`/`key` or `certFile`/`keyFile` for a client certificate, `handshakeFirst`). A `tls://` URL turns it on
    * with `{}`.
    * @default off, unless a URL is `tls://`
    */
-  tls?: NodeConnectionOptions["tls"];
+  tls?: NatsTlsOptions;
+}
+
+/**
+ * An authenticator of the NATS client's own (`nkeyAuthenticator(seed)`, `jwtAuthenticator(jwt, seed)`,
+ * `credsAuthenticator(creds)` from `@nats-io/transport-node`): given the server's nonce, the fields it adds to the
+ * client's CONNECT. Declared here so that the edge's types name no type of the package.
+ */
+export type NatsAuthenticator = (nonce?: string) => object | undefined;
+
+/** TLS to a NATS server, as the NATS client takes it (PEM text or file paths). */
+export interface NatsTlsOptions {
+  /** CA certificates to trust (PEM), for a private CA. */
+  ca?: string;
+  /** A file of CA certificates (PEM). */
+  caFile?: string;
+  /** The client's certificate (PEM), for a server that asks for one. */
+  cert?: string;
+  /** A file with the client's certificate (PEM). */
+  certFile?: string;
+  /** The client certificate's key (PEM). */
+  key?: string;
+  /** A file with the client certificate's key (PEM). */
+  keyFile?: string;
+  /** TLS before the server's INFO (a server set with `handshake_first`). */
+  handshakeFirst?: boolean;
 }
 
 /** What the servers' URLs say beyond host and port: credentials, TLS. */
@@ -356,7 +381,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
   const pass = options.pass ?? (options.user === undefined ? parsed.pass : undefined);
   const token = options.token ?? parsed.token;
   const auth = authenticator !== undefined
-    ? { authenticator }
+    ? { authenticator: authenticator as NodeConnectionOptions["authenticator"] }
     : { ...(user === undefined ? {} : { user, pass }), ...(token === undefined ? {} : { token }) };
   const tls = options.tls ?? (parsed.tls ? {} : undefined);
   let nc: NatsConnection;
@@ -365,7 +390,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
       servers: parsed.servers,
       name: options.name ?? "spawnkit",
       ...auth,
-      ...(tls === undefined ? {} : { tls }),
+      ...(tls === undefined ? {} : { tls: tls as NodeConnectionOptions["tls"] }),
       // The contract of every bus: never back to the publisher.
       noEcho: true,
       reconnect: true,
