@@ -40,12 +40,8 @@ export {
 } from "./src/core/framing/length_prefixed.ts";
 export { FrameDecoder } from "./src/core/framing/frame_decoder.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
-export {
-  lengthPrefixed,
-  type LengthPrefixedOptions,
-  type WireDecoder,
-  type WireFormat,
-} from "./src/core/framing/wire_format.ts";
+export { type WireDecoder, type WireFormat } from "./src/core/framing/wire_format.ts";
+export { lengthPrefixed, type LengthPrefixedOptions } from "./src/core/framing/length_prefixed_format.ts";
 export {
   DEFAULT_MAX_LINE_LENGTH,
   newlineDelimited,
@@ -85,9 +81,17 @@ export {
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
 export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export type { Connection } from "./src/core/connection/connection.ts";
-export type { CallbackHandler } from "./src/core/connection/callbacks.ts";
+export type { ConnectionCallbacks } from "./src/core/connection/callbacks.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
-export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
+export type {
+  CallbackHandler,
+  Handler,
+  ServeOptions,
+  Server,
+  ServerExtension,
+  ServerHooks,
+  ServerSide,
+} from "./src/core/server/server.ts";
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export { serve } from "./src/core/server/serve.ts";
@@ -95,6 +99,8 @@ export { connect, type ConnectOptions } from "./src/core/connect.ts";
 export {
   isReconnecting,
   type ReconnectEvent,
+  type ReconnectHook,
+  type ReconnectInfo,
   type ReconnectingConnection,
   type ReconnectState,
   type ReconnectStats,
@@ -105,8 +111,6 @@ export {
   DEFAULT_MAX_DELAY,
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_WAITING_BYTES,
-  type ReconnectHook,
-  type ReconnectInfo,
   type ReconnectOptions,
 } from "./src/core/reconnect/reconnect_options.ts";
 export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
@@ -120,7 +124,8 @@ export {
   type BusStats,
   DEFAULT_REQUEST_TIMEOUT,
 } from "./src/core/cluster/bus.ts";
-export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
+export { joinCluster } from "./src/core/cluster/cluster.ts";
+export type { Cluster, ClusterOptions } from "./src/core/cluster/cluster_types.ts";
 export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";

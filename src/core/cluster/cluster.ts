@@ -35,7 +35,7 @@ import { jsonCodec } from "../json_codec.ts";
 import type { Connection } from "../connection/connection.ts";
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
-import type { Server } from "../server/server.ts";
+import type { Server, ServerHooks, ServerSide } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { Bus, BusDelivery } from "./bus.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
@@ -43,20 +43,18 @@ import { ClusterRooms } from "./cluster_rooms.ts";
 import { Directory } from "./directory.ts";
 import { Membership } from "./membership.ts";
 import { BusChecks, type ClusterBusStats } from "./bus_checks.ts";
-import type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
+import type { Cluster, ClusterOptions } from "./cluster_types.ts";
 import { type ClusterMessage, encodeMessage } from "./messages.ts";
 import { readMessage } from "./read_message.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
 import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
 
-export type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
-
 // A posted message's nesting, bounded for the codec's recursion.
 const MAX_DEPTH = 256;
 
-/** A node: the cluster logic over the bus. `serve()` uses the methods beyond {@linkcode Cluster}. */
-export class ClusterNode<Message = unknown> implements Cluster {
+/** A node: the cluster logic over the bus; `serve()` calls it through its server hooks. */
+export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Message> {
   readonly node: number;
   readonly #bus: Bus;
   readonly #all: string;
@@ -70,7 +68,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
   readonly #checks: BusChecks;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
-  #local: ClusterLocal<Message> | undefined;
+  #local: ServerSide<Message> | undefined;
   #closed = false;
   /** Posts to other nodes that did not go (node unknown, bus full). */
   messagesDropped = 0;
@@ -158,8 +156,12 @@ export class ClusterNode<Message = unknown> implements Cluster {
     };
   }
 
+  serverHooks(): ServerHooks<unknown> {
+    return this as ServerHooks<unknown>;
+  }
+
   /** Makes this node a member with `local` as its server; announces it. */
-  attach(local: ClusterLocal<Message>): void {
+  attach(local: ServerSide<Message>): void {
     if (this.#local !== undefined) throw new TypeError("Cannot serve with this cluster: it has a server already");
     if (this.node === 0) throw new RangeError("Cannot serve as node 0 of a cluster: node 0 only observes");
     this.#local = local;
@@ -189,6 +191,11 @@ export class ClusterNode<Message = unknown> implements Cluster {
   /** A connection of this node's server ended. */
   closed(stats: ConnectionStats): void {
     this.#membership.closed(stats);
+  }
+
+  /** Whether connection `id` is this node's. */
+  owns(id: number): boolean {
+    return nodeOfConnection(id) === this.node;
   }
 
   /** A connection of another node, if listed. */

@@ -18,24 +18,24 @@
  */
 import { AcceptErrors } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
-import { broadcastEncoded } from "./broadcast.ts";
-import { ClusterNode } from "../cluster/cluster.ts";
-import { clusterServer } from "../cluster/cluster_server.ts";
 import { CloseLog } from "./close_log.ts";
-import { type CallbackHandler, type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
+import { type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
+import type { Connection } from "../connection/connection.ts";
 import { DeferredFlush } from "../connection/deferred_flush.ts";
-import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
+import type { ConnectionSettings } from "../connection/connection_settings.ts";
+import { FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
-import { checkOutgoing, encodeWith, framingOf } from "../framing/length_prefixed.ts";
+import { encodeWith, framingOf } from "../framing/length_prefixed.ts";
 import { escapingLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
 import { ProxyGate, proxyPlanOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
-import { checkRoomName, RoomRegistry, type Rooms } from "./rooms.ts";
-import type { Handler, ServeOptions, Server } from "./server.ts";
-import type { ConnectionStats, ServerStats } from "../stats.ts";
+import { RoomRegistry } from "./rooms.ts";
+import type { CallbackHandler, Handler, ServeOptions, Server, ServerHooks } from "./server.ts";
+import { buildServer, type ServerParts, serverSide } from "./server_facade.ts";
+import type { ConnectionStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
   shutdownConnections,
@@ -92,17 +92,17 @@ export async function serve<Message = unknown, State = any>(
     options,
     (conn): conn is FramedConnection<Message> => registry.get(conn.id) === conn,
   );
-  const cluster = clusterOf<Message>(options.cluster);
-  if (cluster !== undefined) rooms.listen((room, size) => cluster.roomChanged(room, size));
+  const hooks = hooksOf<Message>(options.cluster);
+  if (hooks !== undefined) rooms.listen((room, size) => hooks.roomChanged(room, size));
   const log = new CloseLog(logger);
   const acceptErrors = new AcceptErrors(logger);
   // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
-  let nextId = cluster?.firstId ?? 1;
+  let nextId = hooks?.firstId ?? 1;
   let shuttingDown: Promise<ShutdownReport> | undefined;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
   const endHooks = new Set<Promise<void>>();
-  const ended = (conn: FramedConnection, stats: ConnectionStats): void => {
+  const ended = (conn: Connection, stats: ConnectionStats): void => {
     log.closed(stats);
     const onEnd = options.onConnectionEnd;
     if (onEnd !== undefined) {
@@ -115,7 +115,7 @@ export async function serve<Message = unknown, State = any>(
     // Whatever ended it, it leaves its rooms here: nobody else keeps track of them.
     rooms.leaveAll(conn as FramedConnection<Message>);
     registry.remove(conn as FramedConnection<Message>, stats);
-    cluster?.closed(stats);
+    hooks?.closed(stats);
   };
 
   const refuse = (socket: RawSocket, reason: string): void => {
@@ -126,7 +126,7 @@ export async function serve<Message = unknown, State = any>(
   };
 
   // A callback handler is looked up here at every event of every connection.
-  const callbacks: CallbackSource<Message> | undefined = typeof handler === "function"
+  const callbacks: CallbackSource<Message, Server<Message>> | undefined = typeof handler === "function"
     ? undefined
     : { current: checkCallbacks(handler) };
 
@@ -146,22 +146,6 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
-  const localRooms: Rooms<Message> = {
-    join: (conn, room) => rooms.join(conn, room),
-    leave: (conn, room) => rooms.leave(conn, room),
-    broadcast(room, payload, except) {
-      checkRoomName(room, rooms.maxNameLength);
-      checkOutgoing(payload.length, framing);
-      if (rooms.size(room) === 0) return 0;
-      const id = typeof except === "number" ? except : except?.id;
-      const filter = id === undefined ? undefined : (conn: FramedConnection<Message>) => conn.id !== id;
-      return broadcastEncoded(rooms.members(room), encodeWith(payload, framing), slowConsumer, filter);
-    },
-    size: (room) => rooms.size(room),
-    of: (conn) => rooms.of(conn),
-    members: (room) => rooms.members(room),
-  };
-
   // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
   const admit = (socket: RawSocket): void => {
     if (shuttingDown !== undefined) return socket.close();
@@ -169,7 +153,7 @@ export async function serve<Message = unknown, State = any>(
     if (refusal !== undefined) return refuse(socket, refusal);
     const conn = new FramedConnection<Message>(socket, settings, nextId++);
     registry.add(conn);
-    cluster?.opened(conn);
+    hooks?.opened(conn);
     log.opened(conn.id, socket.remoteAddr);
     if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
     else conn.runCallbacks(callbacks, server);
@@ -183,7 +167,7 @@ export async function serve<Message = unknown, State = any>(
       if (shuttingDown !== undefined) return socket.close();
       const conn = new FramedConnection<Message>(socket, settings, nextId++);
       registry.add(conn);
-      cluster?.opened(conn);
+      hooks?.opened(conn);
       log.opened(conn.id, socket.remoteAddr);
       void conn.endBeforeRun(reason, error);
     },
@@ -207,41 +191,21 @@ export async function serve<Message = unknown, State = any>(
   let listener: Listener | undefined;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
-  const local: Server<Message> = {
-    get addr() {
-      return listener!.addr;
-    },
+  const parts: ServerParts<Message> = {
+    registry,
+    rooms,
+    framing,
+    slowConsumer,
+    acceptErrors,
     signal: controller.signal,
     finished,
-    get size() {
-      return registry.size;
-    },
-    get stats(): ServerStats {
-      return { ...registry.stats(), acceptErrors: acceptErrors.counts, acceptPauses: acceptErrors.pauses };
-    },
-    get: (id) => registry.get(id),
-    connections: () => registry.values(),
-    rooms: localRooms,
-    broadcast(payload, filter) {
-      return broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
-    },
-    post: (id, message) => registry.get(id)?.deliver(message) ?? false,
-    reload(next) {
-      if (callbacks === undefined) {
-        throw new TypeError(
-          "Cannot reload the handler: this server runs a loop handler (a function), which cannot be swapped mid-loop",
-        );
-      }
-      if (typeof next === "function") {
-        throw new TypeError("Cannot reload the handler: a loop handler (a function) cannot take over from callbacks");
-      }
-      callbacks.current = checkCallbacks(next);
-    },
+    addr: () => listener!.addr,
+    callbacks,
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
-    [Symbol.asyncDispose]: async () => void await shutdown(),
   };
+  const local = buildServer(parts);
   // What handlers hold: in a cluster, broadcast, post, size, stats and the registry reach every node.
-  const server = cluster === undefined ? local : clusterServer(local, cluster);
+  const server = hooks === undefined ? local : buildServer(parts, hooks);
 
   try {
     listener = await transport.listen(
@@ -251,23 +215,10 @@ export async function serve<Message = unknown, State = any>(
       (error) => acceptErrors.onError(error),
     );
   } catch (error) {
-    cluster?.close();
+    hooks?.close();
     throw error;
   }
-  if (cluster !== undefined) {
-    cluster.attach({
-      server: local,
-      checkOutgoing: (length) => checkOutgoing(length, framing),
-      roomSizes: () => rooms.sizes(),
-      deliver(id, payload) {
-        const conn = registry.get(id);
-        if (conn === undefined) return false;
-        checkOutgoing(payload.length, framing);
-        // As a broadcast to one: a peer that does not read meets the slow-consumer policy, not a waiting send.
-        return broadcastEncoded([conn], encodeWith(payload, framing), slowConsumer) === 1;
-      },
-    });
-  }
+  hooks?.attach(serverSide(parts, local));
   logger.info("listening on {address} ({transport})", {
     address: formatAddress(listener.addr),
     transport: transport.name,
@@ -301,7 +252,7 @@ export async function serve<Message = unknown, State = any>(
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
       await Promise.allSettled([...endHooks]);
-      cluster?.close();
+      hooks?.close();
       ticker.stop();
       log.flush();
       options.signal?.removeEventListener("abort", onParentAbort);
@@ -322,11 +273,11 @@ export async function serve<Message = unknown, State = any>(
   return server;
 }
 
-/** The cluster node behind `options.cluster`, if any. */
-function clusterOf<Message>(cluster: ServeOptions<Message>["cluster"]): ClusterNode<Message> | undefined {
-  if (cluster === undefined) return undefined;
-  if (!(cluster instanceof ClusterNode)) {
+/** The hooks of `options.cluster` (a server extension), asked once. */
+function hooksOf<Message>(extension: ServeOptions<Message>["cluster"]): ServerHooks<Message> | undefined {
+  if (extension === undefined) return undefined;
+  if (typeof (extension as Partial<typeof extension> | null)?.serverHooks !== "function") {
     throw new TypeError("Cannot serve in this cluster: make it with joinCluster()");
   }
-  return cluster as ClusterNode<Message>;
+  return extension.serverHooks() as ServerHooks<Message>;
 }
