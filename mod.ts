@@ -124,7 +124,7 @@ export {
   type BusStats,
   DEFAULT_REQUEST_TIMEOUT,
 } from "./src/core/cluster/bus.ts";
-export { joinCluster } from "./src/core/cluster/cluster.ts";
+export { joinCluster } from "./src/core/cluster/join_cluster.ts";
 export type { Cluster, ClusterOptions } from "./src/core/cluster/cluster_types.ts";
 export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";

@@ -46,12 +46,10 @@ import { BusChecks, type ClusterBusStats } from "./bus_checks.ts";
 import type { Cluster, ClusterOptions } from "./cluster_types.ts";
 import { type ClusterMessage, encodeMessage } from "./messages.ts";
 import { readMessage } from "./read_message.ts";
+import { deliverLocally } from "./local_delivery.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
 import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
-
-// A posted message's nesting, bounded for the codec's recursion.
-const MAX_DEPTH = 256;
 
 /** A node: the cluster logic over the bus; `serve()` calls it through its server hooks. */
 export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Message> {
@@ -147,13 +145,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   }
 
   get busStats(): ClusterBusStats {
-    return {
-      accepted: this.#checks.accepted,
-      rejected: this.#checks.rejected,
-      rejectedByKind: { ...this.#checks.rejectedByKind },
-      waitingDeltas: this.#directory.waiting,
-      waitingDropped: this.#directory.waitingDropped,
-    };
+    return this.#checks.stats(this.#directory);
   }
 
   serverHooks(): ServerHooks<unknown> {
@@ -279,35 +271,13 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
 
   /** Acts on a checked message; returns why it was refused, if it was. */
   #handle(from: number, message: ClusterMessage, delivery: BusDelivery, bytes: number): string | undefined {
-    const local = this.#local;
-    const server = local?.server;
     switch (message.kind) {
-      case "broadcast": {
-        // A Set: a forged list of many ids costs one pass, not one per connection.
-        const except = message.except === undefined ? undefined : new Set(message.except);
-        const only = message.only === undefined ? undefined : new Set(message.only);
-        const filter = except !== undefined
-          ? (conn: Connection<Message>) => !except.has(conn.id)
-          : only !== undefined
-          ? (conn: Connection<Message>) => only.has(conn.id)
-          : undefined;
-        local?.checkOutgoing(message.payload.length);
-        server?.broadcast(message.payload, filter);
-        return;
-      }
+      case "broadcast":
       case "post":
       case "send":
       case "close":
-        if (nodeOfConnection(message.id) !== this.node) return `its id is not one of node ${this.node}`;
-        if (message.kind === "post") server?.post(message.id, this.#codec.decode(message.body, MAX_DEPTH));
-        else if (message.kind === "send") local?.deliver(message.id, message.payload);
-        else server?.get(message.id)?.close();
-        return;
       case "room":
-        // A room with no member here: nothing to do (and a name over this server's limit has none).
-        if (server === undefined || server.rooms.size(message.room) === 0) return;
-        server.rooms.broadcast(message.room, message.payload, message.except === 0 ? undefined : message.except);
-        return;
+        return deliverLocally(this.#local, this.node, message, this.#codec);
       case "ping":
         // Someone asks whether this node's number is taken (claimNode()): it is.
         delivery.reply?.(encodeMessage(this.node, message));
@@ -321,36 +291,4 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
           : "one node more than the cluster holds";
     }
   }
-}
-
-/**
- * Joins a cluster over `options.bus`. Hand the result to `serve({ cluster })`:
- * inside its handlers, `server.broadcast()`, `post()`, `size`, `stats`,
- * `get()` and `connections()` then mean every node. Without a server, the
- * cluster only observes: `stats` and `size` sum what the nodes report.
- *
- * @throws {RangeError} a bad `node`, `reportInterval` or `expireAfter`.
- * @example Two nodes in one process: a broadcast from one reaches a client of the other
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect, createPortHub, joinCluster, serve, silentLogger } from "spawnkit";
- * const hub = createPortHub();
- * const handler = async (conn: import("../../../mod.ts").Connection, server: import("../../../mod.ts").Server) => {
- *   for await (const frame of conn) server.broadcast(frame);
- * };
- * const servers = await Promise.all([1, 2].map((node) =>
- *   serve({ port: 0, logger: silentLogger, cluster: joinCluster({ bus: hub.connect(node), node }) }, handler)
- * ));
- * const [a, b] = await Promise.all(servers.map((server) => connect({ port: server.addr.port })));
- * while (servers[0]!.size < 2) await new Promise((resolve) => setTimeout(resolve, 5)); // b's join reaches node 1
- * await a!.send(new TextEncoder().encode("hi all"));
- * assert.equal(new TextDecoder().decode(await b!.receive()), "hi all");
- * a!.close();
- * b!.close();
- * await Promise.all(servers.map((server) => server.shutdown()));
- * hub.close();
- * ```
- */
-export function joinCluster<Message = unknown>(options: ClusterOptions<Message>): Cluster {
-  return new ClusterNode(options);
 }

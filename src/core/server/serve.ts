@@ -1,7 +1,10 @@
 /**
- * The server: the original's gs_svr plus its acceptor. It accepts connections,
- * runs a handler per connection, keeps the registry, broadcasts, posts
- * messages, and shuts everything down through the supervision tree.
+ * The server: the original's gs_svr plus its acceptor, put together by role
+ * as ranch does. `serve()` checks the options, builds what every connection
+ * shares, starts the acceptor (acceptor.ts: accept, admit, refuse, the PROXY
+ * gate) and the facade handlers hold (server_facade.ts), runs a handler per
+ * connection, and shuts everything down through the supervision tree. A server
+ * extension (a cluster) attaches through its hooks (server.ts).
  *
  * Invariants (the supervision tree):
  * 1. Parent signal (options.signal) → server → connections. Aborting a parent
@@ -16,21 +19,21 @@
  *
  * @module
  */
-import { AcceptErrors } from "./accept_errors.ts";
+import { Acceptor } from "./acceptor.ts";
 import { formatAddress } from "../address.ts";
 import { CloseLog } from "./close_log.ts";
 import { type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
 import type { Connection } from "../connection/connection.ts";
 import { DeferredFlush } from "../connection/deferred_flush.ts";
 import type { ConnectionSettings } from "../connection/connection_settings.ts";
-import { FramedConnection } from "../connection/framed_connection.ts";
+import type { FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
 import { encodeWith, framingOf } from "../framing/length_prefixed.ts";
 import { escapingLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
-import { ProxyGate, proxyPlanOf } from "./proxy/gate.ts";
+import { proxyPlanOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
 import { RoomRegistry } from "./rooms.ts";
 import type { CallbackHandler, Handler, ServeOptions, Server, ServerHooks } from "./server.ts";
@@ -45,8 +48,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
-import { sayGoodbye } from "./goodbye.ts";
-import type { Listener, RawSocket } from "../../transport/types.ts";
+import type { Listener } from "../../transport/types.ts";
 
 /**
  * Starts a server: listens, and runs `handler` for every accepted connection.
@@ -95,9 +97,6 @@ export async function serve<Message = unknown, State = any>(
   const hooks = hooksOf<Message>(options.cluster);
   if (hooks !== undefined) rooms.listen((room, size) => hooks.roomChanged(room, size));
   const log = new CloseLog(logger);
-  const acceptErrors = new AcceptErrors(logger);
-  // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
-  let nextId = hooks?.firstId ?? 1;
   let shuttingDown: Promise<ShutdownReport> | undefined;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
@@ -114,15 +113,8 @@ export async function serve<Message = unknown, State = any>(
     }
     // Whatever ended it, it leaves its rooms here: nobody else keeps track of them.
     rooms.leaveAll(conn as FramedConnection<Message>);
-    registry.remove(conn as FramedConnection<Message>, stats);
+    registry.remove(conn, stats);
     hooks?.closed(stats);
-  };
-
-  const refuse = (socket: RawSocket, reason: string): void => {
-    log.refused(socket.remoteAddr, reason);
-    if (goodbye === undefined) return socket.close();
-    // Closed once written, or after a short bound: a peer that does not read cannot hold a socket that no longer counts.
-    void sayGoodbye(socket, goodbye);
   };
 
   // A callback handler is looked up here at every event of every connection.
@@ -146,45 +138,19 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
-  // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
-  const admit = (socket: RawSocket): void => {
-    if (shuttingDown !== undefined) return socket.close();
-    const refusal = registry.refusal(socket.remoteAddr.hostname, gate?.size);
-    if (refusal !== undefined) return refuse(socket, refusal);
-    const conn = new FramedConnection<Message>(socket, settings, nextId++);
-    registry.add(conn);
-    hooks?.opened(conn);
-    log.opened(conn.id, socket.remoteAddr);
-    if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
-    else conn.runCallbacks(callbacks, server);
-  };
-
-  const gate = proxy === undefined ? undefined : new ProxyGate(proxy, {
-    admit,
-    // No header: a connection from the balancer's address all the same, so that the log, the stats and the
-    // records say what came; its handler never runs.
-    fail: (socket, reason, error) => {
-      if (shuttingDown !== undefined) return socket.close();
-      const conn = new FramedConnection<Message>(socket, settings, nextId++);
-      registry.add(conn);
-      hooks?.opened(conn);
-      log.opened(conn.id, socket.remoteAddr);
-      void conn.endBeforeRun(reason, error);
+  const acceptor = new Acceptor<Message>({
+    registry,
+    settings,
+    log,
+    logger,
+    goodbye,
+    hooks,
+    // Reads `server` only when a connection arrives: it is assigned before listening.
+    start(conn) {
+      if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
+      else conn.runCallbacks(callbacks, server);
     },
-  });
-
-  const accept = (socket: RawSocket): void => {
-    acceptErrors.onAccept();
-    if (gate === undefined || shuttingDown !== undefined) return admit(socket);
-    // Only a trusted proxy's header is read (PP 2): from anyone else a header would be a client choosing its
-    // address, and no header is a bad one on this port. The total is known at once; the per-address count
-    // waits for the client's address.
-    const refusal = gate.trusts(socket)
-      ? registry.refusal(undefined, gate.size)
-      : registry.refuse("untrusted-proxy-source");
-    if (refusal !== undefined) return refuse(socket, refusal);
-    gate.take(socket);
-  };
+  }, proxy);
 
   // Built before listening: a connection may be accepted before listen() returns.
   // Assigned once listen() returns; read by the server's getters before then.
@@ -196,7 +162,7 @@ export async function serve<Message = unknown, State = any>(
     rooms,
     framing,
     slowConsumer,
-    acceptErrors,
+    acceptErrors: acceptor.errors,
     signal: controller.signal,
     finished,
     addr: () => listener!.addr,
@@ -210,9 +176,9 @@ export async function serve<Message = unknown, State = any>(
   try {
     listener = await transport.listen(
       { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls, reusePort: options.reusePort },
-      accept,
+      acceptor.accept,
       // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
-      (error) => acceptErrors.onError(error),
+      (error) => acceptor.errors.onError(error),
     );
   } catch (error) {
     hooks?.close();
@@ -225,9 +191,9 @@ export async function serve<Message = unknown, State = any>(
   });
   const ticker = startTicker(guards.tickInterval, () => {
     for (const conn of registry.values()) conn.tick(guards.tickInterval);
-    gate?.tick(guards.tickInterval);
+    acceptor.tick(guards.tickInterval);
     log.flush();
-    acceptErrors.flush();
+    acceptor.errors.flush();
   });
 
   const shutdown = (shutdownOptions: ShutdownOptions = {}, cause?: unknown): Promise<ShutdownReport> => {
@@ -247,7 +213,7 @@ export async function serve<Message = unknown, State = any>(
     }
     shuttingDown = (async () => {
       listener!.close();
-      gate?.close();
+      acceptor.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
