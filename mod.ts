@@ -80,7 +80,7 @@ export {
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
 export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
-export type { Connection } from "./src/core/connection/connection.ts";
+export type { Connection, RemoteConnection } from "./src/core/connection/connection.ts";
 export type { ConnectionCallbacks } from "./src/core/connection/callbacks.ts";
 export type { ConnectionEvent } from "./src/core/connection/events.ts";
 export type {

@@ -32,7 +32,7 @@
  */
 import type { MessageCodec } from "../codec.ts";
 import { jsonCodec } from "../json_codec.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
 import type { Server, ServerHooks, ServerSide } from "../server/server.ts";
@@ -48,7 +48,6 @@ import { type ClusterMessage, encodeMessage } from "./messages.ts";
 import { readMessage } from "./read_message.ts";
 import { deliverLocally } from "./local_delivery.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
-import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
 
 /** A node: the cluster logic over the bus; `serve()` calls it through its server hooks. */
@@ -191,13 +190,13 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   }
 
   /** A connection of another node, if listed. */
-  remote(id: number): RemoteConnection<Message> | undefined {
-    return this.#directory.connection(nodeOfConnection(id), id) as RemoteConnection<Message> | undefined;
+  remote(id: number): RemoteConnection | undefined {
+    return this.#directory.connection(nodeOfConnection(id), id);
   }
 
   /** Every connection of the other nodes. */
-  remotes(): IterableIterator<RemoteConnection<Message>> {
-    return this.#directory.connections() as IterableIterator<RemoteConnection<Message>>;
+  remotes(): IterableIterator<RemoteConnection> {
+    return this.#directory.connections();
   }
 
   /**
@@ -205,7 +204,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
    * rejects) as one message, or to the few it keeps, one message per node.
    * Returns how many remote connections it is meant for.
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number {
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number {
     if (filter === undefined) {
       this.#publish(this.#all, { kind: "broadcast", payload });
       return this.#directory.size;

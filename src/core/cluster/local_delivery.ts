@@ -6,7 +6,7 @@
  * @module
  */
 import type { MessageCodec } from "../codec.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import type { ServerSide } from "../server/server.ts";
 import type { ClusterMessage } from "./messages.ts";
 import { nodeOfConnection } from "./node_ids.ts";
@@ -35,9 +35,9 @@ export function deliverLocally<Message>(
       const except = message.except === undefined ? undefined : new Set(message.except);
       const only = message.only === undefined ? undefined : new Set(message.only);
       const filter = except !== undefined
-        ? (conn: Connection<Message>) => !except.has(conn.id)
+        ? (conn: Connection<Message> | RemoteConnection) => !except.has(conn.id)
         : only !== undefined
-        ? (conn: Connection<Message>) => only.has(conn.id)
+        ? (conn: Connection<Message> | RemoteConnection) => only.has(conn.id)
         : undefined;
       local?.checkOutgoing(message.payload.length);
       server?.broadcast(message.payload, filter);

@@ -9,7 +9,7 @@
  * @module
  */
 import type { ConnectionCallbacks } from "../connection/callbacks.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import type { OutboxOptions } from "../connection/water_marks.ts";
 import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
@@ -119,18 +119,18 @@ export interface Server<Message = unknown> extends AsyncDisposable {
   readonly size: number;
   /** The server's figures now. */
   readonly stats: ServerStats;
-  /** The connection with this id, if it is open. */
-  get(id: number): Connection<Message> | undefined;
+  /** The connection with this id, if it is open: in a cluster, one of another node is a `RemoteConnection`. */
+  get(id: number): Connection<Message> | RemoteConnection | undefined;
   /** Named groups of connections: join, leave (and leave all at the end), broadcast to one, sizes. */
   readonly rooms: Rooms<Message>;
-  /** The open connections. */
-  connections(): IterableIterator<Connection<Message>>;
+  /** The open connections: in a cluster, those of the other nodes too, each a `RemoteConnection`. */
+  connections(): IterableIterator<Connection<Message> | RemoteConnection>;
   /**
    * Encodes `payload` once and queues it to every open connection, or to those
    * `filter` accepts. Returns how many connections took it.
    * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number;
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
   /**
    * Posts `message` into connection `id`'s mailbox. False, and counted in its
    * `messagesDropped`, when it is gone, its mailbox is full, or its handler
@@ -256,11 +256,11 @@ export interface ServerHooks<Message = unknown> {
   /** Whether connection `id` is the server's own (else it is beyond it). */
   owns(id: number): boolean;
   /** A connection beyond the server, if known. */
-  remote(id: number): Connection<Message> | undefined;
+  remote(id: number): RemoteConnection | undefined;
   /** Every connection beyond the server. */
-  remotes(): Iterable<Connection<Message>>;
+  remotes(): Iterable<RemoteConnection>;
   /** Sends a broadcast beyond the server; returns how many connections it is meant for. */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number;
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
   /** Posts to a connection beyond the server; false when it did not go. */
   post(id: number, message: Message): boolean;
   /** Sends a room broadcast beyond the server (`except`: an id, or 0); returns the members it is meant for. */

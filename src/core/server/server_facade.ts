@@ -12,7 +12,7 @@
  */
 import type { CallbackSource } from "../connection/callbacks.ts";
 import { checkCallbacks } from "../connection/callbacks.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import type { FramedConnection } from "../connection/framed_connection.ts";
 import { checkOutgoing, encodeWith, type Framing } from "../framing/length_prefixed.ts";
 import type { ServerStats } from "../stats.ts";
@@ -58,10 +58,12 @@ export function buildServer<Message>(parts: ServerParts<Message>, hooks?: Server
       return { ...registry.stats(), acceptErrors: acceptErrors.counts, acceptPauses: acceptErrors.pauses };
     },
     get: (id) => registry.get(id) ?? hooks?.remote(id),
-    connections: hooks === undefined ? () => registry.values() : function* (): IterableIterator<Connection<Message>> {
-      yield* registry.values();
-      yield* hooks.remotes();
-    },
+    connections: hooks === undefined
+      ? () => registry.values()
+      : function* (): IterableIterator<Connection<Message> | RemoteConnection> {
+        yield* registry.values();
+        yield* hooks.remotes();
+      },
     rooms: roomsOf(parts, hooks),
     broadcast(payload, filter) {
       // Encoded (and checked) here first: a payload too large goes nowhere, not even beyond the server.
