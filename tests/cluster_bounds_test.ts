@@ -13,15 +13,14 @@ import {
   type Bus,
   type Cluster,
   type Connection,
-  createPortHub,
   joinCluster,
   type Logger,
   NODE_ID_SPAN,
-  type PortHub,
   serve,
   type ServeOptions,
   type Server,
 } from "../mod.ts";
+import { createPortHub, type PortHub } from "../src/_internal.ts";
 import { encodeMessage } from "../src/core/cluster/messages.ts";
 import { MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from "../src/core/cluster/directory.ts";
 import { test } from "./_harness.ts";

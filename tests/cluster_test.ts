@@ -8,15 +8,14 @@
 import assert from "node:assert/strict";
 import {
   type Connection,
-  createPortHub,
   joinCluster,
   NODE_ID_SPAN,
-  type PortHub,
   serve,
   type ServeOptions,
   type Server,
   silentLogger,
 } from "../mod.ts";
+import { createPortHub, type PortHub } from "../src/_internal.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, take, text, until } from "./_fixtures.ts";
 

@@ -58,6 +58,7 @@ export class LogLimiter {
   readonly #now: () => number;
   readonly #windows = new Map<string, Window>();
 
+  /** A limiter writing to `logger`, `options.burst` lines per key each `options.windowMs`. */
   constructor(logger: Logger, options: LogLimiterOptions = {}) {
     this.#logger = logger;
     this.#burst = options.burst ?? 5;

@@ -16,7 +16,8 @@ import type { Cluster, ClusterOptions } from "./cluster_types.ts";
  * @example Two nodes in one process: a broadcast from one reaches a client of the other
  * ```ts
  * import assert from "node:assert/strict";
- * import { type Connection, connect, createPortHub, joinCluster, serve, type Server, silentLogger } from "spawnkit";
+ * import { type Connection, connect, joinCluster, serve, type Server, silentLogger } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const handler = async (conn: Connection, server: Server) => {
  *   for await (const frame of conn) server.broadcast(frame);

@@ -276,7 +276,8 @@ export interface ServerHooks<Message = unknown> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createPortHub, joinCluster, type ServerExtension } from "spawnkit";
+ * import { joinCluster, type ServerExtension } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const cluster: ServerExtension = joinCluster({ bus: hub.connect(1), node: 1 });
  * assert.equal(cluster.serverHooks().firstId, 10_000_000_001);
