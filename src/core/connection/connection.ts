@@ -189,37 +189,25 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
  * }
  * ```
  */
-export interface RemoteConnection extends AsyncDisposable {
-  /** Its id, which carries its node (`nodeOfConnection(id)`). */
-  readonly id: number;
-  /** The node that serves it. */
+export interface RemoteConnection
+  extends
+    Pick<Connection, "id" | "remoteAddr" | "localAddr" | "finished" | "signal" | "closing" | "close" | "writable">,
+    AsyncDisposable {
+  /** The node that serves it (its id carries it too: `nodeOfConnection(id)`). */
   readonly node: number;
-  /** The peer's address, as its node reported it. */
-  readonly remoteAddr: Address;
-  /** The local address on its node. */
-  readonly localAddr: Address;
-  /** Settles once its node said it ended (or the node is gone). */
-  readonly finished: Promise<ConnectionStats>;
-  /** Aborted once its node said it ended (or the node is gone). */
-  readonly signal: AbortSignal;
   /** What this node knows: addresses, opening time, the frames it sent there; the rest stays on its node. */
   readonly stats: ConnectionStats;
-  /** True once it has ended. */
-  readonly closing: boolean;
   /**
    * Sends a frame through the bus to its node, in order with this node's
    * other sends and posts to it. Settles once the bus took it: a remote
    * outbox's backpressure does not reach across. A frame the bus dropped is
    * counted in `stats.framesDropped`.
    * @throws {FrameTooLargeError} (as a rejection) the payload is over the limit.
+   * @throws {ConnectionClosedError} (as a rejection) it has ended.
    */
   send(payload: Uint8Array): Promise<void>;
   /** As `send()`: the payload crosses the bus as a copy anyway. */
   sendOwned(payload: Uint8Array): Promise<void>;
   /** Settles at once: what was sent is on the bus already. */
   flush(): Promise<void>;
-  /** Asks its node to close it. */
-  close(): void;
-  /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
-  readonly writable: WritableStream<Uint8Array>;
 }
