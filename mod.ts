@@ -1,8 +1,16 @@
 /**
- * spawnkit: the Erlang parallel server for Deno and Bun. Every accepted TCP
- * connection runs its own async loop over length-prefixed frames; the server
- * counts, broadcasts and posts to connections; an AbortController tree carries
- * shutdown from the server to every connection.
+ * spawnkit: the Erlang parallel server for Deno, Bun and Node. Every accepted
+ * TCP connection runs its own async loop over length-prefixed frames; the
+ * server counts, broadcasts and posts to connections; an AbortController tree
+ * carries shutdown from the server to every connection.
+ *
+ * *The original*, in this code's comments, is the Erlang parallel server
+ * spawnkit follows (a gen_server and its gen_tcp acceptor, `{packet, 4}`,
+ * `{active, once}`), as DESIGN.md and the README describe it.
+ *
+ * This file is the table of contents: the public API by floor, from the
+ * frames up. What the edges share with the core and users do not is in
+ * `src/_internal.ts`, which is not an entry point.
  *
  * @example An echo server
  * ```ts
@@ -21,17 +29,7 @@
  *
  * @module
  */
-export {
-  CLOSE_REASONS,
-  type CloseReason,
-  ConnectionClosedError,
-  FrameTooLargeError,
-  GuardError,
-  type GuardReason,
-  type RefusalReason,
-  ShutdownError,
-  TruncatedFrameError,
-} from "./src/core/errors.ts";
+// framing: bytes to frames and back
 export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
@@ -40,108 +38,68 @@ export {
 } from "./src/core/framing/length_prefixed.ts";
 export { FrameDecoder } from "./src/core/framing/frame_decoder.ts";
 export { FrameDecoderStream, FrameEncoderStream } from "./src/core/framing/length_prefixed_stream.ts";
-export {
-  lengthPrefixed,
-  type LengthPrefixedOptions,
-  type WireDecoder,
-  type WireFormat,
-} from "./src/core/framing/wire_format.ts";
-export {
-  DEFAULT_MAX_LINE_LENGTH,
-  newlineDelimited,
-  type NewlineDelimitedOptions,
-} from "./src/core/framing/newline_delimited.ts";
-export * from "./src/core/logger.ts";
-export { escapeControlCharacters, escapeLogValue } from "./src/core/log_escape.ts";
-export { type LogLevel, LogLimiter, type LogLimiterOptions } from "./src/core/log_limiter.ts";
-export type { MessageCodec } from "./src/core/codec.ts";
-export { jsonCodec } from "./src/core/json_codec.ts";
-export { formatAddress } from "./src/core/address.ts";
-export {
-  checkNumber,
-  DEFAULT_HIGH_WATER_MARK,
-  DEFAULT_MAILBOX_CAPACITY,
-  DEFAULT_MAX_ROOM_NAME_LENGTH,
-  DEFAULT_MAX_ROOMS_PER_CONNECTION,
-  describeNumber,
-  NUMBER_OPTIONS,
-  type NumberOption,
-  type NumberSpec,
-  parseNumber,
-} from "./src/core/options.ts";
-export * from "./src/core/stats.ts";
+export type { WireDecoder, WireFormat } from "./src/core/framing/wire_format.ts";
+export { lengthPrefixed, type LengthPrefixedOptions } from "./src/core/framing/length_prefixed_format.ts";
+export { newlineDelimited, type NewlineDelimitedOptions } from "./src/core/framing/newline_delimited.ts";
+
+// connection: one connection, the handle a handler holds
+export type { Connection, RemoteConnection } from "./src/core/connection/connection.ts";
+export type { ConnectionEvent } from "./src/core/connection/events.ts";
+export type { ConnectionCallbacks } from "./src/core/connection/callbacks.ts";
 export type { OutboxOptions } from "./src/core/connection/water_marks.ts";
 export type { RateLimitOptions } from "./src/core/connection/rate_limit.ts";
+export type { ConnectionStats, ServerStats } from "./src/core/stats.ts";
+
+// server: serve() and what it gives handlers
+export { serve } from "./src/core/server/serve.ts";
+export type {
+  CallbackHandler,
+  Handler,
+  ServeOptions,
+  Server,
+  ServerExtension,
+  ServerHooks,
+  ServerSide,
+} from "./src/core/server/server.ts";
+export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
+export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
-export { type AddressPrefix, DEFAULT_ADDRESS_PREFIX } from "./src/core/server/address_key.ts";
+export type { AddressPrefix } from "./src/core/server/address_key.ts";
+export type { ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export {
   PROXY_V1_MAX_LENGTH,
   PROXY_V2_MAX_LENGTH,
   type ProxyAddress,
   type ProxyHeader,
-  ProxyHeaderError,
   type ProxyHeaderStep,
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
-export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
-export type { Connection } from "./src/core/connection/connection.ts";
-export type { CallbackHandler } from "./src/core/connection/callbacks.ts";
-export type { ConnectionEvent } from "./src/core/connection/events.ts";
-export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts";
-export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
-export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
-export { serve } from "./src/core/server/serve.ts";
+
+// client: connect(), and the reconnecting client over it
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
 export {
   isReconnecting,
   type ReconnectEvent,
+  type ReconnectHook,
+  type ReconnectInfo,
   type ReconnectingConnection,
   type ReconnectState,
   type ReconnectStats,
   type SendOptions,
 } from "./src/core/reconnect/reconnecting_connection.ts";
-export {
-  DEFAULT_BASE_DELAY,
-  DEFAULT_MAX_DELAY,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_MAX_WAITING_BYTES,
-  type ReconnectHook,
-  type ReconnectInfo,
-  type ReconnectOptions,
-} from "./src/core/reconnect/reconnect_options.ts";
-export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
-export {
-  type Bus,
-  type BusDelivery,
-  type BusHandler,
-  BusRequestError,
-  type BusRequestFailure,
-  type BusRequestOptions,
-  type BusStats,
-  DEFAULT_REQUEST_TIMEOUT,
-} from "./src/core/cluster/bus.ts";
-export { type Cluster, type ClusterOptions, joinCluster } from "./src/core/cluster/cluster.ts";
+export type { ReconnectOptions } from "./src/core/reconnect/reconnect_options.ts";
+
+// cluster: nodes over a bus
+export { joinCluster } from "./src/core/cluster/join_cluster.ts";
+export type { Cluster, ClusterOptions } from "./src/core/cluster/cluster_types.ts";
 export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
-export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
+export type { Bus, BusDelivery, BusHandler, BusRequestOptions, BusStats } from "./src/core/cluster/bus.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
-export {
-  DEFAULT_ENGINE_PENDING_BYTES,
-  DEFAULT_MAX_MESSAGE_SIZE,
-  type EngineBus,
-  type EngineBusStats,
-  EngineLink,
-  type EngineLinkOptions,
-  redactUrl,
-} from "./src/core/cluster/engine_link.ts";
-export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
-export {
-  type ChannelPort,
-  createPortHub,
-  type PortHub,
-  type PortHubMemberStats,
-  type PortHubOptions,
-} from "./src/core/cluster/port_hub.ts";
-export { connectPortBus, type PortBusOptions, type PortLike } from "./src/core/cluster/port_bus.ts";
+export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
+export type { MessageCodec } from "./src/core/codec.ts";
+export { jsonCodec } from "./src/core/json_codec.ts";
+
+// transport: the socket API the core runs on
 export type {
   Address,
   DialOptions,
@@ -158,3 +116,25 @@ export {
   memoryTransport,
   type MemoryTransportOptions,
 } from "./src/transport/memory.ts";
+
+// errors: what callers catch, and the reasons a connection closes
+export {
+  CLOSE_REASONS,
+  type CloseReason,
+  ConnectionClosedError,
+  FrameTooLargeError,
+  GuardError,
+  type GuardReason,
+  type RefusalReason,
+  ShutdownError,
+  TruncatedFrameError,
+} from "./src/core/errors.ts";
+export { DisconnectedError, ReconnectFailedError } from "./src/core/reconnect/reconnect_errors.ts";
+export { ProxyHeaderError } from "./src/core/server/proxy/header.ts";
+export { BusRequestError, type BusRequestFailure } from "./src/core/cluster/bus.ts";
+
+// logging: where the kit writes, with a peer's bytes escaped and its lines limited
+export { consoleWarnLogger, escapingLogger, type Logger, type LogProperties, silentLogger } from "./src/core/logger.ts";
+export { escapeControlCharacters, escapeLogValue } from "./src/core/log_escape.ts";
+export { type LogLevel, LogLimiter, type LogLimiterOptions } from "./src/core/log_limiter.ts";
+export { redactUrl } from "./src/core/cluster/engine_link.ts";

@@ -16,8 +16,8 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { consoleWarnLogger, type EngineBus, redactUrl } from "spawnkit";
-import { connectNatsBus } from "spawnkit/nats";
+import { consoleWarnLogger, redactUrl } from "spawnkit";
+import { connectNatsBus, type EngineBus } from "spawnkit/nats";
 import { connectRedisBus } from "spawnkit/redis";
 import { UsageError } from "./_flags.ts";
 

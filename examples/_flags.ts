@@ -6,7 +6,7 @@
  */
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { describeNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "spawnkit";
+import { describeNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "../src/_internal.ts";
 
 /** A flag with a bad value: printed as one line, exit code 2. */
 export class UsageError extends Error {

@@ -11,14 +11,8 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import {
-  BusRequestError,
-  connect,
-  type Connection,
-  type EngineBus,
-  type EngineLinkOptions,
-  silentLogger,
-} from "../mod.ts";
+import { BusRequestError, connect, type Connection, silentLogger } from "../mod.ts";
+import { type EngineBus, type EngineLinkOptions } from "../src/_internal.ts";
 import { type Child, startChild } from "./_child.ts";
 import { type Engine, type EngineKind, engineMissing, startEngine } from "./_engines.ts";
 import { skip, test } from "./_harness.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import { type MemorySocket, memoryTransport, type MemoryTransportOptions } from "../mod.ts";
-import { type ConnectionSettings, FramedConnection } from "../src/core/connection/framed_connection.ts";
+import type { ConnectionSettings } from "../src/core/connection/connection_settings.ts";
+import { FramedConnection } from "../src/core/connection/framed_connection.ts";
 import { waterMarksOf } from "../src/core/connection/water_marks.ts";
 import { framingOf } from "../src/core/framing/length_prefixed.ts";
 import type { RawSocket } from "../src/transport/types.ts";

@@ -11,7 +11,8 @@
 import type { CallbackHandler } from "../mod.ts";
 import type { Connection } from "../src/core/connection/connection.ts";
 import { DeferredFlush } from "../src/core/connection/deferred_flush.ts";
-import { type ConnectionSettings, FramedConnection } from "../src/core/connection/framed_connection.ts";
+import type { ConnectionSettings } from "../src/core/connection/connection_settings.ts";
+import { FramedConnection } from "../src/core/connection/framed_connection.ts";
 import type { Server } from "../src/core/server/server.ts";
 import { decoder, text } from "./_fixtures.ts";
 import { ScriptedSocket, settingsOf } from "./_memory.ts";

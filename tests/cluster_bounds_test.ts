@@ -14,15 +14,14 @@ import {
   type Cluster,
   type Connection,
   ConnectionClosedError,
-  createPortHub,
   joinCluster,
   type Logger,
   NODE_ID_SPAN,
-  type PortHub,
   serve,
   type ServeOptions,
   type Server,
 } from "../mod.ts";
+import { createPortHub, type PortHub } from "../src/_internal.ts";
 import { encodeMessage } from "../src/core/cluster/messages.ts";
 import { MAX_WAITING_BYTES, MAX_WAITING_DELTAS } from "../src/core/cluster/directory.ts";
 import { test } from "./_harness.ts";
@@ -146,7 +145,7 @@ async function sendToSilentPeer(policy: "drop" | "disconnect", done: (conn: Conn
   const first = await node(hub, 1, { highWaterMark: 16 * 1024, slowConsumer: policy, maxFrameSize: 128 * 1024 });
   const silentPeer = await client(first.server, { maxFrameSize: 128 * 1024 }); // never asked for a frame
   await until(() => first.server.size === 1, "the silent peer counted");
-  const local = [...first.server.connections()][0]!;
+  const local = [...first.server.connections()][0] as Connection;
   const second = await node(hub, 2, { maxFrameSize: 128 * 1024 });
   try {
     await until(() => second.server.get(local.id) !== undefined, "node 2 to list the silent peer");

@@ -9,7 +9,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type Bus, type Cluster, createPortHub, joinCluster, type Logger, serve, type Server } from "../mod.ts";
+import { type Bus, type Cluster, joinCluster, type Logger, serve, type Server } from "../mod.ts";
+import { createPortHub } from "../src/_internal.ts";
 import { encodeMessage } from "../src/core/cluster/messages.ts";
 import { readMessage } from "../src/core/cluster/read_message.ts";
 import { renderMetrics } from "../src/edges/metrics/metrics.ts";

@@ -7,16 +7,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import {
-  type Bus,
-  type Connection,
-  createPortHub,
-  joinCluster,
-  type PortHub,
-  serve,
-  type Server,
-  silentLogger,
-} from "../mod.ts";
+import { type Bus, type Connection, joinCluster, serve, type Server, silentLogger } from "../mod.ts";
+import { createPortHub, type PortHub } from "../src/_internal.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, text, until } from "./_fixtures.ts";
 import { ask, roomCommands } from "./_room_fixtures.ts";

@@ -8,15 +8,14 @@
 import assert from "node:assert/strict";
 import {
   type Connection,
-  createPortHub,
   joinCluster,
   NODE_ID_SPAN,
-  type PortHub,
   serve,
   type ServeOptions,
   type Server,
   silentLogger,
 } from "../mod.ts";
+import { createPortHub, type PortHub } from "../src/_internal.ts";
 import { test } from "./_harness.ts";
 import { client, decoder, take, text, until } from "./_fixtures.ts";
 
@@ -148,7 +147,8 @@ test("joinCluster: connections() and get() list other nodes' connections, which 
   assert.deepEqual(decoder.decode((await a.conn.receive())!).split(" ").map(Number).sort(), [a.id, b.id].sort());
   const remote = nodes.servers[0]!.get(b.id)!;
   assert.equal(remote.id, b.id);
-  assert.throws(() => remote.events(), TypeError);
+  assert.ok("node" in remote && remote.node === 2, "a RemoteConnection, served by node 2");
+  assert.equal("events" in remote, false, "no read face: its frames are read on its own node");
   await a.conn.send(text(`close ${b.id}`));
   assert.equal(await b.conn.receive(), undefined, "closed by node 1 through node 2");
   const stats = await remote.finished;

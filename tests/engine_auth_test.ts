@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import type { EngineBus } from "../mod.ts";
+import type { EngineBus } from "../src/_internal.ts";
 import { connectNatsBus, type NatsBusOptions } from "../src/edges/nats/nats.ts";
 import { connectRedisBus, type RedisBusOptions } from "../src/edges/redis/redis.ts";
 import { type EngineKind, engineMissing, startEngine } from "./_engines.ts";

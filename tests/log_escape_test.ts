@@ -9,9 +9,9 @@ import {
   escapeControlCharacters,
   escapeLogValue,
   escapingLogger,
-  renderMessage,
   silentLogger,
 } from "../mod.ts";
+import { renderMessage } from "../src/core/logger.ts";
 import { jsonCodec, rpcClient, rpcHandler } from "../src/edges/rpc/rpc.ts";
 import { test } from "./_harness.ts";
 import { echoHandler, rawConnect, readToEnd, recordingLogger, startServer, take, text, until } from "./_fixtures.ts";

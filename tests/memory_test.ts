@@ -31,7 +31,7 @@ async function memoryServer(
 
 /** The server's side of the connection whose client end is `local`. */
 function serverSide(server: Server, local: { localAddr: { port: number } }): Connection {
-  return [...server.connections()].find((c) => c.remoteAddr.port === local.localAddr.port)!;
+  return [...server.connections()].find((c) => c.remoteAddr.port === local.localAddr.port) as Connection;
 }
 
 // The transport itself.

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  checkNumber,
-  connect,
-  NUMBER_OPTIONS,
-  type NumberOption,
-  parseNumber,
-  type ServeOptions,
-  silentLogger,
-} from "../mod.ts";
+import { connect, type ServeOptions, silentLogger } from "../mod.ts";
+import { checkNumber, NUMBER_OPTIONS, type NumberOption, parseNumber } from "../src/_internal.ts";
 import { test } from "./_harness.ts";
 import { client, echoHandler, startServer, until } from "./_fixtures.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Bus, BusRequestError, connectPortBus, createPortHub } from "../mod.ts";
+import { type Bus, BusRequestError } from "../mod.ts";
+import { connectPortBus, createPortHub } from "../src/_internal.ts";
 import { test } from "./_harness.ts";
 import { until } from "./_fixtures.ts";
 

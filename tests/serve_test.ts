@@ -105,7 +105,7 @@ test("Server.broadcast reaches every connection, or those the filter accepts", a
   await until(() => server.size === 10, "10 registered connections");
   assert.equal(server.broadcast(text("news")), 10);
   for (const conn of clients) assert.equal(decoder.decode((await take(conn, 1))[0]), "news");
-  const even = (conn: Connection) => conn.id % 2 === 0;
+  const even = (conn: { id: number }) => conn.id % 2 === 0;
   const evens = [...server.connections()].filter(even).length;
   assert.equal(server.broadcast(text("evens"), even), evens);
   for (const conn of clients) void conn.send(text("ping"));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_HIGH_WATER_MARK } from "../mod.ts";
+import { DEFAULT_HIGH_WATER_MARK } from "../src/_internal.ts";
 import { WaterMarks, waterMarksOf } from "../src/core/connection/water_marks.ts";
 import { test } from "./_harness.ts";
 

@@ -13,7 +13,7 @@
  * @module
  */
 import process from "node:process";
-import type { CallbackHandler } from "../../src/core/connection/callbacks.ts";
+import type { CallbackHandler } from "../../src/core/server/server.ts";
 import type { Connection } from "../../src/core/connection/connection.ts";
 import type { Server } from "../../src/core/server/server.ts";
 import { FramedConnection } from "../../src/core/connection/framed_connection.ts";

@@ -13,7 +13,7 @@ import type { Address } from "../transport/types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatAddress } from "spawnkit";
+ * import { formatAddress } from "./address.ts";
  * assert.equal(formatAddress({ hostname: "127.0.0.1", port: 7000 }), "127.0.0.1:7000");
  * assert.equal(formatAddress({ hostname: "::1", port: 7000 }), "[::1]:7000");
  * ```

@@ -6,7 +6,8 @@
 import { formatAddress } from "./address.ts";
 import type { Connection } from "./connection/connection.ts";
 import { DeferredFlush } from "./connection/deferred_flush.ts";
-import { type ConnectionSettings, FramedConnection } from "./connection/framed_connection.ts";
+import type { ConnectionSettings } from "./connection/connection_settings.ts";
+import { FramedConnection } from "./connection/framed_connection.ts";
 import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";

@@ -41,7 +41,7 @@ export interface Logger {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderMessage } from "spawnkit";
+ * import { renderMessage } from "./logger.ts";
  * assert.equal(renderMessage("listening on {address}", { address: "127.0.0.1:7000" }), "listening on 127.0.0.1:7000");
  * assert.equal(renderMessage("{error}", { error: new RangeError("too big") }), "RangeError: too big");
  * assert.equal(renderMessage("room {room}", { room: "a\nb\x1b[2J\u2028" }), "room a\\nb\\u001b[2J\\u2028");

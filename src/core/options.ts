@@ -189,7 +189,7 @@ export function fitsNumber(value: unknown, spec: NumberSpec): value is number {
  * @example A mailbox capacity of NaN is refused, naming the option
  * ```ts
  * import assert from "node:assert/strict";
- * import { checkNumber } from "spawnkit";
+ * import { checkNumber } from "./options.ts";
  * assert.equal(checkNumber("mailboxCapacity", 16), 16);
  * assert.equal(checkNumber("mailboxCapacity", undefined), undefined);
  * assert.throws(() => checkNumber("mailboxCapacity", NaN), {
@@ -240,7 +240,7 @@ export function checkChoice<N extends ChoiceOption>(name: N, value: ChoiceOption
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseNumber } from "spawnkit";
+ * import { parseNumber } from "./options.ts";
  * assert.equal(parseNumber("port", "7000"), 7000);
  * assert.equal(parseNumber("port", "-1"), undefined);
  * assert.equal(parseNumber("idleTimeout", "0.5"), 0.5);

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { Connection } from "../connection/connection.ts";
-import type { RemoteConnection } from "./remote_connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 
 /** To all, to all but `except` (one message for every node), or to the `only` ids of each node (one message each). */
 export type BroadcastPlan =
@@ -18,8 +17,8 @@ export type BroadcastPlan =
  * when they are no more than those it kept; otherwise the kept ones, per node.
  */
 export function planBroadcast<Message>(
-  remotes: Iterable<RemoteConnection<Message>>,
-  filter: (conn: Connection<Message>) => boolean,
+  remotes: Iterable<RemoteConnection>,
+  filter: (conn: Connection<Message> | RemoteConnection) => boolean,
 ): BroadcastPlan {
   const except: number[] = [];
   const only = new Map<number, number[]>();

@@ -60,7 +60,7 @@ export interface BusStats {
  * @example Two nodes on one hub: a message published by one reaches the other
  * ```ts
  * import assert from "node:assert/strict";
- * import { createPortHub } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const [a, b] = [hub.connect(1), hub.connect(2)];
  * const got = new Promise<string>((resolve) =>

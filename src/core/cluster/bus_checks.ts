@@ -58,6 +58,17 @@ export class BusChecks {
     );
   }
 
+  /** The figures now, with the directory's waiting deltas. */
+  stats(waiting: { readonly waiting: number; readonly waitingDropped: number }): ClusterBusStats {
+    return {
+      accepted: this.accepted,
+      rejected: this.rejected,
+      rejectedByKind: { ...this.rejectedByKind },
+      waitingDeltas: waiting.waiting,
+      waitingDropped: waiting.waitingDropped,
+    };
+  }
+
   /** Writes the count of lines held back (the cluster's timer calls it). */
   flush(): void {
     this.#limiter.flush();

@@ -31,7 +31,8 @@ const ATTEMPTS = 8;
  * @example A free number on a hub with one node
  * ```ts
  * import assert from "node:assert/strict";
- * import { claimNode, createPortHub, joinCluster, silentLogger } from "spawnkit";
+ * import { claimNode, joinCluster, silentLogger } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const bus = hub.connect(1);
  * const node = await claimNode(bus);

@@ -32,10 +32,10 @@
  */
 import type { MessageCodec } from "../codec.ts";
 import { jsonCodec } from "../json_codec.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
-import type { Server } from "../server/server.ts";
+import type { Server, ServerHooks, ServerSide } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { Bus, BusDelivery } from "./bus.ts";
 import { planBroadcast } from "./broadcast_plan.ts";
@@ -43,20 +43,15 @@ import { ClusterRooms } from "./cluster_rooms.ts";
 import { Directory } from "./directory.ts";
 import { Membership } from "./membership.ts";
 import { BusChecks, type ClusterBusStats } from "./bus_checks.ts";
-import type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
+import type { Cluster, ClusterOptions } from "./cluster_types.ts";
 import { type ClusterMessage, encodeMessage } from "./messages.ts";
 import { readMessage } from "./read_message.ts";
+import { deliverLocally } from "./local_delivery.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
-import type { RemoteConnection } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
 
-export type { Cluster, ClusterLocal, ClusterOptions } from "./cluster_types.ts";
-
-// A posted message's nesting, bounded for the codec's recursion.
-const MAX_DEPTH = 256;
-
-/** A node: the cluster logic over the bus. `serve()` uses the methods beyond {@linkcode Cluster}. */
-export class ClusterNode<Message = unknown> implements Cluster {
+/** A node: the cluster logic over the bus; `serve()` calls it through its server hooks. */
+export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Message> {
   readonly node: number;
   readonly #bus: Bus;
   readonly #all: string;
@@ -70,7 +65,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
   readonly #checks: BusChecks;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
-  #local: ClusterLocal<Message> | undefined;
+  #local: ServerSide<Message> | undefined;
   #closed = false;
   /** Posts to other nodes that did not go (node unknown, bus full). */
   messagesDropped = 0;
@@ -149,17 +144,15 @@ export class ClusterNode<Message = unknown> implements Cluster {
   }
 
   get busStats(): ClusterBusStats {
-    return {
-      accepted: this.#checks.accepted,
-      rejected: this.#checks.rejected,
-      rejectedByKind: { ...this.#checks.rejectedByKind },
-      waitingDeltas: this.#directory.waiting,
-      waitingDropped: this.#directory.waitingDropped,
-    };
+    return this.#checks.stats(this.#directory);
+  }
+
+  serverHooks(): ServerHooks<unknown> {
+    return this as ServerHooks<unknown>;
   }
 
   /** Makes this node a member with `local` as its server; announces it. */
-  attach(local: ClusterLocal<Message>): void {
+  attach(local: ServerSide<Message>): void {
     if (this.#local !== undefined) throw new TypeError("Cannot serve with this cluster: it has a server already");
     if (this.node === 0) throw new RangeError("Cannot serve as node 0 of a cluster: node 0 only observes");
     this.#local = local;
@@ -191,14 +184,19 @@ export class ClusterNode<Message = unknown> implements Cluster {
     this.#membership.closed(stats);
   }
 
+  /** Whether connection `id` is this node's. */
+  owns(id: number): boolean {
+    return nodeOfConnection(id) === this.node;
+  }
+
   /** A connection of another node, if listed. */
-  remote(id: number): RemoteConnection<Message> | undefined {
-    return this.#directory.connection(nodeOfConnection(id), id) as RemoteConnection<Message> | undefined;
+  remote(id: number): RemoteConnection | undefined {
+    return this.#directory.connection(nodeOfConnection(id), id);
   }
 
   /** Every connection of the other nodes. */
-  remotes(): IterableIterator<RemoteConnection<Message>> {
-    return this.#directory.connections() as IterableIterator<RemoteConnection<Message>>;
+  remotes(): IterableIterator<RemoteConnection> {
+    return this.#directory.connections();
   }
 
   /**
@@ -206,7 +204,7 @@ export class ClusterNode<Message = unknown> implements Cluster {
    * rejects) as one message, or to the few it keeps, one message per node.
    * Returns how many remote connections it is meant for.
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number {
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number {
     if (filter === undefined) {
       this.#publish(this.#all, { kind: "broadcast", payload });
       return this.#directory.size;
@@ -272,35 +270,13 @@ export class ClusterNode<Message = unknown> implements Cluster {
 
   /** Acts on a checked message; returns why it was refused, if it was. */
   #handle(from: number, message: ClusterMessage, delivery: BusDelivery, bytes: number): string | undefined {
-    const local = this.#local;
-    const server = local?.server;
     switch (message.kind) {
-      case "broadcast": {
-        // A Set: a forged list of many ids costs one pass, not one per connection.
-        const except = message.except === undefined ? undefined : new Set(message.except);
-        const only = message.only === undefined ? undefined : new Set(message.only);
-        const filter = except !== undefined
-          ? (conn: Connection<Message>) => !except.has(conn.id)
-          : only !== undefined
-          ? (conn: Connection<Message>) => only.has(conn.id)
-          : undefined;
-        local?.checkOutgoing(message.payload.length);
-        server?.broadcast(message.payload, filter);
-        return;
-      }
+      case "broadcast":
       case "post":
       case "send":
       case "close":
-        if (nodeOfConnection(message.id) !== this.node) return `its id is not one of node ${this.node}`;
-        if (message.kind === "post") server?.post(message.id, this.#codec.decode(message.body, MAX_DEPTH));
-        else if (message.kind === "send") local?.deliver(message.id, message.payload);
-        else server?.get(message.id)?.close();
-        return;
       case "room":
-        // A room with no member here: nothing to do (and a name over this server's limit has none).
-        if (server === undefined || server.rooms.size(message.room) === 0) return;
-        server.rooms.broadcast(message.room, message.payload, message.except === 0 ? undefined : message.except);
-        return;
+        return deliverLocally(this.#local, this.node, message, this.#codec);
       case "ping":
         // Someone asks whether this node's number is taken (claimNode()): it is.
         delivery.reply?.(encodeMessage(this.node, message));
@@ -314,36 +290,4 @@ export class ClusterNode<Message = unknown> implements Cluster {
           : "one node more than the cluster holds";
     }
   }
-}
-
-/**
- * Joins a cluster over `options.bus`. Hand the result to `serve({ cluster })`:
- * inside its handlers, `server.broadcast()`, `post()`, `size`, `stats`,
- * `get()` and `connections()` then mean every node. Without a server, the
- * cluster only observes: `stats` and `size` sum what the nodes report.
- *
- * @throws {RangeError} a bad `node`, `reportInterval` or `expireAfter`.
- * @example Two nodes in one process: a broadcast from one reaches a client of the other
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect, createPortHub, joinCluster, serve, silentLogger } from "spawnkit";
- * const hub = createPortHub();
- * const handler = async (conn: import("../../../mod.ts").Connection, server: import("../../../mod.ts").Server) => {
- *   for await (const frame of conn) server.broadcast(frame);
- * };
- * const servers = await Promise.all([1, 2].map((node) =>
- *   serve({ port: 0, logger: silentLogger, cluster: joinCluster({ bus: hub.connect(node), node }) }, handler)
- * ));
- * const [a, b] = await Promise.all(servers.map((server) => connect({ port: server.addr.port })));
- * while (servers[0]!.size < 2) await new Promise((resolve) => setTimeout(resolve, 5)); // b's join reaches node 1
- * await a!.send(new TextEncoder().encode("hi all"));
- * assert.equal(new TextDecoder().decode(await b!.receive()), "hi all");
- * a!.close();
- * b!.close();
- * await Promise.all(servers.map((server) => server.shutdown()));
- * hub.close();
- * ```
- */
-export function joinCluster<Message = unknown>(options: ClusterOptions<Message>): Cluster {
-  return new ClusterNode(options);
 }

@@ -1,17 +1,16 @@
 /**
- * The shapes of a cluster node: its options, what users hold
- * ({@linkcode Cluster}), and what `serve()` hands it of its server
- * ({@linkcode ClusterLocal}). The logic is cluster.ts.
+ * The shapes of a cluster node: its options and what users hold
+ * ({@linkcode Cluster}), a server extension (`serve({ cluster })`). The logic
+ * is cluster.ts.
  *
  * @module
  */
 import type { MessageCodec } from "../codec.ts";
 import type { Logger } from "../logger.ts";
-import type { Server } from "../server/server.ts";
+import type { ServerExtension } from "../server/server.ts";
 import type { ServerStats } from "../stats.ts";
 import type { Bus } from "./bus.ts";
 import type { ClusterBusStats } from "./bus_checks.ts";
-import type { RoomCount } from "./messages.ts";
 
 /** Options of `joinCluster()`. */
 export interface ClusterOptions<Message = unknown> {
@@ -32,7 +31,7 @@ export interface ClusterOptions<Message = unknown> {
 }
 
 /** A node's place in a cluster, made by `joinCluster()`; give it to `serve({ cluster })`. */
-export interface Cluster {
+export interface Cluster extends ServerExtension {
   /** This node's number. */
   readonly node: number;
   /** The other nodes heard from and not expired. */
@@ -47,20 +46,4 @@ export interface Cluster {
   forget(node: number): void;
   /** Leaves the cluster (the others forget this node) and stops reporting. Idempotent; the bus stays open. */
   close(): void;
-}
-
-/** The server side of a node: what `serve()` hands the cluster. */
-export interface ClusterLocal<Message> {
-  readonly server: Server<Message>;
-  /** Throws FrameTooLargeError for a payload the server could not frame. */
-  checkOutgoing(length: number): void;
-  /** The server's rooms with members, and how many each. */
-  roomSizes(): Iterable<RoomCount>;
-  /**
-   * Queues a frame from another node to connection `id` as a broadcast to it
-   * alone: over the outbox's high-water mark, the slow-consumer policy.
-   * False when it was not queued (no such connection, or dropped).
-   * @throws {FrameTooLargeError} a payload the server could not frame.
-   */
-  deliver(id: number, payload: Uint8Array): boolean;
 }

@@ -1,6 +1,6 @@
 /**
  * What a node knows of the others: each one's connections (as
- * {@linkcode RemoteConnection}s) and its last reported figures.
+ * {@linkcode RemoteHandle}s) and its last reported figures.
  *
  * Invariants:
  * 1. A node's connections change by its deltas, numbered 1, 2, 3...; a delta
@@ -24,7 +24,7 @@
  */
 import type { ServerStats } from "../stats.ts";
 import type { DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
-import { RemoteConnection, type RemoteLink } from "./remote_connection.ts";
+import { RemoteHandle, type RemoteLink } from "./remote_connection.ts";
 
 /** Deltas kept while a node's snapshot is on its way; past this, they are dropped and the snapshot asked again. */
 export const MAX_WAITING_DELTAS = 1024;
@@ -49,7 +49,7 @@ interface WaitingDelta {
 /** One other node. */
 export class RemoteNode {
   readonly node: number;
-  readonly connections = new Map<number, RemoteConnection<unknown>>();
+  readonly connections = new Map<number, RemoteHandle>();
   /** Its rooms with members, and how many. */
   readonly rooms = new Map<string, number>();
   /** The last delta applied. */
@@ -111,7 +111,7 @@ export class Directory {
   }
 
   /** The remote connection with this id, if listed. */
-  connection(node: number, id: number): RemoteConnection<unknown> | undefined {
+  connection(node: number, id: number): RemoteHandle | undefined {
     return this.#nodes.get(node)?.connections.get(id);
   }
 
@@ -123,7 +123,7 @@ export class Directory {
   }
 
   /** Every remote connection. */
-  *connections(): IterableIterator<RemoteConnection<unknown>> {
+  *connections(): IterableIterator<RemoteHandle> {
     for (const remote of this.#nodes.values()) yield* remote.connections.values();
   }
 
@@ -213,11 +213,11 @@ export class Directory {
 
   #add(remote: RemoteNode, entry: DirectoryEntry): void {
     if (remote.connections.has(entry[0])) return;
-    remote.connections.set(entry[0], new RemoteConnection(remote.node, entry, this.#link));
+    remote.connections.set(entry[0], new RemoteHandle(remote.node, entry, this.#link));
     this.#size++;
   }
 
-  #remove(remote: RemoteNode, id: number, conn: RemoteConnection<unknown>, reason: string): void {
+  #remove(remote: RemoteNode, id: number, conn: RemoteHandle, reason: string): void {
     remote.connections.delete(id);
     this.#size--;
     conn.left(reason);

@@ -99,7 +99,8 @@ export function redactUrl(url: string): string {
  * @example An outage: dropped at once, logged once, counted
  * ```ts
  * import assert from "node:assert/strict";
- * import { EngineLink, silentLogger } from "spawnkit";
+ * import { silentLogger } from "spawnkit";
+ * import { EngineLink } from "./engine_link.ts";
  * const link = new EngineLink("NATS", "127.0.0.1:4222", { logger: silentLogger });
  * assert.equal(link.take(100), true);
  * link.release(100);

@@ -34,7 +34,7 @@ export type MembershipMessage = Extract<
 >;
 
 /** The directory entry of a connection. */
-function entryOf(conn: Connection<unknown>, openedAt: number): DirectoryEntry {
+function entryOf(conn: Pick<Connection<unknown>, "id" | "remoteAddr" | "localAddr">, openedAt: number): DirectoryEntry {
   const { remoteAddr: remote, localAddr: local } = conn;
   return [conn.id, remote.hostname, remote.port, local.hostname, local.port, openedAt];
 }

@@ -225,7 +225,7 @@ class PortBus implements Bus {
  * @example A port handed to a thread (here, kept in this one)
  * ```ts
  * import assert from "node:assert/strict";
- * import { connectPortBus, createPortHub } from "spawnkit";
+ * import { connectPortBus, createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const port = hub.attach(7);
  * const bus = connectPortBus(port);

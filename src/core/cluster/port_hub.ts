@@ -190,7 +190,7 @@ class Hub implements PortHub {
  * @example Two members, one request and its reply
  * ```ts
  * import assert from "node:assert/strict";
- * import { createPortHub } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
  * const hub = createPortHub();
  * const [asker, answerer] = [hub.connect(1), hub.connect(2)];
  * answerer.subscribe("node.2", (payload, { reply }) => reply?.(payload.map((byte) => byte + 1)));

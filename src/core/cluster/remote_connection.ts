@@ -1,14 +1,13 @@
 /**
  * A connection served by another node, as this node's handlers see it in
- * `server.connections()` and `server.get(id)`: like an Erlang pid on another
- * node, something to send to and to close, not to read. Its frames, handler
- * and figures stay on its own node.
+ * `server.connections()` and `server.get(id)` (a `RemoteConnection`): like an
+ * Erlang pid on another node, something to send to and to close, not to read.
+ * Its frames, handler and figures stay on its own node.
  *
  * @module
  */
-import type { Connection } from "../connection/connection.ts";
+import type { RemoteConnection } from "../connection/connection.ts";
 import { Lifecycle } from "../connection/lifecycle.ts";
-import type { ConnectionEvent } from "../connection/events.ts";
 import { closeReasonOf } from "../errors.ts";
 import type { ConnectionStats } from "../stats.ts";
 import { statsHead } from "../stats_head.ts";
@@ -25,8 +24,8 @@ export interface RemoteLink {
   checkOutgoing(length: number): void;
 }
 
-/** A connection of another node (see the module's doc). */
-export class RemoteConnection<Message = unknown> implements Connection<Message> {
+/** A connection of another node (see the module's doc): the directory's handle of it. */
+export class RemoteHandle implements RemoteConnection {
   readonly id: number;
   /** The node that serves it. */
   readonly node: number;
@@ -106,10 +105,6 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
     return Promise.resolve();
   }
 
-  receive(): Promise<Uint8Array | undefined> {
-    return Promise.reject(this.#unreadable());
-  }
-
   close(): void {
     if (!this.closing) this.#link.close(this.node, this.id);
   }
@@ -117,23 +112,6 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.finished;
-  }
-
-  events(): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
-    throw this.#unreadable();
-  }
-
-  batches(): AsyncIterableIterator<Uint8Array[]> {
-    throw this.#unreadable();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    throw this.#unreadable();
-  }
-
-  /** Never: its frames are read on its own node. */
-  get readable(): ReadableStream<Uint8Array> {
-    throw this.#unreadable();
   }
 
   /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
@@ -151,9 +129,5 @@ export class RemoteConnection<Message = unknown> implements Connection<Message> 
     this.#life.ended(closeReasonOf({ code: reason }, "closed"));
     this.#closedAt = Date.now();
     this.#life.settle(this.stats);
-  }
-
-  #unreadable(): TypeError {
-    return new TypeError(`Cannot read connection ${this.id}: it is served by node ${this.node}`);
   }
 }

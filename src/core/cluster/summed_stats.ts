@@ -12,7 +12,7 @@ import type { ServerStats } from "../stats.ts";
  * @example Two nodes' figures as one
  * ```ts
  * import assert from "node:assert/strict";
- * import { sumServerStats } from "spawnkit";
+ * import { sumServerStats } from "./summed_stats.ts";
  * const node = {
  *   accepted: 3, active: 1, refused: {}, closedByReason: { "peer-closed": 2 }, framesDropped: 0,
  *   bytesIn: 10, bytesOut: 10, messagesDropped: 0, acceptErrors: {}, acceptPauses: 0,

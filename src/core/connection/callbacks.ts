@@ -21,39 +21,18 @@
  *
  * @module
  */
-import type { Server } from "../server/server.ts";
 import type { Connection } from "./connection.ts";
 import { Envelope, type Inbox } from "./inbox.ts";
 import { RESOLVED } from "./sender.ts";
 
 /**
- * A handler as callbacks: `frame` for every frame, and optionally `open`,
- * `message`, `tick` and `close`. `open` returns the connection's state (or a
- * promise of it), handed to every other callback. A callback that returns a
- * promise holds the next event until it settles; return `conn.send(reply)`
- * so that a send waiting for room holds it too (a send queued at once returns
- * a promise the kit recognizes, and the next frame follows synchronously).
- *
- * @example A counting echo
- * ```ts
- * import assert from "node:assert/strict";
- * import { type CallbackHandler, connect, serve, silentLogger } from "spawnkit";
- * const echo: CallbackHandler<{ frames: number }> = {
- *   open: () => ({ frames: 0 }),
- *   frame(conn, frame, state) {
- *     state.frames++;
- *     return conn.send(frame);
- *   },
- * };
- * await using server = await serve({ logger: silentLogger }, echo);
- * await using client = await connect({ port: server.addr.port });
- * await client.send(new Uint8Array([1, 2]));
- * assert.deepEqual(await client.receive(), new Uint8Array([1, 2]));
- * ```
+ * The callback shape of a handler; the server's name for it is
+ * `CallbackHandler` (server.ts), whose owner is the `Server`. `Owner` is what
+ * `open` is given besides the connection.
  */
-export interface CallbackHandler<State = undefined, Message = unknown> {
+export interface ConnectionCallbacks<State = undefined, Message = unknown, Owner = unknown> {
   /** The connection opened: returns its state. Events wait until it (or its promise) is done. */
-  open?(conn: Connection<Message>, server: Server<Message>): State | Promise<State>;
+  open?(conn: Connection<Message>, owner: Owner): State | Promise<State>;
   /** A frame came (a view into the read buffer: copy it to keep it past the callback). */
   frame(conn: Connection<Message>, frame: Uint8Array, state: State): void | Promise<void>;
   /**
@@ -69,9 +48,9 @@ export interface CallbackHandler<State = undefined, Message = unknown> {
 }
 
 /** Where a connection looks its callbacks up at every event (invariant 2). */
-export interface CallbackSource<Message = unknown> {
+export interface CallbackSource<Message = unknown, Owner = unknown> {
   // deno-lint-ignore no-explicit-any -- the state's type is the handler's own business
-  current: CallbackHandler<any, Message>;
+  current: ConnectionCallbacks<any, Message, Owner>;
 }
 
 /** What the runner needs of the connection beyond its public face. */
@@ -89,7 +68,7 @@ export interface CallbackHost<Message> {
  * Checks the shape of a callback handler once, where it enters.
  * @throws {TypeError} it is not an object with a `frame` function, or another callback is not a function.
  */
-export function checkCallbacks<H extends CallbackHandler<unknown, never>>(handler: H): H {
+export function checkCallbacks<H extends ConnectionCallbacks<unknown, never, never>>(handler: H): H {
   if (typeof handler !== "object" || handler === null || typeof handler.frame !== "function") {
     throw new TypeError("Cannot use handler: not a function, nor an object with a frame() callback");
   }
@@ -108,26 +87,26 @@ function pending(result: unknown): result is PromiseLike<unknown> {
 }
 
 /** Runs one connection's callbacks until its input ends (the invariants above). */
-export class CallbackRunner<Message> {
+export class CallbackRunner<Message, Owner = unknown> {
   readonly #inbox: Inbox;
-  readonly #source: CallbackSource<Message>;
+  readonly #source: CallbackSource<Message, Owner>;
   readonly #host: CallbackHost<Message>;
   #state: unknown;
   #closed = false;
 
-  constructor(inbox: Inbox, source: CallbackSource<Message>, host: CallbackHost<Message>) {
+  constructor(inbox: Inbox, source: CallbackSource<Message, Owner>, host: CallbackHost<Message>) {
     this.#inbox = inbox;
     this.#source = source;
     this.#host = host;
   }
 
-  /** Calls `open` with `server`, then handles events. */
-  start(server: Server<Message>): void {
+  /** Calls `open` with `owner` (the server), then handles events. */
+  start(owner: Owner): void {
     const open = this.#source.current.open;
     if (open === undefined) return this.#step();
     let state: unknown;
     try {
-      state = open.call(this.#source.current, this.#host.conn, server);
+      state = open.call(this.#source.current, this.#host.conn, owner);
     } catch (error) {
       return void this.#host.failed(error);
     }

@@ -2,7 +2,9 @@
  * The connection a handler holds: the public face of one connection, the
  * same on the server (handed to the handler by `serve()`) and on the client
  * (returned by `connect()`). The class behind it is the kit's own; what the
- * server needs of it beyond this face is not part of the API.
+ * server needs of it beyond this face is not part of the API. In a cluster, a
+ * connection served by another node is a {@linkcode RemoteConnection}: its
+ * send half only.
  *
  * @module
  */
@@ -169,4 +171,43 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
    * `messagesDropped`, and later posts are refused.
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+
+/**
+ * A connection served by another node of a cluster, as `server.get(id)` and
+ * `server.connections()` give it: like an Erlang pid on another node,
+ * something to send to and to close, not to read. Its frames, handler and
+ * most figures stay on its own node. Tell it from a {@linkcode Connection}
+ * by its `node`: `"node" in conn`.
+ *
+ * @example Send to every connection, wherever it is served; read only this node's
+ * ```ts
+ * import type { Connection, RemoteConnection } from "spawnkit";
+ * function greet(conn: Connection | RemoteConnection): Promise<void> {
+ *   if ("node" in conn) return conn.send(new TextEncoder().encode(`hello from node ${conn.node}'s peer`));
+ *   return conn.send(new TextEncoder().encode("hello"));
+ * }
+ * ```
+ */
+export interface RemoteConnection
+  extends
+    Pick<Connection, "id" | "remoteAddr" | "localAddr" | "finished" | "signal" | "closing" | "close" | "writable">,
+    AsyncDisposable {
+  /** The node that serves it (its id carries it too: `nodeOfConnection(id)`). */
+  readonly node: number;
+  /** What this node knows: addresses, opening time, the frames it sent there; the rest stays on its node. */
+  readonly stats: ConnectionStats;
+  /**
+   * Sends a frame through the bus to its node, in order with this node's
+   * other sends and posts to it. Settles once the bus took it: a remote
+   * outbox's backpressure does not reach across. A frame the bus dropped is
+   * counted in `stats.framesDropped`.
+   * @throws {FrameTooLargeError} (as a rejection) the payload is over the limit.
+   * @throws {ConnectionClosedError} (as a rejection) it has ended.
+   */
+  send(payload: Uint8Array): Promise<void>;
+  /** As `send()`: the payload crosses the bus as a copy anyway. */
+  sendOwned(payload: Uint8Array): Promise<void>;
+  /** Settles at once: what was sent is on the bus already. */
+  flush(): Promise<void>;
 }

@@ -10,7 +10,6 @@
 import type { Framing } from "../framing/length_prefixed.ts";
 import type { Connection } from "./connection.ts";
 import type { DeferredFlush } from "./deferred_flush.ts";
-import type { FramedConnection } from "./framed_connection.ts";
 import type { RateLimitPlan } from "./rate_limit.ts";
 import type { TimeoutSettings } from "./timeouts.ts";
 import type { WaterMarks } from "./water_marks.ts";
@@ -25,7 +24,7 @@ export interface ConnectionSettings extends TimeoutSettings {
   // deno-lint-ignore no-explicit-any -- the server's Message type; a connection carries it only through
   readonly onMessage?: (conn: Connection<any>, message: any) => void | Promise<void>;
   /** Called once with the final stats, just before `finished` settles (the server's registry). */
-  readonly onEnd?: (conn: FramedConnection, stats: ConnectionStats) => void;
+  readonly onEnd?: (conn: Connection, stats: ConnectionStats) => void;
   /** Close the socket as soon as input ends (a client, which has no handler to return). */
   readonly finishOnEnd?: boolean;
   /** Makes each connection's rate budget; absent when no rate limit is set. */

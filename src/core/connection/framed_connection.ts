@@ -31,12 +31,9 @@ import { ReaderFaces } from "./reader_faces.ts";
 import { frameWritable } from "./streams.ts";
 import { type Delivery, Sender } from "./sender.ts";
 import { Timeouts } from "./timeouts.ts";
-import type { Server } from "../server/server.ts";
 import type { ConnectionStats } from "../stats.ts";
 import { statsHead } from "../stats_head.ts";
 import type { Address, RawSocket } from "../../transport/types.ts";
-
-export type { ConnectionSettings } from "./connection_settings.ts";
 
 /** One connection: the handle the handler holds, and the server's side of it. */
 export class FramedConnection<Message = unknown> implements Connection<Message> {
@@ -55,7 +52,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   // The faces the handler reads through (reader_faces.ts), made on first use.
   #readers: ReaderFaces | undefined;
   // Set when the handler is callbacks: looked up at every event (ticks and messages included).
-  #callbacks: CallbackSource<Message> | undefined;
+  #callbacks: CallbackSource<Message, unknown> | undefined;
   #finishing: Promise<ConnectionStats> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #writeClosed = false;
@@ -278,17 +275,17 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
-  runCallbacks(source: CallbackSource<Message>, server: Server<Message>): void {
+  runCallbacks<Owner>(source: CallbackSource<Message, Owner>, owner: Owner): void {
     // Made only if the handler reaches for a face later (it then starts claimed by this loop, see #faces).
     this.#readers?.claim("loop");
-    this.#callbacks = source;
+    this.#callbacks = source as CallbackSource<Message, unknown>;
     const host: CallbackHost<Message> = {
       conn: this,
       dispatch: (message) => this.dispatchMessage(message),
       returned: this.#handlerReturned,
       failed: this.#handlerEnded,
     };
-    new CallbackRunner<Message>(this.#inbox, this.#callbacks, host).start(server);
+    new CallbackRunner<Message, Owner>(this.#inbox, source, host).start(owner);
   }
 
   readonly #handlerReturned = (): Promise<ConnectionStats> => this.#finish();

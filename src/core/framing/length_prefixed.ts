@@ -75,9 +75,18 @@ export function framingOf(options: FramingOptions = {}): Framing {
   return { packet, maxFrameSize };
 }
 
+/**
+ * What a length-prefixed wire format carries (`lengthPrefixed()` does): its
+ * validated options, read by {@linkcode framingOf} to take the connection's
+ * own fast path rather than the generic one.
+ */
+export interface LengthPrefixedFastPath {
+  readonly lengthPrefixed: Framing;
+}
+
 /** Framing options that name a wire format: its own limits, or length-prefixed ones for the fast path. */
 function framingOfFormat(options: FramingOptions): Framing {
-  const format = options.framing as Partial<WireFormat> & { lengthPrefixed?: FramingOptions };
+  const format = options.framing as Partial<WireFormat & LengthPrefixedFastPath>;
   if (
     typeof format !== "object" || format === null || typeof format.decoder !== "function" ||
     typeof format.encode !== "function"

@@ -7,7 +7,43 @@
  */
 import type { Connection } from "../connection/connection.ts";
 import type { CloseReason } from "../errors.ts";
-import type { ReconnectHook } from "./reconnect_options.ts";
+
+/**
+ * What the reconnect hook is told.
+ *
+ * @example A hook that logs in again, and gives up its calls if this connection is lost too
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReconnectInfo } from "spawnkit";
+ * const info: ReconnectInfo = { reconnects: 1, attempts: 3, signal: new AbortController().signal };
+ * assert.equal(info.signal.aborted, false);
+ * ```
+ */
+export interface ReconnectInfo {
+  /** Which reconnect this is: 1 for the first since `connect()`. */
+  readonly reconnects: number;
+  /** The retry count so far (see `maxRetries`), this dial included. */
+  readonly attempts: number;
+  /** The new connection's signal: aborted if it is lost (or the client closes) while the hook runs. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The reconnect hook: log in and rejoin rooms on the new connection.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ReconnectHook } from "spawnkit";
+ * const rooms = ["lobby", "game-7"];
+ * const joined: string[] = [];
+ * const hook: ReconnectHook = async () => {
+ *   for (const room of rooms) joined.push(room);
+ * };
+ * assert.equal(typeof hook, "function");
+ * ```
+ */
+export type ReconnectHook = (conn: ReconnectingConnection, info: ReconnectInfo) => void | Promise<void>;
 
 /**
  * Where a reconnecting connection is:

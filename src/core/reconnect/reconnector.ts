@@ -31,9 +31,10 @@ import { type Link, type LinkHost, Links } from "./links.ts";
 import { frameReadable, frameWritable } from "../connection/streams.ts";
 import { Outgoing } from "./outgoing.ts";
 import { ReconnectFailedError } from "./reconnect_errors.ts";
-import type { ReconnectHook, ReconnectSettings } from "./reconnect_options.ts";
+import type { ReconnectSettings } from "./reconnect_options.ts";
 import type {
   ReconnectEvent,
+  ReconnectHook,
   ReconnectingConnection,
   ReconnectState,
   ReconnectStats,

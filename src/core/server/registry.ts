@@ -80,7 +80,7 @@ export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
   }
 
   /** Removes an ended connection and counts its final stats. */
-  remove(conn: C, stats: ConnectionStats): void {
+  remove(conn: Pick<C, "id" | "remoteAddr">, stats: ConnectionStats): void {
     if (!this.#connections.delete(conn.id)) return;
     if (this.#maxPerAddress !== Infinity) {
       const key = this.#keyOf(conn.remoteAddr.hostname);

@@ -1,7 +1,10 @@
 /**
- * The server: the original's gs_svr plus its acceptor. It accepts connections,
- * runs a handler per connection, keeps the registry, broadcasts, posts
- * messages, and shuts everything down through the supervision tree.
+ * The server: the original's gs_svr plus its acceptor, put together by role
+ * as ranch does. `serve()` checks the options, builds what every connection
+ * shares, starts the acceptor (acceptor.ts: accept, admit, refuse, the PROXY
+ * gate) and the facade handlers hold (server_facade.ts), runs a handler per
+ * connection, and shuts everything down through the supervision tree. A server
+ * extension (a cluster) attaches through its hooks (server.ts).
  *
  * Invariants (the supervision tree):
  * 1. Parent signal (options.signal) → server → connections. Aborting a parent
@@ -16,26 +19,26 @@
  *
  * @module
  */
-import { AcceptErrors } from "./accept_errors.ts";
+import { Acceptor } from "./acceptor.ts";
 import { formatAddress } from "../address.ts";
-import { broadcastEncoded } from "./broadcast.ts";
-import { ClusterNode } from "../cluster/cluster.ts";
-import { clusterServer } from "../cluster/cluster_server.ts";
 import { CloseLog } from "./close_log.ts";
-import { type CallbackHandler, type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
+import { type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
+import type { Connection } from "../connection/connection.ts";
 import { DeferredFlush } from "../connection/deferred_flush.ts";
-import { type ConnectionSettings, FramedConnection } from "../connection/framed_connection.ts";
+import type { ConnectionSettings } from "../connection/connection_settings.ts";
+import type { FramedConnection } from "../connection/framed_connection.ts";
 import { waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
-import { checkOutgoing, encodeWith, framingOf } from "../framing/length_prefixed.ts";
+import { encodeWith, framingOf } from "../framing/length_prefixed.ts";
 import { escapingLogger } from "../logger.ts";
 import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
-import { ProxyGate, proxyPlanOf } from "./proxy/gate.ts";
+import { proxyPlanOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
-import { checkRoomName, RoomRegistry, type Rooms } from "./rooms.ts";
-import type { Handler, ServeOptions, Server } from "./server.ts";
-import type { ConnectionStats, ServerStats } from "../stats.ts";
+import { RoomRegistry } from "./rooms.ts";
+import type { CallbackHandler, Handler, ServeOptions, Server, ServerHooks } from "./server.ts";
+import { buildServer, type ServerParts, serverSide } from "./server_facade.ts";
+import type { ConnectionStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
   shutdownConnections,
@@ -45,8 +48,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
-import { sayGoodbye } from "./goodbye.ts";
-import type { Listener, RawSocket } from "../../transport/types.ts";
+import type { Listener } from "../../transport/types.ts";
 
 /**
  * Starts a server: listens, and runs `handler` for every accepted connection.
@@ -92,17 +94,14 @@ export async function serve<Message = unknown, State = any>(
     options,
     (conn): conn is FramedConnection<Message> => registry.get(conn.id) === conn,
   );
-  const cluster = clusterOf<Message>(options.cluster);
-  if (cluster !== undefined) rooms.listen((room, size) => cluster.roomChanged(room, size));
+  const hooks = hooksOf<Message>(options.cluster);
+  if (hooks !== undefined) rooms.listen((room, size) => hooks.roomChanged(room, size));
   const log = new CloseLog(logger);
-  const acceptErrors = new AcceptErrors(logger);
-  // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
-  let nextId = cluster?.firstId ?? 1;
   let shuttingDown: Promise<ShutdownReport> | undefined;
 
   // End hooks still running: shutdown waits for them, so a record sink has every row when it settles.
   const endHooks = new Set<Promise<void>>();
-  const ended = (conn: FramedConnection, stats: ConnectionStats): void => {
+  const ended = (conn: Connection, stats: ConnectionStats): void => {
     log.closed(stats);
     const onEnd = options.onConnectionEnd;
     if (onEnd !== undefined) {
@@ -114,19 +113,12 @@ export async function serve<Message = unknown, State = any>(
     }
     // Whatever ended it, it leaves its rooms here: nobody else keeps track of them.
     rooms.leaveAll(conn as FramedConnection<Message>);
-    registry.remove(conn as FramedConnection<Message>, stats);
-    cluster?.closed(stats);
-  };
-
-  const refuse = (socket: RawSocket, reason: string): void => {
-    log.refused(socket.remoteAddr, reason);
-    if (goodbye === undefined) return socket.close();
-    // Closed once written, or after a short bound: a peer that does not read cannot hold a socket that no longer counts.
-    void sayGoodbye(socket, goodbye);
+    registry.remove(conn, stats);
+    hooks?.closed(stats);
   };
 
   // A callback handler is looked up here at every event of every connection.
-  const callbacks: CallbackSource<Message> | undefined = typeof handler === "function"
+  const callbacks: CallbackSource<Message, Server<Message>> | undefined = typeof handler === "function"
     ? undefined
     : { current: checkCallbacks(handler) };
 
@@ -146,137 +138,62 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
-  const localRooms: Rooms<Message> = {
-    join: (conn, room) => rooms.join(conn, room),
-    leave: (conn, room) => rooms.leave(conn, room),
-    broadcast(room, payload, except) {
-      checkRoomName(room, rooms.maxNameLength);
-      checkOutgoing(payload.length, framing);
-      if (rooms.size(room) === 0) return 0;
-      const id = typeof except === "number" ? except : except?.id;
-      const filter = id === undefined ? undefined : (conn: FramedConnection<Message>) => conn.id !== id;
-      return broadcastEncoded(rooms.members(room), encodeWith(payload, framing), slowConsumer, filter);
+  const acceptor = new Acceptor<Message>({
+    registry,
+    settings,
+    log,
+    logger,
+    goodbye,
+    hooks,
+    // Reads `server` only when a connection arrives: it is assigned before listening.
+    start(conn) {
+      if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
+      else conn.runCallbacks(callbacks, server);
     },
-    size: (room) => rooms.size(room),
-    of: (conn) => rooms.of(conn),
-    members: (room) => rooms.members(room),
-  };
-
-  // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
-  const admit = (socket: RawSocket): void => {
-    if (shuttingDown !== undefined) return socket.close();
-    const refusal = registry.refusal(socket.remoteAddr.hostname, gate?.size);
-    if (refusal !== undefined) return refuse(socket, refusal);
-    const conn = new FramedConnection<Message>(socket, settings, nextId++);
-    registry.add(conn);
-    cluster?.opened(conn);
-    log.opened(conn.id, socket.remoteAddr);
-    if (callbacks === undefined) void conn.run(handler as Handler<Message>, server);
-    else conn.runCallbacks(callbacks, server);
-  };
-
-  const gate = proxy === undefined ? undefined : new ProxyGate(proxy, {
-    admit,
-    // No header: a connection from the balancer's address all the same, so that the log, the stats and the
-    // records say what came; its handler never runs.
-    fail: (socket, reason, error) => {
-      if (shuttingDown !== undefined) return socket.close();
-      const conn = new FramedConnection<Message>(socket, settings, nextId++);
-      registry.add(conn);
-      cluster?.opened(conn);
-      log.opened(conn.id, socket.remoteAddr);
-      void conn.endBeforeRun(reason, error);
-    },
-  });
-
-  const accept = (socket: RawSocket): void => {
-    acceptErrors.onAccept();
-    if (gate === undefined || shuttingDown !== undefined) return admit(socket);
-    // Only a trusted proxy's header is read (PP 2): from anyone else a header would be a client choosing its
-    // address, and no header is a bad one on this port. The total is known at once; the per-address count
-    // waits for the client's address.
-    const refusal = gate.trusts(socket)
-      ? registry.refusal(undefined, gate.size)
-      : registry.refuse("untrusted-proxy-source");
-    if (refusal !== undefined) return refuse(socket, refusal);
-    gate.take(socket);
-  };
+  }, proxy);
 
   // Built before listening: a connection may be accepted before listen() returns.
   // Assigned once listen() returns; read by the server's getters before then.
   let listener: Listener | undefined;
   let settleFinished!: () => void;
   const finished = new Promise<void>((resolve) => settleFinished = resolve);
-  const local: Server<Message> = {
-    get addr() {
-      return listener!.addr;
-    },
+  const parts: ServerParts<Message> = {
+    registry,
+    rooms,
+    framing,
+    slowConsumer,
+    acceptErrors: acceptor.errors,
     signal: controller.signal,
     finished,
-    get size() {
-      return registry.size;
-    },
-    get stats(): ServerStats {
-      return { ...registry.stats(), acceptErrors: acceptErrors.counts, acceptPauses: acceptErrors.pauses };
-    },
-    get: (id) => registry.get(id),
-    connections: () => registry.values(),
-    rooms: localRooms,
-    broadcast(payload, filter) {
-      return broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
-    },
-    post: (id, message) => registry.get(id)?.deliver(message) ?? false,
-    reload(next) {
-      if (callbacks === undefined) {
-        throw new TypeError(
-          "Cannot reload the handler: this server runs a loop handler (a function), which cannot be swapped mid-loop",
-        );
-      }
-      if (typeof next === "function") {
-        throw new TypeError("Cannot reload the handler: a loop handler (a function) cannot take over from callbacks");
-      }
-      callbacks.current = checkCallbacks(next);
-    },
+    addr: () => listener!.addr,
+    callbacks,
     shutdown: (shutdownOptions) => shutdown(shutdownOptions),
-    [Symbol.asyncDispose]: async () => void await shutdown(),
   };
+  const local = buildServer(parts);
   // What handlers hold: in a cluster, broadcast, post, size, stats and the registry reach every node.
-  const server = cluster === undefined ? local : clusterServer(local, cluster);
+  const server = hooks === undefined ? local : buildServer(parts, hooks);
 
   try {
     listener = await transport.listen(
       { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls, reusePort: options.reusePort },
-      accept,
+      acceptor.accept,
       // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
-      (error) => acceptErrors.onError(error),
+      (error) => acceptor.errors.onError(error),
     );
   } catch (error) {
-    cluster?.close();
+    hooks?.close();
     throw error;
   }
-  if (cluster !== undefined) {
-    cluster.attach({
-      server: local,
-      checkOutgoing: (length) => checkOutgoing(length, framing),
-      roomSizes: () => rooms.sizes(),
-      deliver(id, payload) {
-        const conn = registry.get(id);
-        if (conn === undefined) return false;
-        checkOutgoing(payload.length, framing);
-        // As a broadcast to one: a peer that does not read meets the slow-consumer policy, not a waiting send.
-        return broadcastEncoded([conn], encodeWith(payload, framing), slowConsumer) === 1;
-      },
-    });
-  }
+  hooks?.attach(serverSide(parts, local));
   logger.info("listening on {address} ({transport})", {
     address: formatAddress(listener.addr),
     transport: transport.name,
   });
   const ticker = startTicker(guards.tickInterval, () => {
     for (const conn of registry.values()) conn.tick(guards.tickInterval);
-    gate?.tick(guards.tickInterval);
+    acceptor.tick(guards.tickInterval);
     log.flush();
-    acceptErrors.flush();
+    acceptor.errors.flush();
   });
 
   const shutdown = (shutdownOptions: ShutdownOptions = {}, cause?: unknown): Promise<ShutdownReport> => {
@@ -296,12 +213,12 @@ export async function serve<Message = unknown, State = any>(
     }
     shuttingDown = (async () => {
       listener!.close();
-      gate?.close();
+      acceptor.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
       await Promise.allSettled([...endHooks]);
-      cluster?.close();
+      hooks?.close();
       ticker.stop();
       log.flush();
       options.signal?.removeEventListener("abort", onParentAbort);
@@ -322,11 +239,11 @@ export async function serve<Message = unknown, State = any>(
   return server;
 }
 
-/** The cluster node behind `options.cluster`, if any. */
-function clusterOf<Message>(cluster: ServeOptions<Message>["cluster"]): ClusterNode<Message> | undefined {
-  if (cluster === undefined) return undefined;
-  if (!(cluster instanceof ClusterNode)) {
+/** The hooks of `options.cluster` (a server extension), asked once. */
+function hooksOf<Message>(extension: ServeOptions<Message>["cluster"]): ServerHooks<Message> | undefined {
+  if (extension === undefined) return undefined;
+  if (typeof (extension as Partial<typeof extension> | null)?.serverHooks !== "function") {
     throw new TypeError("Cannot serve in this cluster: make it with joinCluster()");
   }
-  return cluster as ClusterNode<Message>;
+  return extension.serverHooks() as ServerHooks<Message>;
 }

@@ -1,12 +1,15 @@
 /**
- * The server's face: the handler's type, the options of `serve()`, and the
- * running server a handler gets as its second argument. `Message` is the
- * type of what `post()` delivers to a connection's mailbox.
+ * The server's face: the handler's types, the options of `serve()`, the
+ * running server a handler gets as its second argument, and the seam through
+ * which something above the server (a cluster) extends it: `serve()` asks a
+ * {@linkcode ServerExtension} for its {@linkcode ServerHooks} and hands it a
+ * {@linkcode ServerSide}. `Message` is the type of what `post()` delivers to a
+ * connection's mailbox.
  *
  * @module
  */
-import type { CallbackHandler } from "../connection/callbacks.ts";
-import type { Connection } from "../connection/connection.ts";
+import type { ConnectionCallbacks } from "../connection/callbacks.ts";
+import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import type { OutboxOptions } from "../connection/water_marks.ts";
 import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
@@ -16,7 +19,6 @@ import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { RoomOptions, Rooms } from "./rooms.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
-import type { Cluster } from "../cluster/cluster.ts";
 
 /**
  * A connection handler: runs once per connection, in its own task, with the
@@ -35,6 +37,37 @@ import type { Cluster } from "../cluster/cluster.ts";
  * ```
  */
 export type Handler<Message = unknown> = (conn: Connection<Message>, server: Server<Message>) => void | Promise<void>;
+
+/**
+ * A handler as callbacks: `frame` for every frame, and optionally `open`,
+ * `message`, `tick` and `close`. `open` returns the connection's state (or a
+ * promise of it), handed to every other callback. A callback that returns a
+ * promise holds the next event until it settles; return `conn.send(reply)`
+ * so that a send waiting for room holds it too (a send queued at once returns
+ * a promise the kit recognizes, and the next frame follows synchronously).
+ *
+ * @example A counting echo
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CallbackHandler, connect, serve, silentLogger } from "spawnkit";
+ * const echo: CallbackHandler<{ frames: number }> = {
+ *   open: () => ({ frames: 0 }),
+ *   frame(conn, frame, state) {
+ *     state.frames++;
+ *     return conn.send(frame);
+ *   },
+ * };
+ * await using server = await serve({ logger: silentLogger }, echo);
+ * await using client = await connect({ port: server.addr.port });
+ * await client.send(new Uint8Array([1, 2]));
+ * assert.deepEqual(await client.receive(), new Uint8Array([1, 2]));
+ * ```
+ */
+export type CallbackHandler<State = undefined, Message = unknown> = ConnectionCallbacks<
+  State,
+  Message,
+  Server<Message>
+>;
 
 /** Options of `serve()`. */
 export interface ServeOptions<Message = unknown>
@@ -59,7 +92,7 @@ export interface ServeOptions<Message = unknown>
    * The server owns it: shutdown closes it.
    * @default none: this server alone
    */
-  cluster?: Cluster;
+  cluster?: ServerExtension;
   /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
   mailboxCapacity?: number;
   /** Aborting it shuts the server down (as `shutdown()` with the default options), its reason the `cause`. */
@@ -86,18 +119,18 @@ export interface Server<Message = unknown> extends AsyncDisposable {
   readonly size: number;
   /** The server's figures now. */
   readonly stats: ServerStats;
-  /** The connection with this id, if it is open. */
-  get(id: number): Connection<Message> | undefined;
+  /** The connection with this id, if it is open: in a cluster, one of another node is a `RemoteConnection`. */
+  get(id: number): Connection<Message> | RemoteConnection | undefined;
   /** Named groups of connections: join, leave (and leave all at the end), broadcast to one, sizes. */
   readonly rooms: Rooms<Message>;
-  /** The open connections. */
-  connections(): IterableIterator<Connection<Message>>;
+  /** The open connections: in a cluster, those of the other nodes too, each a `RemoteConnection`. */
+  connections(): IterableIterator<Connection<Message> | RemoteConnection>;
   /**
    * Encodes `payload` once and queues it to every open connection, or to those
    * `filter` accepts. Returns how many connections took it.
    * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message>) => boolean): number;
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
   /**
    * Posts `message` into connection `id`'s mailbox. False, and counted in its
    * `messagesDropped`, when it is gone, its mailbox is full, or its handler
@@ -122,4 +155,136 @@ export interface Server<Message = unknown> extends AsyncDisposable {
    * @throws {RangeError} a bad `timeout` or `quietPeriod`; the server goes on running.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
+}
+
+/**
+ * What `serve()` gives an extension of its own server (a cluster node), once
+ * it listens.
+ *
+ * @example The shape, as a test double would fill it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Server, type ServerSide, serve, silentLogger } from "spawnkit";
+ * await using server: Server = await serve({ logger: silentLogger }, () => {});
+ * const side: ServerSide<unknown> = {
+ *   server,
+ *   checkOutgoing: () => {},
+ *   roomSizes: () => [],
+ *   deliver: () => false,
+ * };
+ * assert.equal(side.deliver(1, new Uint8Array()), false);
+ * ```
+ */
+export interface ServerSide<Message> {
+  /** The server on its own: its connections, rooms and figures, never another node's. */
+  readonly server: Server<Message>;
+  /**
+   * Checks that a payload of `length` bytes fits the server's framing.
+   * @throws {FrameTooLargeError} a payload the server could not frame.
+   */
+  checkOutgoing(length: number): void;
+  /** The server's rooms with members, and how many each. */
+  roomSizes(): Iterable<readonly [room: string, members: number]>;
+  /**
+   * Queues a frame to connection `id` as a broadcast to it alone: over the
+   * outbox's high-water mark, the slow-consumer policy. False when it was not
+   * queued (no such connection, or dropped).
+   * @throws {FrameTooLargeError} a payload the server could not frame.
+   */
+  deliver(id: number, payload: Uint8Array): boolean;
+}
+
+/**
+ * What `serve()` calls on an extension (a cluster node): the first connection
+ * id, the lifecycle of connections and rooms, and the reach of the `Server`
+ * handlers hold beyond this server (its `size`, `stats`, `get`,
+ * `connections`, `broadcast`, `post`, and the rooms' `broadcast` and `size`).
+ *
+ * @example Hooks that add nothing: ids from 1, no reach beyond this server
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serve, type ServerHooks, silentLogger } from "spawnkit";
+ * const alone: ServerHooks = {
+ *   firstId: 1,
+ *   opened() {},
+ *   closed() {},
+ *   roomChanged() {},
+ *   attach() {},
+ *   close() {},
+ *   size: 0,
+ *   stats: {
+ *     accepted: 0,
+ *     active: 0,
+ *     refused: {},
+ *     closedByReason: {},
+ *     framesDropped: 0,
+ *     bytesIn: 0,
+ *     bytesOut: 0,
+ *     messagesDropped: 0,
+ *     acceptErrors: {},
+ *     acceptPauses: 0,
+ *   },
+ *   owns: () => true,
+ *   remote: () => undefined,
+ *   remotes: () => [],
+ *   broadcast: () => 0,
+ *   post: () => false,
+ *   roomBroadcast: () => 0,
+ *   roomSize: () => 0,
+ * };
+ * await using server = await serve({ logger: silentLogger, cluster: { serverHooks: () => alone } }, () => {});
+ * assert.equal(server.size, 0);
+ * ```
+ */
+export interface ServerHooks<Message = unknown> {
+  /** The first connection id of the server (ids that carry the node, in a cluster). */
+  readonly firstId: number;
+  /** A connection of the server opened. */
+  opened(conn: Connection<Message>): void;
+  /** A connection of the server ended, with its final stats. */
+  closed(stats: ConnectionStats): void;
+  /** A room of the server has `size` members now. */
+  roomChanged(room: string, size: number): void;
+  /** The server listens: `side` is its own part. */
+  attach(side: ServerSide<Message>): void;
+  /** The server shut down, or failed to listen. */
+  close(): void;
+  /** Connections open everywhere, the server's own included. */
+  readonly size: number;
+  /** Every figure summed, the server's own included. */
+  readonly stats: ServerStats;
+  /** Whether connection `id` is the server's own (else it is beyond it). */
+  owns(id: number): boolean;
+  /** A connection beyond the server, if known. */
+  remote(id: number): RemoteConnection | undefined;
+  /** Every connection beyond the server. */
+  remotes(): Iterable<RemoteConnection>;
+  /** Sends a broadcast beyond the server; returns how many connections it is meant for. */
+  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
+  /** Posts to a connection beyond the server; false when it did not go. */
+  post(id: number, message: Message): boolean;
+  /** Sends a room broadcast beyond the server (`except`: an id, or 0); returns the members it is meant for. */
+  roomBroadcast(room: string, payload: Uint8Array, except: number): number;
+  /** Members of `room` beyond the server. */
+  roomSize(room: string): number;
+}
+
+/**
+ * Something a server runs with (`joinCluster()` makes one): `serve()` asks it
+ * for its hooks once, and the server owns it from then on (shutdown closes it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { joinCluster, type ServerExtension } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
+ * const hub = createPortHub();
+ * const cluster: ServerExtension = joinCluster({ bus: hub.connect(1), node: 1 });
+ * assert.equal(cluster.serverHooks().firstId, 10_000_000_001);
+ * hub.close();
+ * ```
+ */
+export interface ServerExtension {
+  /** The hooks `serve()` calls; asked once. */
+  serverHooks(): ServerHooks<unknown>;
 }

@@ -22,7 +22,7 @@ import {
   NUMBER_OPTIONS,
   type NumberOption,
   parseNumber,
-} from "../../../mod.ts";
+} from "../../_internal.ts";
 import { ServerTableError } from "./server_table_error.ts";
 // csv-parse is an optional peer dependency of the npm package: without it, say which package to install.
 const { CsvError, parse } = await import("csv-parse/sync").catch((cause: Error) => {

@@ -9,7 +9,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
-import { type Address, checkNumber, escapingLogger, type Logger, LogLimiter } from "../../../mod.ts";
+import { type Address, escapingLogger, type Logger, LogLimiter } from "../../../mod.ts";
+import { checkNumber } from "../../_internal.ts";
 import { type MetricsRegistry, registerServerMetrics, type StatsSource } from "./server_metrics.ts";
 import { targetPath } from "./_request_target.ts";
 

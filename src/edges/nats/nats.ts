@@ -30,19 +30,15 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Msg, NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
+import { type BusDelivery, type BusHandler, BusRequestError, type BusRequestOptions, redactUrl } from "../../../mod.ts";
 import {
-  type BusDelivery,
-  type BusHandler,
-  BusRequestError,
-  type BusRequestOptions,
   checkNumber,
   DEFAULT_REQUEST_TIMEOUT,
   type EngineBus,
   type EngineBusStats,
   EngineLink,
   type EngineLinkOptions,
-  redactUrl,
-} from "../../../mod.ts";
+} from "../../_internal.ts";
 // @nats-io/transport-node is an optional peer dependency of the npm package: without it, say which package to install.
 const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await import("@nats-io/transport-node").catch(
   (cause: Error) => {
@@ -409,4 +405,4 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
   return new NatsBus(nc, link);
 }
 
-export type { EngineBus, EngineBusStats } from "../../../mod.ts";
+export type { EngineBus, EngineBusStats, EngineLinkOptions } from "../../_internal.ts";

@@ -37,18 +37,15 @@
 import type { Buffer } from "node:buffer";
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { Redis } from "ioredis";
+import { type BusDelivery, type BusHandler, BusRequestError, type BusRequestOptions } from "../../../mod.ts";
 import {
-  type BusDelivery,
-  type BusHandler,
-  BusRequestError,
-  type BusRequestOptions,
   checkNumber,
   DEFAULT_REQUEST_TIMEOUT,
   type EngineBus,
   type EngineBusStats,
   EngineLink,
   type EngineLinkOptions,
-} from "../../../mod.ts";
+} from "../../_internal.ts";
 import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameSender, seal } from "./_envelope.ts";
 // ioredis is an optional peer dependency of the npm package: without it, say which package to install.
 const ioredis = await import("ioredis").catch((cause: Error) => {
@@ -362,4 +359,4 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
   return new RedisBus(pub, sub, link);
 }
 
-export type { EngineBus, EngineBusStats } from "../../../mod.ts";
+export type { EngineBus, EngineBusStats, EngineLinkOptions } from "../../_internal.ts";

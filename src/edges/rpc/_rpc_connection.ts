@@ -23,7 +23,8 @@
  *
  * @module
  */
-import { type Connection, formatAddress, FrameTooLargeError, type LogLimiter, type Server } from "../../../mod.ts";
+import { type Connection, FrameTooLargeError, type LogLimiter, type Server } from "../../../mod.ts";
+import { formatAddress } from "../../_internal.ts";
 import { Batch } from "./_batch.ts";
 import { Call, checkParams } from "./_call.ts";
 import {

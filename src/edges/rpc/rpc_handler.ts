@@ -11,6 +11,7 @@ import {
   escapingLogger,
   type Handler,
   LogLimiter,
+  type RemoteConnection,
   type Server,
 } from "../../../mod.ts";
 import { RpcConnection, type RpcShared } from "./_rpc_connection.ts";
@@ -44,14 +45,19 @@ export interface RpcHandler extends Handler {
    * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
    * @throws {FrameTooLargeError} the notification is over the frame limit (a rejection).
    */
-  notify(conn: Connection, method: string, params?: RpcParams): Promise<boolean>;
+  notify(conn: Connection | RemoteConnection, method: string, params?: RpcParams): Promise<boolean>;
   /**
    * Encodes a notification once and queues it to every connection of
    * `server`, or to those `filter` accepts (as `server.broadcast()`).
    * Returns how many took it.
    * @throws {TypeError} `method` is not a string or `params` is not an array or an object.
    */
-  broadcast(server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean): number;
+  broadcast(
+    server: Server,
+    method: string,
+    params?: RpcParams,
+    filter?: (conn: Connection | RemoteConnection) => boolean,
+  ): number;
   /**
    * Encodes a notification once and queues it to every member of `room`
    * (on every node of a cluster), but `except` (as `server.rooms.broadcast()`).
@@ -143,7 +149,7 @@ export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): 
   const limits = limitsOf(options);
   const counters = new RpcCounters();
   const codec = limits.codec;
-  const notify = (conn: Connection, method: string, params?: RpcParams): Promise<boolean> =>
+  const notify = (conn: Connection | RemoteConnection, method: string, params?: RpcParams): Promise<boolean> =>
     conn.send(encodeNotification(codec, method, params)).then(() => true, (error) => {
       if (!(error instanceof ConnectionClosedError)) throw error;
       counters.dropped++;
@@ -157,8 +163,12 @@ export function rpcHandler(routes: RpcRoutes, options: RpcHandlerOptions = {}): 
     codec: { value: codec, enumerable: true },
     notify: { value: notify, enumerable: true },
     broadcast: {
-      value: (server: Server, method: string, params?: RpcParams, filter?: (conn: Connection) => boolean) =>
-        server.broadcast(encodeNotification(codec, method, params), filter),
+      value: (
+        server: Server,
+        method: string,
+        params?: RpcParams,
+        filter?: (conn: Connection | RemoteConnection) => boolean,
+      ) => server.broadcast(encodeNotification(codec, method, params), filter),
       enumerable: true,
     },
     notifyRoom: {

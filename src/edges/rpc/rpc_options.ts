@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { describeNumber, type Logger, type NumberSpec } from "../../../mod.ts";
+import { type Logger } from "../../../mod.ts";
+import { describeNumber, type NumberSpec } from "../../_internal.ts";
 import type { RpcCodec } from "./codec.ts";
 import { jsonCodec } from "../../../mod.ts";
 

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { ChannelPort, ShutdownOptions, ShutdownReport } from "../../../mod.ts";
+import type { ShutdownOptions, ShutdownReport } from "../../../mod.ts";
+import type { ChannelPort } from "../../_internal.ts";
 
 /** The key of workerData that marks a thread as a spawnkit worker. */
 export const WORKER_MARK = "spawnkit.worker";

@@ -23,14 +23,13 @@ import process from "node:process";
 import { Worker } from "node:worker_threads";
 import {
   type Address,
-  checkNumber,
   type Cluster,
-  createPortHub,
   escapingLogger,
   joinCluster,
   type ShutdownOptions,
   type ShutdownReport,
 } from "../../../mod.ts";
+import { checkNumber, createPortHub } from "../../_internal.ts";
 import { type FromWorker, type ToWorker, WORKER_MARK, type WorkerData } from "./_protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 import { crossingOptions } from "./worker_module.ts";

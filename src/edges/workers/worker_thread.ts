@@ -9,15 +9,8 @@
  */
 import process from "node:process";
 import { parentPort } from "node:worker_threads";
-import {
-  connectPortBus,
-  escapingLogger,
-  joinCluster,
-  nodeOfConnection,
-  type PortLike,
-  serve,
-  type ShutdownOptions,
-} from "../../../mod.ts";
+import { escapingLogger, joinCluster, nodeOfConnection, serve, type ShutdownOptions } from "../../../mod.ts";
+import { connectPortBus, type PortLike } from "../../_internal.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./_protocol.ts";
 import { handlerOf, serveOptionsOf, type WorkerModule } from "./worker_module.ts";
 

@@ -1,0 +1,36 @@
+/**
+ * What the edges share with the core and users do not: option checking, the
+ * engine buses' shared state, the hub and bus over MessagePorts. Not an entry
+ * point of deno.json or package.json: the edges import it by relative path
+ * (`../../_internal.ts`), and the npm build bundles it as a chunk they share
+ * with the core, so each class exists once.
+ *
+ * @module
+ */
+export {
+  checkNumber,
+  DEFAULT_HIGH_WATER_MARK,
+  describeNumber,
+  NUMBER_OPTIONS,
+  type NumberOption,
+  type NumberSpec,
+  parseNumber,
+} from "./core/options.ts";
+export { formatAddress } from "./core/address.ts";
+export { DEFAULT_REQUEST_TIMEOUT } from "./core/cluster/bus.ts";
+export {
+  DEFAULT_ENGINE_PENDING_BYTES,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type EngineBus,
+  type EngineBusStats,
+  EngineLink,
+  type EngineLinkOptions,
+} from "./core/cluster/engine_link.ts";
+export {
+  type ChannelPort,
+  createPortHub,
+  type PortHub,
+  type PortHubMemberStats,
+  type PortHubOptions,
+} from "./core/cluster/port_hub.ts";
+export { connectPortBus, type PortBusOptions, type PortLike } from "./core/cluster/port_bus.ts";

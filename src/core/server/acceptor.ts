@@ -1,0 +1,124 @@
+/**
+ * The acceptor (ranch_acceptor's role): takes each socket the listener
+ * accepts, admits it as a connection or refuses it, and, behind a PROXY
+ * protocol gate, admits it once its header names the client. It counts
+ * accept errors; the handler is started by the server (`start`).
+ *
+ * Invariants:
+ * 1. A socket is refused by the registry's limits (`maxConnections`, per
+ *    address) before a connection is made for it: a refused peer costs no
+ *    connection, only a log line (through the limiter) and an optional goodbye.
+ * 2. Behind the gate, sockets waiting for their header count against
+ *    `maxConnections`; the per-address count waits for the client's address.
+ * 3. Once closed (the server shuts down), every socket is closed at once.
+ *
+ * @module
+ */
+import type { ConnectionSettings } from "../connection/connection_settings.ts";
+import { FramedConnection } from "../connection/framed_connection.ts";
+import type { CloseReason } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { RawSocket } from "../../transport/types.ts";
+import { AcceptErrors } from "./accept_errors.ts";
+import type { CloseLog } from "./close_log.ts";
+import { sayGoodbye } from "./goodbye.ts";
+import { ProxyGate, type ProxyPlan } from "./proxy/gate.ts";
+import type { Registry } from "./registry.ts";
+import type { ServerHooks } from "./server.ts";
+
+/** The first connection id of a server alone (in a cluster, the hooks' `firstId`). */
+const FIRST_CONNECTION_ID = 1;
+
+/** What the acceptor works with: the server's registry, settings, log, and how to start a handler. */
+export interface AcceptorHost<Message> {
+  readonly registry: Registry<FramedConnection<Message>>;
+  readonly settings: ConnectionSettings;
+  readonly log: CloseLog;
+  readonly logger: Logger;
+  /** The frame written to a refused peer before closing, if any. */
+  readonly goodbye: Uint8Array | undefined;
+  readonly hooks: ServerHooks<Message> | undefined;
+  /** Runs the handler of an admitted connection. */
+  start(conn: FramedConnection<Message>): void;
+}
+
+/** Accepts, admits and refuses the sockets of one listener. */
+export class Acceptor<Message> {
+  /** The accept errors and pauses, for the server's stats and the listener's error callback. */
+  readonly errors: AcceptErrors;
+  readonly #host: AcceptorHost<Message>;
+  readonly #gate: ProxyGate | undefined;
+  // In a cluster, ids carry the node (node * 10^10 + n), so they are unique across nodes.
+  #nextId: number;
+  #closed = false;
+
+  constructor(host: AcceptorHost<Message>, proxy: ProxyPlan | undefined) {
+    this.#host = host;
+    this.errors = new AcceptErrors(host.logger);
+    this.#nextId = host.hooks?.firstId ?? FIRST_CONNECTION_ID;
+    this.#gate = proxy === undefined ? undefined : new ProxyGate(proxy, {
+      admit: (socket) => this.#admit(socket),
+      // No header: a connection from the balancer's address all the same, so that the log, the stats and the
+      // records say what came; its handler never runs.
+      fail: (socket, reason, error) => this.#failed(socket, reason, error),
+    });
+  }
+
+  /** Takes a socket the listener accepted (handed to `transport.listen`). */
+  readonly accept = (socket: RawSocket): void => {
+    this.errors.onAccept();
+    const gate = this.#gate;
+    if (gate === undefined || this.#closed) return this.#admit(socket);
+    // Only a trusted proxy's header is read (PP 2): from anyone else a header would be a client choosing its
+    // address, and no header is a bad one on this port. The total is known at once; the per-address count
+    // waits for the client's address.
+    const registry = this.#host.registry;
+    const refusal = gate.trusts(socket)
+      ? registry.refusal(undefined, gate.size)
+      : registry.refuse("untrusted-proxy-source");
+    if (refusal !== undefined) return this.#refuse(socket, refusal);
+    gate.take(socket);
+  };
+
+  /** One tick of the server's ticker: a socket past the PROXY header timeout fails. */
+  tick(seconds: number): void {
+    this.#gate?.tick(seconds);
+  }
+
+  /** Stops admitting (the server shuts down): every socket from now on, and every one still waiting, is closed. */
+  close(): void {
+    this.#closed = true;
+    this.#gate?.close();
+  }
+
+  // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
+  #admit(socket: RawSocket): void {
+    if (this.#closed) return socket.close();
+    const refusal = this.#host.registry.refusal(socket.remoteAddr.hostname, this.#gate?.size);
+    if (refusal !== undefined) return this.#refuse(socket, refusal);
+    this.#host.start(this.#open(socket));
+  }
+
+  #failed(socket: RawSocket, reason: CloseReason, error: unknown): void {
+    if (this.#closed) return socket.close();
+    void this.#open(socket).endBeforeRun(reason, error);
+  }
+
+  /** A connection for `socket`, registered, announced and logged. */
+  #open(socket: RawSocket): FramedConnection<Message> {
+    const host = this.#host;
+    const conn = new FramedConnection<Message>(socket, host.settings, this.#nextId++);
+    host.registry.add(conn);
+    host.hooks?.opened(conn);
+    host.log.opened(conn.id, socket.remoteAddr);
+    return conn;
+  }
+
+  #refuse(socket: RawSocket, reason: string): void {
+    this.#host.log.refused(socket.remoteAddr, reason);
+    const goodbye = this.#host.goodbye;
+    if (goodbye === undefined) return socket.close();
+    // Closed once written, or after a short bound: a peer that does not read cannot hold a socket that no longer counts.
+    void sayGoodbye(socket, goodbye);
+  }
+}
