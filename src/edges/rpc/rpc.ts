@@ -45,17 +45,13 @@ export {
 } from "./envelope.ts";
 export { route, type RpcContext, type RpcMethod, type RpcRoute, type RpcRoutes } from "./routes.ts";
 export {
+  type CallOptions,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_MAX_DEPTH,
+  type RpcClientOptions,
   type RpcHandlerOptions,
 } from "./rpc_options.ts";
-export type { RpcStats } from "./rpc_stats.ts";
+export type { RpcClientStats, RpcStats } from "./rpc_stats.ts";
 export { type RpcHandler, rpcHandler } from "./rpc_handler.ts";
-export {
-  type CallOptions,
-  type RpcClient,
-  rpcClient,
-  type RpcClientOptions,
-  type RpcClientStats,
-} from "./rpc_client.ts";
+export { type RpcClient, rpcClient } from "./rpc_client.ts";
