@@ -1,13 +1,15 @@
 /**
  * A connection's outbox: encoded frames wait here and go to the socket as one
- * write. A frame is copied into a fill buffer as it is sent (header and
+ * write, at the flush points flush_policy.ts decides (the outbox decides
+ * none: it writes when told, and writes what was queued meanwhile once a
+ * write settles). A frame is copied into a fill buffer as it is sent (header and
  * payload, no allocation per frame), or, when the kit owns its bytes already
  * in encoded form, queued as a reference in a run (owned_runs.ts, which also
  * writes a flush made of several parts). A flush first offers what is queued
  * to the socket's synchronous `tryWrite` where the runtime has one (Bun): all
  * taken, the buffer is reused at once, with no promise. Otherwise it hands the
- * rest to `write()` and swaps to a spare buffer, so sends go on while a write
- * is pending. A large frame (over the high-water mark and half of
+ * rest to `write()` and swaps to a spare buffer (fill_buffers.ts), so sends go
+ * on while a write is pending. A large frame (over the high-water mark and half of
  * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
  * caller's buffer.
  *
