@@ -128,11 +128,11 @@ export {
   DEFAULT_ENGINE_PENDING_BYTES,
   DEFAULT_MAX_MESSAGE_SIZE,
   type EngineBus,
+  type EngineBusOptions,
   type EngineBusStats,
-  EngineLink,
-  type EngineLinkOptions,
+  EngineState,
   redactUrl,
-} from "./src/core/cluster/engine_link.ts";
+} from "./src/core/cluster/engine_state.ts";
 export { sumServerStats } from "./src/core/cluster/summed_stats.ts";
 export {
   type ChannelPort,

@@ -16,7 +16,7 @@ import {
   connect,
   type Connection,
   type EngineBus,
-  type EngineLinkOptions,
+  type EngineBusOptions,
   silentLogger,
 } from "../mod.ts";
 import { type Child, startChild } from "./_child.ts";
@@ -106,7 +106,7 @@ function tightLimits(kind: EngineKind): string[] {
 /** Registers the engine tests of `kind`, or skips them with the reason. */
 export function engineTests(
   kind: EngineKind,
-  connectBus: (url: string, options?: EngineLinkOptions) => Promise<EngineBus>,
+  connectBus: (url: string, options?: EngineBusOptions) => Promise<EngineBus>,
 ): void {
   const name = kind === "nats" ? "connectNatsBus" : "connectRedisBus";
   const names = [

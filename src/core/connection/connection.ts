@@ -1,8 +1,8 @@
 /**
- * The connection a handler holds: the public face of one connection, the
+ * The connection a handler holds: the public interface of one connection, the
  * same on the server (handed to the handler by `serve()`) and on the client
  * (returned by `connect()`). The class behind it is the kit's own; what the
- * server needs of it beyond this face is not part of the API.
+ * server needs of it beyond this interface is not part of the API.
  *
  * The path of one frame, from the socket's read to the handler and back to
  * the socket's write, as Netty draws its ChannelPipeline (files under

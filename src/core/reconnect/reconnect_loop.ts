@@ -1,7 +1,7 @@
 /**
  * The retry loop of a reconnecting connection (reconnector.ts): back off,
- * dial, wait until the lost link's frames are read and its loss told, run the
- * reconnect hook, and hand the new link the sends that waited; or give up at
+ * dial, wait until the lost leg's frames are read and its loss told, run the
+ * reconnect hook, and hand the new leg the sends that waited; or give up at
  * `maxRetries`. It keeps the counts the loop moves by (attempts, the last
  * delay, reconnects).
  *
@@ -12,7 +12,7 @@ import { ConnectionClosedError } from "../errors.ts";
 import type { Framing } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
-import type { Link, Links } from "./links.ts";
+import type { Leg, Legs } from "./legs.ts";
 import type { Outgoing } from "./outgoing.ts";
 import { ReconnectFailedError } from "./reconnect_errors.ts";
 import type { ReconnectHook, ReconnectSettings } from "./reconnect_options.ts";
@@ -24,7 +24,7 @@ export interface ReconnectorSettings extends ReconnectSettings {
   readonly target: string;
   readonly framing: Framing;
   readonly logger: Logger;
-  /** Opens the next link; rejects with the signal's reason when it aborts first. */
+  /** Opens the next leg; rejects with the signal's reason when it aborts first. */
   readonly dial: (signal: AbortSignal) => Promise<FramedConnection>;
 }
 
@@ -32,7 +32,7 @@ export interface ReconnectorSettings extends ReconnectSettings {
 export interface LoopHost {
   readonly conn: ReconnectingConnection;
   readonly settings: ReconnectorSettings;
-  readonly links: Links;
+  readonly legs: Legs;
   readonly outgoing: Outgoing;
   /** Aborted when the connection ends for good: the loop stops wherever it is. */
   readonly stop: AbortSignal;
@@ -48,7 +48,7 @@ export class ReconnectLoop {
   #wake: (() => void) | undefined;
   /** Where the connection is (see `ReconnectState`). */
   state: ReconnectState = "open";
-  /** Dials since the last link proved the server serves. */
+  /** Dials since the last leg proved the server serves. */
   attempts = 0;
   /** Seconds of the last back-off. */
   lastDelay = 0;
@@ -59,16 +59,16 @@ export class ReconnectLoop {
     this.#host = host;
   }
 
-  /** Wakes the loop where it waits for the previous link's loss to be told. */
+  /** Wakes the loop where it waits for the previous leg's loss to be told. */
   wake(): void {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
   }
 
-  /** Runs until a link is open again, the retry limit is met, or the connection ends; `cause`: why it was lost. */
+  /** Runs until a leg is open again, the retry limit is met, or the connection ends; `cause`: why it was lost. */
   async run(cause: unknown): Promise<void> {
-    const { settings, links, stop } = this.#host;
+    const { settings, legs, stop } = this.#host;
     let lastError = cause;
     while (!stop.aborted) {
       if (this.attempts >= settings.maxRetries) {
@@ -78,9 +78,9 @@ export class ReconnectLoop {
       this.#host.emit({ type: "retry", attempt: this.attempts + 1, delay, error: lastError });
       if (!await sleep(delay, stop)) return;
       this.attempts++;
-      let link: Link;
+      let leg: Leg;
       try {
-        link = links.adopt(await settings.dial(stop));
+        leg = legs.adopt(await settings.dial(stop));
       } catch (error) {
         if (stop.aborted) return;
         lastError = error;
@@ -91,33 +91,33 @@ export class ReconnectLoop {
         });
         continue;
       }
-      // The previous link's frames are all read and its loss told before this one carries anything.
-      while (!links.last.told && !stop.aborted) await new Promise<void>((resolve) => this.#wake = resolve);
-      if (stop.aborted) return link.conn.close();
-      if (link.lost) {
-        lastError = link.final!.error ?? new ConnectionClosedError(link.final!.closeReason ?? "closed");
+      // The previous leg's frames are all read and its loss told before this one carries anything.
+      while (!legs.last.told && !stop.aborted) await new Promise<void>((resolve) => this.#wake = resolve);
+      if (stop.aborted) return leg.conn.close();
+      if (leg.lost) {
+        lastError = leg.final!.error ?? new ConnectionClosedError(leg.final!.closeReason ?? "closed");
         continue;
       }
-      links.activate(link);
+      legs.activate(leg);
       this.state = "rejoining";
-      const failure = await this.#rejoin(link);
+      const failure = await this.#rejoin(leg);
       if (stop.aborted) return;
-      if (failure !== undefined || link.lost) {
+      if (failure !== undefined || leg.lost) {
         lastError = failure !== undefined
           ? failure.error
-          : link.final!.error ?? new ConnectionClosedError(link.final!.closeReason ?? "closed");
-        if (link === links.live) {
-          links.live = undefined;
+          : leg.final!.error ?? new ConnectionClosedError(leg.final!.closeReason ?? "closed");
+        if (leg === legs.live) {
+          legs.live = undefined;
           this.state = "reconnecting";
-          link.conn.abort(lastError);
+          leg.conn.abort(lastError);
         }
         continue;
       }
       this.state = "open";
       const attempts = this.attempts;
-      if (link.handed > 0) this.served(link);
+      if (leg.handed > 0) this.served(leg);
       this.reconnects++;
-      this.#host.outgoing.release(link);
+      this.#host.outgoing.release(leg);
       settings.logger.info("connection {id} reconnected to {remote} after {attempts} attempts", {
         id: this.#host.conn.id,
         remote: settings.target,
@@ -129,23 +129,23 @@ export class ReconnectLoop {
   }
 
   /**
-   * The live link handed out its first frame. Once its hook has finished, that
+   * The live leg handed out its first frame. Once its hook has finished, that
    * proves the server serves: the retry count starts again. (Not before: a
    * server that accepts and closes at once, or refuses every login, meets the
    * back-off and the retry limit as a refused dial does.)
    */
-  served(link: Link): void {
-    if (this.state === "open" && link === this.#host.links.live) this.attempts = 0;
+  served(leg: Leg): void {
+    if (this.state === "open" && leg === this.#host.legs.live) this.attempts = 0;
   }
 
-  /** Runs the hook on a new link; settles early if the link is lost. Returns the hook's error, if it threw. */
-  async #rejoin(link: Link): Promise<{ error: unknown } | undefined> {
+  /** Runs the hook on a new leg; settles early if the leg is lost. Returns the hook's error, if it threw. */
+  async #rejoin(leg: Leg): Promise<{ error: unknown } | undefined> {
     const hook = this.#host.hook();
     if (hook === undefined) return undefined;
     const conn = this.#host.conn;
-    const info = { reconnects: this.reconnects + 1, attempts: this.attempts, signal: link.conn.signal };
+    const info = { reconnects: this.reconnects + 1, attempts: this.attempts, signal: leg.conn.signal };
     try {
-      await Promise.race([Promise.resolve().then(() => hook(conn, info)), link.conn.finished]);
+      await Promise.race([Promise.resolve().then(() => hook(conn, info)), leg.conn.finished]);
       return undefined;
     } catch (error) {
       this.#host.settings.logger.warn("reconnect hook of connection {id} failed: {error}", { id: conn.id, error });

@@ -1,6 +1,6 @@
 /**
  * The ways a reconnecting connection is read (reconnector.ts), across its
- * links, as connection/reader_faces.ts gives them for one connection:
+ * legs, as connection/reader_faces.ts gives them for one connection:
  * `receive()`, the `for await` loop, `batches()`, `events()`, the readable
  * stream, and the writable one.
  *
@@ -11,7 +11,7 @@
  */
 import type { ConnectionEvent } from "../connection/events.ts";
 import { frameReadable, frameWritable } from "../connection/streams.ts";
-import type { Links } from "./links.ts";
+import type { Legs } from "./legs.ts";
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -28,34 +28,34 @@ export interface ReadersHost {
 /** The reading faces of one reconnecting connection. */
 export class ReconnectingReaders {
   readonly #host: ReadersHost;
-  readonly #links: Links;
+  readonly #legs: Legs;
   readonly #ended = (): boolean => this.#host.closing;
   #reader: "loop" | "stream" | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
 
-  constructor(host: ReadersHost, links: Links) {
+  constructor(host: ReadersHost, legs: Legs) {
     this.#host = host;
-    this.#links = links;
+    this.#legs = legs;
   }
 
-  /** The next frame, across links; undefined once it has ended for good and every frame was read. */
+  /** The next frame, across legs; undefined once it has ended for good and every frame was read. */
   receive(): Promise<Uint8Array | undefined> {
     try {
       this.#claim("loop");
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#links.receive(this.#ended);
+    return this.#legs.receive(this.#ended);
   }
 
-  /** The frames across links as a ReadableStream (see `Connection.readable`); cancelling it closes the connection. */
+  /** The frames across legs as a ReadableStream (see `Connection.readable`); cancelling it closes the connection. */
   get readable(): ReadableStream<Uint8Array> {
     if (this.#readable !== undefined) return this.#readable;
     this.#claim("stream");
     const host = this.#host;
     return this.#readable = frameReadable({
-      nextFrame: () => this.#links.receive(this.#ended),
+      nextFrame: () => this.#legs.receive(this.#ended),
       cancelInput: (reason) => reason === undefined ? host.close() : host.abort(reason),
     });
   }
@@ -77,15 +77,15 @@ export class ReconnectingReaders {
   frames(): AsyncIterator<Uint8Array> {
     this.#claim("loop");
     return {
-      next: () => this.#links.next(this.#ended),
+      next: () => this.#legs.next(this.#ended),
       return: () => {
-        this.#links.stop();
+        this.#legs.stop();
         return Promise.resolve(DONE);
       },
     };
   }
 
-  /** One frame a batch, across links: a reconnecting client reads one frame at a time. */
+  /** One frame a batch, across legs: a reconnecting client reads one frame at a time. */
   async *batches(): AsyncGenerator<Uint8Array[], void, undefined> {
     while (true) {
       const frame = await this.receive();

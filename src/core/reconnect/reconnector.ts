@@ -1,20 +1,20 @@
 /**
  * The class behind {@linkcode ReconnectingConnection}: one connection over a
- * succession of framed connections ("links"), one at a time.
+ * succession of framed connections ("legs"), one at a time.
  *
  * Invariants:
- * 1. At most one link is live (takes sends); the reader reads one link at a
- *    time, in order: every frame of a lost link is handed out before any
+ * 1. At most one leg is live (takes sends); the reader reads one leg at a
+ *    time, in order: every frame of a lost leg is handed out before any
  *    frame of the next.
- * 2. A new link is activated (read, written, its hook run) only once the
+ * 2. A new leg is activated (read, written, its hook run) only once the
  *    previous one is lost and drained, and its `disconnect` told: what was
- *    sent on the old link is settled from the reader's point of view before
+ *    sent on the old leg is settled from the reader's point of view before
  *    anything goes out on the new one.
- * 3. Frames that wait for a link go out after the reconnect hook, in the order
+ * 3. Frames that wait for a leg go out after the reconnect hook, in the order
  *    they were sent; they never exceed `maxWaitingBytes` (waiting_sends.ts).
  * 4. One reconnect loop at a time; ending for good (close, signal, retry
- *    limit) stops it wherever it is, clears its timer, closes any link; then
- *    `finished` settles, once every link's socket is closed.
+ *    limit) stops it wherever it is, clears its timer, closes any leg; then
+ *    `finished` settles, once every leg's socket is closed.
  *
  * @module
  */
@@ -24,7 +24,7 @@ import { type CloseReason, ConnectionClosedError } from "../errors.ts";
 import type { ConnectionStats } from "../stats.ts";
 import { statsHead } from "../stats_head.ts";
 import type { Address } from "../../transport/types.ts";
-import { type Link, type LinkHost, Links } from "./links.ts";
+import { type Leg, type LegHost, Legs } from "./legs.ts";
 import { Outgoing } from "./outgoing.ts";
 import type { ReconnectHook } from "./reconnect_options.ts";
 import { ReconnectLoop, type ReconnectorSettings } from "./reconnect_loop.ts";
@@ -38,14 +38,14 @@ import type {
 } from "./reconnecting_connection.ts";
 
 /** A connection that dials again when it is lost. */
-export class Reconnector implements ReconnectingConnection, LinkHost {
+export class Reconnector implements ReconnectingConnection, LegHost {
   readonly id: number;
   onReconnect: ReconnectHook | undefined;
   readonly finished: Promise<ConnectionStats>;
 
   readonly #settings: ReconnectorSettings;
   readonly #openedAt = Date.now();
-  readonly #links: Links;
+  readonly #legs: Legs;
   readonly #outgoing: Outgoing;
   readonly #listeners = new Set<(event: ReconnectEvent) => void>();
   // Aborted when it ends for good: its signal is the public one, and it stops the loop.
@@ -71,12 +71,12 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
       () => this.closing ? this.#endError() : undefined,
     );
     this.finished = new Promise((resolve) => this.#settle = resolve);
-    const links = this.#links = new Links(first, this);
-    this.#readers = new ReconnectingReaders(this, links);
+    const legs = this.#legs = new Legs(first, this);
+    this.#readers = new ReconnectingReaders(this, legs);
     this.#retry = new ReconnectLoop({
       conn: this,
       settings,
-      links,
+      legs,
       outgoing: this.#outgoing,
       stop: this.#end.signal,
       hook: () => this.onReconnect,
@@ -86,11 +86,11 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   get remoteAddr(): Address {
-    return this.#links.last.conn.remoteAddr;
+    return this.#legs.last.conn.remoteAddr;
   }
 
   get localAddr(): Address {
-    return this.#links.last.conn.localAddr;
+    return this.#legs.last.conn.localAddr;
   }
 
   get signal(): AbortSignal {
@@ -108,10 +108,10 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   get stats(): ConnectionStats {
     return {
       ...statsHead(this, this.#openedAt, this.#closedAt),
-      ...this.#links.sums(),
+      ...this.#legs.sums(),
       messagesIn: 0,
       messagesDropped: 0,
-      outboxBytes: this.#links.live?.conn.stats.outboxBytes ?? 0,
+      outboxBytes: this.#legs.live?.conn.stats.outboxBytes ?? 0,
       closeReason: this.#closeReason,
       error: this.#error,
     };
@@ -120,7 +120,7 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   get reconnectStats(): ReconnectStats {
     return {
       state: this.#retry.state,
-      connections: this.#links.activated,
+      connections: this.#legs.activated,
       reconnects: this.#retry.reconnects,
       attempts: this.#retry.attempts,
       lastDelay: this.#retry.lastDelay,
@@ -131,24 +131,24 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   send(payload: Uint8Array, options?: SendOptions): Promise<void> {
-    return this.#outgoing.send(this.#links.live, payload, options?.signal);
+    return this.#outgoing.send(this.#legs.live, payload, options?.signal);
   }
 
-  /** As `send()`: a frame that may cross to another link is copied, not written from a read buffer. */
+  /** As `send()`: a frame that may cross to another leg is copied, not written from a read buffer. */
   sendOwned(payload: Uint8Array): Promise<void> {
     return this.send(payload);
   }
 
   flush(): Promise<void> {
-    return this.#links.live?.conn.flush() ?? Promise.resolve();
+    return this.#legs.live?.conn.flush() ?? Promise.resolve();
   }
 
-  /** The next frame, across links; undefined once it has ended for good and every frame was read. */
+  /** The next frame, across legs; undefined once it has ended for good and every frame was read. */
   receive(): Promise<Uint8Array | undefined> {
     return this.#readers.receive();
   }
 
-  /** The frames across links as a ReadableStream (see `Connection.readable`); cancelling it closes the connection. */
+  /** The frames across legs as a ReadableStream (see `Connection.readable`); cancelling it closes the connection. */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readers.readable;
   }
@@ -189,8 +189,8 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
     return () => void this.#listeners.delete(listener);
   }
 
-  /** A link's socket closed: the live one's loss starts the reconnect loop. */
-  gone(link: Link, stats: ConnectionStats, wasLive: boolean): void {
+  /** A leg's socket closed: the live one's loss starts the reconnect loop. */
+  gone(leg: Leg, stats: ConnectionStats, wasLive: boolean): void {
     if (wasLive && !this.closing) {
       // Up for a whole maxDelay: it served, if silently (a server that only listens).
       const retry = this.#retry;
@@ -206,20 +206,20 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
         this.#settleIfDone();
       });
     }
-    this.drained(link);
+    this.drained(leg);
     this.#settleIfDone();
   }
 
-  /** The live link handed out its first frame (see `ReconnectLoop.served`). */
-  served(link: Link): void {
-    this.#retry.served(link);
+  /** The live leg handed out its first frame (see `ReconnectLoop.served`). */
+  served(leg: Leg): void {
+    this.#retry.served(leg);
   }
 
-  /** Tells the loss of `link` once it is gone and drained, and lets the loop go on. */
-  drained(link: Link): void {
-    if (!link.activated || !link.done || link.told) return;
-    link.told = true;
-    const stats = link.final!;
+  /** Tells the loss of `leg` once it is gone and drained, and lets the loop go on. */
+  drained(leg: Leg): void {
+    if (!leg.activated || !leg.done || leg.told) return;
+    leg.told = true;
+    const stats = leg.final!;
     if (!this.closing) this.#emit({ type: "disconnect", reason: stats.closeReason ?? "closed", error: stats.error });
     this.#wake();
   }
@@ -228,12 +228,12 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   #finish(how: "closed" | "aborted" | "gave-up", error: unknown): void {
     if (this.closing) return;
     this.#retry.state = "closed";
-    this.#closeReason = how === "gave-up" ? this.#links.last.final?.closeReason ?? "closed" : how;
+    this.#closeReason = how === "gave-up" ? this.#legs.last.final?.closeReason ?? "closed" : how;
     this.#error = error;
     const reason = error ?? new ConnectionClosedError("closed");
     this.#end.abort(reason);
     this.#outgoing.waiting.rejectAll(this.#endError());
-    const live = this.#links.live;
+    const live = this.#legs.live;
     if (live !== undefined) {
       if (how === "closed") live.conn.close();
       else live.conn.abort(reason);
@@ -254,13 +254,13 @@ export class Reconnector implements ReconnectingConnection, LinkHost {
   }
 
   #settleIfDone(): void {
-    if (!this.closing || this.#links.open > 0 || this.#running !== undefined || this.#closedAt !== undefined) return;
+    if (!this.closing || this.#legs.open > 0 || this.#running !== undefined || this.#closedAt !== undefined) return;
     this.#closedAt = Date.now();
     this.#settle(this.stats);
   }
 
   #wake(): void {
-    this.#links.wakeReader();
+    this.#legs.wakeReader();
     this.#retry.wake();
   }
 

@@ -16,7 +16,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT,
   type EngineBus,
   type EngineBusStats,
-  type EngineLink,
+  type EngineState,
 } from "../../../mod.ts";
 
 interface Topic {
@@ -33,7 +33,7 @@ export interface NatsErrors {
 /** The bus over one NATS connection. */
 export class NatsBus implements EngineBus {
   readonly #nc: NatsConnection;
-  readonly #link: EngineLink;
+  readonly #state: EngineState;
   readonly #errors: NatsErrors;
   readonly #topics = new Map<string, Topic>();
   // One PING in flight at a time: its PONG acknowledges every byte published before it.
@@ -42,9 +42,9 @@ export class NatsBus implements EngineBus {
   /** Attempts to reconnect since the last disconnect. */
   #attempts = 0;
 
-  constructor(nc: NatsConnection, link: EngineLink, errors: NatsErrors) {
+  constructor(nc: NatsConnection, state: EngineState, errors: NatsErrors) {
     this.#nc = nc;
-    this.#link = link;
+    this.#state = state;
     this.#errors = errors;
     // The status feed ends when the connection closes; should it fail instead, the bus goes on without its outage
     // counts rather than leaving a rejection nobody handles.
@@ -52,20 +52,20 @@ export class NatsBus implements EngineBus {
   }
 
   get stats(): EngineBusStats {
-    return this.#link.stats;
+    return this.#state.stats;
   }
 
   publish(topic: string, payload: Uint8Array): boolean {
-    if (!this.#link.take(payload.length)) return false;
+    if (!this.#state.take(payload.length)) return false;
     try {
       // Copied: the client holds the bytes until its next write.
       this.#nc.publish(topic, payload.slice());
     } catch {
-      this.#link.release(payload.length);
-      this.#link.dropped++;
+      this.#state.release(payload.length);
+      this.#state.dropped++;
       return false;
     }
-    this.#link.published++;
+    this.#state.published++;
     this.#unacknowledged += payload.length;
     this.#ping();
     return true;
@@ -96,9 +96,9 @@ export class NatsBus implements EngineBus {
   async request(topic: string, payload: Uint8Array, options: BusRequestOptions = {}): Promise<Uint8Array> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const refusal = this.#link.closed ? "closed" : !this.#link.up ? "unavailable" : undefined;
+    const refusal = this.#state.closed ? "closed" : !this.#state.up ? "unavailable" : undefined;
     if (refusal !== undefined) throw this.#failed(new BusRequestError(refusal, topic));
-    if (!this.#link.take(payload.length)) throw this.#failed(new BusRequestError("dropped", topic));
+    if (!this.#state.take(payload.length)) throw this.#failed(new BusRequestError("dropped", topic));
     const timeout = (checkNumber("timeout", options.timeout) ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
     try {
       const reply = this.#nc.request(topic, payload.slice(), { timeout });
@@ -112,29 +112,29 @@ export class NatsBus implements EngineBus {
         ? "no-responders"
         : cause instanceof TimeoutError || error instanceof TimeoutError
         ? "timeout"
-        : this.#link.closed
+        : this.#state.closed
         ? "closed"
         : "unavailable";
       throw this.#failed(new BusRequestError(reason, topic, { cause: error }));
     } finally {
-      this.#link.release(payload.length);
+      this.#state.release(payload.length);
     }
   }
 
   async flush(): Promise<void> {
-    if (this.#link.closed) throw new BusRequestError("closed", "flush");
-    if (!this.#link.up) throw new BusRequestError("unavailable", "flush");
+    if (this.#state.closed) throw new BusRequestError("closed", "flush");
+    if (!this.#state.up) throw new BusRequestError("unavailable", "flush");
     try {
       await this.#nc.flush();
     } catch (error) {
-      throw new BusRequestError(this.#link.closed ? "closed" : "unavailable", "flush", { cause: error });
+      throw new BusRequestError(this.#state.closed ? "closed" : "unavailable", "flush", { cause: error });
     }
   }
 
   async close(): Promise<void> {
-    if (this.#link.closed) return;
-    const wasUp = this.#link.up;
-    this.#link.close();
+    if (this.#state.closed) return;
+    const wasUp = this.#state.up;
+    this.#state.close();
     this.#topics.clear();
     // What was published goes out first, unless the server is away (then there is nothing to wait for).
     if (wasUp) await this.#nc.flush().catch(() => {});
@@ -142,7 +142,7 @@ export class NatsBus implements EngineBus {
   }
 
   #failed(error: BusRequestError): BusRequestError {
-    this.#link.requestsFailed++;
+    this.#state.requestsFailed++;
     return error;
   }
 
@@ -153,18 +153,18 @@ export class NatsBus implements EngineBus {
     this.#unacknowledged = 0;
     // A PING answered or lost with the connection: either way those bytes are no longer this node's to hold.
     void this.#nc.flush().catch(() => {}).finally(() => {
-      this.#link.release(bytes);
+      this.#state.release(bytes);
       this.#pinging = false;
-      if (this.#link.up) this.#ping();
+      if (this.#state.up) this.#ping();
     });
   }
 
   #deliver(topic: string, handlers: Set<BusHandler>, msg: Msg): void {
-    this.#link.received++;
+    this.#state.received++;
     const to = msg.reply;
     let answered = false;
     const reply = to === undefined || to === "" ? undefined : (answer: Uint8Array): boolean => {
-      if (answered || !this.#link.take(answer.length)) return false;
+      if (answered || !this.#state.take(answer.length)) return false;
       answered = true;
       this.#nc.publish(to, answer.slice());
       this.#unacknowledged += answer.length;
@@ -179,15 +179,15 @@ export class NatsBus implements EngineBus {
     for await (const status of this.#nc.status()) {
       if (status.type === "disconnect") {
         this.#attempts = 0;
-        this.#link.lost(`disconnected from ${status.server}`);
+        this.#state.lost(`disconnected from ${status.server}`);
       } else if (status.type === "reconnecting") this.#attempts++;
       else if (status.type === "reconnect") {
-        this.#link.back();
+        this.#state.back();
         this.#unacknowledged = 0;
         // Back at the first attempt: the server was up and closed this connection itself (a slow consumer, for
         // nats-server: past its write_deadline or max_pending while this node's loop was busy). It says nothing else.
-        if (this.#attempts <= 1) this.#link.cut();
-      } else if (status.type === "slowConsumer") this.#link.cutOff++;
+        if (this.#attempts <= 1) this.#state.cut();
+      } else if (status.type === "slowConsumer") this.#state.cutOff++;
     }
   }
 }

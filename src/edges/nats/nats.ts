@@ -17,7 +17,7 @@
  *
  * While the server is away, the node serves its own clients: a publish is
  * dropped and counted at once, a request fails at once, and the client
- * reconnects and resubscribes by itself (engine_link.ts in the core).
+ * reconnects and resubscribes by itself (engine_state.ts in the core).
  *
  * Credentials reach the server as the client takes them: a user and
  * password or a token in the URL (`nats://user:pass@host:4222`,
@@ -30,7 +30,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
-import { checkNumber, type EngineBus, EngineLink, type EngineLinkOptions } from "../../../mod.ts";
+import { checkNumber, type EngineBus, type EngineBusOptions, EngineState } from "../../../mod.ts";
 import { NatsBus } from "./_nats_bus.ts";
 import { parseServers } from "./_servers.ts";
 // @nats-io/transport-node is an optional peer dependency of the npm package: without it, say which package to install.
@@ -44,7 +44,7 @@ const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await i
 );
 
 /** Options of {@linkcode connectNatsBus}. */
-export interface NatsBusOptions extends EngineLinkOptions {
+export interface NatsBusOptions extends EngineBusOptions {
   /** The server (or servers of one NATS cluster): `nats://127.0.0.1:4222`, `127.0.0.1:4222`. */
   servers: string | string[];
   /** The client's name, as the server lists it (`nats-server` monitoring, logs). @default {"spawnkit"} */
@@ -124,7 +124,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
   const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? 0.5;
   const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? 5;
   const parsed = parseServers(urls);
-  const link = new EngineLink("NATS", urls, options);
+  const state = new EngineState("NATS", urls, options);
   const authenticator = options.authenticator ??
     (options.credentialsFile === undefined
       ? undefined
@@ -155,11 +155,11 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
     });
   } catch (error) {
     // The client's own words (Authorization Violation, a refused connection), with the address as logged.
-    throw new Error(`Cannot connect to NATS at ${link.address}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot connect to NATS at ${state.address}: ${(error as Error).message}`, { cause: error });
   }
   // The server's own cap on a message is the bus's, when lower.
-  link.maxMessageSize = Math.min(link.maxMessageSize, nc.info?.max_payload ?? link.maxMessageSize);
-  return new NatsBus(nc, link, { NoRespondersError, TimeoutError });
+  state.maxMessageSize = Math.min(state.maxMessageSize, nc.info?.max_payload ?? state.maxMessageSize);
+  return new NatsBus(nc, state, { NoRespondersError, TimeoutError });
 }
 
 export type { EngineBus, EngineBusStats } from "../../../mod.ts";

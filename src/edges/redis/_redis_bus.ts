@@ -16,9 +16,9 @@ import {
   DEFAULT_REQUEST_TIMEOUT,
   type EngineBus,
   type EngineBusStats,
-  type EngineLink,
+  type EngineState,
 } from "../../../mod.ts";
-import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameSender, seal } from "./_envelope.ts";
+import { MESSAGE, newSender, open, overhead, REPLY, replyChannel, REQUEST, sameSender, seal } from "./_redis_wire.ts";
 
 interface PendingRequest {
   readonly topic: string;
@@ -34,7 +34,7 @@ const SUBSCRIBE_BATCH = 1000;
 export class RedisBus implements EngineBus {
   readonly #pub: Redis;
   readonly #sub: Redis;
-  readonly #link: EngineLink;
+  readonly #state: EngineState;
   readonly #sender = newSender();
   readonly #replies: string;
   readonly #topics = new Map<string, Set<BusHandler>>();
@@ -45,10 +45,10 @@ export class RedisBus implements EngineBus {
   /** The publishing connection stayed up since the subscriber was lost: the server cut the subscriber off. */
   #pubStayedUp = false;
 
-  constructor(pub: Redis, sub: Redis, link: EngineLink) {
+  constructor(pub: Redis, sub: Redis, state: EngineState) {
     this.#pub = pub;
     this.#sub = sub;
-    this.#link = link;
+    this.#state = state;
     this.#replies = replyChannel(this.#sender);
     sub.on("messageBuffer", (channel: Buffer, message: Buffer) => this.#onMessage(channel, message));
     pub.on("close", () => this.#lost("pub"));
@@ -59,19 +59,19 @@ export class RedisBus implements EngineBus {
   }
 
   get stats(): EngineBusStats {
-    return this.#link.stats;
+    return this.#state.stats;
   }
 
   publish(topic: string, payload: Uint8Array): boolean {
     const bytes = overhead(MESSAGE) + payload.length;
-    if (!this.#link.take(bytes)) return false;
-    this.#link.published++;
+    if (!this.#state.take(bytes)) return false;
+    this.#state.published++;
     // Acknowledged by the reply to PUBLISH; lost with the connection, it is dropped.
     this.#pub.publish(topic, seal(MESSAGE, this.#sender, 0, payload)).then(
-      () => this.#link.release(bytes),
+      () => this.#state.release(bytes),
       () => {
-        this.#link.release(bytes);
-        this.#link.dropped++;
+        this.#state.release(bytes);
+        this.#state.dropped++;
       },
     );
     return true;
@@ -90,17 +90,17 @@ export class RedisBus implements EngineBus {
     return () => {
       if (!set.delete(own) || set.size > 0 || this.#topics.get(topic) !== set) return;
       this.#topics.delete(topic);
-      if (this.#subUp && !this.#link.closed) this.#sub.unsubscribe(topic).catch(() => {});
+      if (this.#subUp && !this.#state.closed) this.#sub.unsubscribe(topic).catch(() => {});
     };
   }
 
   async request(topic: string, payload: Uint8Array, options: BusRequestOptions = {}): Promise<Uint8Array> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const refusal = this.#link.closed ? "closed" : !this.#link.up ? "unavailable" : undefined;
+    const refusal = this.#state.closed ? "closed" : !this.#state.up ? "unavailable" : undefined;
     if (refusal !== undefined) throw this.#failed(new BusRequestError(refusal, topic));
     const bytes = overhead(REQUEST) + payload.length;
-    if (!this.#link.take(bytes)) throw this.#failed(new BusRequestError("dropped", topic));
+    if (!this.#state.take(bytes)) throw this.#failed(new BusRequestError("dropped", topic));
     const timeout = (checkNumber("timeout", options.timeout) ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
     const id = this.#nextRequest++ >>> 0;
     const answer = new Promise<Uint8Array>((resolve, reject) => {
@@ -114,7 +114,7 @@ export class RedisBus implements EngineBus {
       try {
         receivers = await this.#pub.publish(topic, seal(REQUEST, this.#sender, id, payload));
       } finally {
-        this.#link.release(bytes);
+        this.#state.release(bytes);
       }
       // Redis counts this node's own subscriber too, if it listens there.
       if (receivers - (this.#topics.has(topic) ? 1 : 0) <= 0) {
@@ -122,13 +122,13 @@ export class RedisBus implements EngineBus {
       }
     } catch (error) {
       this.#settle(id)?.reject(
-        new BusRequestError(this.#link.closed ? "closed" : "unavailable", topic, { cause: error }),
+        new BusRequestError(this.#state.closed ? "closed" : "unavailable", topic, { cause: error }),
       );
     }
     try {
       return await answer;
     } catch (error) {
-      if (error instanceof BusRequestError) this.#link.requestsFailed++;
+      if (error instanceof BusRequestError) this.#state.requestsFailed++;
       throw error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -136,20 +136,20 @@ export class RedisBus implements EngineBus {
   }
 
   async flush(): Promise<void> {
-    if (this.#link.closed) throw new BusRequestError("closed", "flush");
-    if (!this.#link.up) throw new BusRequestError("unavailable", "flush");
+    if (this.#state.closed) throw new BusRequestError("closed", "flush");
+    if (!this.#state.up) throw new BusRequestError("unavailable", "flush");
     try {
       // One connection's commands run in order: once each PING is answered, what was sent before it is done.
       await Promise.all([this.#pub.ping(), this.#sub.ping()]);
     } catch (error) {
-      throw new BusRequestError(this.#link.closed ? "closed" : "unavailable", "flush", { cause: error });
+      throw new BusRequestError(this.#state.closed ? "closed" : "unavailable", "flush", { cause: error });
     }
   }
 
   async close(): Promise<void> {
-    if (this.#link.closed) return;
-    const wasUp = this.#link.up;
-    this.#link.close();
+    if (this.#state.closed) return;
+    const wasUp = this.#state.up;
+    this.#state.close();
     for (const [id, request] of [...this.#requests]) {
       this.#settle(id);
       request.reject(new BusRequestError("closed", request.topic));
@@ -162,7 +162,7 @@ export class RedisBus implements EngineBus {
   }
 
   #failed(error: BusRequestError): BusRequestError {
-    this.#link.requestsFailed++;
+    this.#state.requestsFailed++;
     return error;
   }
 
@@ -175,7 +175,7 @@ export class RedisBus implements EngineBus {
   }
 
   #lost(which: "pub" | "sub"): void {
-    if (this.#link.closed) return;
+    if (this.#state.closed) return;
     if (which === "pub") {
       this.#pubUp = false;
       this.#pubStayedUp = false;
@@ -183,32 +183,32 @@ export class RedisBus implements EngineBus {
       this.#subUp = false;
       this.#pubStayedUp = this.#pubUp;
     }
-    this.#link.lost(`the ${which === "pub" ? "publishing" : "subscribing"} connection closed`);
+    this.#state.lost(`the ${which === "pub" ? "publishing" : "subscribing"} connection closed`);
   }
 
   #ready(which: "pub" | "sub"): void {
-    if (this.#link.closed) return;
+    if (this.#state.closed) return;
     if (which === "pub") this.#pubUp = true;
     else if (!this.#subUp) {
       this.#subUp = true;
-      if (this.#pubStayedUp && this.#pubUp) this.#link.cut();
+      if (this.#pubStayedUp && this.#pubUp) this.#state.cut();
       const topics = [this.#replies, ...this.#topics.keys()];
       for (let i = 0; i < topics.length; i += SUBSCRIBE_BATCH) {
         this.#sub.subscribe(...topics.slice(i, i + SUBSCRIBE_BATCH)).catch(() => {});
       }
     }
-    if (this.#pubUp && this.#subUp) this.#link.back();
+    if (this.#pubUp && this.#subUp) this.#state.back();
   }
 
   #onMessage(channel: Buffer, message: Buffer): void {
-    const envelope = message.length > this.#link.maxMessageSize ? undefined : open(message);
-    if (envelope === undefined) {
+    const parts = message.length > this.#state.maxMessageSize ? undefined : open(message);
+    if (parts === undefined) {
       // Published by something other than a bus (anyone with the server's password can): nothing of it is read.
-      this.#link.rejected++;
+      this.#state.rejected++;
       return;
     }
-    if (sameSender(envelope.sender, this.#sender)) return;
-    const { kind, sender, id, payload } = envelope;
+    if (sameSender(parts.sender, this.#sender)) return;
+    const { kind, sender, id, payload } = parts;
     if (kind === REPLY) {
       this.#settle(id)?.resolve(payload);
       return;
@@ -216,14 +216,14 @@ export class RedisBus implements EngineBus {
     const topic = channel.toString("utf8");
     const handlers = this.#topics.get(topic);
     if (handlers === undefined) return;
-    this.#link.received++;
+    this.#state.received++;
     let answered = false;
     const reply = kind !== REQUEST ? undefined : (answer: Uint8Array): boolean => {
       const bytes = overhead(REPLY) + answer.length;
-      if (answered || !this.#link.take(bytes)) return false;
+      if (answered || !this.#state.take(bytes)) return false;
       answered = true;
       this.#pub.publish(replyChannel(sender), seal(REPLY, this.#sender, id, answer)).finally(() =>
-        this.#link.release(bytes)
+        this.#state.release(bytes)
       ).catch(() => {});
       return true;
     };

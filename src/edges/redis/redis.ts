@@ -8,7 +8,7 @@
  * subscribing connection for that alone). Channels are the topics:
  * `spawnkit.all`, `spawnkit.room.NAME` (only the nodes hosting the room
  * subscribe), `spawnkit.node.N`, and a reply channel per bus
- * (_envelope.ts). Payloads are bytes end to end.
+ * (_redis_wire.ts). Payloads are bytes end to end.
  *
  * Presence is leases on a channel, as on every bus: a node's report on
  * `spawnkit.all` every `reportInterval` is its lease, and the others forget a
@@ -29,13 +29,13 @@
  * (`redis://user:pass@host:6379`, `redis://:pass@host:6379`) or as options;
  * `rediss://` for TLS, with `tls` for a private CA or a client certificate.
  * The log never shows them (the address is logged as `redis://***@host:6379`).
- * Messages the engine delivers that are not in the bus's envelope, or over
+ * Messages the engine delivers that are not a wire message of the bus, or over
  * `maxMessageSize`, are dropped unread and counted in `stats.rejected`.
  *
  * @module
  */
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
-import { checkNumber, type EngineBus, EngineLink, type EngineLinkOptions } from "../../../mod.ts";
+import { checkNumber, type EngineBus, type EngineBusOptions, EngineState } from "../../../mod.ts";
 import { RedisBus } from "./_redis_bus.ts";
 // ioredis is an optional peer dependency of the npm package: without it, say which package to install.
 const ioredis = await import("ioredis").catch((cause: Error) => {
@@ -46,7 +46,7 @@ const ioredis = await import("ioredis").catch((cause: Error) => {
 });
 
 /** Options of {@linkcode connectRedisBus}. */
-export interface RedisBusOptions extends EngineLinkOptions {
+export interface RedisBusOptions extends EngineBusOptions {
   /**
    * The server: `redis://127.0.0.1:6379`; `rediss://` for TLS; credentials as `redis://user:password@host:port/db`
    * (an ACL user) or `redis://:password@host:port` (`requirepass`), percent-encoded.
@@ -97,7 +97,7 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
       throw new TypeError(`Cannot connect to Redis: ${name} must be a string`);
     }
   }
-  const link = new EngineLink("Redis", options.url, options);
+  const state = new EngineState("Redis", options.url, options);
   const connection = (role: string) =>
     new ioredis.Redis(options.url, {
       ...(options.username === undefined ? {} : { username: options.username }),
@@ -130,12 +130,12 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
     const why = first !== undefined && first.message !== (error as Error).message
       ? `${(error as Error).message} (${first.message})`
       : (error as Error).message;
-    throw new Error(`Cannot connect to Redis at ${link.address}: ${why}`, { cause: first ?? error });
+    throw new Error(`Cannot connect to Redis at ${state.address}: ${why}`, { cause: first ?? error });
   } finally {
     pub.off("error", onError);
     sub.off("error", onError);
   }
-  return new RedisBus(pub, sub, link);
+  return new RedisBus(pub, sub, state);
 }
 
 export type { EngineBus, EngineBusStats } from "../../../mod.ts";

@@ -8,7 +8,7 @@
  */
 import type { LogLimiter } from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
-import { errorResponse, isNotification, requestProblem, responseProblem, type RpcRequest } from "./envelope.ts";
+import { errorResponse, isNotification, requestProblem, responseProblem, type RpcRequest } from "./json_rpc.ts";
 import { METHOD_NOT_FOUND, RpcError } from "./rpc_error.ts";
 import type { PendingCall, PendingCalls } from "./_pending_calls.ts";
 

@@ -37,7 +37,7 @@ import {
   type RpcParams,
   type RpcRequest,
   type RpcResponse,
-} from "./envelope.ts";
+} from "./json_rpc.ts";
 import {
   INTERNAL_ERROR,
   INVALID_PARAMS,

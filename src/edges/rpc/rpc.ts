@@ -3,7 +3,7 @@
  * one message (or batch) per frame, a route table on the server, a client
  * with timeouts and typed errors, notifications both ways. It imports
  * nothing but the kit's mod.ts, so it runs from a URL like the core. A
- * MessagePack codec for the same envelope is in `spawnkit/msgpack`.
+ * MessagePack codec for the same messages is in `spawnkit/msgpack`.
  *
  * @example A server with two methods, a client, and each kind of answer
  * ```ts
@@ -42,7 +42,7 @@ export {
   type RpcParams,
   type RpcRequest,
   type RpcResponse,
-} from "./envelope.ts";
+} from "./json_rpc.ts";
 export { route, type RpcContext, type RpcMethod, type RpcRoute, type RpcRoutes } from "./routes.ts";
 export {
   type CallOptions,

@@ -31,7 +31,7 @@ import {
   type ReconnectingConnection,
 } from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
-import { isStructured, type RpcParams, type RpcRequest } from "./envelope.ts";
+import { isStructured, type RpcParams, type RpcRequest } from "./json_rpc.ts";
 import { RpcConnectionLostError, RpcTimeoutError } from "./rpc_error.ts";
 import {
   type CallOptions,

@@ -1,5 +1,5 @@
 /**
- * The set's face: the options of `serveWorkers()`, the running set it
+ * The set's API: the options of `serveWorkers()`, the running set it
  * returns, and the error that stops it.
  *
  * @module
