@@ -125,7 +125,6 @@ export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
 export {
-  DEFAULT_ENGINE_PENDING_BYTES,
   DEFAULT_MAX_MESSAGE_SIZE,
   type EngineBus,
   type EngineBusOptions,

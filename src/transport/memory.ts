@@ -27,6 +27,9 @@
 import { networkError, Pipe } from "./_memory_pipe.ts";
 import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
 
+/** The default `bufferSize` of a memory connection, in bytes each way. */
+const DEFAULT_MEMORY_BUFFER_SIZE = 65_536;
+
 /** Options of {@linkcode memoryTransport}. */
 export interface MemoryTransportOptions {
   /**
@@ -96,7 +99,7 @@ export interface MemoryTransport extends Transport {
  * ```
  */
 export function memoryTransport(options: MemoryTransportOptions = {}): MemoryTransport {
-  const bufferSize = options.bufferSize ?? 65_536;
+  const bufferSize = options.bufferSize ?? DEFAULT_MEMORY_BUFFER_SIZE;
   if (!Number.isSafeInteger(bufferSize) || bufferSize <= 0) {
     throw new RangeError(`Cannot use bufferSize ${bufferSize}: must be a positive integer (bytes)`);
   }

@@ -25,7 +25,7 @@
  */
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
-import type { Bus, BusStats } from "./bus.ts";
+import { type Bus, type BusStats, DEFAULT_MAX_PENDING_BYTES } from "./bus.ts";
 
 /** A bus over an engine: its figures. */
 export interface EngineBusStats extends BusStats {
@@ -67,9 +67,6 @@ export interface EngineBusOptions {
 
 /** The default `maxMessageSize` of an engine bus: NATS' default `max_payload`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
-
-/** The default `maxPendingBytes` of an engine bus. */
-export const DEFAULT_ENGINE_PENDING_BYTES = 8 * 1024 * 1024;
 
 /**
  * `url` without its credentials: the userinfo (`user:password@`, or a token
@@ -146,7 +143,7 @@ export class EngineState {
   constructor(engine: string, address: string | readonly string[], options: EngineBusOptions = {}) {
     this.engine = engine;
     this.address = (typeof address === "string" ? [address] : address).map(redactUrl).join(",");
-    this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_ENGINE_PENDING_BYTES;
+    this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_MAX_PENDING_BYTES;
     this.maxMessageSize = checkNumber("maxMessageSize", options.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#logger = escapingLogger(options.logger);
   }

@@ -43,6 +43,15 @@ const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await i
   },
 );
 
+/** The default `reconnectWait`, in seconds. */
+const DEFAULT_RECONNECT_WAIT = 0.5;
+/** The default `pingInterval`, in seconds. */
+const DEFAULT_PING_INTERVAL = 5;
+/** PINGs without a PONG before the client takes the server for gone. */
+const MAX_PINGS_OUT = 2;
+/** The default `name`: the client's name as the server lists it. */
+const DEFAULT_CLIENT_NAME = "spawnkit";
+
 /** Options of {@linkcode connectNatsBus}. */
 export interface NatsBusOptions extends EngineBusOptions {
   /** The server (or servers of one NATS cluster): `nats://127.0.0.1:4222`, `127.0.0.1:4222`. */
@@ -121,8 +130,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
       throw new TypeError(`Cannot connect to NATS: ${name} must be a string`);
     }
   }
-  const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? 0.5;
-  const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? 5;
+  const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? DEFAULT_RECONNECT_WAIT;
+  const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? DEFAULT_PING_INTERVAL;
   const parsed = parseServers(urls);
   const state = new EngineState("NATS", urls, options);
   const authenticator = options.authenticator ??
@@ -141,7 +150,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
   try {
     nc = await connect({
       servers: parsed.servers,
-      name: options.name ?? "spawnkit",
+      name: options.name ?? DEFAULT_CLIENT_NAME,
       ...auth,
       ...(tls === undefined ? {} : { tls }),
       // The contract of every bus: never back to the publisher.
@@ -151,7 +160,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
       reconnectTimeWait: reconnectWait * 1000,
       reconnectJitter: Math.min(100, reconnectWait * 500),
       pingInterval: pingInterval * 1000,
-      maxPingOut: 2,
+      maxPingOut: MAX_PINGS_OUT,
     });
   } catch (error) {
     // The client's own words (Authorization Violation, a refused connection), with the address as logged.

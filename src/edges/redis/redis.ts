@@ -45,6 +45,11 @@ const ioredis = await import("ioredis").catch((cause: Error) => {
   );
 });
 
+/** The default `reconnectWait`, in seconds. */
+const DEFAULT_RECONNECT_WAIT = 0.5;
+/** The default `name`: the prefix of the two connections' names. */
+const DEFAULT_CLIENT_NAME = "spawnkit";
+
 /** Options of {@linkcode connectRedisBus}. */
 export interface RedisBusOptions extends EngineBusOptions {
   /**
@@ -91,7 +96,7 @@ export interface RedisBusOptions extends EngineBusOptions {
  */
 export async function connectRedisBus(options: RedisBusOptions): Promise<EngineBus> {
   if (typeof options.url !== "string") throw new TypeError("Cannot connect to Redis: url must be a string");
-  const waitMs = (checkNumber("reconnectWait", options.reconnectWait) ?? 0.5) * 1000;
+  const waitMs = (checkNumber("reconnectWait", options.reconnectWait) ?? DEFAULT_RECONNECT_WAIT) * 1000;
   for (const name of ["username", "password"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "string") {
       throw new TypeError(`Cannot connect to Redis: ${name} must be a string`);
@@ -103,7 +108,7 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
-      connectionName: `${options.name ?? "spawnkit"}-${role}`,
+      connectionName: `${options.name ?? DEFAULT_CLIENT_NAME}-${role}`,
       lazyConnect: true,
       // Fail fast while the server is away: nothing queued without a bound, no command retried later.
       enableOfflineQueue: false,

@@ -38,6 +38,7 @@ import {
   checkCodec,
   checkPositive,
   checkTimeout,
+  DEFAULT_CALL_TIMEOUT,
   DEFAULT_MAX_DEPTH,
   type RpcClientOptions,
 } from "./rpc_options.ts";
@@ -119,7 +120,7 @@ class Client implements RpcClient {
       this.#unsubscribe = conn.subscribe(this.#onReconnectEvent);
     }
     this.#codec = checkCodec(options.codec);
-    this.#timeout = checkTimeout(options.timeout ?? 30);
+    this.#timeout = checkTimeout(options.timeout ?? DEFAULT_CALL_TIMEOUT);
     const maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
     // The server chooses how often a notification arrives and what its method is called: escaped, a few lines a second.
     const log = new LogLimiter(escapingLogger(options.logger));

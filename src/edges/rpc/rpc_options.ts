@@ -120,6 +120,9 @@ export function limitsOf(options: RpcHandlerOptions): RpcLimits {
   };
 }
 
+/** The default `timeout` of an RPC client's calls, in seconds. */
+export const DEFAULT_CALL_TIMEOUT = 30;
+
 /**
  * Options of `rpcClient()`.
  *
