@@ -137,4 +137,4 @@ export { BusRequestError, type BusRequestFailure } from "./src/core/cluster/bus.
 export { consoleWarnLogger, escapingLogger, type Logger, type LogProperties, silentLogger } from "./src/core/logger.ts";
 export { escapeControlCharacters, escapeLogValue } from "./src/core/log_escape.ts";
 export { type LogLevel, LogLimiter, type LogLimiterOptions } from "./src/core/log_limiter.ts";
-export { redactUrl } from "./src/core/cluster/engine_link.ts";
+export { redactUrl } from "./src/core/cluster/engine_state.ts";

@@ -17,15 +17,14 @@ export {
   parseNumber,
 } from "./core/options.ts";
 export { formatAddress } from "./core/address.ts";
-export { DEFAULT_REQUEST_TIMEOUT } from "./core/cluster/bus.ts";
+export { DEFAULT_MAX_PENDING_BYTES, DEFAULT_REQUEST_TIMEOUT } from "./core/cluster/bus.ts";
 export {
-  DEFAULT_ENGINE_PENDING_BYTES,
   DEFAULT_MAX_MESSAGE_SIZE,
   type EngineBus,
+  type EngineBusOptions,
   type EngineBusStats,
-  EngineLink,
-  type EngineLinkOptions,
-} from "./core/cluster/engine_link.ts";
+  EngineState,
+} from "./core/cluster/engine_state.ts";
 export {
   type ChannelPort,
   createPortHub,

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { BusRequestError, connect, type Connection, silentLogger } from "../mod.ts";
-import { type EngineBus, type EngineLinkOptions } from "../src/_internal.ts";
+import type { EngineBus, EngineBusOptions } from "../src/_internal.ts";
 import { type Child, startChild } from "./_child.ts";
 import { type Engine, type EngineKind, engineMissing, startEngine } from "./_engines.ts";
 import { skip, test } from "./_harness.ts";
@@ -100,7 +100,7 @@ function tightLimits(kind: EngineKind): string[] {
 /** Registers the engine tests of `kind`, or skips them with the reason. */
 export function engineTests(
   kind: EngineKind,
-  connectBus: (url: string, options?: EngineLinkOptions) => Promise<EngineBus>,
+  connectBus: (url: string, options?: EngineBusOptions) => Promise<EngineBus>,
 ): void {
   const name = kind === "nats" ? "connectNatsBus" : "connectRedisBus";
   const names = [

@@ -13,10 +13,10 @@ import fc from "fast-check";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
 import { joinCluster, type Logger, serve } from "../mod.ts";
-import { type EngineBus } from "../src/_internal.ts";
+import type { EngineBus } from "../src/_internal.ts";
 import { connectNatsBus } from "../src/edges/nats/nats.ts";
 import { connectRedisBus } from "../src/edges/redis/redis.ts";
-import { MESSAGE, newSender, seal } from "../src/edges/redis/_envelope.ts";
+import { MESSAGE, newSender, seal } from "../src/edges/redis/_redis_wire.ts";
 import { readMessage } from "../src/core/cluster/read_message.ts";
 import { renderMetrics } from "../src/edges/metrics/metrics.ts";
 import { type EngineKind, engineMissing, startEngine } from "./_engines.ts";
@@ -26,10 +26,10 @@ import { assertSaneStats, forgedBytes, namedForgeries } from "./_bus_forgery.ts"
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A raw publisher on the engine, with its own client library: no bus, no envelope unless asked. */
+/** A raw publisher on the engine, with its own client library: no bus, no wire message unless asked. */
 interface RawPublisher {
   publish(topic: string, bytes: Uint8Array): void;
-  /** Redis: bytes as they are, without the bus's envelope. */
+  /** Redis: bytes as they are, without the bus's wire format. */
   publishBare?(topic: string, bytes: Uint8Array): void;
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -90,7 +90,7 @@ for (const kind of ["nats", "redis"] as const) {
       assert.equal(cluster.busStats.accepted, 0);
       assert.deepEqual(cluster.nodes(), []);
       if (raw.publishBare !== undefined) {
-        // Not even in the bus's envelope (no kind of one in the first byte): dropped unread, counted by the bus.
+        // Not even a wire message of the bus (no kind of one in the first byte): dropped unread, counted by the bus.
         for (const bytes of forged.slice(0, 10)) {
           const bare = new Uint8Array(1 + bytes.length);
           bare[0] = 0xff;

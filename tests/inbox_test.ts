@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, FrameTooLargeError, GuardError, TruncatedFrameError } from "../mod.ts";
-import { Envelope, Inbox, type InboxItem, Tick } from "../src/core/connection/inbox.ts";
+import { Inbox } from "../src/core/connection/inbox.ts";
+import { type InboxItem, Posted, Tick } from "../src/core/connection/mailbox.ts";
 import { RateLimits } from "../src/core/connection/rate_limit.ts";
 import { FrameDecoder } from "../src/core/framing/frame_decoder.ts";
 import type { FramingOptions } from "../src/core/framing/length_prefixed.ts";
@@ -16,7 +17,7 @@ function inboxOver(
   const ends: Array<[string, unknown]> = [];
   const outbox = {
     flushes: 0,
-    flush() {
+    loopWaits() {
       this.flushes++;
     },
   };
@@ -38,7 +39,7 @@ const decoder = new TextDecoder();
 function describe(item: InboxItem | undefined): string {
   if (item === undefined) return "end";
   if (item instanceof Uint8Array) return `frame ${decoder.decode(item)}`;
-  if (item instanceof Envelope) return `message ${item.message}`;
+  if (item instanceof Posted) return `message ${item.message}`;
   return "tick";
 }
 
@@ -72,7 +73,7 @@ test("Inbox reads only when the loop waits and nothing is queued: no read ahead,
 
 test("Inbox over a memory pair: a peer's frames wait in the socket until the loop asks", async () => {
   const { client, server } = await socketPair();
-  const inbox = new Inbox(server, new FrameDecoder(), 16, () => {}, { flush() {} });
+  const inbox = new Inbox(server, new FrameDecoder(), 16, () => {}, { loopWaits() {} });
   await client.write(frames("x", "y"));
   await settle();
   assert.equal(server.unread, 10, "not read: nobody asked");
@@ -116,7 +117,7 @@ test("Inbox queues a read's frames together, after the messages that came before
   await settle();
   inbox.deliver("m4");
   assert.deepEqual(takeAll(inbox), ["message m1", "message m2", "message m3", "frame f1", "frame f2", "message m4"]);
-  assert.equal(inbox.messagesIn, 5);
+  assert.equal(inbox.mailbox.messagesIn, 5);
   assert.equal(socket.reads, 1);
 });
 
@@ -125,7 +126,7 @@ test("Inbox holds at most mailboxCapacity messages and one tick, counting what i
   assert.equal(inbox.deliver("a"), true);
   assert.equal(inbox.deliver("b"), true);
   assert.equal(inbox.deliver("c"), false, "full");
-  assert.equal(inbox.messagesDropped, 1);
+  assert.equal(inbox.mailbox.messagesDropped, 1);
   inbox.tick(0.5, true);
   inbox.tick(0.5, true);
   assert.equal(inbox.idleTicks, 2, "both ticks counted");
@@ -165,7 +166,7 @@ test("Inbox.end: no read after it, items already queued still handed out, later 
   assert.equal(describe(await inbox.next()), "end");
   assert.equal(socket.reads, 1, "no read after the end");
   assert.equal(inbox.deliver("late"), false);
-  assert.equal(inbox.messagesDropped, 1);
+  assert.equal(inbox.mailbox.messagesDropped, 1);
 });
 
 test("Inbox ends input with the reason: peer-closed at the FIN, truncated-frame inside a frame, socket-error", async () => {

@@ -169,13 +169,16 @@ test("MemorySocket.end half-closes: the peer reads the bytes then null, and can 
   assert.equal(await client.read(), null);
 });
 
-test("memoryTransport names no runtime and imports nothing but the transport types", () => {
-  const code = readFileSync(new URL("../src/transport/memory.ts", import.meta.url), "utf8")
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .replace(/^\s*\/\/.*$/gm, "");
-  assert.doesNotMatch(code, /\b(Deno|Bun|process|require)\b|["']node:/);
-  const imports = [...code.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((match) => match[1]);
-  assert.deepEqual(imports, ["./types.ts"]);
+test("memoryTransport names no runtime and imports nothing but the transport types and its pipe", () => {
+  const importsOf = (file: string) => {
+    const code = readFileSync(new URL(`../src/transport/${file}`, import.meta.url), "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    assert.doesNotMatch(code, /\b(Deno|Bun|process|require)\b|["']node:/);
+    return [...code.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((match) => match[1]);
+  };
+  assert.deepEqual(importsOf("memory.ts"), ["./_memory_pipe.ts", "./types.ts"]);
+  assert.deepEqual(importsOf("_memory_pipe.ts"), []);
 });
 
 // The kit over it: serve({ transport }) and connect({ transport }).

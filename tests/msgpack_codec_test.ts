@@ -130,7 +130,7 @@ test("msgpackCodec's decode of random bytes returns a value or throws one of its
   );
 });
 
-test("rpcHandler speaks the same envelope in MessagePack: calls, errors, batches, pushes, parse errors", async () => {
+test("rpcHandler speaks the same JSON-RPC messages in MessagePack: calls, errors, batches, pushes, parse errors", async () => {
   const { server, rpc } = await rpcServer({
     reverse: ([bytes]: [Uint8Array]) => Uint8Array.from(bytes).reverse(),
     refuse: () => {

@@ -14,7 +14,7 @@
  */
 import process from "node:process";
 import { claimNode, type Cluster, joinCluster, serve, silentLogger } from "../../mod.ts";
-import { type EngineBus } from "../../src/_internal.ts";
+import type { EngineBus } from "../../src/_internal.ts";
 import { connectNatsBus } from "../../src/edges/nats/nats.ts";
 import { connectRedisBus } from "../../src/edges/redis/redis.ts";
 

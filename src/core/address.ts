@@ -6,6 +6,9 @@
  */
 import type { Address } from "../transport/types.ts";
 
+/** The default `hostname` to listen on and to connect to: loopback, so nothing is reachable from outside unless asked. */
+export const DEFAULT_HOSTNAME = "127.0.0.1";
+
 /**
  * `host:port`, with an IPv6 host in brackets (`[::1]:7000`); a socket whose
  * peer was gone before its address could be read has an empty host.

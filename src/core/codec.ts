@@ -3,7 +3,7 @@
  * how one message becomes a frame's payload and back. An interface only, so
  * that a codec that needs a package (MessagePack) can live in an edge of its
  * own and still plug into another edge through the core. The RPC edge
- * encodes its envelopes with one, the cluster the messages posted across
+ * encodes its JSON-RPC messages with one, the cluster the messages posted across
  * nodes; JSON is the default of both (json_codec.ts).
  *
  * @module

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatAddress } from "./address.ts";
+import { DEFAULT_HOSTNAME, formatAddress } from "./address.ts";
 import type { Connection } from "./connection/connection.ts";
 import { DeferredFlush } from "./connection/deferred_flush.ts";
 import type { ConnectionSettings } from "./connection/connection_settings.ts";
@@ -108,7 +108,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const transport = options.transport ?? await defaultTransport();
   const signal = options.signal;
   signal?.throwIfAborted();
-  const hostname = options.hostname ?? "127.0.0.1";
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const logger = escapingLogger(options.logger);
   const settings: ConnectionSettings = {
     framing,

@@ -22,6 +22,11 @@ interface Window {
   summary: string;
 }
 
+/** The default `burst`: lines of one kind per window before the rest are counted. */
+export const DEFAULT_LOG_BURST = 5;
+/** The default `windowMs`, in milliseconds. */
+export const DEFAULT_LOG_WINDOW_MS = 1000;
+
 /** Options of {@linkcode LogLimiter}. */
 export interface LogLimiterOptions {
   /** Lines of one kind written per window before the rest are only counted. @default {5} */
@@ -61,8 +66,8 @@ export class LogLimiter {
   /** Writes to `logger`, at most `options.burst` lines of a kind per window; the rest are counted for a summary. */
   constructor(logger: Logger, options: LogLimiterOptions = {}) {
     this.#logger = logger;
-    this.#burst = options.burst ?? 5;
-    this.#windowMs = options.windowMs ?? 1000;
+    this.#burst = options.burst ?? DEFAULT_LOG_BURST;
+    this.#windowMs = options.windowMs ?? DEFAULT_LOG_WINDOW_MS;
     this.#now = options.now ?? Date.now;
   }
 

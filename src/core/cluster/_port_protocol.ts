@@ -33,9 +33,6 @@ export type HubEntry =
 /** What an entry costs against the bound, besides its payload: a batch slot and a topic. */
 export const ENTRY_OVERHEAD = 64;
 
-/** The default bound on the bytes one side has in flight to the other. */
-export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;
-
 /** The cost of an entry with `payload`. */
 export function costOf(payload: Uint8Array | undefined): number {
   return ENTRY_OVERHEAD + (payload?.byteLength ?? 0);

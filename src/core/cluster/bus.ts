@@ -142,3 +142,10 @@ export class BusRequestError extends Error {
 
 /** The default `timeout` of `bus.request()`, in seconds (Socket.IO's adapter waits as long). */
 export const DEFAULT_REQUEST_TIMEOUT = 5;
+
+/**
+ * The default `maxPendingBytes` of every bus (engine, hub or member), 8 MiB:
+ * bytes in flight to a peer of the bus above which a message is dropped and
+ * counted.
+ */
+export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;

@@ -7,7 +7,9 @@
  * @module
  */
 import { type Bus, BusRequestError } from "./bus.ts";
+import { DEFAULT_CLUSTER_NAME } from "./cluster_types.ts";
 import { encodeMessage } from "./messages.ts";
+import { OBSERVER_NODE } from "./node_ids.ts";
 import { NUMBER_OPTIONS } from "../options.ts";
 
 /** Options of {@linkcode claimNode}. */
@@ -17,6 +19,9 @@ export interface ClaimNodeOptions {
   /** Seconds to wait for a node's answer to each number asked. @default {2} */
   timeout?: number;
 }
+
+/** The default `timeout` of {@linkcode claimNode}, in seconds. */
+const DEFAULT_CLAIM_TIMEOUT = 2;
 
 const ATTEMPTS = 8;
 
@@ -44,12 +49,14 @@ const ATTEMPTS = 8;
  * ```
  */
 export async function claimNode(bus: Bus, options: ClaimNodeOptions = {}): Promise<number> {
-  const prefix = `${options.name ?? "spawnkit"}.`;
+  const prefix = `${options.name ?? DEFAULT_CLUSTER_NAME}.`;
   const max = NUMBER_OPTIONS.node.max;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const node = 1 + Math.floor(Math.random() * max);
     try {
-      await bus.request(`${prefix}node.${node}`, encodeMessage(0, { kind: "ping" }), { timeout: options.timeout ?? 2 });
+      await bus.request(`${prefix}node.${node}`, encodeMessage(OBSERVER_NODE, { kind: "ping" }), {
+        timeout: options.timeout ?? DEFAULT_CLAIM_TIMEOUT,
+      });
     } catch (error) {
       if (error instanceof BusRequestError && error.reason === "no-responders") return node;
       // A node that was slow to answer holds the number all the same: try another.

@@ -25,7 +25,7 @@ export function roomTopic(prefix: string, room: string): string {
 }
 
 /** What the rooms of a node need from the rest of it. */
-export interface ClusterRoomLinks {
+export interface ClusterRoomsHost {
   /** Publishes a room broadcast on `topic`; false when the bus dropped it. */
   publish(topic: string, room: string, payload: Uint8Array, except: number): boolean;
   /** A room's size changed here: tell the others with the next delta. */
@@ -39,15 +39,15 @@ export class ClusterRooms {
   readonly #bus: Bus;
   readonly #prefix: string;
   readonly #onMessage: BusHandler;
-  readonly #links: ClusterRoomLinks;
+  readonly #host: ClusterRoomsHost;
   readonly #subscriptions = new Map<string, () => void>();
   #closed = false;
 
-  constructor(bus: Bus, prefix: string, onMessage: BusHandler, links: ClusterRoomLinks) {
+  constructor(bus: Bus, prefix: string, onMessage: BusHandler, host: ClusterRoomsHost) {
     this.#bus = bus;
     this.#prefix = prefix;
     this.#onMessage = onMessage;
-    this.#links = links;
+    this.#host = host;
   }
 
   /** A room of this node has `size` members now. */
@@ -60,18 +60,18 @@ export class ClusterRooms {
       this.#subscriptions.delete(room);
       subscribed();
     }
-    this.#links.changed(room, size);
+    this.#host.changed(room, size);
   }
 
   /** Sends a room broadcast to the other nodes that host `room`; returns their members (as last heard). */
   broadcast(room: string, payload: Uint8Array, except: number): number {
-    this.#links.publish(roomTopic(this.#prefix, room), room, payload, except);
-    return this.#links.remoteSize(room);
+    this.#host.publish(roomTopic(this.#prefix, room), room, payload, except);
+    return this.#host.remoteSize(room);
   }
 
   /** Members of `room` on the other nodes. */
   size(room: string): number {
-    return this.#links.remoteSize(room);
+    return this.#host.remoteSize(room);
   }
 
   /** Leaves every room topic. */

@@ -12,6 +12,13 @@ import type { ServerStats } from "../stats.ts";
 import type { Bus } from "./bus.ts";
 import type { ClusterBusStats } from "./bus_checks.ts";
 
+/** The default `name` of a cluster: the prefix of its topics. */
+export const DEFAULT_CLUSTER_NAME = "spawnkit";
+/** The default `reportInterval`, in seconds. */
+export const DEFAULT_REPORT_INTERVAL = 1;
+/** The default `expireAfter`, in seconds: five reports missed. */
+export const DEFAULT_EXPIRE_AFTER = 5;
+
 /** Options of `joinCluster()`. */
 export interface ClusterOptions<Message = unknown> {
   /** The bus the nodes share. The cluster does not close it. */

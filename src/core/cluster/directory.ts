@@ -24,7 +24,7 @@
  */
 import type { ServerStats } from "../stats.ts";
 import type { DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
-import { RemoteHandle, type RemoteLink } from "./remote_connection.ts";
+import { RemoteHandle, type RemoteHost } from "./remote_connection.ts";
 
 /** Deltas kept while a node's snapshot is on its way; past this, they are dropped and the snapshot asked again. */
 export const MAX_WAITING_DELTAS = 1024;
@@ -71,13 +71,13 @@ export class RemoteNode {
 /** The other nodes (see the module's invariants). */
 export class Directory {
   readonly #nodes = new Map<number, RemoteNode>();
-  readonly #link: RemoteLink;
+  readonly #host: RemoteHost;
   #size = 0;
   /** Times a node's waiting deltas passed a bound and were dropped. */
   waitingDropped = 0;
 
-  constructor(link: RemoteLink) {
-    this.#link = link;
+  constructor(host: RemoteHost) {
+    this.#host = host;
   }
 
   /** The node, if known. */
@@ -213,7 +213,7 @@ export class Directory {
 
   #add(remote: RemoteNode, entry: DirectoryEntry): void {
     if (remote.connections.has(entry[0])) return;
-    remote.connections.set(entry[0], new RemoteHandle(remote.node, entry, this.#link));
+    remote.connections.set(entry[0], new RemoteHandle(remote.node, entry, this.#host));
     this.#size++;
   }
 

@@ -16,7 +16,7 @@ import type { Directory, RemoteNode } from "./directory.ts";
 import type { ClusterMessage, DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
 
 /** How the membership reaches the others. */
-export interface MembershipLinks {
+export interface MembershipHost {
   /** Publishes to every node. */
   all(message: ClusterMessage): boolean;
   /** Publishes to one node. */
@@ -43,7 +43,7 @@ function entryOf(conn: Pick<Connection<unknown>, "id" | "remoteAddr" | "localAdd
 export class Membership {
   readonly #node: number;
   readonly #directory: Directory;
-  readonly #links: MembershipLinks;
+  readonly #host: MembershipHost;
   readonly #logger: Logger;
   #server: Server<unknown> | undefined;
   #roomSizes: () => Iterable<RoomCount> = () => [];
@@ -55,10 +55,10 @@ export class Membership {
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #syncing = new Set<number>();
 
-  constructor(node: number, directory: Directory, links: MembershipLinks, logger: Logger) {
+  constructor(node: number, directory: Directory, host: MembershipHost, logger: Logger) {
     this.#node = node;
     this.#directory = directory;
-    this.#links = links;
+    this.#host = host;
     this.#logger = logger;
   }
 
@@ -66,7 +66,7 @@ export class Membership {
   attach(server: Server<unknown>, roomSizes: () => Iterable<RoomCount>): void {
     this.#server = server;
     this.#roomSizes = roomSizes;
-    this.#links.all({ kind: "hello" });
+    this.#host.all({ kind: "hello" });
     this.report();
   }
 
@@ -99,14 +99,14 @@ export class Membership {
     this.#leaves = [];
     this.#rooms = new Map();
     // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
-    this.#links.all(delta);
+    this.#host.all(delta);
   }
 
   /** Publishes this node's figures with its last delta's number. */
   report(): void {
     if (this.#server === undefined) return;
     this.flush();
-    this.#links.all({ kind: "report", seq: this.#seq, stats: this.#server.stats });
+    this.#host.all({ kind: "report", seq: this.#seq, stats: this.#server.stats });
   }
 
   /** Stops: what is pending goes out. */
@@ -122,7 +122,7 @@ export class Membership {
    */
   handle(from: number, message: MembershipMessage, delivery: BusDelivery, bytes: number): boolean {
     if (message.kind === "snapshot-request") {
-      if (this.#server !== undefined) delivery.reply?.(this.#links.encode(this.#snapshot()));
+      if (this.#server !== undefined) delivery.reply?.(this.#host.encode(this.#snapshot()));
       return true;
     }
     const heard = this.#directory.heard(from, Date.now());
@@ -132,7 +132,7 @@ export class Membership {
     if (this.#server === undefined) return true; // an observer keeps no directory
     if (message.kind === "hello") {
       // A newcomer: tell it who is here, with this node's connections.
-      this.#links.to(from, this.#snapshot());
+      this.#host.to(from, this.#snapshot());
       this.report();
     }
     if (message.kind === "snapshot") {
@@ -163,7 +163,7 @@ export class Membership {
   #resync(remote: RemoteNode): void {
     if (this.#syncing.has(remote.node)) return;
     this.#syncing.add(remote.node);
-    this.#links.ask(remote.node, { kind: "snapshot-request" }).then((answer) => {
+    this.#host.ask(remote.node, { kind: "snapshot-request" }).then((answer) => {
       this.#syncing.delete(remote.node);
       if (answer.kind === "snapshot" && this.#directory.get(remote.node) === remote) {
         this.#applySnapshot(remote, answer);

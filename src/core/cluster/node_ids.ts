@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { FIRST_CONNECTION_ID } from "../server/registry.ts";
 
 /** How many ids each node has: its connections are numbered 1 to NODE_ID_SPAN - 1. */
 export const NODE_ID_SPAN = 10_000_000_000;
@@ -26,5 +27,8 @@ export function nodeOfConnection(id: number): number {
 
 /** The first connection id of `node`. */
 export function firstIdOf(node: number): number {
-  return node * NODE_ID_SPAN + 1;
+  return node * NODE_ID_SPAN + FIRST_CONNECTION_ID;
 }
+
+/** The node number of a cluster member that only observes (no connections of its own). */
+export const OBSERVER_NODE = 0;

@@ -12,9 +12,10 @@ import {
   BusRequestError,
   type BusRequestOptions,
   type BusStats,
+  DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_REQUEST_TIMEOUT,
 } from "./bus.ts";
-import { Batcher, costOf, DEFAULT_MAX_PENDING_BYTES, type HubEntry, type MemberEntry } from "./_port_protocol.ts";
+import { Batcher, costOf, type HubEntry, type MemberEntry } from "./_port_protocol.ts";
 
 /**
  * The part of a MessagePort the bus uses: the web's and Node's both fit.

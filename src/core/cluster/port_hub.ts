@@ -17,9 +17,9 @@
  * @module
  */
 import { checkNumber } from "../options.ts";
-import type { Bus } from "./bus.ts";
+import { type Bus, DEFAULT_MAX_PENDING_BYTES } from "./bus.ts";
 import { connectPortBus, type PortLike } from "./port_bus.ts";
-import { Batcher, costOf, DEFAULT_MAX_PENDING_BYTES, type HubEntry, type MemberEntry } from "./_port_protocol.ts";
+import { Batcher, costOf, type HubEntry, type MemberEntry } from "./_port_protocol.ts";
 
 /** One end of a MessageChannel: the web's MessagePort (Node's, under Node's typings). */
 export type ChannelPort = InstanceType<typeof MessageChannel>["port2"];

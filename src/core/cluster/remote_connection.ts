@@ -15,7 +15,7 @@ import type { Address } from "../../transport/types.ts";
 import type { DirectoryEntry } from "./messages.ts";
 
 /** How a remote connection reaches its node. */
-export interface RemoteLink {
+export interface RemoteHost {
   /** Queues `payload` as a frame to connection `id` of `node`; false when the bus dropped it. */
   send(node: number, id: number, payload: Uint8Array): boolean;
   /** Asks `node` to close connection `id`. */
@@ -32,21 +32,21 @@ export class RemoteHandle implements RemoteConnection {
   readonly remoteAddr: Address;
   readonly localAddr: Address;
   readonly #openedAt: number;
-  readonly #link: RemoteLink;
+  readonly #host: RemoteHost;
   readonly #life = new Lifecycle();
   #closedAt: number | undefined;
   #framesOut = 0;
   #framesDropped = 0;
   #writable: WritableStream<Uint8Array> | undefined;
 
-  constructor(node: number, entry: DirectoryEntry, link: RemoteLink) {
+  constructor(node: number, entry: DirectoryEntry, host: RemoteHost) {
     const [id, remoteHost, remotePort, localHost, localPort, openedAt] = entry;
     this.id = id;
     this.node = node;
     this.remoteAddr = { hostname: remoteHost, port: remotePort };
     this.localAddr = { hostname: localHost, port: localPort };
     this.#openedAt = openedAt;
-    this.#link = link;
+    this.#host = host;
   }
 
   get signal(): AbortSignal {
@@ -87,12 +87,12 @@ export class RemoteHandle implements RemoteConnection {
    */
   send(payload: Uint8Array): Promise<void> {
     try {
-      this.#link.checkOutgoing(payload.length);
+      this.#host.checkOutgoing(payload.length);
     } catch (error) {
       return Promise.reject(error);
     }
     if (this.closing) return Promise.reject(this.#life.closedError());
-    if (this.#link.send(this.node, this.id, payload)) this.#framesOut++;
+    if (this.#host.send(this.node, this.id, payload)) this.#framesOut++;
     else this.#framesDropped++;
     return Promise.resolve();
   }
@@ -106,7 +106,7 @@ export class RemoteHandle implements RemoteConnection {
   }
 
   close(): void {
-    if (!this.closing) this.#link.close(this.node, this.id);
+    if (!this.closing) this.#host.close(this.node, this.id);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

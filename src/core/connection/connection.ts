@@ -1,10 +1,42 @@
 /**
- * The connection a handler holds: the public face of one connection, the
+ * The connection a handler holds: the public interface of one connection, the
  * same on the server (handed to the handler by `serve()`) and on the client
  * (returned by `connect()`). The class behind it is the kit's own; what the
- * server needs of it beyond this face is not part of the API. In a cluster, a
- * connection served by another node is a {@linkcode RemoteConnection}: its
+ * server needs of it beyond this interface is not part of the API. In a cluster,
+ * a connection served by another node is a {@linkcode RemoteConnection}: its
  * send half only.
+ *
+ * The path of one frame, from the socket's read to the handler and back to
+ * the socket's write, as Netty draws its ChannelPipeline (files under
+ * src/core/; F1 to F7 mark the flush points, all decided in
+ * connection/flush_policy.ts, which says when each one comes):
+ *
+ * ```text
+ * ┌──────────────────────────────────── handler ─────────────────────────────────────┐
+ * │ for await · receive() · batches() · events() · callbacks · readable              │
+ * │ (connection/handler_driver.ts, reader_faces.ts, events.ts, callbacks.ts)         │
+ * │                                   send() · sendOwned() · broadcast · flush(): F6 │
+ * └───────────────▲─────────────────────────────────────────────┬────────────────────┘
+ *    take(): F1   │ frames of one read,                         │
+ *    when none is │ posted messages, ticks                      │
+ *    queued       │                                             ▼
+ * ┌───────────────┴────────────────────┐   ┌─────────────────────────────────────────┐
+ * │ Inbox          connection/inbox.ts │   │ Sender              connection/sender.ts│
+ * │ one queue in arrival order, the    │   │ water marks: past the high mark F2;     │
+ * │ mailbox (mailbox.ts), the rate     │   │ sent while no event is handled F3,      │
+ * │ budget (rate_limit.ts)             │   │ while one is F4; waiting for room F5    │
+ * └───────────────▲────────────────────┘   └────────────────────┬────────────────────┘
+ *                 │ whole frames, as views                      │ copied, or where it was
+ * ┌───────────────┴────────────────────┐  framedIn()            │ read (an owned send)
+ * │ FrameDecoder                       │ ──────────────────────▶▼
+ * │ framing/frame_decoder.ts           │   ┌─────────────────────────────────────────┐
+ * └───────────────▲────────────────────┘   │ Outbox              connection/outbox.ts│
+ *                 │ a chunk: read only     │ fill buffers, owned runs; one write     │
+ *                 │ when the loop waits    │ pending at most; the ticker F7          │
+ * ┌───────────────┴────────────────────┐   └────────────────────┬────────────────────┘
+ * │ RawSocket.read()    src/transport/ │  tryWrite(), write()   │
+ * └────────────────────────────────────┘ ◀──────────────────────┘
+ * ```
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The flush of replies sent while an event is being handled, bounded to one
- * turn of the event loop. A connection's outbox goes out at its loop's flush
+ * turn of the event loop: flush point F4 of flush_policy.ts. A connection's outbox goes out at its loop's flush
  * point (the handler asks for the next event and none is queued), which comes
  * at once for a handler that replies and asks again, but not for one that
  * awaits slow work first (a database call): its replies, and broadcasts to it,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Envelope, type Inbox, type InboxItem } from "./inbox.ts";
+import type { Inbox } from "./inbox.ts";
+import { type InboxItem, Posted } from "./mailbox.ts";
 
 /**
  * One event of the merged loop: a frame, a message posted to the connection
@@ -35,7 +36,7 @@ export function frameIterator(
       item ??= await inbox.next();
       if (item === undefined) return DONE;
       if (item instanceof Uint8Array) return { done: false, value: item };
-      if (item instanceof Envelope) await onMessage(item.message);
+      if (item instanceof Posted) await onMessage(item.message);
       item = inbox.take();
     }
   };
@@ -76,7 +77,7 @@ export function batchIterator(
       const frames = inbox.takeFrames();
       if (frames !== undefined) return { done: false, value: frames };
       const item = inbox.take();
-      if (item instanceof Envelope) await onMessage(item.message);
+      if (item instanceof Posted) await onMessage(item.message);
       else if (item === undefined) {
         if (inbox.done) return DONE;
         await new Promise<void>(wait);
@@ -104,7 +105,7 @@ export async function* eventStream<Message>(
       const item = inbox.take() ?? await inbox.next();
       if (item === undefined) return;
       if (item instanceof Uint8Array) yield { type: "frame", frame: item };
-      else if (item instanceof Envelope) yield { type: "message", message: item.message as Message };
+      else if (item instanceof Posted) yield { type: "message", message: item.message as Message };
       else yield { type: "tick", idleSeconds: item.idleSeconds };
     }
   } finally {

@@ -3,31 +3,31 @@
  * of an async iterator in the order they arrived, interleaved with messages
  * posted by the server and ticks; replies go into a coalescing outbox. The
  * class behind the {@linkcode Connection} interface, with what the server
- * needs of it besides (deliver, tick, abort, run). The faces a handler reads
- * through are in reader_faces.ts, the settings it is built with in
+ * needs of it besides (deliver, tick, abort, run). How the handler runs and
+ * reads is in handler_driver.ts, the settings it is built with in
  * connection_settings.ts.
  *
+ * The path of a frame through these parts is drawn in connection.ts.
+ *
  * Invariants:
- * 1. Flush points: the outbox goes to the socket when the handler asks for an
- *    event and none is queued, when a send passes the high-water mark, at
- *    `flush()`, and, for sends made while the handler is not handling an event,
- *    at the end of the current microtask run. Never on a timer.
+ * 1. The outbox goes to the socket at the flush points of flush_policy.ts only.
  * 2. `outboxBytes` never exceeds `highWaterMark`, except by one frame larger than the mark itself.
  * 3. The first close reason recorded is the one reported (lifecycle.ts).
  * 4. `finished` settles exactly once, after the socket is closed.
  *
  * @module
  */
-import { type CloseReason, closeReasonOf, ConnectionClosedError, GuardError } from "../errors.ts";
+import { type CloseReason, closeReasonOf, GuardError } from "../errors.ts";
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { Connection } from "./connection.ts";
-import { type CallbackHost, CallbackRunner, type CallbackSource } from "./callbacks.ts";
+import type { CallbackSource } from "./callbacks.ts";
 import type { ConnectionEvent } from "./events.ts";
 import type { ConnectionSettings } from "./connection_settings.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
-import { ReaderFaces } from "./reader_faces.ts";
+import { FlushPolicy } from "./flush_policy.ts";
+import { HandlerDriver } from "./handler_driver.ts";
 import { frameWritable } from "./streams.ts";
 import { type Delivery, Sender } from "./sender.ts";
 import { Timeouts } from "./timeouts.ts";
@@ -49,10 +49,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   readonly #life = new Lifecycle();
   readonly #openedAt = Date.now();
   readonly #timeouts: Timeouts;
-  // The faces the handler reads through (reader_faces.ts), made on first use.
-  #readers: ReaderFaces | undefined;
-  // Set when the handler is callbacks: looked up at every event (ticks and messages included).
-  #callbacks: CallbackSource<Message, unknown> | undefined;
+  readonly #flushes: FlushPolicy;
+  // How the handler reads, and its end (handler_driver.ts).
+  readonly #driver: HandlerDriver<Message>;
   #finishing: Promise<ConnectionStats> | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #writeClosed = false;
@@ -68,16 +67,20 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.#timeouts = new Timeouts(settings);
     // The parts reach each other directly: one closure (the end of input) rather than one per hook.
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
+    const flushes = this.#flushes = new FlushPolicy(outbox, settings.waterMarks, settings.deferredFlush);
     const inbox = this.#inbox = new Inbox(
       socket,
       settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing),
       settings.mailboxCapacity,
       (reason, error) => this.#ended(reason, error),
-      outbox,
+      flushes,
       settings.rateLimits?.budget(),
     );
+    // A failed write ends input: the outbox's one reference back to the inbound side.
     outbox.input = inbox;
-    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, settings.deferredFlush);
+    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
+    const parts = { conn: this, inbox, life: this.#life, flushes, finish: () => this.#finish() };
+    this.#driver = new HandlerDriver({ ...parts, onMessage: settings.onMessage });
   }
 
   get finished(): Promise<ConnectionStats> {
@@ -97,8 +100,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       framesIn: inbox.framesIn,
       framesOut: this.#sender.framesOut,
       framesDropped: this.#sender.framesDropped,
-      messagesIn: inbox.messagesIn,
-      messagesDropped: inbox.messagesDropped,
+      messagesIn: inbox.mailbox.messagesIn,
+      messagesDropped: inbox.mailbox.messagesDropped,
       outboxBytes: this.#outbox.bytes,
       outboxPeak: this.#outbox.peak,
       closeReason: this.#life.reason,
@@ -133,7 +136,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   receive(): Promise<Uint8Array | undefined> {
-    return this.#faces.receive();
+    return this.#driver.faces.receive();
   }
 
   close(): void {
@@ -147,19 +150,19 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#faces.frames();
+    return this.#driver.faces.frames();
   }
 
   batches(): AsyncIterableIterator<Uint8Array[]> {
-    return this.#faces.batches();
+    return this.#driver.faces.batches();
   }
 
   events(options: { ticks?: boolean } = {}): AsyncGenerator<ConnectionEvent<Message>, void, undefined> {
-    return this.#faces.events<Message>(options);
+    return this.#driver.faces.events<Message>(options);
   }
 
   get readable(): ReadableStream<Uint8Array> {
-    return this.#faces.readable();
+    return this.#driver.faces.readable();
   }
 
   get writable(): WritableStream<Uint8Array> {
@@ -172,7 +175,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.#writeClosed = true;
     if (this.#socket.closeWrite === undefined) return void await this.#finish();
     try {
-      await this.#outbox.drain();
+      await this.#flushes.drain();
     } catch { /* the socket failed: the connection is ending, and its reason says why */ }
     this.#socket.closeWrite();
   }
@@ -183,14 +186,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
    * the server has no `onMessage`.
    */
   deliver(message: Message): boolean {
-    const framesOnly = this.#callbacks === undefined
-      ? this.#readers?.framesOnly ?? false
-      : this.#callbacks.current.message === undefined;
-    if (framesOnly && this.#settings.onMessage === undefined) {
-      this.#inbox.messagesDropped++;
-      return false;
-    }
-    return this.#inbox.deliver(message);
+    return this.#driver.deliver(message);
   }
 
   /** Queues already-encoded frames if they fit under the high-water mark; counts a drop when they do not. */
@@ -235,11 +231,10 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     else if (verdict instanceof GuardError && verdict.code === "send-timeout") void this.forceClose(verdict);
     else if (verdict !== undefined) this.abort(verdict);
     if (inbox.done) return;
-    inbox.tick(seconds, this.#readers?.wantsTicks === true || this.#callbacks?.current.tick !== undefined);
+    inbox.tick(seconds, this.#driver.wantsTicks);
     // A safety net for a handler that sent, then went on to slow work without
-    // asking for its next event: its replies wait at most one tick.
-    this.#outbox.flush();
-    this.#outbox.trim();
+    // asking for its next event: its replies wait at most one tick (F7).
+    this.#flushes.tick();
   }
 
   /** Aborts the connection with `reason`; it ends as soon as its handler lets go. */
@@ -263,68 +258,16 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   /** Runs `handler` to its end, then closes. Settles with the final stats. */
   run<S>(handler: (conn: Connection<Message>, server: S) => unknown, server: S): Promise<ConnectionStats> {
-    let result: unknown;
-    try {
-      result = handler(this, server);
-    } catch (error) {
-      return this.#handlerEnded(error);
-    }
-    // Chained, not awaited: an async function suspended for the handler's whole life holds about
-    // half a kilobyte per connection (its generator, registers and await closures).
-    return Promise.resolve(result).then(this.#handlerReturned, this.#handlerEnded);
+    return this.#driver.run(handler, server);
   }
 
   /** Runs the callbacks of `source.current` until input ends, then closes. */
   runCallbacks<Owner>(source: CallbackSource<Message, Owner>, owner: Owner): void {
-    // Made only if the handler reaches for a face later (it then starts claimed by this loop, see #faces).
-    this.#readers?.claim("loop");
-    this.#callbacks = source as CallbackSource<Message, unknown>;
-    const host: CallbackHost<Message> = {
-      conn: this,
-      dispatch: (message) => this.dispatchMessage(message),
-      returned: this.#handlerReturned,
-      failed: this.#handlerEnded,
-    };
-    new CallbackRunner<Message, Owner>(this.#inbox, source, host).start(owner);
-  }
-
-  readonly #handlerReturned = (): Promise<ConnectionStats> => this.#finish();
-
-  readonly #handlerEnded = (error: unknown): Promise<ConnectionStats> => {
-    // A send refused because the connection already ended is not the handler's fault.
-    // The server's log writes the error with its stack, from the final stats.
-    if (!(error instanceof ConnectionClosedError && this.#life.reason !== undefined)) {
-      this.#inbox.end("handler-error", error);
-      this.#life.ended("handler-error", error);
-    }
-    return this.#finish();
-  };
-
-  /** The loop stopped iterating (a `break`): no flush point is coming, so flush now. */
-  stopHandling(): void {
-    this.#inbox.processing = false;
-    this.#outbox.flush();
+    this.#driver.runCallbacks(source, owner);
   }
 
   #checkOpen(): void {
     if (this.#outbox.failed || this.#finishing !== undefined || this.#writeClosed) throw this.#life.closedError();
-  }
-
-  get #faces(): ReaderFaces {
-    if (this.#readers === undefined) {
-      this.#readers = new ReaderFaces(this.#inbox, this);
-      // Callbacks read the connection already: no stream may.
-      if (this.#callbacks !== undefined) this.#readers.claim("loop");
-    }
-    return this.#readers;
-  }
-
-  /** A posted message a loop over frames only met: to the server's onMessage, or counted as dropped. */
-  async dispatchMessage(message: unknown): Promise<void> {
-    const onMessage = this.#settings.onMessage;
-    // Posted before the handler began to iterate frames only: nowhere to go, counted (no log line per message).
-    if (onMessage === undefined) this.#inbox.dropDelivered();
-    else await onMessage(this, message);
   }
 
   /** Input ended: record the first reason, abort the signal, close a client's socket. */
@@ -341,7 +284,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   async #close(): Promise<ConnectionStats> {
     this.#inbox.end("closed");
     try {
-      await this.#outbox.drain();
+      await this.#flushes.drain();
     } catch { /* the socket failed or was force-closed: what is queued is lost, and the reason says why */ }
     this.#socket.close();
     this.#outbox.fail(() => this.#life.closedError());

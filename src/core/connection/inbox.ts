@@ -1,6 +1,6 @@
 /**
  * A connection's inbound side: socket reads, the frame decoder, the mailbox
- * and ticks, merged into one queue in arrival order.
+ * and ticks (mailbox.ts), merged into one queue in arrival order.
  *
  * Invariants:
  * 1. Pull-based: a read is started only when the loop waits for an item, none
@@ -11,7 +11,7 @@
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
- * 4. At most `mailboxCapacity` messages and one tick wait in the queue.
+ * 4. At most `mailboxCapacity` messages and one tick wait in the queue (mailbox.ts).
  * 5. A read yields at most the frames its rate budget allows (rate_limit.ts):
  *    the decoder keeps the rest of the read undecoded, and those bytes are
  *    decoded, within the budget then left, before anything more is read.
@@ -21,21 +21,12 @@
 import { type CloseReason, closeReasonOf } from "../errors.ts";
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { WireDecoder } from "../framing/wire_format.ts";
+import { type InboxItem, Mailbox, Tick } from "./mailbox.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
-/** A message posted by the server, as queued. */
-export class Envelope {
-  constructor(readonly message: unknown) {}
-}
-
-/** A tick of the server's shared ticker, as queued. */
-export class Tick {
-  constructor(readonly idleSeconds: number) {}
-}
-
-/** What the queue holds: frames as they are, messages and ticks boxed. */
-export type InboxItem = Uint8Array | Envelope | Tick;
+// The name callbacks.ts imports the boxed message by.
+export { Posted as Envelope } from "./mailbox.ts";
 
 /** Called when input ends (first reason wins at the connection). */
 export type InboxEnd = (reason: CloseReason, error?: unknown) => void;
@@ -46,14 +37,13 @@ export class Inbox {
   readonly #decoder: WireDecoder & { release?(): void };
   // The same decoder when it is the kit's length-prefixed one (owned sends need it).
   readonly #framedDecoder: FrameDecoder | undefined;
-  readonly #mailboxCapacity: number;
+  readonly #mailbox: Mailbox;
   readonly #onEnd: InboxEnd;
-  readonly #outbox: { flush(): void };
+  // The flush point F1 (flush_policy.ts).
+  readonly #flushes: { loopWaits(): void };
   readonly #limits: RateLimits | undefined;
   #queue: InboxItem[] = [];
   #head = 0;
-  #queuedMessages = 0;
-  #tickQueued = false;
   #reading = false;
   #paused = false;
   #wake: (() => void) | undefined;
@@ -65,8 +55,6 @@ export class Inbox {
   processing = false;
   bytesIn = 0;
   framesIn = 0;
-  messagesIn = 0;
-  messagesDropped = 0;
   /** Ticks since the last complete frame (or since opening). */
   idleTicks = 0;
 
@@ -75,17 +63,16 @@ export class Inbox {
     decoder: WireDecoder & { release?(): void },
     mailboxCapacity: number,
     onEnd: InboxEnd,
-    outbox: { flush(): void },
+    flushes: { loopWaits(): void },
     limits?: RateLimits,
   ) {
     this.#socket = socket;
     this.bytesIn = socket.preambleBytes ?? 0;
     this.#decoder = decoder;
     this.#framedDecoder = decoder instanceof FrameDecoder ? decoder : undefined;
-    this.#mailboxCapacity = mailboxCapacity;
+    this.#mailbox = new Mailbox(mailboxCapacity);
     this.#onEnd = onEnd;
-    // The loop is about to wait for input: the connection's flush point.
-    this.#outbox = outbox;
+    this.#flushes = flushes;
     this.#limits = limits;
   }
 
@@ -109,12 +96,7 @@ export class Inbox {
       queue.length = 0;
       this.#head = 0;
     }
-    if (!(item instanceof Uint8Array)) {
-      if (item instanceof Envelope) {
-        this.#queuedMessages--;
-        this.messagesIn++;
-      } else this.#tickQueued = false;
-    }
+    if (!(item instanceof Uint8Array)) this.#mailbox.taken(item);
     this.processing = true;
     return item;
   }
@@ -156,7 +138,8 @@ export class Inbox {
    */
   park(ready: () => void): void {
     if (this.#head < this.#queue.length || this.done) return ready();
-    this.#outbox.flush();
+    // The loop is about to wait for input: the connection's flush point (F1).
+    this.#flushes.loopWaits();
     this.#readIfWanted();
     if (this.#head < this.#queue.length || this.done) return ready();
     this.#wake = ready;
@@ -168,7 +151,7 @@ export class Inbox {
       const item = this.take();
       if (item !== undefined) return item;
       if (this.done) return undefined;
-      this.#outbox.flush();
+      this.#flushes.loopWaits();
       this.#readIfWanted();
       if (this.#head === this.#queue.length && !this.done) {
         await new Promise<void>((resolve) => this.#wake = resolve);
@@ -181,20 +164,16 @@ export class Inbox {
     return this.#framedDecoder;
   }
 
-  /** A message handed out found no taker: counted as dropped, not as delivered. */
-  dropDelivered(): void {
-    this.messagesIn--;
-    this.messagesDropped++;
+  /** The messages and ticks of the queue, and their counts (mailbox.ts). */
+  get mailbox(): Mailbox {
+    return this.#mailbox;
   }
 
   /** Queues a posted message; false when the mailbox is full or input has ended. */
   deliver(message: unknown): boolean {
-    if (this.done || this.#queuedMessages >= this.#mailboxCapacity) {
-      this.messagesDropped++;
-      return false;
-    }
-    this.#queue.push(new Envelope(message));
-    this.#queuedMessages++;
+    const posted = this.#mailbox.admit(message, !this.done);
+    if (posted === undefined) return false;
+    this.#queue.push(posted);
     this.#wakeUp();
     return true;
   }
@@ -213,8 +192,8 @@ export class Inbox {
         this.#wakeUp();
       }
     }
-    if (deliverTick && !this.#tickQueued && !this.done) {
-      this.#tickQueued = true;
+    if (deliverTick && !this.#mailbox.tickQueued && !this.done) {
+      this.#mailbox.tickQueued = true;
       this.#queue.push(new Tick(this.idleTicks * seconds));
       this.#wakeUp();
     }
@@ -288,13 +267,11 @@ export class Inbox {
     const queue = this.#queue;
     const before = queue.length;
     const limit = this.#limits?.frameLimit ?? Infinity;
-    let failed = false;
-    let failure: unknown;
+    let failure: { error: unknown } | undefined;
     try {
       this.#decoder.decode(chunk, queue as Uint8Array[], limit);
     } catch (error) {
-      failed = true;
-      failure = error;
+      failure = { error };
     }
     // Counted before input ends: ending wakes the loop, which may take the frames at once.
     const frames = queue.length - before;
@@ -302,7 +279,7 @@ export class Inbox {
     this.framesIn += frames;
     if (frames > 0) this.idleTicks = 0;
     // Frames decoded before the bad header stay queued and are still handled.
-    if (failed) this.end(closeReasonOf(failure, "socket-error"), failure);
+    if (failure !== undefined) this.end(closeReasonOf(failure.error, "socket-error"), failure.error);
     else if (this.#limits !== undefined) this.#charge(bytes, frames, before);
   }
 

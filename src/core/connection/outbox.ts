@@ -1,13 +1,15 @@
 /**
  * A connection's outbox: encoded frames wait here and go to the socket as one
- * write. A frame is copied into a fill buffer as it is sent (header and
+ * write, at the flush points flush_policy.ts decides (the outbox decides
+ * none: it writes when told, and writes what was queued meanwhile once a
+ * write settles). A frame is copied into a fill buffer as it is sent (header and
  * payload, no allocation per frame), or, when the kit owns its bytes already
  * in encoded form, queued as a reference in a run (owned_runs.ts, which also
  * writes a flush made of several parts). A flush first offers what is queued
  * to the socket's synchronous `tryWrite` where the runtime has one (Bun): all
  * taken, the buffer is reused at once, with no promise. Otherwise it hands the
- * rest to `write()` and swaps to a spare buffer, so sends go on while a write
- * is pending. A large frame (over the high-water mark and half of
+ * rest to `write()` and swaps to a spare buffer (fill_buffers.ts), so sends go
+ * on while a write is pending. A large frame (over the high-water mark and half of
  * `maxFrameSize`) is not copied: `writeFrame` writes it alone, from the
  * caller's buffer.
  *
@@ -24,33 +26,21 @@ import { ConnectionClosedError } from "../errors.ts";
 import type { PacketSize } from "../framing/length_prefixed.ts";
 import { writeHeader } from "../framing/length_prefixed.ts";
 import type { RawSocket } from "../../transport/types.ts";
+import { FillBuffers } from "./fill_buffers.ts";
 import { OutboxWaiters } from "./outbox_waiters.ts";
 import { OwnedRuns } from "./owned_runs.ts";
 import type { WaterMarks } from "./water_marks.ts";
-
-// Buffers are reused while the connection writes (no allocation per write, even of
-// 64 KiB frames) and let go by trim() once it has written nothing for a tick. One
-// over this size (a burst) is never kept.
-const KEEP_BUFFER_BYTES = 1_048_576;
-// The first is small and grows by doubling: a connection that sends one short reply and goes
-// idle holds it until trim(), and at 1 KiB that cost 0.8 kB of RSS per idle connection on Deno.
-const FIRST_BUFFER_BYTES = 128;
 
 /** The outbox of one socket. */
 export class Outbox {
   readonly #socket: RawSocket;
   readonly #marks: WaterMarks;
-  #fill: Uint8Array | undefined;
-  #spare: Uint8Array | undefined;
-  // Bytes of #fill in use; copies since #fillFrom are the open part (those before it are in #runs' parts).
-  #fillAt = 0;
-  #fillFrom = 0;
+  // Where copies go (fill_buffers.ts).
+  readonly #buffers = new FillBuffers();
   // Owned runs and the parts of a flush that has them; made on the first owned append.
   #runs: OwnedRuns | undefined;
   #queued = 0;
   #inFlight = 0;
-  // The fill buffer a pending write reads, to become the spare once it is written.
-  #pending: Uint8Array | undefined;
   #flushedSinceTrim = false;
   // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
   #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
@@ -83,14 +73,15 @@ export class Outbox {
   /** Appends one frame: header then payload, copied. The caller checked the length. */
   appendFrame(payload: Uint8Array, packet: PacketSize): void {
     const at = this.#reserve(packet + payload.length);
-    writeHeader(this.#fill!, at, payload.length, packet);
-    this.#fill!.set(payload, at + packet);
+    const fill = this.#buffers.fill!;
+    writeHeader(fill, at, payload.length, packet);
+    fill.set(payload, at + packet);
   }
 
   /** Appends bytes that are already encoded frames, copied. */
   appendEncoded(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.length);
-    this.#fill!.set(bytes, at);
+    this.#buffers.fill!.set(bytes, at);
   }
 
   /**
@@ -165,41 +156,37 @@ export class Outbox {
 
   /** The usual flush: every byte queued is in the fill buffer. */
   #flushFill(): void {
-    const buffer = this.#fill!;
+    const buffers = this.#buffers;
+    const buffer = buffers.fill!;
     const length = this.#queued;
     // What the runtime takes at once needs no promise, and the buffer is free again at once.
     const taken = this.#socket.tryWrite?.(buffer.subarray(0, length)) ?? 0;
-    this.#queued = this.#fillAt = this.#fillFrom = 0;
+    this.#queued = 0;
+    buffers.reset();
     if (taken === length) {
       this.written += length;
       this.#settled();
       return;
     }
-    this.#fill = this.#spare;
-    this.#spare = undefined;
+    buffers.handOff();
     this.#inFlight = length;
-    this.#pending = buffer;
     this.#socket.write(buffer.subarray(taken > 0 ? taken : 0, length)).then(this.#onWritten, this.#onWriteError);
   }
 
   /** Writes runs and copies in order: what the runtime takes at once, then the rest (owned_runs.ts). */
   #writeParts(runs: OwnedRuns, parts: Uint8Array[]): void {
     const length = this.#queued;
-    const usedFill = this.#fillAt > 0;
+    const usedFill = this.#buffers.at > 0;
     this.#queued = 0;
     const rest = runs.writeNow(this.#socket, parts);
-    this.#fillAt = this.#fillFrom = 0;
+    this.#buffers.reset();
     if (rest === undefined) {
       this.written += length;
       this.#settled();
       return;
     }
     // The fill buffer holds parts being written: later copies go into the spare.
-    if (usedFill) {
-      this.#pending = this.#fill;
-      this.#fill = this.#spare;
-      this.#spare = undefined;
-    }
+    if (usedFill) this.#buffers.handOff();
     this.#inFlight = length;
     runs.write(this.#socket, rest, this.#onWritten, this.#onWriteError);
   }
@@ -208,9 +195,9 @@ export class Outbox {
   #closeOpenPart(): void {
     const runs = this.#runs!;
     if (runs.running) runs.closeRun();
-    else if (this.#fillAt > this.#fillFrom) {
-      runs.push(this.#fill!.subarray(this.#fillFrom, this.#fillAt));
-      this.#fillFrom = this.#fillAt;
+    else {
+      const part = this.#buffers.closePart();
+      if (part !== undefined) runs.push(part);
     }
   }
 
@@ -224,8 +211,7 @@ export class Outbox {
       this.#flushedSinceTrim = false;
       return;
     }
-    this.#spare = undefined;
-    if (this.#queued === 0) this.#fill = undefined;
+    this.#buffers.trim(this.#queued === 0);
   }
 
   /** Settles once the outbox holds at most the low-water mark. */
@@ -246,8 +232,8 @@ export class Outbox {
   fail(error: ConnectionClosedError | (() => ConnectionClosedError)): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    this.#queued = this.#fillAt = this.#fillFrom = 0;
-    this.#fill = this.#spare = undefined;
+    this.#queued = 0;
+    this.#buffers.clear();
     this.#runs?.clear();
     const waiters = this.#waiters;
     this.#waiters = undefined;
@@ -268,19 +254,15 @@ export class Outbox {
 
   // Bound once: no closure per write.
   readonly #onWritten = (): void => {
-    const buffer = this.#pending;
-    this.#pending = undefined;
+    this.#buffers.written(this.#failure === undefined);
     this.written += this.#inFlight;
     this.#inFlight = 0;
     if (this.#failure !== undefined) return;
-    if (buffer !== undefined && buffer.length <= KEEP_BUFFER_BYTES && this.#spare === undefined) {
-      this.#spare = buffer;
-    }
     this.#settled();
   };
 
   readonly #onWriteError = (error: unknown): void => {
-    this.#pending = undefined;
+    this.#buffers.written(false);
     this.#runs?.clear();
     this.fail(new ConnectionClosedError("socket-error", { cause: error }));
     this.input?.end("socket-error", error);
@@ -298,20 +280,7 @@ export class Outbox {
   /** Room for `size` more copied bytes in the fill buffer, after an open run (closed first); returns where. */
   #reserve(size: number): number {
     if (this.#runs?.running) this.#closeOpenPart();
-    const at = this.#fillAt;
-    const needed = at + size;
-    const fill = this.#fill;
-    if (fill === undefined || fill.length < needed) {
-      // Parts already closed keep the old buffer (their views hold it); the open part moves to the new one.
-      const from = this.#fillFrom;
-      const grown = new Uint8Array(Math.max(FIRST_BUFFER_BYTES, needed - from, (fill?.length ?? 0) * 2));
-      if (fill !== undefined && at > from) grown.set(fill.subarray(from, at));
-      this.#fill = grown;
-      this.#fillFrom = 0;
-      this.#fillAt = at - from;
-    }
-    const start = this.#fillAt;
-    this.#fillAt = start + size;
+    const start = this.#buffers.reserve(size);
     this.#queued += size;
     const bytes = this.bytes;
     if (bytes > this.peak) this.peak = bytes;

@@ -12,7 +12,7 @@
  * 3. A send made while no event is being handled is flushed at the end of the
  *    current microtask run (no flush point is coming); one made while an event
  *    is being handled, at the loop's next flush point or at the deferred flush
- *    of this turn of the event loop, whichever comes first.
+ *    of this turn of the event loop, whichever comes first (flush_policy.ts).
  * 4. A send that waits for room stops the runtime's read-ahead (the socket
  *    reads nothing more until the connection's reader asks again), never the
  *    reader itself: a reader that asks for its next frame gets it while a send
@@ -25,7 +25,7 @@
  */
 import type { FrameDecoder } from "../framing/frame_decoder.ts";
 import { checkOutgoing, type Framing, headerCapacity } from "../framing/length_prefixed.ts";
-import type { DeferredOutbox } from "./deferred_flush.ts";
+import { FlushPolicy } from "./flush_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { SendWaits } from "./send_waits.ts";
 import type { WaterMarks } from "./water_marks.ts";
@@ -41,11 +41,6 @@ export interface SenderInput {
   readonly decoder?: Pick<FrameDecoder, "framedIn" | "framedAt">;
 }
 
-/** Flushes outboxes once per turn of the event loop (deferred_flush.ts). */
-export interface FlushLater {
-  add(outbox: DeferredOutbox): void;
-}
-
 /** What a broadcast frame met: queued, dropped at a full outbox. */
 export type Delivery = "queued" | "full";
 
@@ -55,10 +50,9 @@ export class Sender {
   readonly #framing: Framing;
   readonly #marks: WaterMarks;
   readonly #input: SenderInput;
-  readonly #later: FlushLater | undefined;
+  readonly #flushes: FlushPolicy;
   readonly #limit: number;
   readonly #alone: number;
-  #flushScheduled = false;
   #chain: Promise<void> = RESOLVED;
   #waiting = 0;
   framesOut = 0;
@@ -67,11 +61,11 @@ export class Sender {
   readonly waits: SendWaits = new SendWaits();
 
   /**
-   * `input` is the connection's inbox itself (no closure per connection); `later`, the server's deferred flush.
+   * `input` is the connection's inbox itself (no closure per connection); `flushes`, the connection's flush points.
    */
-  constructor(outbox: Outbox, framing: Framing, marks: WaterMarks, input: SenderInput, later?: FlushLater) {
+  constructor(outbox: Outbox, framing: Framing, marks: WaterMarks, input: SenderInput, flushes?: FlushPolicy) {
     this.outbox = outbox;
-    this.#later = later;
+    this.#flushes = flushes ?? new FlushPolicy(outbox, marks);
     this.#framing = framing;
     this.#marks = marks;
     this.#input = input;
@@ -133,7 +127,7 @@ export class Sender {
 
   /** Flushes, then settles once the runtime took every byte; a wait for the peer counts as a waiting send. */
   drain(): Promise<void> {
-    const drained = this.outbox.drain();
+    const drained = this.#flushes.drain();
     return this.outbox.bytes === 0 ? drained : this.waits.track(drained);
   }
 
@@ -187,16 +181,7 @@ export class Sender {
   }
 
   #afterAppend(): void {
-    const outbox = this.outbox;
-    if (outbox.bytes >= this.#marks.high) outbox.flush();
-    else if (this.#input.processing) this.#later?.add(outbox);
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.outbox.flush();
-      });
-    }
+    this.#flushes.appended(this.#input.processing);
   }
 
   /** Waits for room, in order with other waiting sends; `owned` is the frame's bytes when it is queued so. */
@@ -219,9 +204,9 @@ export class Sender {
       await previous;
       const outbox = this.outbox;
       while (!this.#fits(size)) {
-        outbox.flush();
+        this.#flushes.now();
         // Room means down to the low mark; a frame too big even for that waits for an empty outbox.
-        await (this.#marks.hasRoom(outbox.bytes) ? outbox.drain() : outbox.whenRoom());
+        await (this.#marks.hasRoom(outbox.bytes) ? this.#flushes.drain() : outbox.whenRoom());
       }
       check();
       if (owned !== undefined) this.#appendOwned(owned, at, size);

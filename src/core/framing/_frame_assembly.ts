@@ -102,3 +102,15 @@ export class FrameAssembly {
     return this.#framed = framed;
   }
 }
+
+/** `rest`, then `chunk`: one view when they are one piece of memory, else a copy of both. */
+export function joined(rest: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (chunk.length === 0) return rest;
+  if (rest.buffer === chunk.buffer && rest.byteOffset + rest.length === chunk.byteOffset) {
+    return new Uint8Array(rest.buffer, rest.byteOffset, rest.length + chunk.length);
+  }
+  const both = new Uint8Array(rest.length + chunk.length);
+  both.set(rest);
+  both.set(chunk, rest.length);
+  return both;
+}

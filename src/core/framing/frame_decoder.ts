@@ -20,10 +20,9 @@
  * its header in front, made once its header passed the `maxFrameSize` check
  * and its second chunk came (until then its first bytes stay a view).
  *
- * That buffer follows the bytes that arrived, not the length the header
- * announced (Netty's cumulator, in _frame_assembly.ts): a peer that announces
- * 256 KiB and sends 2 bytes makes the decoder hold a few bytes, not 256 KiB;
- * {@linkcode FrameDecoder.reserved} says how many.
+ * That buffer follows the bytes that arrived (_frame_assembly.ts), not the
+ * announced length; {@linkcode FrameDecoder.reserved} says how big it is. The
+ * decoder's state between chunks is one tagged union (_decode_state.ts).
  *
  * Every frame handed out so has its header right in front of it, in memory
  * the decoder never hands out: {@linkcode FrameDecoder.framedIn} finds
@@ -33,7 +32,9 @@
  * @module
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
-import { FrameAssembly } from "./_frame_assembly.ts";
+import { FrameAssembly, joined } from "./_frame_assembly.ts";
+import { ASSEMBLY, type DecodeState, HEAD, heldIn, truncatedIn } from "./_decode_state.ts";
+import { FramedIn } from "./framed_in.ts";
 import { framingOf, type FramingOptions, type PacketSize, readLength } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -59,34 +60,15 @@ const NO_LIMIT = 0x3fff_ffff;
 export class FrameDecoder {
   readonly #packet: PacketSize;
   readonly #max: number;
-  // A header split across chunks is gathered here; made on the first one (most connections never see one).
+  #state: DecodeState = HEAD;
+  // Where a split header is gathered; made on the first one (most connections never see one).
   #header: Uint8Array | undefined;
-  #headerFill = 0;
   // Where a frame whose chunks lie in different buffers is assembled; made on the first one.
   #assembly: FrameAssembly | undefined;
-  // The announced payload length of the frame begun as a view (#head).
-  #length = 0;
-  // The first bytes of a payload that goes on in later chunks, as a view into their chunk: the payload's buffer
-  // is made only when its next chunk comes from another buffer. A connection whose handler stops asking (a peer
-  // that does not read its replies) then holds one chunk for the frame it has begun.
-  #head: Uint8Array | undefined;
-  // Where the head's header starts in its buffer; -1 when the header came split over chunks of other buffers.
-  #headStart = -1;
-  // The bytes after the last frame of a decode() that stopped at its limit, still undecoded: the next call
-  // decodes them first.
+  // The bytes after the last frame of a decode() that stopped at its limit: the next call decodes them first.
   #rest: Uint8Array | undefined;
-  // Set by the first framedIn(): from then on the frames of each chunk are kept for it, in order, with the bytes
-  // they came in (their headers in front of them) and where the frame after the last one found starts.
-  #tracking = false;
-  #region: Uint8Array | undefined;
-  #frames: Uint8Array[] = [];
-  #next = 0;
-  #nextAt = 0;
-  // The latest frame assembled in a buffer of its own, and that buffer (its header, then the frame).
-  #assembled: Uint8Array | undefined;
-  #assembledFramed: Uint8Array | undefined;
-  /** Where the header starts in the view the last successful {@linkcode framedIn} returned. */
-  framedAt = 0;
+  // Where each frame handed out came in, for framedIn().
+  readonly #framedIn: FramedIn;
 
   /**
    * Builds a decoder for `options.packet` headers, refusing frames over `options.maxFrameSize`.
@@ -96,11 +78,17 @@ export class FrameDecoder {
     const { packet, maxFrameSize } = framingOf(options);
     this.#packet = packet;
     this.#max = maxFrameSize;
+    this.#framedIn = new FramedIn(packet);
+  }
+
+  /** Where the header starts in the view the last successful {@linkcode framedIn} returned. */
+  get framedAt(): number {
+    return this.#framedIn.at;
   }
 
   /** Bytes of an unfinished frame held between chunks (header included), and bytes kept undecoded. */
   get buffered(): number {
-    return this.#headerFill + (this.#assembly?.fill ?? 0) + (this.#head?.length ?? 0) + (this.#rest?.length ?? 0);
+    return heldIn(this.#state, this.#packet, this.#assembly) + (this.#rest?.length ?? 0);
   }
 
   /**
@@ -153,23 +141,26 @@ export class FrameDecoder {
     const packet = this.#packet;
     let bytes = chunk;
     let at = 0;
-    if (this.#rest !== undefined) bytes = this.#takeRest(chunk);
-    else if (this.#head !== undefined && chunk.length > 0) {
-      const head = this.#head;
-      if (this.#headStart >= 0 && head.buffer === chunk.buffer && head.byteOffset + head.length === chunk.byteOffset) {
+    if (this.#rest !== undefined) {
+      bytes = joined(this.#rest, chunk);
+      this.#rest = undefined;
+    } else if (this.#state.kind === "view" && chunk.length > 0) {
+      const { head, start } = this.#state;
+      if (start >= 0 && head.buffer === chunk.buffer && head.byteOffset + head.length === chunk.byteOffset) {
         // The next bytes of the same buffer: decode from the unfinished frame's header on, in place.
-        bytes = new Uint8Array(chunk.buffer, this.#headStart, chunk.byteOffset + chunk.length - this.#headStart);
-        this.#head = undefined;
-        this.#headerFill = 0;
+        bytes = new Uint8Array(chunk.buffer, start, chunk.byteOffset + chunk.length - start);
+        this.#state = HEAD;
       } else this.#assemble(chunk.length);
     }
     const end = bytes.length;
     while (at < end) {
-      if (this.#assembly?.active === true) {
+      const state = this.#state;
+      if (state.kind === "assembly") {
         at = this.#continuePayload(bytes, at, out);
         continue;
       }
-      if (this.#headerFill === 0) {
+      let fill = 0;
+      if (state.kind === "head") {
         if (out.length < stop) at = this.#wholeFrames(bytes, at, out, stop);
         if (at === end) break;
         if (out.length >= stop) {
@@ -180,23 +171,23 @@ export class FrameDecoder {
         if (end - at >= packet) {
           // A header whose payload goes on in the next chunks (its length is checked): keep what is here.
           this.#begin(bytes.subarray(at + packet), readLength(bytes, at, packet), bytes.byteOffset + at);
-          this.#headerFill = packet;
           break;
         }
-      }
+      } else if (state.kind === "header") fill = state.fill;
       // A header split across chunks.
-      const take = Math.min(packet - this.#headerFill, end - at);
+      const take = Math.min(packet - fill, end - at);
       const header = this.#header ??= new Uint8Array(packet);
-      header.set(bytes.subarray(at, at + take), this.#headerFill);
-      this.#headerFill += take;
+      header.set(bytes.subarray(at, at + take), fill);
+      fill += take;
       at += take;
-      if (this.#headerFill < packet) break;
+      this.#state = { kind: "header", fill };
+      if (fill < packet) break;
       const length = readLength(header, 0, packet);
       if (length > this.#max) throw new FrameTooLargeError("decode frame", length, this.#max);
       if (end - at >= length) {
         out.push(bytes.subarray(at, at + length));
         at += length;
-        this.#headerFill = 0;
+        this.#state = HEAD;
       } else {
         this.#begin(bytes.subarray(at), length, -1);
         break;
@@ -228,24 +219,7 @@ export class FrameDecoder {
    * ```
    */
   framedIn(payload: Uint8Array): Uint8Array | undefined {
-    this.#tracking = true;
-    if (payload === this.#assembled) {
-      this.framedAt = 0;
-      return this.#assembledFramed;
-    }
-    const frames = this.#frames;
-    let i = this.#next;
-    let at = this.#nextAt;
-    if (frames[i] !== payload) {
-      // Out of order: found by a search, its place by its offset.
-      i = frames.indexOf(payload);
-      if (i < 0) return undefined;
-      at = payload.byteOffset - this.#region!.byteOffset - this.#packet;
-    }
-    this.#next = i + 1;
-    this.#nextAt = at + this.#packet + payload.length;
-    this.framedAt = at;
-    return this.#region;
+    return this.#framedIn.find(payload);
   }
 
   /**
@@ -254,8 +228,7 @@ export class FrameDecoder {
    * reads again: the frames of the last read have been handled by then).
    */
   release(): void {
-    this.#region = this.#assembled = this.#assembledFramed = undefined;
-    this.#frames.length = 0;
+    this.#framedIn.release();
   }
 
   /**
@@ -268,43 +241,22 @@ export class FrameDecoder {
       // Called before the bytes a limit kept were decoded: what they hold is unknown, so say only how many.
       throw new TruncatedFrameError(this.#rest.length);
     }
-    if (this.#head !== undefined) {
-      throw new TruncatedFrameError(this.#packet + this.#head.length, this.#packet + this.#length);
-    }
-    const assembly = this.#assembly;
-    if (assembly?.active === true) {
-      throw new TruncatedFrameError(this.#packet + assembly.fill, this.#packet + assembly.length);
-    }
-    if (this.#headerFill > 0) throw new TruncatedFrameError(this.#headerFill);
+    const truncated = truncatedIn(this.#state, this.#packet, this.#assembly);
+    if (truncated !== undefined) throw truncated;
   }
 
   /** A payload of `length` (allowed) whose first bytes, `head`, end their chunk; its header at `start` (or -1). */
   #begin(head: Uint8Array, length: number, start: number): void {
     // An empty view would still hold its chunk (and an empty head has nothing to continue in place).
-    this.#head = head.length === 0 ? EMPTY : head;
-    this.#length = length;
-    this.#headStart = head.length === 0 ? -1 : start;
+    const empty = head.length === 0;
+    this.#state = { kind: "view", head: empty ? EMPTY : head, length, start: empty ? -1 : start };
   }
 
   /** The head's next chunk, of `incoming` bytes, came from another buffer: the frame is assembled in its own. */
   #assemble(incoming: number): void {
-    const head = this.#head!;
-    this.#head = undefined;
-    (this.#assembly ??= new FrameAssembly(this.#packet)).begin(head, this.#length, incoming);
-  }
-
-  /** The bytes a limit kept, then `chunk`: one view when they are one piece of memory, else a copy of both. */
-  #takeRest(chunk: Uint8Array): Uint8Array {
-    const rest = this.#rest!;
-    this.#rest = undefined;
-    if (chunk.length === 0) return rest;
-    if (rest.buffer === chunk.buffer && rest.byteOffset + rest.length === chunk.byteOffset) {
-      return new Uint8Array(rest.buffer, rest.byteOffset, rest.length + chunk.length);
-    }
-    const both = new Uint8Array(rest.length + chunk.length);
-    both.set(rest);
-    both.set(chunk, rest.length);
-    return both;
+    const { head, length } = this.#state as { head: Uint8Array; length: number };
+    this.#state = ASSEMBLY;
+    (this.#assembly ??= new FrameAssembly(this.#packet)).begin(head, length, incoming);
   }
 
   /** The hot loop: every whole frame from `at` on, as views into `chunk`, until `out` holds `stop`. Returns where it stopped. */
@@ -316,8 +268,7 @@ export class FrameDecoder {
     // Views made with the constructor: subarray() costs about twice as much on Deno (it looks up a species).
     const buffer = chunk.buffer;
     const base = chunk.byteOffset + packet;
-    const frames = this.#tracking ? this.#frames : undefined;
-    if (frames !== undefined) frames.length = 0;
+    const frames = this.#framedIn.frames();
     while (end - at >= packet && out.length < stop) {
       const length = packet === 4
         ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
@@ -329,12 +280,8 @@ export class FrameDecoder {
       frames?.push(frame);
       at += packet + length;
     }
-    if (frames !== undefined && at > from) {
-      // Kept for framedIn(): these frames, the bytes they came in, and where the first one's header is.
-      this.#region = chunk;
-      this.#next = 0;
-      this.#nextAt = from;
-    }
+    // Kept for framedIn(): these frames, the bytes they came in, and where the first one's header is.
+    if (frames !== undefined && at > from) this.#framedIn.region(chunk, from);
     return at;
   }
 
@@ -345,9 +292,8 @@ export class FrameDecoder {
     if (framed !== undefined) {
       const payload = new Uint8Array(framed.buffer, this.#packet, framed.length - this.#packet);
       out.push(payload);
-      this.#assembled = payload;
-      this.#assembledFramed = framed;
-      this.#headerFill = 0;
+      this.#framedIn.assembled(payload, framed);
+      this.#state = HEAD;
     }
     return next;
   }

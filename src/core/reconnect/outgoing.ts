@@ -1,20 +1,20 @@
 /**
- * A reconnecting connection's sends: straight to the live link, or waiting
+ * A reconnecting connection's sends: straight to the live leg, or waiting
  * for the next one (or refused), per `whileDisconnected`.
  *
  * Invariants:
  * 1. Every send gets a sequence number when it is made; frames that wait go
  *    out in that order (waiting_sends.ts), behind whatever the reconnect hook
  *    sent meanwhile.
- * 2. A frame is refused, lost or sent, never sent twice: a send the live link
- *    refused before taking it (it was lost meanwhile) waits for the next link
- *    in its place; a frame a link took is that link's, lost with it.
+ * 2. A frame is refused, lost or sent, never sent twice: a send the live leg
+ *    refused before taking it (it was lost meanwhile) waits for the next leg
+ *    in its place; a frame a leg took is that leg's, lost with it.
  *
  * @module
  */
 import { ConnectionClosedError } from "../errors.ts";
 import { checkOutgoing, type Framing } from "../framing/length_prefixed.ts";
-import type { Link } from "./links.ts";
+import type { Leg } from "./legs.ts";
 import { DisconnectedError } from "./reconnect_errors.ts";
 import { WaitingSends } from "./waiting_sends.ts";
 
@@ -36,8 +36,8 @@ export class Outgoing {
     this.#ended = ended;
   }
 
-  /** Sends on `live`, or waits for a link when there is none. */
-  send(live: Link | undefined, payload: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  /** Sends on `live`, or waits for a leg when there is none. */
+  send(live: Leg | undefined, payload: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     try {
       const ended = this.#ended();
       if (ended !== undefined) throw ended;
@@ -51,16 +51,16 @@ export class Outgoing {
     return live === undefined ? this.#wait(payload, size, seq, signal) : this.#sendOn(live, payload, size, seq, signal);
   }
 
-  /** Hands every waiting frame to `link`, in order. */
-  release(link: Link): void {
+  /** Hands every waiting frame to `leg`, in order. */
+  release(leg: Leg): void {
     for (const item of this.waiting.takeAll()) {
-      item.resolve(this.#sendOn(link, item.payload, item.size, item.seq, item.signal));
+      item.resolve(this.#sendOn(leg, item.payload, item.size, item.seq, item.signal));
     }
   }
 
-  #sendOn(link: Link, payload: Uint8Array, size: number, seq: number, signal?: AbortSignal): Promise<void> {
-    return link.conn.send(payload).then(undefined, (error: unknown) => {
-      // The link ended before it took the frame: the frame waits for the next one, in its place.
+  #sendOn(leg: Leg, payload: Uint8Array, size: number, seq: number, signal?: AbortSignal): Promise<void> {
+    return leg.conn.send(payload).then(undefined, (error: unknown) => {
+      // The leg ended before it took the frame: the frame waits for the next one, in its place.
       if (error instanceof ConnectionClosedError && this.#ended() === undefined) {
         return this.#wait(payload, size, seq, signal);
       }

@@ -1,5 +1,5 @@
 /**
- * The public face of `connect({ reconnect })`: one `Connection` that outlives
+ * The public interface of `connect({ reconnect })`: one `Connection` that outlives
  * the sockets under it. When one is lost it dials again with back-off, runs
  * the reconnect hook, then sends the frames that waited meanwhile.
  *

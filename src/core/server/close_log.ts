@@ -14,7 +14,7 @@ import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError }
 import { ProxyHeaderError } from "./proxy/header.ts";
 import { errorCode } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
-import { type LogLevel, LogLimiter } from "../log_limiter.ts";
+import { DEFAULT_LOG_BURST, type LogLevel, LogLimiter } from "../log_limiter.ts";
 import { consoleWarnLogger, type Logger, type LogProperties, silentLogger } from "../logger.ts";
 import type { ConnectionStats } from "../stats.ts";
 import type { Address } from "../../transport/types.ts";
@@ -39,9 +39,6 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "send-timeout": "info",
 };
 
-/** Lines of one kind per second before the rest are counted. */
-const BURST = 5;
-
 /** Where the server writes about its connections. */
 export class CloseLog {
   readonly #logger: Logger;
@@ -51,7 +48,7 @@ export class CloseLog {
 
   constructor(logger: Logger) {
     this.#logger = logger;
-    this.#limiter = new LogLimiter(logger, { burst: BURST });
+    this.#limiter = new LogLimiter(logger, { burst: DEFAULT_LOG_BURST });
     this.debug = logger !== silentLogger && logger !== consoleWarnLogger;
   }
 

@@ -15,6 +15,12 @@ import { addressKeyOf, type AddressPrefix } from "./address_key.ts";
 /** Seconds a send may wait for a peer that takes nothing: ranch's `send_timeout`. */
 export const DEFAULT_SEND_TIMEOUT = 30;
 
+/** The default `tickInterval`, in seconds: the ticker's resolution, and so every timeout's. */
+export const DEFAULT_TICK_INTERVAL = 1;
+
+/** The default `closeTimeout`, in seconds: how long an ended connection's handler or outbox may hold it. */
+export const DEFAULT_CLOSE_TIMEOUT = 5;
+
 const offAtZero = (seconds: number): number | undefined => seconds === 0 ? undefined : seconds;
 
 /** Options of the guards, part of `ServeOptions`. */
@@ -109,8 +115,8 @@ export function guardsOf(options: GuardOptions): Guards {
     addressKey: addressKeyOf(options.addressPrefix),
     goodbye: options.goodbye,
     slowConsumer: checkChoice("slowConsumer", options.slowConsumer),
-    tickInterval: checkNumber("tickInterval", options.tickInterval) ?? 1,
-    closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? 5,
+    tickInterval: checkNumber("tickInterval", options.tickInterval) ?? DEFAULT_TICK_INTERVAL,
+    closeTimeout: checkNumber("closeTimeout", options.closeTimeout) ?? DEFAULT_CLOSE_TIMEOUT,
     tlsHandshakeTimeout: checkNumber("tlsHandshakeTimeout", options.tlsHandshakeTimeout) ??
       DEFAULT_TLS_HANDSHAKE_TIMEOUT,
     sendTimeout: offAtZero(checkNumber("sendTimeout", options.sendTimeout) ?? DEFAULT_SEND_TIMEOUT),

@@ -18,6 +18,9 @@ import type { FramedConnection } from "../connection/framed_connection.ts";
 import type { CloseReason, RefusalReason } from "../errors.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 
+/** The id of a server's first connection (a node of a cluster numbers from `node * NODE_ID_SPAN` plus this). */
+export const FIRST_CONNECTION_ID = 1;
+
 /** Open connections and the counters about them. */
 export class Registry<C extends FramedConnection<unknown> = FramedConnection> {
   readonly #connections = new Map<number, C>();

@@ -49,6 +49,9 @@ export interface ShutdownReport {
 /** The default quiet period, in seconds: longer than most round trips, short enough not to hold a deploy. */
 export const DEFAULT_QUIET_PERIOD = 0.25;
 
+/** The default shutdown `timeout`, in seconds: then what is still open is force-closed. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 5;
+
 // A connection must be seen quiet on this many sweeps in a row, a quarter of the period apart.
 const SWEEPS = 4;
 

@@ -14,6 +14,12 @@ import { checkNumber } from "../../_internal.ts";
 import { type MetricsRegistry, registerServerMetrics, type StatsSource } from "./server_metrics.ts";
 import { targetPath } from "./_request_target.ts";
 
+/** The default `path` that answers with the metrics. */
+const DEFAULT_METRICS_PATH = "/metrics";
+// Slow or partial requests hold a socket: bounded as a public server would (node:http's own defaults are minutes).
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Options of {@linkcode serveMetrics}. */
 export interface MetricsServerOptions {
   /** The HTTP port; 0 picks a free one (see `addr`). @default {0} */
@@ -128,7 +134,7 @@ export async function serveMetrics(
 ): Promise<MetricsServer> {
   const port = checkNumber("port", options.port) ?? 0;
   const hostname = options.hostname ?? "127.0.0.1";
-  const path = options.path ?? "/metrics";
+  const path = options.path ?? DEFAULT_METRICS_PATH;
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new TypeError(`Cannot serve metrics at ${JSON.stringify(path)}: the path must start with "/"`);
   }
@@ -193,9 +199,8 @@ export async function serveMetrics(
     res.on("error", socketError);
     answer(req, res).catch((error) => failed(res, error));
   });
-  // Slow or partial requests hold a socket: bounded as a public server would (node:http's own defaults are minutes).
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 30_000;
+  http.headersTimeout = HEADERS_TIMEOUT_MS;
+  http.requestTimeout = REQUEST_TIMEOUT_MS;
   // A request the parser refuses (a bad request line, a method it does not know, headers too big): answered as
   // node:http would, but counted, and without a stack on the console.
   http.on("clientError", (error: unknown, socket: Socket) => {

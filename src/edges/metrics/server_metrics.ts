@@ -36,6 +36,9 @@ export interface MetricsRegistry {
   readonly contentType: string;
 }
 
+/** The default `prefix` of every family's name. */
+export const DEFAULT_METRICS_PREFIX = "spawnkit_";
+
 /** Options of {@linkcode registerServerMetrics} and {@linkcode renderMetrics}. */
 export interface ServerMetricsOptions<R extends MetricsRegistry = MetricsRegistry> {
   /** The prom-client registry to add the families to (your own, next to your metrics). @default {a new Registry} */
@@ -187,7 +190,7 @@ export function registerServerMetrics<R extends MetricsRegistry = MetricsRegistr
   source: StatsSource,
   options: ServerMetricsOptions<R> = {},
 ): R {
-  const prefix = options.prefix ?? "spawnkit_";
+  const prefix = options.prefix ?? DEFAULT_METRICS_PREFIX;
   if (typeof prefix !== "string" || !METRIC_NAME.test(`${prefix}x`)) {
     throw new TypeError(`Cannot use metrics prefix ${JSON.stringify(prefix)}: must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
   }

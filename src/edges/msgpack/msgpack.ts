@@ -1,6 +1,6 @@
 /**
  * MessagePack for spawnkit's JSON-RPC, an edge of spawnkit
- * (`spawnkit/msgpack`): the same JSON-RPC 2.0 envelope as `spawnkit/rpc`,
+ * (`spawnkit/msgpack`): the same JSON-RPC 2.0 messages as `spawnkit/rpc`,
  * encoded with msgpackr (from npm) instead of JSON.
  *
  * @example One value through the codec, and a frame nested too deep

@@ -1,6 +1,6 @@
 /**
  * JSON-RPC 2.0 messages as MessagePack (msgpack.org), with msgpackr: the
- * same envelope as JSON, in fewer bytes, with binary data (Uint8Array) as
+ * same JSON-RPC messages as JSON, in fewer bytes, with binary data (Uint8Array) as
  * it is. Plain MessagePack by default, both ways: no msgpackr records and no
  * extension types, so any MessagePack library on the other end reads it, and
  * a peer's frame can only bring what JSON brings plus bytes.

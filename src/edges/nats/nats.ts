@@ -17,7 +17,7 @@
  *
  * While the server is away, the node serves its own clients: a publish is
  * dropped and counted at once, a request fails at once, and the client
- * reconnects and resubscribes by itself (engine_link.ts in the core).
+ * reconnects and resubscribes by itself (engine_state.ts in the core).
  *
  * Credentials reach the server as the client takes them: a user and
  * password or a token in the URL (`nats://user:pass@host:4222`,
@@ -29,16 +29,10 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import type { Msg, NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
-import { type BusDelivery, type BusHandler, BusRequestError, type BusRequestOptions, redactUrl } from "../../../mod.ts";
-import {
-  checkNumber,
-  DEFAULT_REQUEST_TIMEOUT,
-  type EngineBus,
-  type EngineBusStats,
-  EngineLink,
-  type EngineLinkOptions,
-} from "../../_internal.ts";
+import type { NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
+import { checkNumber, type EngineBus, type EngineBusOptions, EngineState } from "../../_internal.ts";
+import { NatsBus } from "./_nats_bus.ts";
+import { parseServers } from "./_servers.ts";
 // @nats-io/transport-node is an optional peer dependency of the npm package: without it, say which package to install.
 const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await import("@nats-io/transport-node").catch(
   (cause: Error) => {
@@ -49,8 +43,17 @@ const { connect, credsAuthenticator, NoRespondersError, TimeoutError } = await i
   },
 );
 
+/** The default `reconnectWait`, in seconds. */
+const DEFAULT_RECONNECT_WAIT = 0.5;
+/** The default `pingInterval`, in seconds. */
+const DEFAULT_PING_INTERVAL = 5;
+/** PINGs without a PONG before the client takes the server for gone. */
+const MAX_PINGS_OUT = 2;
+/** The default `name`: the client's name as the server lists it. */
+const DEFAULT_CLIENT_NAME = "spawnkit";
+
 /** Options of {@linkcode connectNatsBus}. */
-export interface NatsBusOptions extends EngineLinkOptions {
+export interface NatsBusOptions extends EngineBusOptions {
   /** The server (or servers of one NATS cluster): `nats://127.0.0.1:4222`, `127.0.0.1:4222`. */
   servers: string | string[];
   /** The client's name, as the server lists it (`nats-server` monitoring, logs). @default {"spawnkit"} */
@@ -115,218 +118,6 @@ export interface NatsTlsOptions {
   handshakeFirst?: boolean;
 }
 
-/** What the servers' URLs say beyond host and port: credentials, TLS. */
-interface ParsedServers {
-  readonly servers: string[];
-  readonly user?: string;
-  readonly pass?: string;
-  readonly token?: string;
-  readonly tls: boolean;
-}
-
-/**
- * Takes the credentials and the scheme out of the servers' URLs: the NATS
- * client would drop them (it reads host and port alone).
- * @throws {TypeError} a URL that does not parse, or two URLs with different credentials.
- */
-function parseServers(urls: string[]): ParsedServers {
-  let auth: string | undefined;
-  let parsed: ParsedServers = { servers: [], tls: false };
-  for (const server of urls) {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(server)) {
-      parsed.servers.push(server);
-      continue;
-    }
-    let url: URL;
-    try {
-      url = new URL(server);
-    } catch {
-      throw new TypeError(`Cannot connect to NATS: ${redactUrl(server)} is not a URL`);
-    }
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    const these = JSON.stringify([user, pass]);
-    if (user !== "" || pass !== "") {
-      if (auth !== undefined && auth !== these) {
-        throw new TypeError("Cannot connect to NATS: the servers' URLs carry different credentials");
-      }
-      auth = these;
-      // A user and no password is a token (nats://TOKEN@host), as the NATS tools read it.
-      parsed = pass === "" ? { ...parsed, token: user } : { ...parsed, user, pass };
-    }
-    if (url.protocol === "tls:") parsed = { ...parsed, tls: true };
-    parsed.servers.push(url.host);
-  }
-  return parsed;
-}
-
-interface Topic {
-  readonly handlers: Set<BusHandler>;
-  readonly unsubscribe: () => void;
-}
-
-class NatsBus implements EngineBus {
-  readonly #nc: NatsConnection;
-  readonly #link: EngineLink;
-  readonly #topics = new Map<string, Topic>();
-  // One PING in flight at a time: its PONG acknowledges every byte published before it.
-  #unacknowledged = 0;
-  #pinging = false;
-  /** Attempts to reconnect since the last disconnect. */
-  #attempts = 0;
-
-  constructor(nc: NatsConnection, link: EngineLink) {
-    this.#nc = nc;
-    this.#link = link;
-    // The status feed ends when the connection closes; should it fail instead, the bus goes on without its outage
-    // counts rather than leaving a rejection nobody handles.
-    this.#watch().catch(() => {});
-  }
-
-  get stats(): EngineBusStats {
-    return this.#link.stats;
-  }
-
-  publish(topic: string, payload: Uint8Array): boolean {
-    if (!this.#link.take(payload.length)) return false;
-    try {
-      // Copied: the client holds the bytes until its next write.
-      this.#nc.publish(topic, payload.slice());
-    } catch {
-      this.#link.release(payload.length);
-      this.#link.dropped++;
-      return false;
-    }
-    this.#link.published++;
-    this.#unacknowledged += payload.length;
-    this.#ping();
-    return true;
-  }
-
-  subscribe(topic: string, handler: BusHandler): () => void {
-    let entry = this.#topics.get(topic);
-    if (entry === undefined) {
-      const handlers = new Set<BusHandler>();
-      const subscription = this.#nc.subscribe(topic, {
-        callback: (error, msg) => {
-          if (error === null) this.#deliver(topic, handlers, msg);
-        },
-      });
-      entry = { handlers, unsubscribe: () => subscription.unsubscribe() };
-      this.#topics.set(topic, entry);
-    }
-    const own: BusHandler = (payload, delivery) => handler(payload, delivery);
-    const { handlers } = entry;
-    handlers.add(own);
-    return () => {
-      if (!handlers.delete(own) || handlers.size > 0 || this.#topics.get(topic) !== entry) return;
-      this.#topics.delete(topic);
-      if (!this.#nc.isClosed()) entry.unsubscribe();
-    };
-  }
-
-  async request(topic: string, payload: Uint8Array, options: BusRequestOptions = {}): Promise<Uint8Array> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const refusal = this.#link.closed ? "closed" : !this.#link.up ? "unavailable" : undefined;
-    if (refusal !== undefined) throw this.#failed(new BusRequestError(refusal, topic));
-    if (!this.#link.take(payload.length)) throw this.#failed(new BusRequestError("dropped", topic));
-    const timeout = (checkNumber("timeout", options.timeout) ?? DEFAULT_REQUEST_TIMEOUT) * 1000;
-    try {
-      const reply = this.#nc.request(topic, payload.slice(), { timeout });
-      const msg = signal === undefined ? await reply : await Promise.race([reply, aborted(signal)]);
-      return msg.data;
-    } catch (error) {
-      if (signal?.aborted && error === signal.reason) throw error;
-      const cause = (error as Error).cause;
-      const reason = cause instanceof NoRespondersError
-        ? "no-responders"
-        : cause instanceof TimeoutError || error instanceof TimeoutError
-        ? "timeout"
-        : this.#link.closed
-        ? "closed"
-        : "unavailable";
-      throw this.#failed(new BusRequestError(reason, topic, { cause: error }));
-    } finally {
-      this.#link.release(payload.length);
-    }
-  }
-
-  async flush(): Promise<void> {
-    if (this.#link.closed) throw new BusRequestError("closed", "flush");
-    if (!this.#link.up) throw new BusRequestError("unavailable", "flush");
-    try {
-      await this.#nc.flush();
-    } catch (error) {
-      throw new BusRequestError(this.#link.closed ? "closed" : "unavailable", "flush", { cause: error });
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.#link.closed) return;
-    const wasUp = this.#link.up;
-    this.#link.close();
-    this.#topics.clear();
-    // What was published goes out first, unless the server is away (then there is nothing to wait for).
-    if (wasUp) await this.#nc.flush().catch(() => {});
-    await this.#nc.close();
-  }
-
-  #failed(error: BusRequestError): BusRequestError {
-    this.#link.requestsFailed++;
-    return error;
-  }
-
-  #ping(): void {
-    if (this.#pinging || this.#unacknowledged === 0) return;
-    this.#pinging = true;
-    const bytes = this.#unacknowledged;
-    this.#unacknowledged = 0;
-    // A PING answered or lost with the connection: either way those bytes are no longer this node's to hold.
-    void this.#nc.flush().catch(() => {}).finally(() => {
-      this.#link.release(bytes);
-      this.#pinging = false;
-      if (this.#link.up) this.#ping();
-    });
-  }
-
-  #deliver(topic: string, handlers: Set<BusHandler>, msg: Msg): void {
-    this.#link.received++;
-    const to = msg.reply;
-    let answered = false;
-    const reply = to === undefined || to === "" ? undefined : (answer: Uint8Array): boolean => {
-      if (answered || !this.#link.take(answer.length)) return false;
-      answered = true;
-      this.#nc.publish(to, answer.slice());
-      this.#unacknowledged += answer.length;
-      this.#ping();
-      return true;
-    };
-    const delivery: BusDelivery = { topic, reply };
-    for (const handler of handlers) handler(msg.data, delivery);
-  }
-
-  async #watch(): Promise<void> {
-    for await (const status of this.#nc.status()) {
-      if (status.type === "disconnect") {
-        this.#attempts = 0;
-        this.#link.lost(`disconnected from ${status.server}`);
-      } else if (status.type === "reconnecting") this.#attempts++;
-      else if (status.type === "reconnect") {
-        this.#link.back();
-        this.#unacknowledged = 0;
-        // Back at the first attempt: the server was up and closed this connection itself (a slow consumer, for
-        // nats-server: past its write_deadline or max_pending while this node's loop was busy). It says nothing else.
-        if (this.#attempts <= 1) this.#link.cut();
-      } else if (status.type === "slowConsumer") this.#link.cutOff++;
-    }
-  }
-}
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
-}
-
 /**
  * Connects to a NATS server and returns the cluster's bus over it: give it
  * to `joinCluster({ bus, node })` (`claimNode(bus)` picks a free `node`).
@@ -364,10 +155,10 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
       throw new TypeError(`Cannot connect to NATS: ${name} must be a string`);
     }
   }
-  const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? 0.5;
-  const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? 5;
+  const reconnectWait = checkNumber("reconnectWait", options.reconnectWait) ?? DEFAULT_RECONNECT_WAIT;
+  const pingInterval = checkNumber("pingInterval", options.pingInterval) ?? DEFAULT_PING_INTERVAL;
   const parsed = parseServers(urls);
-  const link = new EngineLink("NATS", urls, options);
+  const state = new EngineState("NATS", urls, options);
   const authenticator = options.authenticator ??
     (options.credentialsFile === undefined
       ? undefined
@@ -384,7 +175,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
   try {
     nc = await connect({
       servers: parsed.servers,
-      name: options.name ?? "spawnkit",
+      name: options.name ?? DEFAULT_CLIENT_NAME,
       ...auth,
       ...(tls === undefined ? {} : { tls: tls as NodeConnectionOptions["tls"] }),
       // The contract of every bus: never back to the publisher.
@@ -394,15 +185,15 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<EngineBus
       reconnectTimeWait: reconnectWait * 1000,
       reconnectJitter: Math.min(100, reconnectWait * 500),
       pingInterval: pingInterval * 1000,
-      maxPingOut: 2,
+      maxPingOut: MAX_PINGS_OUT,
     });
   } catch (error) {
     // The client's own words (Authorization Violation, a refused connection), with the address as logged.
-    throw new Error(`Cannot connect to NATS at ${link.address}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot connect to NATS at ${state.address}: ${(error as Error).message}`, { cause: error });
   }
   // The server's own cap on a message is the bus's, when lower.
-  link.maxMessageSize = Math.min(link.maxMessageSize, nc.info?.max_payload ?? link.maxMessageSize);
-  return new NatsBus(nc, link);
+  state.maxMessageSize = Math.min(state.maxMessageSize, nc.info?.max_payload ?? state.maxMessageSize);
+  return new NatsBus(nc, state, { NoRespondersError, TimeoutError });
 }
 
-export type { EngineBus, EngineBusStats, EngineLinkOptions } from "../../_internal.ts";
+export type { EngineBus, EngineBusOptions, EngineBusStats } from "../../_internal.ts";

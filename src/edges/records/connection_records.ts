@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type ConnectionStats } from "../../../mod.ts";
+import type { ConnectionStats } from "../../../mod.ts";
 import { formatAddress } from "../../_internal.ts";
 import { type Cell, CsvAppendFile } from "./_csv_append.ts";
 

@@ -22,6 +22,9 @@ export const SERVER_RECORD_COLUMNS = [
   "frames_dropped",
 ] as const;
 
+/** The default `every`, in seconds between rows. */
+const DEFAULT_RECORD_INTERVAL = 10;
+
 /** Options of {@linkcode openServerRecords}. */
 export interface ServerRecordsOptions {
   /** Seconds between rows once `watch()` is called. @default {10} */
@@ -82,7 +85,7 @@ const MAX_EVERY = 2_147_483;
  * ```
  */
 export function openServerRecords(path: string, options: ServerRecordsOptions = {}): ServerRecords {
-  const every = options.every ?? 10;
+  const every = options.every ?? DEFAULT_RECORD_INTERVAL;
   // setInterval holds at most 2^31 - 1 ms: a longer period would write a row every millisecond.
   if (!(every > 0) || !(every <= MAX_EVERY)) {
     throw new RangeError(

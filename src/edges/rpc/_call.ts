@@ -6,7 +6,7 @@
  */
 import type { Connection, Server } from "../../../mod.ts";
 import type { Batch } from "./_batch.ts";
-import type { RpcId, RpcParams, RpcRequest } from "./envelope.ts";
+import type { RpcId, RpcParams, RpcRequest } from "./json_rpc.ts";
 import type { RpcContext } from "./routes.ts";
 
 /** What a call needs of its connection's loop. */

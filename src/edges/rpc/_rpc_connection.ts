@@ -24,7 +24,7 @@
  * @module
  */
 import { type Connection, FrameTooLargeError, type LogLimiter, type Server } from "../../../mod.ts";
-import { formatAddress } from "../../_internal.ts";
+import { logFailure, logOversize, logUnanswered } from "./_rpc_failures.ts";
 import { Batch } from "./_batch.ts";
 import { Call, checkParams } from "./_call.ts";
 import {
@@ -37,7 +37,7 @@ import {
   type RpcParams,
   type RpcRequest,
   type RpcResponse,
-} from "./envelope.ts";
+} from "./json_rpc.ts";
 import {
   INTERNAL_ERROR,
   INVALID_PARAMS,
@@ -49,8 +49,6 @@ import {
 import type { RpcLimits } from "./rpc_options.ts";
 import type { RpcCounters } from "./rpc_stats.ts";
 import type { CompiledRoute } from "./routes.ts";
-
-const FAILED_SUMMARY = "{count} more rpc methods failed in the last second (rpc.stats counts every one)";
 
 /** What every connection of one handler shares. */
 export interface RpcShared {
@@ -186,18 +184,7 @@ export class RpcConnection {
   #broken(call: Call, error: unknown): void {
     // Its error is counted already (each path here counts before it encodes); the answer itself is lost.
     this.shared.counters.dropped++;
-    this.shared.log.write(
-      "broken",
-      "error",
-      "rpc method {method} on connection {id} from {remote} unanswered: {error}",
-      {
-        method: call.request.method,
-        id: this.conn.id,
-        remote: formatAddress(this.conn.remoteAddr),
-        error,
-      },
-      "{count} more rpc answers could not be made in the last second",
-    );
+    logUnanswered(this.shared.log, this.conn, call.request.method, error);
     this.conn.close();
     this.#release();
   }
@@ -209,7 +196,7 @@ export class RpcConnection {
     try {
       bytes = this.shared.limits.codec.encode(resultResponse(id, value));
     } catch (error) {
-      this.#logFailure(call, error, "result cannot be encoded");
+      logFailure(this.shared.log, this.conn, call.request.method, error, "result cannot be encoded");
       this.shared.counters.error(INTERNAL_ERROR);
       bytes = this.shared.limits.codec.encode(errorResponse(id, INTERNAL_ERROR));
     }
@@ -218,7 +205,7 @@ export class RpcConnection {
 
   #failed(call: Call, error: unknown): void {
     const rpcError = error instanceof RpcError ? error : undefined;
-    if (rpcError === undefined) this.#logFailure(call, error, "failed");
+    if (rpcError === undefined) logFailure(this.shared.log, this.conn, call.request.method, error, "failed");
     const code = rpcError?.code ?? INTERNAL_ERROR;
     this.shared.counters.error(code);
     if (call.notification) {
@@ -232,7 +219,7 @@ export class RpcConnection {
       bytes = codec.encode(errorResponse(id, code, rpcError?.data, rpcError?.message));
     } catch (encodeError) {
       // The error's data cannot be encoded: its code and message still can.
-      this.#logFailure(call, encodeError, "error data cannot be encoded");
+      logFailure(this.shared.log, this.conn, call.request.method, encodeError, "error data cannot be encoded");
       bytes = codec.encode(errorResponse(id, code, undefined, rpcError?.message));
     }
     this.#settled(call, bytes);
@@ -304,31 +291,9 @@ export class RpcConnection {
       if (!(error instanceof FrameTooLargeError)) return void this.shared.counters.dropped++;
       this.shared.counters.error(INTERNAL_ERROR);
       const data = `answer of ${error.length} bytes over the frame limit of ${error.limit} bytes`;
-      this.shared.log.flush();
-      this.shared.log.write("oversize", "warn", "rpc answer on connection {id} from {remote} not sent: {detail}", {
-        id: this.conn.id,
-        remote: formatAddress(this.conn.remoteAddr),
-        detail: data,
-      }, "{count} more rpc answers over the frame limit in the last second");
+      logOversize(this.shared.log, this.conn, data);
       return this.conn.send(this.shared.limits.codec.encode(errorResponse(id, INTERNAL_ERROR, data)))
         .catch(() => void this.shared.counters.dropped++);
     });
-  }
-
-  #logFailure(call: Call, error: unknown, what: string): void {
-    const conn = this.conn;
-    const properties = { method: call.request.method, id: conn.id, remote: formatAddress(conn.remoteAddr), error };
-    const template = `rpc method {method} ${what} on connection {id} from {remote}: {error}`;
-    // The method gave up because its connection ended: not a fault worth a stack. Either way a peer can cause
-    // any number of them, so a few lines a second, and a summary of the rest (every one is counted in stats).
-    const aborted = conn.signal.aborted && error === conn.signal.reason;
-    this.shared.log.flush();
-    this.shared.log.write(
-      aborted ? "aborted" : "failed",
-      aborted ? "debug" : "error",
-      template,
-      properties,
-      aborted ? "{count} more rpc methods ended with their connection in the last second" : FAILED_SUMMARY,
-    );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The codec seam: how a JSON-RPC message becomes a frame's payload and back.
  * JSON is the default ({@linkcode jsonCodec}); `spawnkit/msgpack` has a
- * MessagePack codec for the same envelope.
+ * MessagePack codec for the same messages.
  *
  * @module
  */

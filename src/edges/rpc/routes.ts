@@ -5,7 +5,7 @@
  * @module
  */
 import type { Connection, Server } from "../../../mod.ts";
-import type { RpcId, RpcParams } from "./envelope.ts";
+import type { RpcId, RpcParams } from "./json_rpc.ts";
 
 /**
  * What a method gets beside its params.

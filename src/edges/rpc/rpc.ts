@@ -3,7 +3,7 @@
  * one message (or batch) per frame, a route table on the server, a client
  * with timeouts and typed errors, notifications both ways. It imports
  * nothing but the kit's mod.ts, so it runs from a URL like the core. A
- * MessagePack codec for the same envelope is in `spawnkit/msgpack`.
+ * MessagePack codec for the same messages is in `spawnkit/msgpack`.
  *
  * @example A server with two methods, a client, and each kind of answer
  * ```ts
@@ -42,20 +42,16 @@ export {
   type RpcParams,
   type RpcRequest,
   type RpcResponse,
-} from "./envelope.ts";
+} from "./json_rpc.ts";
 export { route, type RpcContext, type RpcMethod, type RpcRoute, type RpcRoutes } from "./routes.ts";
 export {
+  type CallOptions,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_MAX_DEPTH,
+  type RpcClientOptions,
   type RpcHandlerOptions,
 } from "./rpc_options.ts";
-export type { RpcStats } from "./rpc_stats.ts";
+export type { RpcClientStats, RpcStats } from "./rpc_stats.ts";
 export { type RpcHandler, rpcHandler } from "./rpc_handler.ts";
-export {
-  type CallOptions,
-  type RpcClient,
-  rpcClient,
-  type RpcClientOptions,
-  type RpcClientStats,
-} from "./rpc_client.ts";
+export { type RpcClient, rpcClient } from "./rpc_client.ts";

@@ -26,99 +26,25 @@ import {
   ConnectionClosedError,
   escapingLogger,
   isReconnecting,
-  type Logger,
   LogLimiter,
   type ReconnectEvent,
   type ReconnectingConnection,
 } from "../../../mod.ts";
 import type { RpcCodec } from "./codec.ts";
+import { isStructured, type RpcParams, type RpcRequest } from "./json_rpc.ts";
+import { RpcConnectionLostError, RpcTimeoutError } from "./rpc_error.ts";
 import {
-  errorResponse,
-  isNotification,
-  isStructured,
-  requestProblem,
-  responseProblem,
-  type RpcParams,
-  type RpcRequest,
-} from "./envelope.ts";
-import { METHOD_NOT_FOUND, RpcConnectionLostError, RpcError, RpcTimeoutError } from "./rpc_error.ts";
-import { checkCodec, checkPositive, DEFAULT_MAX_DEPTH } from "./rpc_options.ts";
-import { type PendingCall, PendingCalls } from "./_pending_calls.ts";
-
-/**
- * Options of {@linkcode rpcClient}.
- *
- * @example A client with a short timeout and a push handler
- * ```ts
- * import assert from "node:assert/strict";
- * import type { RpcClientOptions } from "spawnkit/rpc";
- * const pushes: string[] = [];
- * const options: RpcClientOptions = { timeout: 2, onNotification: (method) => void pushes.push(method) };
- * options.onNotification?.("tick", undefined);
- * assert.deepEqual(pushes, ["tick"]);
- * ```
- */
-export interface RpcClientOptions {
-  /** How messages are encoded; the server must use the same. @default {jsonCodec} */
-  codec?: RpcCodec;
-  /** Seconds a call waits for its answer unless it says otherwise. @default {30} */
-  timeout?: number;
-  /** Arrays and objects nested in one message from the server; deeper is dropped. @default {32} */
-  maxDepth?: number;
-  /** Receives the server's notifications (pushes), in order; not awaited. */
-  onNotification?: (method: string, params: unknown) => void;
-  /** Where an `onNotification` that throws is logged. @default warnings and errors to the console */
-  logger?: Logger;
-}
-
-/**
- * Options of one call.
- *
- * @example A call that gives up at a timeout or when the user leaves
- * ```ts
- * import assert from "node:assert/strict";
- * import type { CallOptions } from "spawnkit/rpc";
- * const leaving = new AbortController();
- * const options: CallOptions = { timeout: 0.5, signal: leaving.signal };
- * assert.equal(options.signal?.aborted, false);
- * ```
- */
-export interface CallOptions {
-  /** Seconds to wait for the answer; then the call rejects with `RpcTimeoutError`. @default the client's `timeout` */
-  timeout?: number;
-  /** Aborting it rejects the call with the signal's reason (the server is not told). */
-  signal?: AbortSignal;
-}
-
-/**
- * A client's figures.
- *
- * @example A fresh client's figures
- * ```ts
- * import assert from "node:assert/strict";
- * import { connect, serve, silentLogger } from "spawnkit";
- * import { rpcClient, rpcHandler } from "spawnkit/rpc";
- * await using server = await serve({ logger: silentLogger }, rpcHandler({}));
- * await using client = rpcClient(await connect({ port: server.addr.port }));
- * assert.deepEqual(client.stats, { calls: 0, notificationsSent: 0, notificationsReceived: 0, errors: {}, timeouts: 0, dropped: 0, pending: 0 });
- * ```
- */
-export interface RpcClientStats {
-  /** Calls sent. */
-  readonly calls: number;
-  /** Notifications sent. */
-  readonly notificationsSent: number;
-  /** Notifications received from the server. */
-  readonly notificationsReceived: number;
-  /** Error answers received, by code. */
-  readonly errors: Readonly<Record<string, number>>;
-  /** Calls that timed out. */
-  readonly timeouts: number;
-  /** Messages dropped: answers to no pending call (a late one, say), frames that were no valid message. */
-  readonly dropped: number;
-  /** Calls waiting for their answer now. */
-  readonly pending: number;
-}
+  type CallOptions,
+  checkCodec,
+  checkPositive,
+  checkTimeout,
+  DEFAULT_CALL_TIMEOUT,
+  DEFAULT_MAX_DEPTH,
+  type RpcClientOptions,
+} from "./rpc_options.ts";
+import type { RpcClientStats } from "./rpc_stats.ts";
+import { PendingCalls } from "./_pending_calls.ts";
+import { ClientInbound } from "./_client_inbound.ts";
 
 /**
  * A JSON-RPC client over one connection.
@@ -161,17 +87,6 @@ export interface RpcClient extends AsyncDisposable {
   readonly finished: Promise<void>;
 }
 
-const MAX_TIMEOUT = 2_147_483; // seconds: setTimeout's limit is 2^31 - 1 milliseconds
-
-function checkTimeout(timeout: number): number {
-  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= MAX_TIMEOUT)) {
-    throw new RangeError(
-      `Cannot use timeout ${String(timeout)}: must be a positive number of seconds up to ${MAX_TIMEOUT}`,
-    );
-  }
-  return timeout;
-}
-
 function request(method: string, params: RpcParams | undefined, id?: number): RpcRequest {
   if (typeof method !== "string") throw new TypeError("Cannot call: method is not a string");
   if (params !== undefined && !isStructured(params)) {
@@ -189,15 +104,12 @@ class Client implements RpcClient {
   readonly finished: Promise<void>;
   readonly #codec: RpcCodec;
   readonly #timeout: number;
-  readonly #maxDepth: number;
-  readonly #log: LogLimiter;
   readonly #pending = new PendingCalls();
-  readonly #errors = new Map<number, number>();
+  // Answers, notifications and what is dropped (_client_inbound.ts).
+  readonly #inbound: ClientInbound;
   #calls = 0;
   #notificationsSent = 0;
-  #notificationsReceived = 0;
   #timeouts = 0;
-  #dropped = 0;
   readonly #reconnecting: ReconnectingConnection | undefined;
   readonly #unsubscribe: (() => void) | undefined;
 
@@ -208,10 +120,11 @@ class Client implements RpcClient {
       this.#unsubscribe = conn.subscribe(this.#onReconnectEvent);
     }
     this.#codec = checkCodec(options.codec);
-    this.#timeout = checkTimeout(options.timeout ?? 30);
-    this.#maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
+    this.#timeout = checkTimeout(options.timeout ?? DEFAULT_CALL_TIMEOUT);
+    const maxDepth = checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH);
     // The server chooses how often a notification arrives and what its method is called: escaped, a few lines a second.
-    this.#log = new LogLimiter(escapingLogger(options.logger));
+    const log = new LogLimiter(escapingLogger(options.logger));
+    this.#inbound = new ClientInbound(this, this.#codec, maxDepth, this.#pending, log);
     this.onNotification = options.onNotification;
     this.finished = this.#read();
   }
@@ -220,10 +133,10 @@ class Client implements RpcClient {
     return {
       calls: this.#calls,
       notificationsSent: this.#notificationsSent,
-      notificationsReceived: this.#notificationsReceived,
-      errors: Object.fromEntries(this.#errors),
+      notificationsReceived: this.#inbound.notificationsReceived,
+      errors: Object.fromEntries(this.#inbound.errors),
       timeouts: this.#timeouts,
-      dropped: this.#dropped,
+      dropped: this.#inbound.dropped,
       pending: this.#pending.size,
     };
   }
@@ -266,6 +179,11 @@ class Client implements RpcClient {
     }
   }
 
+  /** An answer to the server (the specification's answer to a call the client cannot serve). */
+  reply(bytes: Uint8Array): void {
+    void this.conn.send(bytes).catch(() => {});
+  }
+
   close(): void {
     this.conn.close();
   }
@@ -277,7 +195,7 @@ class Client implements RpcClient {
 
   async #read(): Promise<void> {
     try {
-      for await (const frame of this.conn) this.#frame(frame);
+      for await (const frame of this.conn) this.#inbound.frame(frame);
     } catch { /* the iterator does not throw; a close reason is in the connection's stats */ }
     this.#unsubscribe?.();
     const stats = await this.conn.finished;
@@ -290,54 +208,6 @@ class Client implements RpcClient {
     if (event.type !== "disconnect") return;
     this.#pending.rejectSent((call) => new RpcConnectionLostError(call.method, { cause: event.error }));
   };
-
-  #frame(frame: Uint8Array): void {
-    let message: unknown;
-    try {
-      message = this.#codec.decode(frame, this.#maxDepth);
-    } catch {
-      this.#dropped++;
-      return;
-    }
-    // The answers of a batch come as one array; so could several pushes.
-    if (Array.isArray(message)) { for (const item of message) this.#message(item); }
-    else this.#message(message);
-  }
-
-  #message(value: unknown): void {
-    if (responseProblem(value) === undefined) return this.#answer(value as Record<string, unknown>);
-    if (requestProblem(value) !== undefined) return void this.#dropped++;
-    const request = value as RpcRequest;
-    if (!isNotification(request)) {
-      // The server called the client, which serves no methods: the specification's answer.
-      const bytes = this.#codec.encode(errorResponse(request.id!, METHOD_NOT_FOUND));
-      return void this.conn.send(bytes).catch(() => {});
-    }
-    this.#notificationsReceived++;
-    try {
-      this.onNotification?.(request.method, request.params);
-    } catch (error) {
-      this.#log.write(
-        "notification",
-        "error",
-        "rpc notification {method} handler failed: {error}",
-        { method: request.method, error },
-        "{count} more rpc notification handlers failed in the last second",
-      );
-    }
-  }
-
-  #answer(response: Record<string, unknown>): void {
-    const call: PendingCall | undefined = typeof response.id === "number" ? this.#pending.take(response.id) : undefined;
-    if ("error" in response) {
-      const error = response.error as { code: number; message: string; data?: unknown };
-      this.#errors.set(error.code, (this.#errors.get(error.code) ?? 0) + 1);
-      if (call === undefined) return void this.#dropped++;
-      const options = Object.hasOwn(error, "data") ? { data: error.data } : {};
-      call.reject(new RpcError(error.code, error.message, options));
-    } else if (call === undefined) this.#dropped++;
-    else call.resolve(response.result);
-  }
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 } from "../../../mod.ts";
 import { RpcConnection, type RpcShared } from "./_rpc_connection.ts";
 import type { RpcCodec } from "./codec.ts";
-import { isStructured, type RpcParams } from "./envelope.ts";
+import { isStructured, type RpcParams } from "./json_rpc.ts";
 import { limitsOf, type RpcHandlerOptions } from "./rpc_options.ts";
 import { RpcCounters, type RpcStats } from "./rpc_stats.ts";
 import { compileRoutes, type RpcRoutes } from "./routes.ts";

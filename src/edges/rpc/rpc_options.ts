@@ -1,10 +1,10 @@
 /**
- * The options of the RPC server side and their defaults, checked once where
- * they enter, with the kit's wording for a bad number.
+ * The options of the RPC server and client sides and their defaults, checked
+ * once where they enter, with the kit's wording for a bad number.
  *
  * @module
  */
-import { type Logger } from "../../../mod.ts";
+import type { Logger } from "../../../mod.ts";
 import { describeNumber, type NumberSpec } from "../../_internal.ts";
 import type { RpcCodec } from "./codec.ts";
 import { jsonCodec } from "../../../mod.ts";
@@ -119,4 +119,64 @@ export function limitsOf(options: RpcHandlerOptions): RpcLimits {
     maxBatchSize: checkPositive("maxBatchSize", options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE),
     maxDepth: checkPositive("maxDepth", options.maxDepth, DEFAULT_MAX_DEPTH),
   };
+}
+
+/** The default `timeout` of an RPC client's calls, in seconds. */
+export const DEFAULT_CALL_TIMEOUT = 30;
+
+/**
+ * Options of `rpcClient()`.
+ *
+ * @example A client with a short timeout and a push handler
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { RpcClientOptions } from "spawnkit/rpc";
+ * const pushes: string[] = [];
+ * const options: RpcClientOptions = { timeout: 2, onNotification: (method) => void pushes.push(method) };
+ * options.onNotification?.("tick", undefined);
+ * assert.deepEqual(pushes, ["tick"]);
+ * ```
+ */
+export interface RpcClientOptions {
+  /** How messages are encoded; the server must use the same. @default {jsonCodec} */
+  codec?: RpcCodec;
+  /** Seconds a call waits for its answer unless it says otherwise. @default {30} */
+  timeout?: number;
+  /** Arrays and objects nested in one message from the server; deeper is dropped. @default {32} */
+  maxDepth?: number;
+  /** Receives the server's notifications (pushes), in order; not awaited. */
+  onNotification?: (method: string, params: unknown) => void;
+  /** Where an `onNotification` that throws is logged. @default warnings and errors to the console */
+  logger?: Logger;
+}
+
+/**
+ * Options of one call.
+ *
+ * @example A call that gives up at a timeout or when the user leaves
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CallOptions } from "spawnkit/rpc";
+ * const leaving = new AbortController();
+ * const options: CallOptions = { timeout: 0.5, signal: leaving.signal };
+ * assert.equal(options.signal?.aborted, false);
+ * ```
+ */
+export interface CallOptions {
+  /** Seconds to wait for the answer; then the call rejects with `RpcTimeoutError`. @default the client's `timeout` */
+  timeout?: number;
+  /** Aborting it rejects the call with the signal's reason (the server is not told). */
+  signal?: AbortSignal;
+}
+
+const MAX_TIMEOUT = 2_147_483; // seconds: setTimeout's limit is 2^31 - 1 milliseconds
+
+/** Checks a call timeout, in seconds. @throws {RangeError} not a positive number up to setTimeout's limit. */
+export function checkTimeout(timeout: number): number {
+  if (typeof timeout !== "number" || !(timeout > 0 && timeout <= MAX_TIMEOUT)) {
+    throw new RangeError(
+      `Cannot use timeout ${String(timeout)}: must be a positive number of seconds up to ${MAX_TIMEOUT}`,
+    );
+  }
+  return timeout;
 }

@@ -85,3 +85,33 @@ export class RpcCounters {
     };
   }
 }
+
+/**
+ * A client's figures.
+ *
+ * @example A fresh client's figures
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, serve, silentLogger } from "spawnkit";
+ * import { rpcClient, rpcHandler } from "spawnkit/rpc";
+ * await using server = await serve({ logger: silentLogger }, rpcHandler({}));
+ * await using client = rpcClient(await connect({ port: server.addr.port }));
+ * assert.deepEqual(client.stats, { calls: 0, notificationsSent: 0, notificationsReceived: 0, errors: {}, timeouts: 0, dropped: 0, pending: 0 });
+ * ```
+ */
+export interface RpcClientStats {
+  /** Calls sent. */
+  readonly calls: number;
+  /** Notifications sent. */
+  readonly notificationsSent: number;
+  /** Notifications received from the server. */
+  readonly notificationsReceived: number;
+  /** Error answers received, by code. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Calls that timed out. */
+  readonly timeouts: number;
+  /** Messages dropped: answers to no pending call (a late one, say), frames that were no valid message. */
+  readonly dropped: number;
+  /** Calls waiting for their answer now. */
+  readonly pending: number;
+}

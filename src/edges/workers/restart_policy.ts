@@ -7,6 +7,13 @@
  * @module
  */
 
+/** The default `maxRestarts`. */
+export const DEFAULT_MAX_RESTARTS = 5;
+/** The default `restartPeriod`, in seconds. */
+export const DEFAULT_RESTART_PERIOD = 10;
+/** The default `restartBackoff`, in seconds. */
+export const DEFAULT_RESTART_BACKOFF = 0.1;
+
 /** The restart options of `serveWorkers()`. */
 export interface RestartOptions {
   /** Restarts allowed within `restartPeriod`; one more stops the set (Erlang's intensity). @default {5} */

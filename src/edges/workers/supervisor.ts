@@ -31,9 +31,14 @@ import {
 } from "../../../mod.ts";
 import { checkNumber, createPortHub } from "../../_internal.ts";
 import { type FromWorker, type ToWorker, WORKER_MARK, type WorkerData } from "./_protocol.ts";
-import { RestartPolicy } from "./restart_policy.ts";
+import {
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_RESTART_BACKOFF,
+  DEFAULT_RESTART_PERIOD,
+  RestartPolicy,
+} from "./restart_policy.ts";
 import { crossingOptions } from "./worker_module.ts";
-import { RestartLimitError, type WorkerSet, type WorkersOptions } from "./worker_set.ts";
+import { DEFAULT_WORKERS, RestartLimitError, type WorkerSet, type WorkersOptions } from "./worker_set.ts";
 
 /** Where SO_REUSEPORT spreads connections over listeners; elsewhere one worker serves. */
 const SPREADS_CONNECTIONS = process.platform === "linux";
@@ -78,7 +83,8 @@ export async function superviseWorkers<Message = unknown>(
   } = options;
   const logger = escapingLogger(supervisorLogger);
   const forWorkers = crossingOptions(serveOptions as Record<string, unknown>);
-  let count = checkNumber("workers", workers) ?? 0;
+  let count = checkNumber("workers", workers) ?? DEFAULT_WORKERS;
+  // 0: one per core.
   if (count === 0) count = availableParallelism();
   if (count > 1 && !SPREADS_CONNECTIONS) {
     logger.warn("serving from 1 worker, not {count}: reusePort spreads connections over listeners on Linux only", {
@@ -86,9 +92,13 @@ export async function superviseWorkers<Message = unknown>(
     });
     count = 1;
   }
-  const period = checkNumber("restartPeriod", restartPeriod) ?? 10;
-  const limit = checkNumber("maxRestarts", maxRestarts) ?? 5;
-  const policy = new RestartPolicy(limit, period, checkNumber("restartBackoff", restartBackoff) ?? 0.1);
+  const period = checkNumber("restartPeriod", restartPeriod) ?? DEFAULT_RESTART_PERIOD;
+  const limit = checkNumber("maxRestarts", maxRestarts) ?? DEFAULT_MAX_RESTARTS;
+  const policy = new RestartPolicy(
+    limit,
+    period,
+    checkNumber("restartBackoff", restartBackoff) ?? DEFAULT_RESTART_BACKOFF,
+  );
   const moduleUrl = new URL(module, `file://${process.cwd()}/`).href;
 
   const hub = createPortHub();

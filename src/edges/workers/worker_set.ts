@@ -1,11 +1,14 @@
 /**
- * The set's face: the options of `serveWorkers()`, the running set it
+ * The set's API: the options of `serveWorkers()`, the running set it
  * returns, and the error that stops it.
  *
  * @module
  */
 import type { Address, Logger, ServeOptions, ServerStats, ShutdownOptions, ShutdownReport } from "../../../mod.ts";
 import type { RestartOptions } from "./restart_policy.ts";
+
+/** The default `workers`: 0, one per core. */
+export const DEFAULT_WORKERS = 0;
 
 /** Options of `serveWorkers()`: the module, the set, and every serve() option that can cross to a thread. */
 export interface WorkersOptions<Message = unknown>

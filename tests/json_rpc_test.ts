@@ -1,5 +1,5 @@
 /**
- * Property tests of the envelope (fast-check): random values never crash
+ * Property tests of the JSON-RPC messages (fast-check): random values never crash
  * the validators or the JSON codec, and over a real socket every frame the
  * server answers is a valid Response object (or a batch of them), exactly as
  * many as the specification asks for.

@@ -25,7 +25,7 @@
  */
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
-import type { Bus, BusStats } from "./bus.ts";
+import { type Bus, type BusStats, DEFAULT_MAX_PENDING_BYTES } from "./bus.ts";
 
 /** A bus over an engine: its figures. */
 export interface EngineBusStats extends BusStats {
@@ -43,7 +43,7 @@ export interface EngineBusStats extends BusStats {
   readonly pendingBytes: number;
   /**
    * Messages the engine delivered that the bus dropped unread: not in the
-   * bus's envelope (Redis), or over `maxMessageSize`. What the cluster makes
+   * bus's wire format (Redis), or over `maxMessageSize`. What the cluster makes
    * of the messages it reads is in `cluster.busStats`.
    */
   readonly rejected: number;
@@ -56,7 +56,7 @@ export interface EngineBus extends Bus {
 }
 
 /** Options every engine bus takes. */
-export interface EngineLinkOptions {
+export interface EngineBusOptions {
   /** Bytes in flight to the engine above which a message is dropped (counted). @default {8388608} */
   maxPendingBytes?: number;
   /** The largest message, in bytes (headers included); a larger one is dropped (counted). @default {1048576} */
@@ -67,9 +67,6 @@ export interface EngineLinkOptions {
 
 /** The default `maxMessageSize` of an engine bus: NATS' default `max_payload`. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 1_048_576;
-
-/** The default `maxPendingBytes` of an engine bus. */
-export const DEFAULT_ENGINE_PENDING_BYTES = 8 * 1024 * 1024;
 
 /**
  * `url` without its credentials: the userinfo (`user:password@`, or a token
@@ -100,17 +97,17 @@ export function redactUrl(url: string): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { silentLogger } from "spawnkit";
- * import { EngineLink } from "./engine_link.ts";
- * const link = new EngineLink("NATS", "127.0.0.1:4222", { logger: silentLogger });
- * assert.equal(link.take(100), true);
- * link.release(100);
- * link.lost(new Error("connection refused"));
- * assert.equal(link.take(100), false);
- * link.back();
- * assert.deepEqual([link.stats.outages, link.stats.dropped, link.stats.connected], [1, 1, true]);
+ * import { EngineState } from "./engine_state.ts";
+ * const state = new EngineState("NATS", "127.0.0.1:4222", { logger: silentLogger });
+ * assert.equal(state.take(100), true);
+ * state.release(100);
+ * state.lost(new Error("connection refused"));
+ * assert.equal(state.take(100), false);
+ * state.back();
+ * assert.deepEqual([state.stats.outages, state.stats.dropped, state.stats.connected], [1, 1, true]);
  * ```
  */
-export class EngineLink {
+export class EngineState {
   /** The engine's name, for the log. */
   readonly engine: string;
   /** Where it is, for the log: the URLs given, without their credentials. */
@@ -144,10 +141,10 @@ export class EngineLink {
    * `engine` and `address` name the engine in the log ("NATS", "127.0.0.1:4222"; a list of URLs for a cluster
    * of servers): credentials in them are never logged.
    */
-  constructor(engine: string, address: string | readonly string[], options: EngineLinkOptions = {}) {
+  constructor(engine: string, address: string | readonly string[], options: EngineBusOptions = {}) {
     this.engine = engine;
     this.address = (typeof address === "string" ? [address] : address).map(redactUrl).join(",");
-    this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_ENGINE_PENDING_BYTES;
+    this.maxPendingBytes = checkNumber("maxPendingBytes", options.maxPendingBytes) ?? DEFAULT_MAX_PENDING_BYTES;
     this.maxMessageSize = checkNumber("maxMessageSize", options.maxMessageSize) ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#logger = escapingLogger(options.logger);
   }

@@ -23,12 +23,12 @@ export const REQUEST = 1;
 /** A reply to a request of the receiving bus. */
 export const REPLY = 2;
 
-/** The kind of an envelope. */
+/** The kind of a wire message. */
 export type Kind = typeof MESSAGE | typeof REQUEST | typeof REPLY;
 
 const SENDER = 8;
 
-/** The bytes an envelope adds to a payload of `kind`. */
+/** The bytes a wire message adds to a payload of `kind`. */
 export function overhead(kind: Kind): number {
   return 1 + SENDER + (kind === MESSAGE ? 0 : 4);
 }
@@ -43,7 +43,7 @@ export function replyChannel(sender: Uint8Array): string {
   return `spawnkit.bus.reply.${[...sender].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** `payload` in an envelope (one copy), as a Buffer for the client. */
+/** `payload` in a wire message (one copy), as a Buffer for the client. */
 export function seal(kind: Kind, sender: Uint8Array, id: number, payload: Uint8Array): Buffer {
   const head = overhead(kind);
   const bytes = Buffer.allocUnsafe(head + payload.length);
@@ -54,7 +54,7 @@ export function seal(kind: Kind, sender: Uint8Array, id: number, payload: Uint8A
   return bytes;
 }
 
-/** An envelope's parts; undefined for bytes that are not one. */
+/** A wire message's parts; undefined for bytes that are not one. */
 export function open(
   bytes: Uint8Array,
 ): { kind: Kind; sender: Uint8Array; id: number; payload: Uint8Array } | undefined {

@@ -1,5 +1,5 @@
 /**
- * The JSON-RPC 2.0 envelope: what a Request object, a Notification and a
+ * The JSON-RPC 2.0 messages: what a Request object, a Notification and a
  * Response object must hold (jsonrpc.org/specification), checked on decoded
  * values, and the Response objects the server writes.
  *
