@@ -37,6 +37,8 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "bad-proxy-header": "info",
   "tls-handshake-timeout": "info",
   "send-timeout": "info",
+  "unsupported-data": "info",
+  "ping-timeout": "info",
 };
 
 /** Lines of one kind per second before the rest are counted. */

@@ -46,6 +46,7 @@ import {
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
 import { sayGoodbye } from "./goodbye.ts";
+import { openDoors } from "./door.ts";
 import type { Listener, RawSocket } from "../../transport/types.ts";
 
 /**
@@ -254,6 +255,18 @@ export async function serve<Message = unknown, State = any>(
     cluster?.close();
     throw error;
   }
+  // Doors (a WebSocket listener): their sockets skip the PROXY gate and go straight to the limits.
+  let doors: Listener[];
+  try {
+    doors = await openDoors(options.doors, framing, logger, (socket) => {
+      acceptErrors.onAccept();
+      admit(socket);
+    }, (error) => acceptErrors.onError(error));
+  } catch (error) {
+    listener.close();
+    cluster?.close();
+    throw error;
+  }
   if (cluster !== undefined) {
     cluster.attach({
       server: local,
@@ -296,6 +309,7 @@ export async function serve<Message = unknown, State = any>(
     }
     shuttingDown = (async () => {
       listener!.close();
+      for (const door of doors) door.close();
       gate?.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
