@@ -85,7 +85,7 @@ export function upgradeLines(port: number, path = "/", extra: string[] = []): st
 
 /**
  * Sends `request` (raw bytes) to `port`, then `after` once the server answered 101 (if given), and returns every
- * byte the server sent until it closed (or `limitMs` passed: then `timedOut`).
+ * byte the server sent until it closed (or `limitMs` passed: then `timedOut`); for a refusal, its head.
  */
 export function rawExchange(
   port: number,
@@ -107,6 +107,9 @@ export function rawExchange(
     const timer = setTimeout(() => finish(true), options.limitMs ?? 10_000);
     socket.on("data", (chunk: Uint8Array) => {
       chunks.push(new Uint8Array(chunk));
+      // A refusal is all its head says (a runtime may keep the connection open for another request).
+      const head = new TextDecoder().decode(chunks[0]);
+      if (head.includes("\r\n\r\n") && !head.startsWith("HTTP/1.1 101")) return finish(false);
       if (!sentAfter && options.after !== undefined && new TextDecoder().decode(chunk).includes("\r\n\r\n")) {
         sentAfter = true;
         socket.write(options.after);

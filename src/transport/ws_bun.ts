@@ -83,7 +83,7 @@ export const bunWebSocketListen: WsListen = (options, onSocket, onError) => {
         headerBytes: headerBytes(request.headers),
         peer,
       });
-      if ("status" in verdict) return new Response(verdict.reason, { status: verdict.status });
+      if ("status" in verdict) return refusal(verdict.status, verdict.reason);
       const protocol = verdict.protocol ?? "";
       const headers = protocol === "" ? undefined : { "Sec-WebSocket-Protocol": protocol };
       const data = { remoteAddr: verdict.remoteAddr, protocol };
@@ -138,7 +138,8 @@ export const bunWebSocketListen: WsListen = (options, onSocket, onError) => {
         sockets.delete(ws);
         if (socket === undefined) return;
         pings.delete(socket);
-        socket.onClose(code === 1009 ? tooLarge(reason) : undefined);
+        // Bun sends 1009 but reports 1006 with its reason to the server: either is a message over the limit.
+        socket.onClose(code === 1009 || reason === "Received too big message" ? tooLarge(reason) : undefined);
       },
     },
   });
@@ -162,6 +163,14 @@ function tooLarge(reason: string): Error {
   return Object.assign(new Error(`Cannot read a WebSocket message: ${reason || "over the size limit"}`), {
     code: "frame-too-large",
   });
+}
+
+/** A refused upgrade; a 426 names the version this server speaks (RFC 6455 4.4). */
+function refusal(status: number, reason: string): Response {
+  // Closed after the answer: a refused client gets no second try on the same connection.
+  const headers: Record<string, string> = { Connection: "close" };
+  if (status === 426) headers["Sec-WebSocket-Version"] = "13";
+  return new Response(reason, { status, headers });
 }
 
 function headerBytes(headers: Headers): number {

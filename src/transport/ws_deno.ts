@@ -78,7 +78,7 @@ export const denoWebSocketListen: WsListen = (options, onSocket, onError) => {
       peer,
     };
     const verdict = options.check(upgrade);
-    if ("status" in verdict) return new Response(verdict.reason, { status: verdict.status });
+    if ("status" in verdict) return refusal(verdict.status, verdict.reason);
     let accepted: ReturnType<DenoApi["upgradeWebSocket"]>;
     try {
       accepted = deno.upgradeWebSocket(request, {
@@ -143,6 +143,14 @@ export const denoWebSocketListen: WsListen = (options, onSocket, onError) => {
   };
   return ready.then(() => listener);
 };
+
+/** A refused upgrade; a 426 names the version this server speaks (RFC 6455 4.4). */
+function refusal(status: number, reason: string): Response {
+  // Closed after the answer: a refused client gets no second try on the same connection.
+  const headers: Record<string, string> = { Connection: "close" };
+  if (status === 426) headers["Sec-WebSocket-Version"] = "13";
+  return new Response(reason, { status, headers });
+}
 
 function headerBytes(headers: Headers): number {
   let bytes = 0;

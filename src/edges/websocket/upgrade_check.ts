@@ -5,12 +5,14 @@
  * WebSocket exists:
  *
  * 1. The header section over `maxHeaderBytes`: 431 (RFC 6585 5).
- * 2. A path other than `path`: 404.
- * 3. An `Origin` not in `origins` (cross-site WebSocket hijacking: a page on
+ * 2. A version other than 13: 426, naming 13 (RFC 6455 4.4); a
+ *    `Sec-WebSocket-Key` that is not 16 bytes in base64: 400 (RFC 6455 4.1).
+ * 3. A path other than `path`: 404.
+ * 4. An `Origin` not in `origins` (cross-site WebSocket hijacking: a page on
  *    another site opening a socket with the user's cookies): 403. A request
  *    with no `Origin` is not a browser's (browsers always send it, RFC 6455
  *    4.1) and passes.
- * 4. With `protocols`, a client that offers none of them: 400. The server's
+ * 5. With `protocols`, a client that offers none of them: 400. The server's
  *    order decides among those offered (RFC 6455 4.2.2).
  *
  * The client's address is the TCP peer's, unless the peer is a trusted proxy:
@@ -23,6 +25,8 @@
  */
 import type { Address } from "../../../mod.ts";
 import { addressWords, type TrustedSources, type UpgradeRequest, type UpgradeVerdict } from "../../_internal.ts";
+
+const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
 /** What the check needs, checked and with defaults applied. */
 export interface UpgradeRules {
@@ -42,13 +46,24 @@ export interface UpgradeRules {
  * import { checkUpgrade } from "./upgrade_check.ts";
  * const rules = { path: "/", origins: new Set(["https://game.example"]), protocols: undefined, maxHeaderBytes: 8192, trusted: undefined };
  * const peer = { hostname: "127.0.0.1", port: 5000 };
- * const header = (name: string) => name === "origin" ? "https://evil.example" : null;
+ * const headers: Record<string, string> = {
+ *   origin: "https://evil.example",
+ *   "sec-websocket-version": "13",
+ *   "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+ * };
+ * const header = (name: string) => headers[name] ?? null;
  * assert.equal((checkUpgrade(rules, { path: "/", header, headerBytes: 100, peer }) as { status: number }).status, 403);
  * ```
  */
 export function checkUpgrade(rules: UpgradeRules, request: UpgradeRequest): UpgradeVerdict {
   if (request.headerBytes > rules.maxHeaderBytes) {
     return { status: 431, reason: `Cannot upgrade: headers over ${rules.maxHeaderBytes} bytes` };
+  }
+  if (request.header("sec-websocket-version") !== "13") {
+    return { status: 426, reason: "Cannot upgrade: WebSocket version 13 only" };
+  }
+  if (!KEY.test(request.header("sec-websocket-key") ?? "")) {
+    return { status: 400, reason: "Cannot upgrade: Sec-WebSocket-Key must be 16 bytes in base64" };
   }
   if (request.path !== rules.path) return { status: 404, reason: "Cannot upgrade: no WebSocket endpoint here" };
   const origin = request.header("origin");

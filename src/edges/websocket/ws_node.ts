@@ -64,7 +64,10 @@ export const nodeWebSocketListen: WsListen = async (options, onSocket, onError) 
       peer,
     });
     if ("status" in verdict) {
-      tcp.end(`HTTP/1.1 ${verdict.status} ${verdict.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const version = verdict.status === 426 ? "Sec-WebSocket-Version: 13\r\n" : "";
+      tcp.end(
+        `HTTP/1.1 ${verdict.status} ${verdict.reason}\r\n${version}Connection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     if (verdict.protocol !== undefined) chosen.set(request, verdict.protocol);
