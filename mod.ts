@@ -91,7 +91,7 @@ export type { Handler, ServeOptions, Server } from "./src/core/server/server.ts"
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export { serve } from "./src/core/server/serve.ts";
-export type { Door, DoorContext } from "./src/core/server/door.ts";
+export type { Door, DoorContext, DoorListener } from "./src/core/server/door.ts";
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
 export {
   isReconnecting,

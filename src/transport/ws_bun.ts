@@ -139,7 +139,7 @@ export const bunWebSocketListen: WsListen = (options, onSocket, onError) => {
         if (socket === undefined) return;
         pings.delete(socket);
         // Bun sends 1009 but reports 1006 with its reason to the server: either is a message over the limit.
-        socket.onClose(code === 1009 || reason === "Received too big message" ? tooLarge(reason) : undefined);
+        socket.onGone(code === 1009 || reason === "Received too big message" ? tooLarge(reason) : undefined);
       },
     },
   });

@@ -124,7 +124,7 @@ export const denoWebSocketListen: WsListen = (options, onSocket, onError) => {
     };
     ws.onclose = () => {
       clearTimeout(polling);
-      socket.onClose();
+      socket.onGone();
       if (--live === 0 && closed) void server.shutdown();
     };
     ws.onerror = (event) =>

@@ -62,6 +62,19 @@ export interface WsShared {
   readonly readAheadLimit: number;
   /** Set when the listener closes: sockets closed from then on say 1001. */
   goingAway: boolean;
+  /** The sockets whose runtime has not reported their end yet (`onGone`). */
+  readonly open: Set<WsSocket>;
+}
+
+/**
+ * Settles once every socket of `shared` is gone (its close frame out and
+ * answered, or the connection dropped), or after `ms`: a process that exits
+ * after a shutdown then exits after its 1001s went out.
+ */
+export async function drained(shared: WsShared, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  // Polled: shutdown happens once, and nothing here costs a closure per socket.
+  while (shared.open.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 /** A read ended by a guard of this file: its `code` is the connection's close reason. */
@@ -98,6 +111,13 @@ export class WsSocket implements RawSocket {
     this.remoteAddr = remoteAddr;
     this.protocol = protocol;
     this.#reads = new ReadQueue(() => peer.pause?.(), () => peer.resume?.());
+    shared.open.add(this);
+  }
+
+  /** The runtime reports the end of the connection (its close event): after `onClose`, or for it. */
+  onGone(error?: unknown): void {
+    this.onClose(error);
+    this.#shared.open.delete(this);
   }
 
   read(): Promise<Uint8Array | null> {

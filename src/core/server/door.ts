@@ -21,6 +21,12 @@ export interface DoorContext {
   readonly logger: Logger;
 }
 
+/** A door's listener; `drained()`, if given, is awaited at the end of a shutdown (the door bounds it). */
+export interface DoorListener extends Listener {
+  /** Settles when the door's sockets have said goodbye their own way (a WebSocket's close frame). */
+  drained?(): Promise<void>;
+}
+
 /**
  * A listener a server opens beside its own (`serve({ doors })`).
  *
@@ -52,7 +58,7 @@ export interface Door {
     context: DoorContext,
     onSocket: (socket: RawSocket) => void,
     onError: (error: unknown) => number,
-  ): Promise<Listener>;
+  ): Promise<DoorListener>;
 }
 
 /**
@@ -66,14 +72,14 @@ export async function openDoors(
   logger: Logger,
   onSocket: (socket: RawSocket) => void,
   onError: (error: unknown) => number,
-): Promise<Listener[]> {
+): Promise<DoorListener[]> {
   if (doors === undefined || doors.length === 0) return [];
   if (framing.format !== undefined) {
     throw new TypeError(
       `Cannot open a door with framing ${framing.format.name}: a door carries length-prefixed frames only`,
     );
   }
-  const open: Listener[] = [];
+  const open: DoorListener[] = [];
   try {
     for (const door of doors) {
       open.push(

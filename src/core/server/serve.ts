@@ -46,7 +46,7 @@ import {
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
 import { sayGoodbye } from "./goodbye.ts";
-import { openDoors } from "./door.ts";
+import { type DoorListener, openDoors } from "./door.ts";
 import type { Listener, RawSocket } from "../../transport/types.ts";
 
 /**
@@ -256,7 +256,7 @@ export async function serve<Message = unknown, State = any>(
     throw error;
   }
   // Doors (a WebSocket listener): their sockets skip the PROXY gate and go straight to the limits.
-  let doors: Listener[];
+  let doors: DoorListener[];
   try {
     doors = await openDoors(options.doors, framing, logger, (socket) => {
       acceptErrors.onAccept();
@@ -314,6 +314,7 @@ export async function serve<Message = unknown, State = any>(
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
+      await Promise.all(doors.map((door) => door.drained?.()));
       await Promise.allSettled([...endHooks]);
       cluster?.close();
       ticker.stop();

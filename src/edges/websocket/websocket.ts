@@ -72,7 +72,7 @@
  */
 import type { Door, DoorContext } from "../../../mod.ts";
 import type { Address, Listener, RawSocket, TlsServeOptions } from "../../../mod.ts";
-import { runtimeWebSocketListen, TrustedSources, type WsListen, type WsShared } from "../../_internal.ts";
+import { drained, runtimeWebSocketListen, TrustedSources, type WsListen, type WsShared } from "../../_internal.ts";
 import { checkUpgrade, type UpgradeRules } from "./upgrade_check.ts";
 
 export { checkUpgrade, type UpgradeRules } from "./upgrade_check.ts";
@@ -168,6 +168,7 @@ export function webSocketDoor(options: WebSocketOptions = {}): WebSocketDoor {
         maxFrameSize: context.maxFrameSize,
         readAheadLimit: readAheadLimit ?? Math.max(1_048_576, 2 * context.maxFrameSize),
         goingAway: false,
+        open: new Set(),
       };
       const listen = await runtimeListen();
       listener = await listen(
@@ -191,10 +192,15 @@ export function webSocketDoor(options: WebSocketOptions = {}): WebSocketDoor {
         port: listener.addr.port,
         path,
       });
-      return listener;
+      const open = listener;
+      // At shutdown, the server waits (a little) for the close frames to go out.
+      return { addr: open.addr, close: () => open.close(), drained: () => drained(shared, CLOSE_WAIT_MS) };
     },
   };
 }
+
+/** How long a shutdown waits for WebSockets to answer their close frame, in milliseconds. */
+const CLOSE_WAIT_MS = 1000;
 
 async function runtimeListen(): Promise<WsListen> {
   // Deno's and Bun's own servers are transports; Node's needs the ws package, loaded only there.

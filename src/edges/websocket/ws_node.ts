@@ -109,7 +109,7 @@ export const nodeWebSocketListen: WsListen = async (options, onSocket, onError) 
     });
     ws.on("close", () => {
       pings.delete(socket);
-      socket.onClose();
+      socket.onGone();
     });
     onSocket(socket);
   };
