@@ -9,7 +9,10 @@ import { type Connection, silentLogger } from "../mod.ts";
 import { webSocketDoor } from "../src/edges/websocket/websocket.ts";
 import { client, echoHandler, startServer, text, until } from "./_fixtures.ts";
 import { test } from "./_harness.ts";
-import { wsOpen } from "./_ws.ts";
+import { clientFrame, rawExchange, upgradeLines, wsOpen } from "./_ws.ts";
+import { testCertificates } from "./_tls.ts";
+import { connect as tlsConnect } from "node:tls";
+import { isDeno } from "../src/transport/select.ts";
 
 test("webSocketDoor echoes one binary message as one frame, the same handler as TCP", async () => {
   const door = webSocketDoor({ pingInterval: 0 });
@@ -69,4 +72,69 @@ test("webSocketDoor: shutdown closes a WebSocket with 1001", async () => {
   await server.shutdown();
   assert.equal((await ws.closed()).code, 1001);
   assert.equal(ends[0]!.closeReason, "shutdown");
+});
+
+test("webSocketDoor serves wss:// with the TCP port's TLS options", async () => {
+  const { cert, key, ca } = await testCertificates();
+  const door = webSocketDoor({ pingInterval: 0, tls: { cert, key } });
+  const { server } = await startServer(echoHandler, { doors: [door], logger: silentLogger });
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: door.addr.port, ca, servername: "localhost" }, () => {
+        socket.write(upgradeLines(door.addr.port).join("\r\n") + "\r\n\r\n");
+        socket.write(clientFrame(2, text("secret")));
+      });
+      let bytes = "";
+      socket.on("data", (chunk: Uint8Array) => {
+        bytes += new TextDecoder("latin1").decode(chunk);
+        if (bytes.includes("secret")) {
+          socket.destroy();
+          resolve(bytes);
+        }
+      });
+      socket.on("error", reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 101/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+test("webSocketDoor offers permessage-deflate only when asked (not on Deno, whose server has none)", async () => {
+  const offer = ["Sec-WebSocket-Extensions: permessage-deflate"];
+  if (isDeno()) {
+    const { server } = await startServer(echoHandler, {
+      doors: [webSocketDoor({ perMessageDeflate: true })],
+      logger: silentLogger,
+    }).then((started) => started, (error) => ({ server: undefined, error }));
+    assert.equal(server, undefined, "refused on Deno");
+  }
+  const plain = webSocketDoor({ pingInterval: 0 });
+  const { server } = await startServer(echoHandler, { doors: [plain], logger: silentLogger });
+  try {
+    const off = await rawExchange(
+      plain.addr.port,
+      upgradeLines(plain.addr.port, "/", offer).join("\r\n") + "\r\n\r\n",
+      {
+        limitMs: 300,
+      },
+    );
+    assert.match(off.text, /^HTTP\/1\.1 101/);
+    assert.doesNotMatch(off.text, /permessage-deflate/i);
+  } finally {
+    await server.shutdown();
+  }
+  if (isDeno()) return;
+  const deflate = webSocketDoor({ pingInterval: 0, perMessageDeflate: true });
+  const on = await startServer(echoHandler, { doors: [deflate], logger: silentLogger });
+  try {
+    const answer = await rawExchange(
+      deflate.addr.port,
+      upgradeLines(deflate.addr.port, "/", offer).join("\r\n") + "\r\n\r\n",
+      { limitMs: 300 },
+    );
+    assert.match(answer.text, /Sec-WebSocket-Extensions: permessage-deflate/i);
+  } finally {
+    await on.server.shutdown();
+  }
 });
