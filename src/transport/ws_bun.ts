@@ -57,7 +57,7 @@ interface BunApi {
 const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
 // Bun queues a message past this many buffered bytes and says so (-1): the write then waits for `drain`.
-const BACKPRESSURE_BOUND = 65_536;
+const BACKPRESSURE_BOUND = 262_144;
 
 /** Listens for WebSockets on Bun. */
 export const bunWebSocketListen: WsListen = (options, onSocket, onError) => {

@@ -43,7 +43,7 @@ interface DenoApi {
 const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 
 // A write waits while Deno holds more than this for one socket, checked every DRAIN_POLL_MS.
-const BUFFERED_BOUND = 65_536;
+const BUFFERED_BOUND = 262_144;
 const DRAIN_POLL_MS = 2;
 
 /** Listens for WebSockets on Deno. */

@@ -13,6 +13,7 @@
  * Invariants:
  * 1. One binary message is one chunk from `read()`, header and all, so the
  *    decoder hands it out as one frame; `bytesIn` counts the headers too.
+ *    Chunks of small messages share a slab, each written once and never again.
  * 2. `write()` sends one message per whole frame in its bytes; a frame split
  *    over writes is put together first (bounded by `maxFrameSize`).
  * 3. `write()` settles when the runtime has taken every message at or under
@@ -140,7 +141,7 @@ export class WsSocket implements RawSocket {
       );
     }
     const packet = shared.packet;
-    const chunk = new Uint8Array(packet + message.length);
+    const chunk = chunkOf(packet + message.length);
     writeLength(chunk, message.length, packet);
     chunk.set(message, packet);
     if (this.#reads.queuedBytes + chunk.length > shared.readAheadLimit && this.#peer.pause === undefined) {
@@ -256,6 +257,25 @@ export class WsSocket implements RawSocket {
       else this.#peer.close(code, reason);
     } catch { /* closed already */ }
   }
+}
+
+// Small chunks are cut from a shared slab, never written again once handed out: on Deno and Bun every typed array has
+// a backing store of its own, and allocating one per 64-byte message cost about 1.5 µs, a sixth of an echo. A slab
+// lives as long as a chunk cut from it is kept (a frame the handler holds keeps at most SLAB_BYTES).
+const SLAB_BYTES = 16_384;
+const SLAB_CHUNK_MAX = 2048;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+function chunkOf(length: number): Uint8Array {
+  if (length > SLAB_CHUNK_MAX) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const chunk = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  return chunk;
 }
 
 function writeLength(target: Uint8Array, length: number, packet: 1 | 2 | 4): void {
