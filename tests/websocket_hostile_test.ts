@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { webSocketDoor, type WebSocketOptions } from "../src/edges/websocket/websocket.ts";
-import { isDeno } from "../src/transport/select.ts";
+import { isDeno, isNode } from "../src/transport/select.ts";
 import type { Connection, ConnectionStats, ServeOptions } from "../mod.ts";
 import { echoHandler, rawConnect, startServer, text, until } from "./_fixtures.ts";
 import { skip, test } from "./_harness.ts";
@@ -227,6 +227,38 @@ test("webSocketDoor: maxConnectionsPerAddress counts WebSocket connections too",
     assert.deepEqual(await first.message(), text("still here"));
     first.close();
   } finally {
+    await server.shutdown();
+  }
+});
+
+test("webSocketDoor: a peer that floods a handler that is not reading is held (Node) or cut at readAheadLimit (1008)", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  let frames = 0;
+  const { server, port, ends } = await door({ readAheadLimit: 65_536 }, {}, async (conn) => {
+    await held;
+    for await (const _ of conn) frames++;
+  });
+  const ws = await wsOpen(`ws://127.0.0.1:${port}/`);
+  try {
+    for (let i = 0; i < 64; i++) ws.send(new Uint8Array(4096));
+    if (isNode()) {
+      // ws pauses the socket: TCP flow control holds the peer, nothing is cut, and every message comes once read.
+      release();
+      await until(() => frames === 64, "every message read");
+      assert.equal(ends.length, 0, "still open");
+    } else {
+      // 1008, unless the client's messages still in flight make the server's TCP stack reset the connection first.
+      const code = (await ws.closed()).code;
+      assert.ok([1008, 1006, 0].includes(code), `close code ${code}`);
+      // The handler, asking at last, finds its input ended.
+      release();
+      await until(() => ends.length === 1, "the end");
+      assert.equal(ends[0]!.closeReason, "rate-limit");
+    }
+  } finally {
+    release();
+    ws.close();
     await server.shutdown();
   }
 });
