@@ -13,7 +13,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
-import { type WebSocket, WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
 import type { Address, Listener } from "../../../mod.ts";
 import { Pings, type WsListen, type WsPeer, WsSocket } from "../../_internal.ts";
 
@@ -31,6 +31,8 @@ export const nodeWebSocketListen: WsListen = async (options, onSocket, onError) 
     ? createHttpServer(httpOptions)
     : createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key });
   const chosen = new WeakMap<IncomingMessage, string>();
+  // Loaded here, not at the top: a bundle of this edge must load on Deno and Bun, where ws is not needed.
+  const { WebSocketServer } = await import("ws");
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.shared.maxFrameSize,
