@@ -74,6 +74,7 @@ export {
   type ProxyHeaderStep,
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
+export type { Door, DoorContext, DoorListener } from "./src/core/server/door.ts";
 
 // client: connect(), and the reconnecting client over it
 export { connect, type ConnectOptions } from "./src/core/connect.ts";

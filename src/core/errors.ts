@@ -26,6 +26,8 @@ export const CLOSE_REASONS = [
   "bad-proxy-header",
   "tls-handshake-timeout",
   "send-timeout",
+  "unsupported-data",
+  "ping-timeout",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */

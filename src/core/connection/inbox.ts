@@ -234,7 +234,8 @@ export class Inbox {
   // Bound once: no closures per read.
   readonly #onReadError = (error: unknown): void => {
     this.#reading = false;
-    this.end("socket-error", error);
+    // A socket that ends its reads for a reason of the kit's (a WebSocket's text message) says which.
+    this.end(closeReasonOf(error, "socket-error"), error);
   };
 
   readonly #onChunk = (chunk: Uint8Array | null): void => {

@@ -37,6 +37,8 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "bad-proxy-header": "info",
   "tls-handshake-timeout": "info",
   "send-timeout": "info",
+  "unsupported-data": "info",
+  "ping-timeout": "info",
 };
 
 /** Where the server writes about its connections. */

@@ -48,6 +48,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
+import { type DoorListener, openDoors } from "./door.ts";
 import type { Listener } from "../../transport/types.ts";
 
 /**
@@ -184,6 +185,21 @@ export async function serve<Message = unknown, State = any>(
     hooks?.close();
     throw error;
   }
+  // Doors (a WebSocket listener): their sockets skip the PROXY gate and go straight to the limits.
+  let doors: DoorListener[];
+  try {
+    doors = await openDoors(
+      options.doors,
+      framing,
+      logger,
+      acceptor.admitDirect,
+      (error) => acceptor.errors.onError(error),
+    );
+  } catch (error) {
+    listener.close();
+    hooks?.close();
+    throw error;
+  }
   hooks?.attach(serverSide(parts, local));
   logger.info("listening on {address} ({transport})", {
     address: formatAddress(listener.addr),
@@ -213,10 +229,12 @@ export async function serve<Message = unknown, State = any>(
     }
     shuttingDown = (async () => {
       listener!.close();
+      for (const door of doors) door.close();
       acceptor.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
+      await Promise.all(doors.map((door) => door.drained?.()));
       await Promise.allSettled([...endHooks]);
       hooks?.close();
       ticker.stop();

@@ -19,6 +19,7 @@ import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { RoomOptions, Rooms } from "./rooms.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
+import type { Door } from "./door.ts";
 
 /**
  * A connection handler: runs once per connection, in its own task, with the
@@ -85,6 +86,13 @@ export interface ServeOptions<Message = unknown>
    * @default {false}
    */
   reusePort?: boolean;
+  /**
+   * Listeners besides the TCP port whose connections join this server: the
+   * same handler, registry, rooms and guards (`webSocketDoor()` of
+   * `spawnkit/websocket`). Opened after the port, closed first at shutdown.
+   * @default none
+   */
+  doors?: readonly Door[];
   /**
    * Serve as a node of this cluster (`joinCluster()`): connection ids carry the
    * node, and the server handlers get (and `serve()` returns) reaches every
