@@ -79,8 +79,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     // A failed write ends input: the outbox's one reference back to the inbound side.
     outbox.input = inbox;
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
-    const parts = { conn: this, inbox, life: this.#life, flushes, finish: () => this.#finish() };
-    this.#driver = new HandlerDriver({ ...parts, onMessage: settings.onMessage });
+    this.#driver = new HandlerDriver({ conn: this, inbox, life: this.#life, flushes, onMessage: settings.onMessage });
   }
 
   get finished(): Promise<ConnectionStats> {
@@ -100,8 +99,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       framesIn: inbox.framesIn,
       framesOut: this.#sender.framesOut,
       framesDropped: this.#sender.framesDropped,
-      messagesIn: inbox.mailbox.messagesIn,
-      messagesDropped: inbox.mailbox.messagesDropped,
+      messagesIn: inbox.messagesIn,
+      messagesDropped: inbox.messagesDropped,
       outboxBytes: this.#outbox.bytes,
       outboxPeak: this.#outbox.peak,
       closeReason: this.#life.reason,
@@ -141,7 +140,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   close(): void {
     this.#inbox.end("closed");
-    void this.#finish();
+    void this.finish();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -173,7 +172,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   async closeWrite(): Promise<void> {
     if (this.#writeClosed) return;
     this.#writeClosed = true;
-    if (this.#socket.closeWrite === undefined) return void await this.#finish();
+    if (this.#socket.closeWrite === undefined) return void await this.finish();
     try {
       await this.#flushes.drain();
     } catch { /* the socket failed: the connection is ending, and its reason says why */ }
@@ -247,13 +246,13 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.abort(reason);
     this.#socket.close();
     this.#outbox.fail(() => this.#life.closedError());
-    return this.#finish();
+    return this.finish();
   }
 
   /** Ends a connection whose handler never ran (its PROXY header failed) with `reason`, and closes it. */
   endBeforeRun(reason: CloseReason, error?: unknown): Promise<ConnectionStats> {
     this.#inbox.end(reason, error);
-    return this.#finish();
+    return this.finish();
   }
 
   /** Runs `handler` to its end, then closes. Settles with the final stats. */
@@ -273,10 +272,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   /** Input ended: record the first reason, abort the signal, close a client's socket. */
   #ended(reason: Parameters<Lifecycle["ended"]>[0], error?: unknown): void {
     this.#life.ended(reason, error);
-    if (this.#settings.finishOnEnd) void this.#finish();
+    if (this.#settings.finishOnEnd) void this.finish();
   }
 
-  #finish(): Promise<ConnectionStats> {
+  /** Closes once what is queued is written (the handler's end); settles with the final stats. */
+  finish(): Promise<ConnectionStats> {
     this.#finishing ??= this.#close();
     return this.#finishing;
   }
