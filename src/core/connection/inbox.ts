@@ -24,7 +24,6 @@ import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
 // The name callbacks.ts imports the boxed message by.
-export { Posted as Envelope } from "./mailbox.ts";
 
 /** Called when input ends (first reason wins at the connection). */
 export type InboxEnd = (reason: CloseReason, error?: unknown) => void;

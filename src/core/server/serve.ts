@@ -20,7 +20,7 @@
  * @module
  */
 import { Acceptor } from "./acceptor.ts";
-import { formatAddress } from "../address.ts";
+import { DEFAULT_HOSTNAME, formatAddress } from "../address.ts";
 import { CloseLog } from "./close_log.ts";
 import { type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
 import type { Connection } from "../connection/connection.ts";
@@ -41,6 +41,7 @@ import { buildServer, type ServerParts, serverSide } from "./server_facade.ts";
 import type { ConnectionStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
+  DEFAULT_SHUTDOWN_TIMEOUT,
   shutdownConnections,
   type ShutdownOptions,
   type ShutdownPlan,
@@ -176,7 +177,7 @@ export async function serve<Message = unknown, State = any>(
 
   try {
     listener = await transport.listen(
-      { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls, reusePort: options.reusePort },
+      { hostname: options.hostname ?? DEFAULT_HOSTNAME, port, tls: options.tls, reusePort: options.reusePort },
       acceptor.accept,
       // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
       (error) => acceptor.errors.onError(error),
@@ -218,7 +219,7 @@ export async function serve<Message = unknown, State = any>(
     try {
       // Checked before anything stops: a refused shutdown leaves the server running.
       plan = {
-        timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? 5) * 1000,
+        timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? DEFAULT_SHUTDOWN_TIMEOUT) * 1000,
         quietMs: (checkNumber("quietPeriod", shutdownOptions.quietPeriod) ?? DEFAULT_QUIET_PERIOD) * 1000,
         goodbye: shutdownOptions.goodbye === undefined ? undefined : encodeWith(shutdownOptions.goodbye, framing),
         // A parent signal's reason is kept as the cause: the handler can tell a deploy from a crash.

@@ -1,5 +1,5 @@
 /**
- * The server's face: the handler's types, the options of `serve()`, the
+ * The server's API: the handler's types, the options of `serve()`, the
  * running server a handler gets as its second argument, and the seam through
  * which something above the server (a cluster) extends it: `serve()` asks a
  * {@linkcode ServerExtension} for its {@linkcode ServerHooks} and hands it a
