@@ -115,7 +115,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   send(payload: Uint8Array): Promise<void> {
     try {
       this.#checkOpen();
-      return this.#sender.send(payload, this.#recheck);
+      const sent = this.#sender.send(payload, this.#recheck);
+      if (this.#sender.overflowing) this.#overflow();
+      return sent;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -124,7 +126,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   sendOwned(payload: Uint8Array): Promise<void> {
     try {
       this.#checkOpen();
-      return this.#sender.sendOwned(payload, this.#recheck);
+      const sent = this.#sender.sendOwned(payload, this.#recheck);
+      if (this.#sender.overflowing) this.#overflow();
+      return sent;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -239,6 +243,13 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   /** Aborts the connection with `reason`; it ends as soon as its handler lets go. */
   abort(reason: unknown): void {
     this.#inbox.end(closeReasonOf(reason, "aborted"), reason);
+  }
+
+  // Sends nobody awaited pile up for a peer that reads nothing while reading goes on: past the bound, the
+  // slow-consumer policy's disconnect (a send cannot be dropped: it settles or rejects).
+  #overflow(): void {
+    const limit = this.#sender.maxPending;
+    void this.forceClose(new GuardError("slow-consumer", `sends waiting over ${limit} bytes`, limit));
   }
 
   /** Closes the socket now, without waiting for the outbox or the handler. */

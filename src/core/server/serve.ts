@@ -27,7 +27,7 @@ import type { Connection } from "../connection/connection.ts";
 import { DeferredFlush } from "../connection/deferred_flush.ts";
 import type { ConnectionSettings } from "../connection/connection_settings.ts";
 import type { FramedConnection } from "../connection/framed_connection.ts";
-import { waterMarksOf } from "../connection/water_marks.ts";
+import { DEFAULT_MAX_PENDING_SEND_BYTES, waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
 import { encodeWith, framingOf } from "../framing/length_prefixed.ts";
@@ -77,7 +77,7 @@ export async function serve<Message = unknown, State = any>(
   handler: Handler<Message> | CallbackHandler<State, Message>,
 ): Promise<Server<Message>> {
   const framing = framingOf(options);
-  const waterMarks = waterMarksOf(options);
+  const waterMarks = waterMarksOf(options, DEFAULT_MAX_PENDING_SEND_BYTES);
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
