@@ -14,6 +14,7 @@ import type { Address, Listener } from "./types.ts";
 import type { WsListen } from "./ws_types.ts";
 import { Pings } from "./ws_pings.ts";
 import { type WsPeer, WsSocket } from "./ws_socket.ts";
+import { headerBytes, refusal } from "./_ws_fetch.ts";
 
 // The few Bun types this adapter uses, declared here so the kit needs no Bun typings.
 interface BunServerWebSocket {
@@ -163,18 +164,4 @@ function tooLarge(reason: string): Error {
   return Object.assign(new Error(`Cannot read a WebSocket message: ${reason || "over the size limit"}`), {
     code: "frame-too-large",
   });
-}
-
-/** A refused upgrade; a 426 names the version this server speaks (RFC 6455 4.4). */
-function refusal(status: number, reason: string): Response {
-  // Closed after the answer: a refused client gets no second try on the same connection.
-  const headers: Record<string, string> = { Connection: "close" };
-  if (status === 426) headers["Sec-WebSocket-Version"] = "13";
-  return new Response(reason, { status, headers });
-}
-
-function headerBytes(headers: Headers): number {
-  let bytes = 0;
-  for (const [name, value] of headers) bytes += name.length + value.length + 4;
-  return bytes;
 }

@@ -12,6 +12,7 @@
 import type { Address, Listener } from "./types.ts";
 import type { UpgradeRequest, WsListen } from "./ws_types.ts";
 import { type WsPeer, WsSocket } from "./ws_socket.ts";
+import { headerBytes, refusal } from "./_ws_fetch.ts";
 
 // The few Deno types this adapter uses, declared here so that tsc needs no Deno typings.
 interface DenoServeInfo {
@@ -143,17 +144,3 @@ export const denoWebSocketListen: WsListen = (options, onSocket, onError) => {
   };
   return ready.then(() => listener);
 };
-
-/** A refused upgrade; a 426 names the version this server speaks (RFC 6455 4.4). */
-function refusal(status: number, reason: string): Response {
-  // Closed after the answer: a refused client gets no second try on the same connection.
-  const headers: Record<string, string> = { Connection: "close" };
-  if (status === 426) headers["Sec-WebSocket-Version"] = "13";
-  return new Response(reason, { status, headers });
-}
-
-function headerBytes(headers: Headers): number {
-  let bytes = 0;
-  for (const [name, value] of headers) bytes += name.length + value.length + 4;
-  return bytes;
-}
