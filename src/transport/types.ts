@@ -52,6 +52,19 @@ export interface RawSocket {
    */
   readonly preambleBytes?: number;
   /**
+   * Optional, where the adapter reads into memory of its own (Deno): the kit
+   * is done with every chunk read so far but `keep` (the last bytes of the
+   * latest chunk, an unfinished frame, or empty), so that memory may be read
+   * into again, except where `held` says a write still reads. The adapter
+   * moves `keep` to where the next read continues it and returns it there; or
+   * returns undefined and changes nothing (its chunks stay the caller's). An
+   * adapter whose chunks are the runtime's own (Bun, Node, a WebSocket) leaves
+   * it out.
+   */
+  reuse?(keep: Uint8Array, held: (bytes: Uint8Array) => boolean): Uint8Array | undefined;
+  /** Optional: the connection is idle; memory kept for the next reads beyond the pending one may go. */
+  trim?(): void;
+  /**
    * Optional, where the runtime pushes bytes (Bun, Node): stop reading from the
    * kernel until the next `read()`. The kit calls it when a send waits for a
    * peer that does not read, so that the read-ahead (up to a whole runtime

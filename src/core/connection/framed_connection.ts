@@ -26,6 +26,7 @@ import type { ConnectionSettings } from "./connection_settings.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
+import { loansOf } from "./read_loans.ts";
 import { FlushPolicy } from "./flush_policy.ts";
 import { HandlerDriver } from "./handler_driver.ts";
 import { frameWritable } from "./streams.ts";
@@ -68,13 +69,17 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     // The parts reach each other directly: one closure (the end of input) rather than one per hook.
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
     const flushes = this.#flushes = new FlushPolicy(outbox, settings.waterMarks, settings.deferredFlush);
+    const decoder = settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing);
+    const held = (bytes: Uint8Array) => outbox.holds(bytes) || this.#sender.waiting > 0;
+    const loans = loansOf(socket, decoder, held, settings.debugBorrowedFrames === true);
     const inbox = this.#inbox = new Inbox(
       socket,
-      settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing),
+      decoder,
       settings.mailboxCapacity,
       (reason, error) => this.#ended(reason, error),
       flushes,
       settings.rateLimits?.budget(),
+      loans,
     );
     // A failed write ends input: the outbox's one reference back to the inbound side.
     outbox.input = inbox;

@@ -23,6 +23,7 @@ import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { WireDecoder } from "../framing/wire_format.ts";
 import { type InboxItem, Mailbox, Tick } from "./mailbox.ts";
 import type { RateLimits } from "./rate_limit.ts";
+import type { ReadLoans } from "./read_loans.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
 // The name callbacks.ts imports the boxed message by.
@@ -42,6 +43,8 @@ export class Inbox {
   // The flush point F1 (flush_policy.ts).
   readonly #flushes: { loopWaits(): void };
   readonly #limits: RateLimits | undefined;
+  // The end of borrowed frames' lifetime (read_loans.ts); only over the kit's own decoder.
+  readonly #loans: ReadLoans | undefined;
   #queue: InboxItem[] = [];
   #head = 0;
   #reading = false;
@@ -65,6 +68,7 @@ export class Inbox {
     onEnd: InboxEnd,
     flushes: { loopWaits(): void },
     limits?: RateLimits,
+    loans?: ReadLoans,
   ) {
     this.#socket = socket;
     this.bytesIn = socket.preambleBytes ?? 0;
@@ -74,18 +78,16 @@ export class Inbox {
     this.#onEnd = onEnd;
     this.#flushes = flushes;
     this.#limits = limits;
+    this.#loans = loans;
   }
 
-  /**
-   * True while the loop waits for input: a read pending (or paused for the rate budget), nothing queued,
-   * nothing being handled.
-   */
+  /** True while the loop waits for input: a read pending (or paused for the budget), nothing queued or handled. */
   get waitingForInput(): boolean {
     return (this.#reading || this.#paused) && !this.processing && !this.done && this.#head === this.#queue.length;
   }
 
-  /** The next queued item, without waiting; undefined when none is queued. */
-  take(): InboxItem | undefined {
+  /** The next queued item, without waiting; undefined when none is queued. A frame is `borrow`ed or owned. */
+  take(borrow = false): InboxItem | undefined {
     const queue = this.#queue;
     if (this.#head === queue.length) {
       this.processing = false;
@@ -97,20 +99,21 @@ export class Inbox {
       this.#head = 0;
     }
     if (!(item instanceof Uint8Array)) this.#mailbox.taken(item);
+    else if (!borrow) this.#loans?.owned();
     this.processing = true;
     return item;
   }
 
   /**
-   * Every frame queued from the head on, up to the next message or tick, as
-   * one array (the caller's); undefined when the head is not a frame or
-   * nothing is queued (then `take()` gives what is there).
+   * Every frame queued from the head on, up to the next message or tick, as one array (the caller's), the frames
+   * `borrow`ed or owned; undefined when the head is not a frame or nothing is queued (`take()` gives what is there).
    */
-  takeFrames(): Uint8Array[] | undefined {
+  takeFrames(borrow = false): Uint8Array[] | undefined {
     const queue = this.#queue;
     const head = this.#head;
     const length = queue.length;
     if (head === length || !(queue[head] instanceof Uint8Array)) return undefined;
+    if (!borrow) this.#loans?.owned();
     let end = head + 1;
     while (end < length && queue[end] instanceof Uint8Array) end++;
     let frames: InboxItem[];
@@ -131,10 +134,8 @@ export class Inbox {
   }
 
   /**
-   * Calls `ready` once, synchronously, as soon as an item is queued or input
-   * ends, reading the socket if needed; the caller then takes the item. One
-   * waiter at a time. For a loop that resolves its own promise straight from
-   * the read, with no async function in between.
+   * Calls `ready` once, synchronously, as soon as an item is queued or input ends, reading the socket if needed; the
+   * caller then takes the item. One waiter at a time: a loop that resolves its own promise straight from the read.
    */
   park(ready: () => void): void {
     if (this.#head < this.#queue.length || this.done) return ready();
@@ -178,12 +179,10 @@ export class Inbox {
     return true;
   }
 
-  /**
-   * One tick of the shared ticker: counts idle time, refills the rate budget
-   * (resuming a paused reader), and queues a tick when `deliverTick` (at most one waits).
-   */
+  /** One tick: counts idle time, refills the rate budget (resuming a paused reader), queues a tick when `deliverTick`. */
   tick(seconds: number, deliverTick: boolean): void {
-    this.idleTicks++;
+    // Idle since the last tick: memory kept for the next reads beyond the pending one may go.
+    if (++this.idleTicks > 1) this.#socket.trim?.();
     const limits = this.#limits;
     if (limits !== undefined) {
       limits.refill(seconds);
@@ -226,7 +225,8 @@ export class Inbox {
     // Bytes kept at the budget come first; a read only when they held no whole frame.
     if (this.#kept && this.#decodeKept()) return;
     this.#reading = true;
-    // The frames of the last read have all been handled: the decoder need not keep its chunk.
+    // The frames of the last read have all been handled: borrowed ones end, the decoder need not keep its chunk.
+    this.#loans?.ended();
     this.#decoder.release?.();
     this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
@@ -275,6 +275,7 @@ export class Inbox {
     }
     // Counted before input ends: ending wakes the loop, which may take the frames at once.
     const frames = queue.length - before;
+    this.#loans?.decoded(queue, before);
     this.#kept = frames >= limit;
     this.framesIn += frames;
     if (frames > 0) this.idleTicks = 0;
