@@ -7,7 +7,7 @@
  * scripted socket for the shapes' reads, writes and counters.
  */
 import assert from "node:assert/strict";
-import { type CallbackHandler, type Connection, encodeFrame, serve, silentLogger } from "../mod.ts";
+import { type CallbackHandler, type Connection, encodeFrame, FrameDecoder, serve, silentLogger } from "../mod.ts";
 import { POISON } from "../src/core/connection/read_loans.ts";
 import { test } from "./_harness.ts";
 import { client, concat, text } from "./_fixtures.ts";
@@ -158,4 +158,26 @@ test("debugBorrowedFrames: every shape gives the loop's reads, writes and counte
     assert.deepEqual(result, results[0], `${SHAPES[i]!.name} as the for await loop`);
   }
   assert.deepEqual(results[0]!.writes, concat(frames), "every echo intact, in order");
+});
+
+test("FrameDecoder.recycle: a frame assembled over two buffers lends its buffer to the next once handled, unless held", () => {
+  const decoder = new FrameDecoder();
+  const spanning = (seed: number) => {
+    const framed = encodeFrame(patterned(1000, seed));
+    const out: Uint8Array[] = [];
+    decoder.decode(framed.slice(0, 300), out);
+    decoder.decode(framed.slice(300), out);
+    assert.deepEqual(out, [framed.subarray(4)], "assembled whole");
+    return out[0]!;
+  };
+  const first = spanning(1);
+  decoder.recycle(() => false);
+  const second = spanning(2);
+  assert.equal(second.buffer, first.buffer, "the next frame assembled in the first one's buffer");
+  decoder.recycle((bytes) => bytes.buffer === second.buffer);
+  const third = spanning(3);
+  assert.notEqual(third.buffer, second.buffer, "a buffer a write still reads is not lent again");
+  assert.deepEqual(second, patterned(1000, 2), "and stays as it was");
+  decoder.recycle(() => false, true);
+  assert.notEqual(spanning(4).buffer, third.buffer, "trimmed: no buffer kept");
 });

@@ -182,7 +182,7 @@ export class Inbox {
   /** One tick: counts idle time, refills the rate budget (resuming a paused reader), queues a tick when `deliverTick`. */
   tick(seconds: number, deliverTick: boolean): void {
     // Idle since the last tick: memory kept for the next reads beyond the pending one may go.
-    if (++this.idleTicks > 1) this.#socket.trim?.();
+    if (++this.idleTicks > 1) this.#loans?.trim();
     const limits = this.#limits;
     if (limits !== undefined) {
       limits.refill(seconds);

@@ -31,18 +31,14 @@ export const POISON = 0xdb;
 // Frames lent and still read by a write, waiting to be poisoned: beyond this many the oldest go unpoisoned.
 const MAX_WAITING = 4096;
 
-/**
- * The loans of a connection that reads `socket` through `decoder`; undefined where they would free nothing (a
- * socket whose chunks are the runtime's, no debug switch) or cannot tell (a wire format's own decoder).
- */
+/** The loans of a connection that reads `socket` through `decoder`; undefined for a wire format's own decoder. */
 export function loansOf(
   socket: RawSocket,
   decoder: WireDecoder,
   held: (bytes: Uint8Array) => boolean,
   poison: boolean,
 ): ReadLoans | undefined {
-  if (!(decoder instanceof FrameDecoder) || (socket.reuse === undefined && !poison)) return undefined;
-  return new ReadLoans(socket, decoder, held, poison);
+  return decoder instanceof FrameDecoder ? new ReadLoans(socket, decoder, held, poison) : undefined;
 }
 
 /** The frames one connection lends, and the memory their lifetime frees. */
@@ -81,13 +77,21 @@ export class ReadLoans {
     if (this.#owned) return;
     const lent = this.#lent;
     if (lent !== undefined && lent.length > 0) this.#poison(lent);
+    const decoder = this.#decoder;
+    decoder.recycle(this.#held);
     const socket = this.#socket;
     if (socket.reuse === undefined) return;
-    const decoder = this.#decoder;
     const keep = decoder.kept;
     if (keep === undefined) return;
     const moved = socket.reuse(keep, this.#held);
     if (moved !== undefined && keep.length > 0) decoder.moved(moved);
+  }
+
+  /** The connection is idle: memory kept for the next reads (a spare read buffer, a frame's) goes. */
+  trim(): void {
+    if (this.#owned) return;
+    this.#socket.trim?.();
+    this.#decoder.recycle(this.#held, true);
   }
 
   #poison(lent: Uint8Array[]): void {

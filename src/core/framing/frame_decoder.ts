@@ -184,13 +184,10 @@ export class FrameDecoder {
   }
 
   /**
-   * The bytes `payload` came in, with its header right in front of it at
-   * {@linkcode framedAt}, if `payload` is a whole frame this decoder handed
-   * out from its latest chunk (or the latest frame it assembled): those bytes
-   * are no frame's, so the header and the payload can be written as one
-   * piece. Undefined for anything else (another array, a part of a frame, a
-   * frame of an earlier chunk), and for the frames of the chunk decoded before
-   * the first call: frames are kept for it only from then on.
+   * The bytes `payload` came in, with its header right in front of it at {@linkcode framedAt}, if `payload` is a
+   * whole frame this decoder handed out from its latest chunk (or the latest frame it assembled): those bytes are no
+   * frame's, so the header and the payload can be written as one piece. Undefined for anything else (another array, a
+   * part of a frame, a frame of an earlier chunk), and for the frames of the chunk decoded before the first call.
    *
    * @example A frame echoed from the read buffer, header and all
    * ```ts
@@ -228,6 +225,11 @@ export class FrameDecoder {
   /** The bytes {@linkcode kept} gave were moved to `to` (the same length): the frame goes on from there. */
   moved(to: Uint8Array): void {
     this.#state = movedTo(this.#state, to, this.#packet);
+  }
+
+  /** The frames handed out were lent and handled: the latest one assembled lends its buffer to the next (`FrameAssembly.recycle`). */
+  recycle(held: (bytes: Uint8Array) => boolean, trim = false): void {
+    this.#assembly?.recycle(held, trim);
   }
 
   /**
