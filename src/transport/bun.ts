@@ -96,6 +96,10 @@ class BunSocket implements RawSocket {
     return this.#reads.read();
   }
 
+  pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    this.#reads.pull(onChunk, onError);
+  }
+
   onData(chunk: Uint8Array): void {
     this.#reads.push(chunk);
   }

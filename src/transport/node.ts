@@ -45,6 +45,10 @@ class NodeSocket implements RawSocket {
     return this.#reads.read();
   }
 
+  pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    this.#reads.pull(onChunk, onError);
+  }
+
   #onData(data: Uint8Array): void {
     // Node hands a Buffer; the kit's frames are plain Uint8Array views on every runtime.
     this.#reads.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -34,6 +34,13 @@ export interface RawSocket {
    */
   read(): Promise<Uint8Array | null>;
   /**
+   * Optional, where the runtime pushes bytes (Bun, Node): `read()` without a
+   * promise. Calls `onChunk` with the next chunk (or `null`), or `onError`,
+   * once: at once when a chunk is queued, else when one arrives. The kit
+   * passes the same two functions every time, so that a read allocates nothing.
+   */
+  pull?(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  /**
    * Writes every byte of `data`; settles when the runtime has taken them all.
    * At most one write is pending at a time, and `data` is not changed until it settles.
    * @throws the runtime's error when the socket fails or is closed.

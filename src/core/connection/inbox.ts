@@ -3,18 +3,16 @@
  * and ticks (mailbox.ts), merged into one queue in arrival order.
  *
  * Invariants:
- * 1. Pull-based: a read is started only when the loop waits for an item, none
- *    is queued, no read is pending and the rate budget is not overdrawn. A
- *    send that waits for room never stops it: the loop that asks may be
- *    another task than the one that sends, and a peer that echoes stops
- *    reading while its own replies are not read (see sender.ts, invariant 4).
+ * 1. Pull-based: a read is started only when the loop waits for an item, none is queued, no read is pending and
+ *    the rate budget is not overdrawn. A send that waits for room never stops it: the loop that asks may be another
+ *    task than the one that sends, and a peer that echoes stops reading while its own replies are not read
+ *    (sender.ts, invariant 4). Frames lent end their lifetime as a read starts (read_loans.ts).
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
  * 4. At most `mailboxCapacity` messages and one tick wait in the queue (mailbox.ts).
- * 5. A read yields at most the frames its rate budget allows (rate_limit.ts):
- *    the decoder keeps the rest of the read undecoded, and those bytes are
- *    decoded, within the budget then left, before anything more is read.
+ * 5. A read yields at most the frames its rate budget allows (rate_limit.ts): the decoder keeps the rest of the
+ *    read undecoded, and those bytes are decoded, within the budget then left, before anything more is read.
  *
  * @module
  */
@@ -146,7 +144,7 @@ export class Inbox {
     this.#wake = ready;
   }
 
-  /** Waits for the next item (reading the socket if needed); undefined once input has ended. */
+  /** Waits for the next item (reading the socket if needed); undefined at the end of input. */
   async next(): Promise<InboxItem | undefined> {
     while (true) {
       const item = this.take();
@@ -228,7 +226,9 @@ export class Inbox {
     // The frames of the last read have all been handled: borrowed ones end, the decoder need not keep its chunk.
     this.#loans?.ended();
     this.#decoder.release?.();
-    this.#socket.read().then(this.#onChunk, this.#onReadError);
+    // A socket that can read without a promise does (Bun, Node: RawSocket.pull).
+    if (this.#socket.pull) this.#socket.pull(this.#onChunk, this.#onReadError);
+    else this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
 
   // Bound once: no closures per read.
