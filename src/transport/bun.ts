@@ -61,8 +61,9 @@ interface BunApi {
 const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
 class BunSocket implements RawSocket {
-  localAddr: Address = { hostname: "", port: 0 };
-  remoteAddr: Address = { hostname: "", port: 0 };
+  // Set by attach(), before the kit sees the socket (no placeholder objects per accept).
+  localAddr!: Address;
+  remoteAddr!: Address;
   #socket: BunTcpSocket | undefined;
   // The peer's FIN ends reads only (half-open): writes go on until close().
   readonly #reads = new ReadQueue(() => this.#socket?.pause(), () => this.#socket?.resume());
