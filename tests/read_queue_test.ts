@@ -7,7 +7,7 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 /** A queue whose pause and resume calls are recorded, in order. */
 function recorded(): { queue: ReadQueue; calls: string[] } {
   const calls: string[] = [];
-  return { queue: new ReadQueue(() => calls.push("pause"), () => calls.push("resume")), calls };
+  return { queue: new ReadQueue({ pause: () => calls.push("pause"), resume: () => calls.push("resume") }), calls };
 }
 
 test("ReadQueue hands a chunk to a waiting read, and queued chunks to later reads in arrival order", async () => {
@@ -86,10 +86,13 @@ test("ReadQueue.clear drops what is queued", async () => {
 function counted(): { queue: ReadQueue; paused: () => boolean; pauses: () => number } {
   let paused = false;
   let pauses = 0;
-  const queue = new ReadQueue(() => {
-    paused = true;
-    pauses++;
-  }, () => paused = false);
+  const queue = new ReadQueue({
+    pause: () => {
+      paused = true;
+      pauses++;
+    },
+    resume: () => paused = false,
+  });
   return { queue, paused: () => paused, pauses: () => pauses };
 }
 

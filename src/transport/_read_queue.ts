@@ -24,10 +24,17 @@
 /** Bytes queued at which the socket is paused: enough to keep a busy server's reads large, small enough to bound memory per connection. */
 export const READ_AHEAD_BYTES = 65_536;
 
+/** What a read queue stops and restarts: the runtime's socket itself (Node), or its adapter (Bun). No closures per socket. */
+export interface ReadSource {
+  pause(): void;
+  resume(): void;
+}
+
+const NOTHING = (): void => {};
+
 /** The read side of a push-based socket. */
 export class ReadQueue {
-  readonly #pause: () => void;
-  readonly #resume: () => void;
+  readonly #source: ReadSource;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #paused = false;
@@ -36,13 +43,12 @@ export class ReadQueue {
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
   // A pull waiting (invariant 4), and its two functions: the kit's, the same at every pull.
   #pulling = false;
-  #onChunk: (chunk: Uint8Array | null) => void = () => {};
-  #onError: (error: unknown) => void = () => {};
+  #onChunk: (chunk: Uint8Array | null) => void = NOTHING;
+  #onError: (error: unknown) => void = NOTHING;
 
-  /** `pause` and `resume` stop and restart the runtime's reading of the socket. */
-  constructor(pause: () => void, resume: () => void) {
-    this.#pause = pause;
-    this.#resume = resume;
+  /** Reads from `source`, whose `pause` and `resume` stop and restart the runtime's reading of the socket. */
+  constructor(source: ReadSource) {
+    this.#source = source;
   }
 
   /** The next chunk: a queued one, or the next to arrive; `null` once ended (or the error it ended with). */
@@ -69,7 +75,7 @@ export class ReadQueue {
     // Under the read-ahead again, or held with nothing queued: the kit asks again.
     if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES && !this.#ended) {
       this.#paused = false;
-      this.#resume();
+      this.#source.resume();
     }
     return chunk;
   }
@@ -92,7 +98,7 @@ export class ReadQueue {
   hold(): void {
     if (this.#paused || this.#ended || this.#reader !== undefined || this.#pulling) return;
     this.#paused = true;
-    this.#pause();
+    this.#source.pause();
   }
 
   /** A chunk arrived: straight to a waiting read, or into the queue. */
@@ -109,7 +115,7 @@ export class ReadQueue {
     if (this.#pulling && this.#queue.length === 1) queueMicrotask(this.#deliver);
     if (this.#queuedBytes >= READ_AHEAD_BYTES && !this.#paused) {
       this.#paused = true;
-      this.#pause();
+      this.#source.pause();
     }
   }
 

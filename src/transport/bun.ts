@@ -66,7 +66,7 @@ class BunSocket implements RawSocket {
   remoteAddr!: Address;
   #socket: BunTcpSocket | undefined;
   // The peer's FIN ends reads only (half-open): writes go on until close().
-  readonly #reads = new ReadQueue(() => this.#socket?.pause(), () => this.#socket?.resume());
+  readonly #reads = new ReadQueue(this);
   #ended = false;
   #pending: Uint8Array | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
@@ -95,6 +95,16 @@ class BunSocket implements RawSocket {
 
   read(): Promise<Uint8Array | null> {
     return this.#reads.read();
+  }
+
+  /** The read queue's: stops the runtime's reading of the socket. */
+  pause(): void {
+    this.#socket?.pause();
+  }
+
+  /** The read queue's: restarts it. */
+  resume(): void {
+    this.#socket?.resume();
   }
 
   pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {

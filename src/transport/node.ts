@@ -30,7 +30,7 @@ class NodeSocket implements RawSocket {
   /** `tcp` is the TCP socket under `socket` (the same socket without TLS). */
   constructor(socket: net.Socket, tcp: net.Socket = socket) {
     this.#socket = socket;
-    this.#reads = new ReadQueue(() => socket.pause(), () => socket.resume());
+    this.#reads = new ReadQueue(socket);
     this.localAddr = { hostname: tcp.localAddress ?? "", port: tcp.localPort ?? 0 };
     this.remoteAddr = { hostname: tcp.remoteAddress ?? "", port: tcp.remotePort ?? 0 };
     tcp.setNoDelay(true);
