@@ -171,13 +171,13 @@ test("FrameDecoder.recycle: a frame assembled over two buffers lends its buffer 
     return out[0]!;
   };
   const first = spanning(1);
-  decoder.recycle(() => false);
+  decoder.recycle({ holds: () => false });
   const second = spanning(2);
   assert.equal(second.buffer, first.buffer, "the next frame assembled in the first one's buffer");
-  decoder.recycle((bytes) => bytes.buffer === second.buffer);
+  decoder.recycle({ holds: (bytes) => bytes.buffer === second.buffer });
   const third = spanning(3);
   assert.notEqual(third.buffer, second.buffer, "a buffer a write still reads is not lent again");
   assert.deepEqual(second, patterned(1000, 2), "and stays as it was");
-  decoder.recycle(() => false, true);
+  decoder.recycle({ holds: () => false }, true);
   assert.notEqual(spanning(4).buffer, third.buffer, "trimmed: no buffer kept");
 });

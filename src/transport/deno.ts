@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, ReadHolds, Transport } from "./types.ts";
 
 // The few Deno types this adapter uses, declared here so that tsc needs no Deno typings.
 interface DenoNetAddr {
@@ -118,7 +118,7 @@ class DenoSocket implements RawSocket {
    * the spare, while a write reads this one), `keep` moved to its front, as the raw server's one buffer. A
    * buffer whose reads filled it is handed back twice as big; `keep` too big for the biggest is declined.
    */
-  reuse(keep: Uint8Array, held: (bytes: Uint8Array) => boolean): Uint8Array | undefined {
+  reuse(keep: Uint8Array, held: ReadHolds): Uint8Array | undefined {
     const buffer = this.#buffer;
     if (buffer === undefined || this.#closed) return undefined;
     const at = keep.byteOffset - buffer.byteOffset;
@@ -127,8 +127,8 @@ class DenoSocket implements RawSocket {
     while (size - keep.length < roomIn(size) && size < MAX_BUFFER) size *= 2;
     if (size - keep.length < roomIn(size)) return undefined;
     let target: Uint8Array;
-    if (buffer.length === size && !held(buffer)) target = buffer;
-    else if (this.#spare?.length === size && !held(this.#spare)) target = this.#spare;
+    if (buffer.length === size && !held.holds(buffer)) target = buffer;
+    else if (this.#spare?.length === size && !held.holds(this.#spare)) target = this.#spare;
     else if (buffer.length === size && buffer.length - this.#used >= roomIn(size)) return undefined;
     else target = new Uint8Array(size);
     // The buffer a write still reads becomes the spare: free again once it settled.

@@ -62,13 +62,13 @@ export interface RawSocket {
    * Optional, where the adapter reads into memory of its own (Deno): the kit
    * is done with every chunk read so far but `keep` (the last bytes of the
    * latest chunk, an unfinished frame, or empty), so that memory may be read
-   * into again, except where `held` says a write still reads. The adapter
+   * into again, except where `held.holds()` says a write still reads. The adapter
    * moves `keep` to where the next read continues it and returns it there; or
    * returns undefined and changes nothing (its chunks stay the caller's). An
    * adapter whose chunks are the runtime's own (Bun, Node, a WebSocket) leaves
    * it out.
    */
-  reuse?(keep: Uint8Array, held: (bytes: Uint8Array) => boolean): Uint8Array | undefined;
+  reuse?(keep: Uint8Array, held: ReadHolds): Uint8Array | undefined;
   /** Optional: the connection is idle; memory kept for the next reads beyond the pending one may go. */
   trim?(): void;
   /**
@@ -93,6 +93,12 @@ export interface RawSocket {
   readonly handshaking?: boolean;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
+}
+
+/** What says whether a write still reads some bytes where they were read (`RawSocket.reuse`). */
+export interface ReadHolds {
+  /** True while some of `bytes` must stay as they are. */
+  holds(bytes: Uint8Array): boolean;
 }
 
 /**

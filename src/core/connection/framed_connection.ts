@@ -1,11 +1,8 @@
 /**
- * One connection's task: the original's connection process. Frames come out
- * of an async iterator in the order they arrived, interleaved with messages
- * posted by the server and ticks; replies go into a coalescing outbox. The
- * class behind the {@linkcode Connection} interface, with what the server
- * needs of it besides (deliver, tick, abort, run). How the handler runs and
- * reads is in handler_driver.ts, the settings it is built with in
- * connection_settings.ts.
+ * One connection's task: the original's connection process. Frames come out of an async iterator in the order they
+ * arrived, interleaved with messages posted by the server and ticks; replies go into a coalescing outbox. The class
+ * behind the {@linkcode Connection} interface, with what the server needs of it besides (deliver, tick, abort, run).
+ * How the handler runs and reads is in handler_driver.ts, the settings it is built with in connection_settings.ts.
  *
  * The path of a frame through these parts is drawn in connection.ts.
  *
@@ -70,8 +67,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
     const flushes = this.#flushes = new FlushPolicy(outbox, settings.waterMarks, settings.deferredFlush);
     const decoder = settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing);
-    const held = (bytes: Uint8Array) => outbox.holds(bytes) || this.#sender.waiting > 0;
-    const loans = loansOf(socket, decoder, held, settings.debugBorrowedFrames === true);
+    const loans = loansOf(socket, decoder, outbox, settings.debugBorrowedFrames === true);
     const inbox = this.#inbox = new Inbox(
       socket,
       decoder,
@@ -81,11 +77,12 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       settings.rateLimits?.budget(),
       loans,
     );
-    // A failed write ends input: the outbox's one reference back to the inbound side.
-    outbox.input = inbox;
+    outbox.input = inbox; // a failed write ends input: the outbox's one reference back to the inbound side
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
-    const parts = { conn: this, inbox, life: this.#life, flushes, finish: () => this.#finish() };
-    this.#driver = new HandlerDriver({ ...parts, onMessage: settings.onMessage });
+    if (loans !== undefined) loans.sender = this.#sender;
+    const life = this.#life;
+    const parts = { conn: this, inbox, life, flushes, finish: () => this.#finish(), onMessage: settings.onMessage };
+    this.#driver = new HandlerDriver(parts);
   }
 
   get finished(): Promise<ConnectionStats> {

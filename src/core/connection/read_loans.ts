@@ -15,7 +15,7 @@
  *    `readable`) is never reused or poisoned: once one is, the connection's
  *    read buffers are the caller's for good, as before.
  * 2. Bytes a write still reads where they are (an owned send, `sendOwned`)
- *    are neither reused nor poisoned until it settled (`held`).
+ *    are neither reused nor poisoned until it settled (`holds`).
  * 3. Poisoning only under the debug switch; what waits for a write is
  *    poisoned at a later end, and at most {@linkcode MAX_WAITING} frames wait.
  *
@@ -23,7 +23,7 @@
  */
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { WireDecoder } from "../framing/wire_format.ts";
-import type { RawSocket } from "../../transport/types.ts";
+import type { RawSocket, ReadHolds } from "../../transport/types.ts";
 
 /** The byte a borrowed frame is filled with once its lifetime ended, under `debugBorrowedFrames` (0xDB, "dead borrow"). */
 export const POISON = 0xdb;
@@ -35,26 +35,28 @@ const MAX_WAITING = 4096;
 export function loansOf(
   socket: RawSocket,
   decoder: WireDecoder,
-  held: (bytes: Uint8Array) => boolean,
+  outbox: ReadHolds,
   poison: boolean,
 ): ReadLoans | undefined {
-  return decoder instanceof FrameDecoder ? new ReadLoans(socket, decoder, held, poison) : undefined;
+  return decoder instanceof FrameDecoder ? new ReadLoans(socket, decoder, outbox, poison) : undefined;
 }
 
-/** The frames one connection lends, and the memory their lifetime frees. */
-export class ReadLoans {
+/** The frames one connection lends, and the memory their lifetime frees; it says what a write still reads. */
+export class ReadLoans implements ReadHolds {
   readonly #socket: RawSocket;
   readonly #decoder: FrameDecoder;
-  readonly #held: (bytes: Uint8Array) => boolean;
+  readonly #outbox: ReadHolds;
+  /** The connection's sender, once made: a send waiting for room may hold bytes where they were read. */
+  sender: { readonly waiting: number } | undefined;
   // Under the debug switch: the frames lent since the last end, and those a write still read then.
   readonly #lent: Uint8Array[] | undefined;
   #owned = false;
 
-  /** Lends `decoder`'s frames read from `socket`; `held` says a write still reads some bytes; `poison` is the debug switch. */
-  constructor(socket: RawSocket, decoder: FrameDecoder, held: (bytes: Uint8Array) => boolean, poison: boolean) {
+  /** Lends `decoder`'s frames read from `socket`; `outbox` says what its writes still read; `poison` is the debug switch. */
+  constructor(socket: RawSocket, decoder: FrameDecoder, outbox: ReadHolds, poison: boolean) {
     this.#socket = socket;
     this.#decoder = decoder;
-    this.#held = held;
+    this.#outbox = outbox;
     this.#lent = poison ? [] : undefined;
   }
 
@@ -78,27 +80,31 @@ export class ReadLoans {
     const lent = this.#lent;
     if (lent !== undefined && lent.length > 0) this.#poison(lent);
     const decoder = this.#decoder;
-    decoder.recycle(this.#held);
+    decoder.recycle(this);
     const socket = this.#socket;
     if (socket.reuse === undefined) return;
     const keep = decoder.kept;
     if (keep === undefined) return;
-    const moved = socket.reuse(keep, this.#held);
+    const moved = socket.reuse(keep, this);
     if (moved !== undefined && keep.length > 0) decoder.moved(moved);
+  }
+
+  /** True while a write still reads some of `bytes` (invariant 2): the outbox's, or a send waiting for room. */
+  holds(bytes: Uint8Array): boolean {
+    return this.#outbox.holds(bytes) || (this.sender?.waiting ?? 0) > 0;
   }
 
   /** The connection is idle: memory kept for the next reads (a spare read buffer, a frame's) goes. */
   trim(): void {
     if (this.#owned) return;
     this.#socket.trim?.();
-    this.#decoder.recycle(this.#held, true);
+    this.#decoder.recycle(this, true);
   }
 
   #poison(lent: Uint8Array[]): void {
-    const held = this.#held;
     let waiting = 0;
     for (const frame of lent) {
-      if (held(frame)) lent[waiting++] = frame;
+      if (this.holds(frame)) lent[waiting++] = frame;
       else frame.fill(POISON);
     }
     // Bounded: the oldest that still wait go unpoisoned.

@@ -17,6 +17,7 @@
  * @module
  */
 import { type PacketSize, writeHeader } from "./length_prefixed.ts";
+import type { ReadHolds } from "../../transport/types.ts";
 
 /** One frame being assembled: its header, then the bytes of its payload that arrived. Reused by its decoder. */
 export class FrameAssembly {
@@ -71,11 +72,11 @@ export class FrameAssembly {
    * The frame `done()` handed out last was lent and handled: unless `held` (a write still reads it), the next frame
    * is assembled in its buffer, with no new memory. With `trim` (an idle connection), no buffer is kept.
    */
-  recycle(held: (bytes: Uint8Array) => boolean, trim: boolean): void {
+  recycle(held: ReadHolds, trim: boolean): void {
     const framed = this.#handedOut;
     this.#handedOut = undefined;
     if (trim) this.#spare = undefined;
-    else if (framed !== undefined && !held(framed)) this.#spare = framed;
+    else if (framed !== undefined && !held.holds(framed)) this.#spare = framed;
   }
 
   /**

@@ -27,6 +27,7 @@ import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
 import { FrameAssembly, joined } from "./_frame_assembly.ts";
 import { ASSEMBLY, type DecodeState, HEAD, heldIn, keptIn, movedTo, truncatedIn } from "./_decode_state.ts";
 import { FramedIn } from "./framed_in.ts";
+import type { ReadHolds } from "../../transport/types.ts";
 import { framingOf, type FramingOptions, type PacketSize, readLength } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -214,10 +215,7 @@ export class FrameDecoder {
     this.#framedIn.release();
   }
 
-  /**
-   * The bytes of the latest chunk an unfinished frame still needs (its header on, when it came in that chunk), for a
-   * read buffer about to be reused: empty when it needs none; undefined while bytes a limit kept wait undecoded.
-   */
+  /** The latest chunk's bytes an unfinished frame needs (from its header), for a buffer to reuse; undefined while a limit keeps bytes. */
   get kept(): Uint8Array | undefined {
     return this.#rest === undefined ? keptIn(this.#state) ?? EMPTY : undefined;
   }
@@ -228,7 +226,7 @@ export class FrameDecoder {
   }
 
   /** The frames handed out were lent and handled: the latest one assembled lends its buffer to the next (`FrameAssembly.recycle`). */
-  recycle(held: (bytes: Uint8Array) => boolean, trim = false): void {
+  recycle(held: ReadHolds, trim = false): void {
     this.#assembly?.recycle(held, trim);
   }
 
