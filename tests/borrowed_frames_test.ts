@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { type CallbackHandler, type Connection, encodeFrame, FrameDecoder, serve, silentLogger } from "../mod.ts";
 import { POISON } from "../src/core/connection/read_loans.ts";
 import { test } from "./_harness.ts";
-import { client, concat, text } from "./_fixtures.ts";
+import { client, concat, rawConnect, text } from "./_fixtures.ts";
 import { settle } from "./_memory.ts";
 import { runShape, SHAPES } from "./_shapes.ts";
 
@@ -180,4 +180,49 @@ test("FrameDecoder.recycle: a frame assembled over two buffers lends its buffer 
   assert.deepEqual(second, patterned(1000, 2), "and stays as it was");
   decoder.recycle({ holds: () => false }, true);
   assert.notEqual(spanning(4).buffer, third.buffer, "trimmed: no buffer kept");
+});
+
+test("Borrowed frames: a peer that writes 15 MB before it reads a byte gets every echo intact (no buffer reused under a pending write)", async () => {
+  for (const debugBorrowedFrames of [false, true]) {
+    const handler: CallbackHandler = { frame: (conn, frame) => conn.sendOwned(frame) };
+    await using server = await serve({ port: 0, logger: silentLogger, debugBorrowedFrames }, handler);
+    await using peer = await client(server);
+    const payloads = Array.from({ length: 320 }, (_, i) => patterned(48_000 + i, i));
+    // Not awaited: the peer reads nothing until it has written everything: the kernel's buffers fill, the server's
+    // writes wait while it goes on reading, then its sends wait for room.
+    const sent = Promise.all(payloads.map((payload) => peer.send(payload)));
+    for (const [i, payload] of payloads.entries()) assert.deepEqual(await peer.receive(), payload, `echo ${i}`);
+    await sent;
+    const stats = [...server.connections()][0]!.stats;
+    assert.equal(stats.framesIn, 320);
+    assert.ok(stats.outboxPeak > 0);
+  }
+});
+
+test("Borrowed frames: a peer that announces more than it sends, then closes, ends with truncated-frame; the frames before are echoed intact", async () => {
+  let reason: (value: string | undefined) => void = () => {};
+  const ended = new Promise<string | undefined>((resolve) => reason = resolve);
+  const handler: CallbackHandler = { frame: (conn, frame) => conn.sendOwned(frame) };
+  await using server = await serve({
+    port: 0,
+    logger: silentLogger,
+    debugBorrowedFrames: true,
+    onConnectionEnd: (stats) => reason(stats.closeReason),
+  }, handler);
+  const socket = await rawConnect(server);
+  const whole = [patterned(10, 1), patterned(5000, 2)].map((p) => encodeFrame(p));
+  // Two whole frames, then a header announcing 100 000 bytes and 10 of them.
+  await socket.write(concat([...whole, new Uint8Array([0, 1, 0x86, 0xa0]), patterned(10, 3)]));
+  const expected = concat(whole);
+  const echoed: Uint8Array[] = [];
+  let got = 0;
+  while (got < expected.length) {
+    const chunk = await socket.read();
+    assert.ok(chunk !== null, "the echoes come before the end");
+    echoed.push(chunk.slice());
+    got += chunk.length;
+  }
+  assert.deepEqual(concat(echoed), expected);
+  socket.close();
+  assert.equal(await ended, "truncated-frame");
 });
