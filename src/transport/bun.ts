@@ -97,12 +97,10 @@ class BunSocket implements RawSocket {
     return this.#reads.read();
   }
 
-  /** The read queue's: stops the runtime's reading of the socket. */
+  /** The read queue's (a ReadSource): stop and restart the runtime's reading of the socket. */
   pause(): void {
     this.#socket?.pause();
   }
-
-  /** The read queue's: restarts it. */
   resume(): void {
     this.#socket?.resume();
   }
