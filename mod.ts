@@ -107,6 +107,7 @@ export type {
   Listener,
   ListenOptions,
   RawSocket,
+  ReadHolds,
   TlsConnectOptions,
   TlsServeOptions,
   Transport,

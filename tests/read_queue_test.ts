@@ -7,7 +7,7 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 /** A queue whose pause and resume calls are recorded, in order. */
 function recorded(): { queue: ReadQueue; calls: string[] } {
   const calls: string[] = [];
-  return { queue: new ReadQueue(() => calls.push("pause"), () => calls.push("resume")), calls };
+  return { queue: new ReadQueue({ pause: () => calls.push("pause"), resume: () => calls.push("resume") }), calls };
 }
 
 test("ReadQueue hands a chunk to a waiting read, and queued chunks to later reads in arrival order", async () => {
@@ -86,10 +86,13 @@ test("ReadQueue.clear drops what is queued", async () => {
 function counted(): { queue: ReadQueue; paused: () => boolean; pauses: () => number } {
   let paused = false;
   let pauses = 0;
-  const queue = new ReadQueue(() => {
-    paused = true;
-    pauses++;
-  }, () => paused = false);
+  const queue = new ReadQueue({
+    pause: () => {
+      paused = true;
+      pauses++;
+    },
+    resume: () => paused = false,
+  });
   return { queue, paused: () => paused, pauses: () => pauses };
 }
 
@@ -128,4 +131,53 @@ test("ReadQueue.hold after the end does nothing, and queued chunks are still rea
   assert.equal(pauses(), 0);
   assert.deepEqual(await queue.read(), new Uint8Array([1]));
   assert.equal(await queue.read(), null);
+});
+
+/** One pull's outcome, once its microtask ran. */
+function pulled(queue: ReadQueue): { got: (Uint8Array | null | Error)[]; pull(): void } {
+  const got: (Uint8Array | null | Error)[] = [];
+  const onChunk = (chunk: Uint8Array | null) => void got.push(chunk);
+  const onError = (error: unknown) => void got.push(error as Error);
+  return { got, pull: () => queue.pull(onChunk, onError) };
+}
+
+test("ReadQueue.pull hands chunks in arrival order, each in a microtask, never inside push() or pull()", async () => {
+  const { queue, calls } = recorded();
+  const { got, pull } = pulled(queue);
+  pull();
+  const first = bytes(1);
+  queue.push(first);
+  assert.deepEqual(got, [], "not inside push()");
+  await Promise.resolve();
+  assert.equal(got[0], first, "the same chunk, not a copy");
+  queue.push(bytes(2));
+  queue.push(bytes(3));
+  pull();
+  assert.equal(got.length, 1, "not inside pull(), with a chunk queued");
+  await Promise.resolve();
+  pull();
+  await Promise.resolve();
+  assert.deepEqual(got.slice(1), [bytes(2), bytes(3)]);
+  pull();
+  queue.hold();
+  assert.deepEqual(calls, [], "a pull waits: hold() does not pause");
+  queue.end();
+  await Promise.resolve();
+  assert.deepEqual(got.at(-1), null, "the end, after every chunk");
+});
+
+test("ReadQueue.pull gives the error input ended with, and resumes a socket held with nothing queued", async () => {
+  const { queue, calls } = recorded();
+  const { got, pull } = pulled(queue);
+  queue.hold();
+  assert.deepEqual(calls, ["pause"]);
+  pull();
+  assert.deepEqual(calls, ["pause", "resume"], "the kit asks again");
+  const reset = new Error("reset");
+  queue.end(reset);
+  await Promise.resolve();
+  assert.deepEqual(got, [reset]);
+  pull();
+  await Promise.resolve();
+  assert.deepEqual(got, [reset, reset], "and again at every later pull");
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { crossingOptions, handlerOf, serveOptionsOf } from "../src/edges/workers/worker_module.ts";
 import { serveWorkers } from "../src/edges/workers/workers.ts";
-import { silentLogger } from "../mod.ts";
+import { connect, silentLogger } from "../mod.ts";
+import { decoder, text } from "./_fixtures.ts";
 import { test } from "./_harness.ts";
 
 const handler = () => {};
@@ -15,8 +16,25 @@ test("handlerOf takes the default export, then handler, or the export named", ()
     message: 'Cannot serve m.ts: it has no "default" or "handler" export',
   });
   assert.throws(() => handlerOf({ default: "x" }, "m.ts"), {
-    message: 'Cannot serve m.ts: its export "default" is a string, not a function',
+    message: 'Cannot serve m.ts: its export "default" is a string, not a function or an object of callbacks',
   });
+  const callbacks = { frame() {} };
+  assert.equal(handlerOf({ default: callbacks }, "m.ts"), callbacks, "an object of callbacks");
+});
+
+test("serveWorkers serves a module that exports an object of callbacks, frames lent and echoed from the read buffer", async () => {
+  await using set = await serveWorkers({
+    module: new URL("./fixtures/callback_echo.ts", import.meta.url),
+    workers: 1,
+    port: 0,
+    logger: silentLogger,
+  });
+  await using conn = await connect({ port: set.addr.port, logger: silentLogger });
+  const payloads = [text("one"), new Uint8Array(70_000).fill(7), text("two")];
+  for (const payload of payloads) void conn.send(payload);
+  for (const payload of payloads) assert.deepEqual(await conn.receive(), payload);
+  await conn.send(text("count"));
+  assert.equal(decoder.decode((await conn.receive())!), "4", "the callbacks' state counted every frame");
 });
 
 test("serveOptionsOf takes an object or a function of the worker's context", async () => {

@@ -57,21 +57,39 @@ class FakeSocket implements RawSocket {
     for (let i = 0; i < CHUNKS_PER_BUFFER; i++) this.#buffer.set(chunk, i * chunk.length);
   }
   read(): Promise<Uint8Array | null> {
+    const chunk = this.next();
+    return chunk === undefined ? new Promise(() => {}) : Promise.resolve(chunk);
+  }
+  /** The next chunk; undefined (and done) after the last. */
+  next(): Uint8Array | undefined {
     if (this.reads++ === READS) {
       this.done();
-      return new Promise(() => {});
+      return undefined;
     }
     // A view the kit keeps (the decoder's frames are views into it): the next chunk is the next bytes, and a new
     // buffer (a copy, allocated) when this one is used up.
     const at = (this.reads % CHUNKS_PER_BUFFER) * this.chunk.length;
     if (at === 0) this.#buffer = this.#buffer.slice();
-    return Promise.resolve(this.#buffer.subarray(at, at + this.chunk.length));
+    return this.#buffer.subarray(at, at + this.chunk.length);
   }
   write(data: Uint8Array): Promise<void> {
     this.written += data.length;
     return Promise.resolve();
   }
   close(): void {}
+}
+
+/** The same chunks through `pull()`, as the Bun and Node adapters read: no promise per read (PULL=1). */
+class PullSocket extends FakeSocket {
+  #onChunk: ((chunk: Uint8Array | null) => void) | undefined;
+  readonly #deliver = () => {
+    const chunk = this.next();
+    if (chunk !== undefined) this.#onChunk!(chunk);
+  };
+  pull(onChunk: (chunk: Uint8Array | null) => void): void {
+    this.#onChunk = onChunk;
+    queueMicrotask(this.#deliver);
+  }
 }
 
 type Handler = ((c: Connection) => Promise<void>) | CallbackHandler;
@@ -103,7 +121,7 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 async function kit(chunk: Uint8Array, handler: Handler): Promise<number> {
-  const socket = new FakeSocket(chunk);
+  const socket = process.env.PULL === "1" ? new PullSocket(chunk) : new FakeSocket(chunk);
   const finished = new Promise<void>((resolve) => socket.done = resolve);
   const conn = new FramedConnection(socket, {
     framing: framingOf({}),

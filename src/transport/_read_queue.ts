@@ -14,6 +14,9 @@
  *    takes the queue back under it resumes the socket, once.
  * 3. After `end()`, queued chunks are still read, then `null` (or the error
  *    it ended with); a chunk pushed after `end()` is dropped.
+ * 4. `pull()` is `read()` without a promise: its callback runs in a microtask
+ *    (never inside `push()` or `pull()`: a handler runs after the runtime's
+ *    callback, as with a promise, and queued chunks do not recurse).
  *
  * @module
  */
@@ -21,21 +24,31 @@
 /** Bytes queued at which the socket is paused: enough to keep a busy server's reads large, small enough to bound memory per connection. */
 export const READ_AHEAD_BYTES = 65_536;
 
+/** What a read queue stops and restarts: the runtime's socket itself (Node), or its adapter (Bun). No closures per socket. */
+export interface ReadSource {
+  pause(): void;
+  resume(): void;
+}
+
+const NOTHING = (): void => {};
+
 /** The read side of a push-based socket. */
 export class ReadQueue {
-  readonly #pause: () => void;
-  readonly #resume: () => void;
+  readonly #source: ReadSource;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #paused = false;
   #ended = false;
   #error: unknown;
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void } | undefined;
+  // A pull waiting (invariant 4), and its two functions: the kit's, the same at every pull.
+  #pulling = false;
+  #onChunk: (chunk: Uint8Array | null) => void = NOTHING;
+  #onError: (error: unknown) => void = NOTHING;
 
-  /** `pause` and `resume` stop and restart the runtime's reading of the socket. */
-  constructor(pause: () => void, resume: () => void) {
-    this.#pause = pause;
-    this.#resume = resume;
+  /** Reads from `source`, whose `pause` and `resume` stop and restart the runtime's reading of the socket. */
+  constructor(source: ReadSource) {
+    this.#source = source;
   }
 
   /** Bytes queued and not yet read. */
@@ -45,32 +58,52 @@ export class ReadQueue {
 
   /** The next chunk: a queued one, or the next to arrive; `null` once ended (or the error it ended with). */
   read(): Promise<Uint8Array | null> {
-    const chunk = this.#queue.shift();
-    if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.length;
-      if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES) {
-        this.#paused = false;
-        this.#resume();
-      }
-      return Promise.resolve(chunk);
-    }
+    const chunk = this.#take();
+    if (chunk !== undefined) return Promise.resolve(chunk);
     if (this.#ended) return this.#error === undefined ? Promise.resolve(null) : Promise.reject(this.#error);
-    if (this.#paused) {
-      // Held with nothing queued: the kit asks again.
-      this.#paused = false;
-      this.#resume();
-    }
     return new Promise((resolve, reject) => this.#reader = { resolve, reject });
   }
+
+  /** As `read()`, without a promise: `onChunk` or `onError` is called once, in a microtask (invariant 4). */
+  pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    this.#onChunk = onChunk;
+    this.#onError = onError;
+    this.#pulling = true;
+    if (this.#queue.length > 0 || this.#ended) queueMicrotask(this.#deliver);
+    else this.#take();
+  }
+
+  /** A queued chunk, taken (resuming the socket under the read-ahead); or none, the socket resumed if held. */
+  #take(): Uint8Array | undefined {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) this.#queuedBytes -= chunk.length;
+    // Under the read-ahead again, or held with nothing queued: the kit asks again.
+    if (this.#paused && this.#queuedBytes < READ_AHEAD_BYTES && !this.#ended) {
+      this.#paused = false;
+      this.#source.resume();
+    }
+    return chunk;
+  }
+
+  // Bound once: no closure per pull.
+  readonly #deliver = (): void => {
+    if (!this.#pulling) return;
+    const chunk = this.#take();
+    if (chunk === undefined && !this.#ended) return;
+    this.#pulling = false;
+    if (chunk !== undefined) this.#onChunk(chunk);
+    else if (this.#error === undefined) this.#onChunk(null);
+    else this.#onError(this.#error);
+  };
 
   /**
    * Pauses the socket until the next `read()`, unless a read is waiting: the
    * kit will not ask for a while (a send waits for a peer that does not read).
    */
   hold(): void {
-    if (this.#paused || this.#ended || this.#reader !== undefined) return;
+    if (this.#paused || this.#ended || this.#reader !== undefined || this.#pulling) return;
     this.#paused = true;
-    this.#pause();
+    this.#source.pause();
   }
 
   /** A chunk arrived: straight to a waiting read, or into the queue. */
@@ -84,9 +117,10 @@ export class ReadQueue {
     }
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
+    if (this.#pulling && this.#queue.length === 1) queueMicrotask(this.#deliver);
     if (this.#queuedBytes >= READ_AHEAD_BYTES && !this.#paused) {
       this.#paused = true;
-      this.#pause();
+      this.#source.pause();
     }
   }
 
@@ -98,6 +132,7 @@ export class ReadQueue {
     const reader = this.#reader;
     this.#reader = undefined;
     if (reader !== undefined) error === undefined ? reader.resolve(null) : reader.reject(error);
+    if (this.#pulling) queueMicrotask(this.#deliver);
   }
 
   /** Drops what is queued (the kit closed the socket). */

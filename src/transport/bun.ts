@@ -61,11 +61,12 @@ interface BunApi {
 const bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
 class BunSocket implements RawSocket {
-  localAddr: Address = { hostname: "", port: 0 };
-  remoteAddr: Address = { hostname: "", port: 0 };
+  // Set by attach(), before the kit sees the socket (no placeholder objects per accept).
+  localAddr!: Address;
+  remoteAddr!: Address;
   #socket: BunTcpSocket | undefined;
   // The peer's FIN ends reads only (half-open): writes go on until close().
-  readonly #reads = new ReadQueue(() => this.#socket?.pause(), () => this.#socket?.resume());
+  readonly #reads = new ReadQueue(this);
   #ended = false;
   #pending: Uint8Array | undefined;
   #writer: { resolve(): void; reject(error: unknown): void } | undefined;
@@ -94,6 +95,18 @@ class BunSocket implements RawSocket {
 
   read(): Promise<Uint8Array | null> {
     return this.#reads.read();
+  }
+
+  /** The read queue's (a ReadSource): stop and restart the runtime's reading of the socket. */
+  pause(): void {
+    this.#socket?.pause();
+  }
+  resume(): void {
+    this.#socket?.resume();
+  }
+
+  pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    this.#reads.pull(onChunk, onError);
   }
 
   onData(chunk: Uint8Array): void {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Address, DialOptions, Listener, ListenOptions, RawSocket, Transport } from "./types.ts";
+import type { Address, DialOptions, Listener, ListenOptions, RawSocket, ReadHolds, Transport } from "./types.ts";
 
 // The few Deno types this adapter uses, declared here so that tsc needs no Deno typings.
 interface DenoNetAddr {
@@ -54,6 +54,8 @@ const MIN_BUFFER = 4096;
 const MAX_BUFFER = 262_144;
 const READS_PER_BUFFER = 8;
 const SHRINK_AFTER = 16;
+// The free end a read goes into: at least an eighth of the buffer, and 1 KiB.
+const roomIn = (size: number): number => Math.max(1024, size >>> 3);
 
 class DenoSocket implements RawSocket {
   readonly localAddr: Address;
@@ -63,6 +65,10 @@ class DenoSocket implements RawSocket {
   // The bytes before #used were handed out (the caller's: never written again); reads go after them.
   #buffer: Uint8Array | undefined;
   #used = 0;
+  // The buffer before this one, while a write still read it when the kit handed it back (reuse): the next one.
+  #spare: Uint8Array | undefined;
+  // The last read filled the free end: a buffer handed back grows (reads are bigger than it).
+  #full = false;
   #reads = 0;
   #smallReads = 0;
   #closed = false;
@@ -81,7 +87,7 @@ class DenoSocket implements RawSocket {
     if (this.#closed) return null;
     let buffer = this.#buffer;
     let at = this.#used;
-    if (buffer === undefined || buffer.length - at < Math.max(1024, buffer.length >>> 3)) {
+    if (buffer === undefined || buffer.length - at < roomIn(buffer.length)) {
       if (buffer !== undefined) this.#adapt(this.#reads);
       this.#buffer = buffer = new Uint8Array(this.#size);
       at = this.#used = this.#reads = 0;
@@ -96,14 +102,49 @@ class DenoSocket implements RawSocket {
     if (n === null) return null;
     this.#reads++;
     this.#used = at + n;
+    this.#full = at + n === buffer.length;
     if (n * 16 >= buffer.length) this.#smallReads = 0;
     else if (++this.#smallReads >= SHRINK_AFTER && this.#size > MIN_BUFFER) {
       this.#size /= 2;
       this.#smallReads = 0;
       // The next read starts a buffer of the new size.
-      if (buffer.length > this.#size) this.#buffer = undefined;
+      if (buffer.length > this.#size) this.#buffer = this.#spare = undefined;
     }
     return buffer.subarray(at, at + n);
+  }
+
+  /**
+   * The kit is done with every chunk but `keep` (RawSocket.reuse): the next read goes into this buffer again (or
+   * the spare, while a write reads this one), `keep` moved to its front, as the raw server's one buffer. A
+   * buffer whose reads filled it is handed back twice as big; `keep` too big for the biggest is declined.
+   */
+  reuse(keep: Uint8Array, held: ReadHolds): Uint8Array | undefined {
+    const buffer = this.#buffer;
+    if (buffer === undefined || this.#closed) return undefined;
+    const at = keep.byteOffset - buffer.byteOffset;
+    if (keep.length > 0 && (keep.buffer !== buffer.buffer || at + keep.length !== this.#used)) return undefined;
+    let size = this.#full && this.#size < MAX_BUFFER ? this.#size * 2 : this.#size;
+    while (size - keep.length < roomIn(size) && size < MAX_BUFFER) size *= 2;
+    if (size - keep.length < roomIn(size)) return undefined;
+    let target: Uint8Array;
+    if (buffer.length === size && !held.holds(buffer)) target = buffer;
+    else if (this.#spare?.length === size && !held.holds(this.#spare)) target = this.#spare;
+    else if (buffer.length === size && buffer.length - this.#used >= roomIn(size)) return undefined;
+    else target = new Uint8Array(size);
+    // The buffer a write still reads becomes the spare: free again once it settled.
+    this.#spare = target === buffer ? this.#spare : buffer.length === size ? buffer : undefined;
+    if (target === buffer) buffer.copyWithin(0, at, at + keep.length);
+    else target.set(keep);
+    this.#size = size;
+    this.#buffer = target;
+    this.#used = keep.length;
+    this.#reads = 0;
+    return target.subarray(0, keep.length);
+  }
+
+  /** Idle: the spare goes (the pending read's buffer stays). */
+  trim(): void {
+    this.#spare = undefined;
   }
 
   /** A buffer was used up in `reads` reads: the next one is sized for the reads that come. */

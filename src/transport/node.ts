@@ -30,7 +30,7 @@ class NodeSocket implements RawSocket {
   /** `tcp` is the TCP socket under `socket` (the same socket without TLS). */
   constructor(socket: net.Socket, tcp: net.Socket = socket) {
     this.#socket = socket;
-    this.#reads = new ReadQueue(() => socket.pause(), () => socket.resume());
+    this.#reads = new ReadQueue(socket);
     this.localAddr = { hostname: tcp.localAddress ?? "", port: tcp.localPort ?? 0 };
     this.remoteAddr = { hostname: tcp.remoteAddress ?? "", port: tcp.remotePort ?? 0 };
     tcp.setNoDelay(true);
@@ -43,6 +43,10 @@ class NodeSocket implements RawSocket {
 
   read(): Promise<Uint8Array | null> {
     return this.#reads.read();
+  }
+
+  pull(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    this.#reads.pull(onChunk, onError);
   }
 
   #onData(data: Uint8Array): void {

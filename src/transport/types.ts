@@ -34,6 +34,13 @@ export interface RawSocket {
    */
   read(): Promise<Uint8Array | null>;
   /**
+   * Optional, where the runtime pushes bytes (Bun, Node): `read()` without a
+   * promise. Calls `onChunk` with the next chunk (or `null`), or `onError`,
+   * once: at once when a chunk is queued, else when one arrives. The kit
+   * passes the same two functions every time, so that a read allocates nothing.
+   */
+  pull?(onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  /**
    * Writes every byte of `data`; settles when the runtime has taken them all.
    * At most one write is pending at a time, and `data` is not changed until it settles.
    * @throws the runtime's error when the socket fails or is closed.
@@ -51,6 +58,19 @@ export interface RawSocket {
    * are not frames (a PROXY protocol header); counted in its `bytesIn`.
    */
   readonly preambleBytes?: number;
+  /**
+   * Optional, where the adapter reads into memory of its own (Deno): the kit
+   * is done with every chunk read so far but `keep` (the last bytes of the
+   * latest chunk, an unfinished frame, or empty), so that memory may be read
+   * into again, except where `held.holds()` says a write still reads. The adapter
+   * moves `keep` to where the next read continues it and returns it there; or
+   * returns undefined and changes nothing (its chunks stay the caller's). An
+   * adapter whose chunks are the runtime's own (Bun, Node, a WebSocket) leaves
+   * it out.
+   */
+  reuse?(keep: Uint8Array, held: ReadHolds): Uint8Array | undefined;
+  /** Optional: the connection is idle; memory kept for the next reads beyond the pending one may go. */
+  trim?(): void;
   /**
    * Optional, where the runtime pushes bytes (Bun, Node): stop reading from the
    * kernel until the next `read()`. The kit calls it when a send waits for a
@@ -73,6 +93,12 @@ export interface RawSocket {
   readonly handshaking?: boolean;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
+}
+
+/** What says whether a write still reads some bytes where they were read (`RawSocket.reuse`). */
+export interface ReadHolds {
+  /** True while some of `bytes` must stay as they are. */
+  holds(bytes: Uint8Array): boolean;
 }
 
 /**

@@ -111,7 +111,7 @@ export class WsSocket implements RawSocket {
     this.localAddr = localAddr;
     this.remoteAddr = remoteAddr;
     this.protocol = protocol;
-    this.#reads = new ReadQueue(() => peer.pause?.(), () => peer.resume?.());
+    this.#reads = new ReadQueue({ pause: () => peer.pause?.(), resume: () => peer.resume?.() });
     shared.open.add(this);
   }
 

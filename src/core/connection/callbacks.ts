@@ -126,7 +126,8 @@ export class CallbackRunner<Message, Owner = unknown> {
     const inbox = this.#inbox;
     const conn = this.#host.conn;
     while (true) {
-      const item = inbox.take();
+      // Frames are lent: valid until the callback returns or its promise settles (read_loans.ts).
+      const item = inbox.take(true);
       if (item === undefined) {
         if (inbox.done) return this.#close();
         // The flush point: the outbox goes out, the socket is read, and #step runs again when an event comes.

@@ -38,6 +38,11 @@
  * └────────────────────────────────────┘ ◀──────────────────────┘
  * ```
  *
+ * Frames handed to callbacks and `batches()` are lent: as the next read
+ * starts, their lifetime ends and the read buffer is handed back to the
+ * socket to read into again, unless a write still reads it
+ * (connection/read_loans.ts).
+ *
  * @module
  */
 import type { ConnectionEvent } from "./events.ts";

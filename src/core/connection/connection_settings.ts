@@ -20,6 +20,8 @@ export interface ConnectionSettings extends TimeoutSettings {
   readonly framing: Framing;
   readonly waterMarks: WaterMarks;
   readonly mailboxCapacity: number;
+  /** Poison borrowed frames once their lifetime ends (read_loans.ts). */
+  readonly debugBorrowedFrames?: boolean;
   /** Handles a posted message met while the handler iterates frames only. */
   // deno-lint-ignore no-explicit-any -- the server's Message type; a connection carries it only through
   readonly onMessage?: (conn: Connection<any>, message: any) => void | Promise<void>;

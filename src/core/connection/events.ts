@@ -74,7 +74,8 @@ export function batchIterator(
   const wait = (resolve: () => void) => inbox.park(resolve);
   const next = async (): Promise<IteratorResult<Uint8Array[]>> => {
     while (true) {
-      const frames = inbox.takeFrames();
+      // Lent: valid until the next batch is asked for (read_loans.ts).
+      const frames = inbox.takeFrames(true);
       if (frames !== undefined) return { done: false, value: frames };
       const item = inbox.take();
       if (item instanceof Posted) await onMessage(item.message);

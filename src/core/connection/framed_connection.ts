@@ -1,11 +1,8 @@
 /**
- * One connection's task: the original's connection process. Frames come out
- * of an async iterator in the order they arrived, interleaved with messages
- * posted by the server and ticks; replies go into a coalescing outbox. The
- * class behind the {@linkcode Connection} interface, with what the server
- * needs of it besides (deliver, tick, abort, run). How the handler runs and
- * reads is in handler_driver.ts, the settings it is built with in
- * connection_settings.ts.
+ * One connection's task: the original's connection process. Frames come out of an async iterator in the order they
+ * arrived, interleaved with messages posted by the server and ticks; replies go into a coalescing outbox. The class
+ * behind the {@linkcode Connection} interface, with what the server needs of it besides (deliver, tick, abort, run).
+ * How the handler runs and reads is in handler_driver.ts, the settings it is built with in connection_settings.ts.
  *
  * The path of a frame through these parts is drawn in connection.ts.
  *
@@ -26,6 +23,7 @@ import type { ConnectionSettings } from "./connection_settings.ts";
 import { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbox } from "./outbox.ts";
+import { loansOf } from "./read_loans.ts";
 import { FlushPolicy } from "./flush_policy.ts";
 import { HandlerDriver } from "./handler_driver.ts";
 import { frameWritable } from "./streams.ts";
@@ -68,17 +66,20 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     // The parts reach each other directly: one closure (the end of input) rather than one per hook.
     const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
     const flushes = this.#flushes = new FlushPolicy(outbox, settings.waterMarks, settings.deferredFlush);
+    const decoder = settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing);
+    const loans = loansOf(socket, decoder, outbox, settings.debugBorrowedFrames === true);
     const inbox = this.#inbox = new Inbox(
       socket,
-      settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing),
+      decoder,
       settings.mailboxCapacity,
       (reason, error) => this.#ended(reason, error),
       flushes,
       settings.rateLimits?.budget(),
+      loans,
     );
-    // A failed write ends input: the outbox's one reference back to the inbound side.
-    outbox.input = inbox;
+    outbox.input = inbox; // a failed write ends input: the outbox's one reference back to the inbound side
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
+    if (loans !== undefined) loans.sender = this.#sender;
     this.#driver = new HandlerDriver({ conn: this, inbox, life: this.#life, flushes, onMessage: settings.onMessage });
   }
 

@@ -3,16 +3,16 @@
  * and ticks (mailbox.ts), merged into one queue in arrival order.
  *
  * Invariants:
- * 1. Pull-based: a read is started only when the loop waits for an item, none
- *    is queued, no read is pending and the rate budget is not overdrawn; a
- *    send that waits for room never stops it (sender.ts, invariant 4).
+ * 1. Pull-based: a read is started only when the loop waits for an item, none is queued, no read is pending and
+ *    the rate budget is not overdrawn. A send that waits for room never stops it: the loop that asks may be another
+ *    task than the one that sends, and a peer that echoes stops reading while its own replies are not read
+ *    (sender.ts, invariant 4). Frames lent end their lifetime as a read starts (read_loans.ts).
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
  * 4. At most `mailboxCapacity` messages and one tick wait in the queue (mailbox.ts).
- * 5. A read yields at most the frames its rate budget allows (rate_limit.ts):
- *    the decoder keeps the rest of the read undecoded, and those bytes are
- *    decoded, within the budget then left, before anything more is read.
+ * 5. A read yields at most the frames its rate budget allows (rate_limit.ts): the decoder keeps the rest of the
+ *    read undecoded, and those bytes are decoded, within the budget then left, before anything more is read.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { WireDecoder } from "../framing/wire_format.ts";
 import { type InboxItem, Mailbox, Tick } from "./mailbox.ts";
 import type { RateLimits } from "./rate_limit.ts";
+import type { ReadLoans } from "./read_loans.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
 // The name callbacks.ts imports the boxed message by.
@@ -41,6 +42,8 @@ export class Inbox {
   // The flush point F1 (flush_policy.ts).
   readonly #flushes: { loopWaits(): void };
   readonly #limits: RateLimits | undefined;
+  // The end of borrowed frames' lifetime (read_loans.ts); only over the kit's own decoder.
+  readonly #loans: ReadLoans | undefined;
   #queue: InboxItem[] = [];
   #head = 0;
   #reading = false;
@@ -64,6 +67,7 @@ export class Inbox {
     onEnd: InboxEnd,
     flushes: { loopWaits(): void },
     limits?: RateLimits,
+    loans?: ReadLoans,
   ) {
     this.#socket = socket;
     this.bytesIn = socket.preambleBytes ?? 0;
@@ -73,15 +77,16 @@ export class Inbox {
     this.#onEnd = onEnd;
     this.#flushes = flushes;
     this.#limits = limits;
+    this.#loans = loans;
   }
 
-  /** True while the loop waits for input: a read pending (or paused), nothing queued, nothing being handled. */
+  /** True while the loop waits for input: a read pending (or paused for the budget), nothing queued or handled. */
   get waitingForInput(): boolean {
     return (this.#reading || this.#paused) && !this.processing && !this.done && this.#head === this.#queue.length;
   }
 
-  /** The next queued item, without waiting; undefined when none is queued. */
-  take(): InboxItem | undefined {
+  /** The next queued item, without waiting; undefined when none is queued. A frame is `borrow`ed or owned. */
+  take(borrow = false): InboxItem | undefined {
     const queue = this.#queue;
     if (this.#head === queue.length) {
       this.processing = false;
@@ -93,20 +98,21 @@ export class Inbox {
       this.#head = 0;
     }
     if (!(item instanceof Uint8Array)) this.#mailbox!.taken(item);
+    else if (!borrow) this.#loans?.owned();
     this.processing = true;
     return item;
   }
 
   /**
-   * Every frame queued from the head on, up to the next message or tick, as
-   * one array (the caller's); undefined when the head is not a frame or
-   * nothing is queued (then `take()` gives what is there).
+   * Every frame queued from the head on, up to the next message or tick, as one array (the caller's), the frames
+   * `borrow`ed or owned; undefined when the head is not a frame or nothing is queued (`take()` gives what is there).
    */
-  takeFrames(): Uint8Array[] | undefined {
+  takeFrames(borrow = false): Uint8Array[] | undefined {
     const queue = this.#queue;
     const head = this.#head;
     const length = queue.length;
     if (head === length || !(queue[head] instanceof Uint8Array)) return undefined;
+    if (!borrow) this.#loans?.owned();
     let end = head + 1;
     while (end < length && queue[end] instanceof Uint8Array) end++;
     let frames: InboxItem[];
@@ -127,10 +133,8 @@ export class Inbox {
   }
 
   /**
-   * Calls `ready` once, synchronously, as soon as an item is queued or input
-   * ends, reading the socket if needed; the caller then takes the item. One
-   * waiter at a time. For a loop that resolves its own promise straight from
-   * the read, with no async function in between.
+   * Calls `ready` once, synchronously, as soon as an item is queued or input ends, reading the socket if needed; the
+   * caller then takes the item. One waiter at a time: a loop that resolves its own promise straight from the read.
    */
   park(ready: () => void): void {
     if (this.#head < this.#queue.length || this.done) return ready();
@@ -141,7 +145,7 @@ export class Inbox {
     this.#wake = ready;
   }
 
-  /** Waits for the next item (reading the socket if needed); undefined once input has ended. */
+  /** Waits for the next item (reading the socket if needed); undefined at the end of input. */
   async next(): Promise<InboxItem | undefined> {
     while (true) {
       const item = this.take();
@@ -180,9 +184,10 @@ export class Inbox {
     return posted !== undefined;
   }
 
-  /** One tick of the shared ticker: idle time, the rate budget (a paused reader resumes), a tick if `deliverTick`. */
+  /** One tick: counts idle time, refills the rate budget (resuming a paused reader), queues a tick when `deliverTick`. */
   tick(seconds: number, deliverTick: boolean): void {
-    this.idleTicks++;
+    // Idle since the last tick: memory kept for the next reads beyond the pending one may go.
+    if (++this.idleTicks > 1) this.#loans?.trim();
     const limits = this.#limits;
     if (limits !== undefined) {
       limits.refill(seconds);
@@ -234,9 +239,12 @@ export class Inbox {
       if (this.#queue.length > before || this.done || this.#paused) return;
     }
     this.#reading = true;
-    // The frames of the last read have all been handled: the decoder need not keep its chunk.
+    // The frames of the last read have all been handled: borrowed ones end, the decoder need not keep its chunk.
+    this.#loans?.ended();
     this.#decoder.release?.();
-    this.#socket.read().then(this.#onChunk, this.#onReadError);
+    // A socket that can read without a promise does (Bun, Node: RawSocket.pull).
+    if (this.#socket.pull) this.#socket.pull(this.#onChunk, this.#onReadError);
+    else this.#socket.read().then(this.#onChunk, this.#onReadError);
   }
 
   // Bound once: no closures per read.
@@ -276,6 +284,7 @@ export class Inbox {
     }
     // Counted before input ends: ending wakes the loop, which may take the frames at once.
     const frames = queue.length - before;
+    this.#loans?.decoded(queue, before);
     this.#kept = frames >= limit;
     this.framesIn += frames;
     if (frames > 0) this.idleTicks = 0;

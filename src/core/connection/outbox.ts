@@ -28,7 +28,7 @@ import { writeHeader } from "../framing/length_prefixed.ts";
 import type { RawSocket } from "../../transport/types.ts";
 import { FillBuffers } from "./fill_buffers.ts";
 import { OutboxWaiters } from "./outbox_waiters.ts";
-import { OwnedRuns } from "./owned_runs.ts";
+import { OwnedRuns, within } from "./owned_runs.ts";
 import type { WaterMarks } from "./water_marks.ts";
 
 /** The outbox of one socket. */
@@ -41,6 +41,8 @@ export class Outbox {
   #runs: OwnedRuns | undefined;
   #queued = 0;
   #inFlight = 0;
+  // The caller's bytes the pending write reads where they are (owned runs, a frame written alone).
+  #writing: Uint8Array[] | undefined;
   #flushedSinceTrim = false;
   // Set once the outbox failed; the error itself is made only when someone meets it (a stack trace costs).
   #failure: ConnectionClosedError | (() => ConnectionClosedError) | undefined;
@@ -78,6 +80,11 @@ export class Outbox {
     fill.set(payload, at + packet);
   }
 
+  /** True while some of `bytes` are queued or being written where they are: read memory that must stay. */
+  holds(bytes: Uint8Array): boolean {
+    return within(this.#writing, bytes) || (this.#runs?.holds(bytes) ?? false);
+  }
+
   /** Appends bytes that are already encoded frames, copied. */
   appendEncoded(bytes: Uint8Array): void {
     const at = this.#reserve(bytes.length);
@@ -110,6 +117,7 @@ export class Outbox {
   async writeFrame(payload: Uint8Array, packet: PacketSize, framed?: Uint8Array): Promise<void> {
     const length = packet + payload.length;
     this.#inFlight = length;
+    this.#writing = [framed ?? payload];
     if (length > this.peak) this.peak = length;
     this.#flushedSinceTrim = true;
     try {
@@ -124,6 +132,7 @@ export class Outbox {
       this.#onWriteError(error);
     }
     this.#inFlight = 0;
+    this.#writing = undefined;
     if (this.#failure !== undefined) throw this.#error();
     this.written += length;
     this.#settled();
@@ -188,6 +197,7 @@ export class Outbox {
     // The fill buffer holds parts being written: later copies go into the spare.
     if (usedFill) this.#buffers.handOff();
     this.#inFlight = length;
+    this.#writing = rest;
     runs.write(this.#socket, rest, this.#onWritten, this.#onWriteError);
   }
 
@@ -257,6 +267,7 @@ export class Outbox {
     this.#buffers.written(this.#failure === undefined);
     this.written += this.#inFlight;
     this.#inFlight = 0;
+    this.#writing = undefined;
     if (this.#failure !== undefined) return;
     this.#settled();
   };

@@ -48,6 +48,13 @@ export class OwnedRuns {
     return this.#parts === undefined && this.#buffer === undefined;
   }
 
+  /** True while some of `bytes` are queued here or in a flight of writes: their memory must stay as it is. */
+  holds(bytes: Uint8Array): boolean {
+    const run = this.#buffer;
+    return (run !== undefined && overlap(run.byteOffset + this.#from, run.byteOffset + this.#to, run.buffer, bytes)) ||
+      within(this.#parts, bytes) || within(this.#flight, bytes);
+  }
+
   /** Extends the open run with `[from, to)` of `buffer` if they follow it; false when they do not. */
   extend(buffer: Uint8Array, from: number, to: number): boolean {
     if (this.#buffer !== buffer || this.#to !== from) return false;
@@ -142,4 +149,18 @@ export class OwnedRuns {
     }
     this.#socket!.write(flight[this.#flightAt++]!).then(this.#writeNextPart, this.#onWriteError);
   };
+}
+
+/** True when one of `parts` shares a byte with `bytes`. */
+export function within(parts: readonly Uint8Array[] | undefined, bytes: Uint8Array): boolean {
+  if (parts === undefined) return false;
+  for (const part of parts) {
+    if (overlap(part.byteOffset, part.byteOffset + part.length, part.buffer, bytes)) return true;
+  }
+  return false;
+}
+
+/** True when `[from, to)` of `buffer` shares a byte with `bytes`. */
+function overlap(from: number, to: number, buffer: ArrayBufferLike, bytes: Uint8Array): boolean {
+  return buffer === bytes.buffer && from < bytes.byteOffset + bytes.length && bytes.byteOffset < to;
 }

@@ -97,6 +97,11 @@ export class Sender {
     return this.#sendWhenRoom(payload, size, check, undefined, 0);
   }
 
+  /** Sends waiting for room (an owned one holds bytes where they were read). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
   /**
    * Queues one frame whose bytes the caller hands over: a frame the kit read
    * (its header in front of it in the read buffer) is queued where it is,

@@ -69,3 +69,27 @@ export function truncatedIn(
       return new TruncatedFrameError(packet + assembly!.fill, packet + assembly!.length);
   }
 }
+
+/**
+ * The bytes of the latest chunk an unfinished frame still needs, from its header on (or its first payload bytes
+ * when the header came split): what a reused read buffer must keep. Undefined when the state holds none.
+ */
+export function keptIn(state: DecodeState): Uint8Array | undefined {
+  if (state.kind !== "view" || state.head.length === 0) return undefined;
+  const { head, start } = state;
+  if (start < 0) return head;
+  return new Uint8Array(head.buffer, start, head.byteOffset + head.length - start);
+}
+
+/** `state` (a view) with the bytes {@linkcode keptIn} gave now at `kept`: the read buffer moved them. */
+export function movedTo(state: DecodeState, kept: Uint8Array, packet: PacketSize): DecodeState {
+  if (state.kind !== "view") return state;
+  const { head, length, start } = state;
+  const at = kept.byteOffset + kept.length - head.length;
+  return {
+    kind: "view",
+    head: new Uint8Array(kept.buffer, at, head.length),
+    length,
+    start: start < 0 ? -1 : at - packet,
+  };
+}

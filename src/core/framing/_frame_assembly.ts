@@ -17,6 +17,7 @@
  * @module
  */
 import { type PacketSize, writeHeader } from "./length_prefixed.ts";
+import type { ReadHolds } from "../../transport/types.ts";
 
 /** One frame being assembled: its header, then the bytes of its payload that arrived. Reused by its decoder. */
 export class FrameAssembly {
@@ -25,6 +26,10 @@ export class FrameAssembly {
   #framed: Uint8Array | undefined;
   #fill = 0;
   #length = 0;
+  // The buffer of the latest frame done() handed out; and one whose frame's lifetime ended (a lent frame, handled):
+  // the next frame is assembled in it.
+  #handedOut: Uint8Array | undefined;
+  #spare: Uint8Array | undefined;
 
   constructor(packet: PacketSize) {
     this.#packet = packet;
@@ -64,6 +69,17 @@ export class FrameAssembly {
   }
 
   /**
+   * The frame `done()` handed out last was lent and handled: unless `held` (a write still reads it), the next frame
+   * is assembled in its buffer, with no new memory. With `trim` (an idle connection), no buffer is kept.
+   */
+  recycle(held: ReadHolds, trim: boolean): void {
+    const framed = this.#handedOut;
+    this.#handedOut = undefined;
+    if (trim) this.#spare = undefined;
+    else if (framed !== undefined && !held.holds(framed)) this.#spare = framed;
+  }
+
+  /**
    * Takes the payload's next bytes from `chunk` at `at`. Returns where it stopped; once the frame is whole, `done()`
    * gives it.
    */
@@ -80,6 +96,7 @@ export class FrameAssembly {
     const framed = this.#framed;
     if (framed === undefined || this.#fill < this.#length) return undefined;
     this.#framed = undefined;
+    this.#handedOut = framed;
     this.#fill = 0;
     // Grown to the announced length exactly by now: nothing past the payload.
     return framed;
@@ -96,6 +113,12 @@ export class FrameAssembly {
     const old = this.#framed;
     const need = packet + payloadBytes;
     if (old !== undefined && old.length >= need) return old;
+    const spare = this.#spare;
+    // A buffer recycled from a frame that arrived whole: no bigger than this frame, so it is never cut short.
+    if (old === undefined && spare !== undefined && spare.length >= need && spare.length <= packet + this.#length) {
+      this.#spare = undefined;
+      return this.#framed = spare;
+    }
     const doubled = old === undefined ? 2 * need : Math.max(need, 2 * old.length);
     const framed = new Uint8Array(Math.min(packet + this.#length, doubled + packet));
     if (old !== undefined) framed.set(old.subarray(0, packet + this.#fill));

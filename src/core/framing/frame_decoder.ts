@@ -1,9 +1,6 @@
 /**
- * The incremental frame decoder the connection loop drives directly (no
- * promise per frame); length_prefixed_stream.ts wraps the same code as a web
- * TransformStream. The wire format is in length_prefixed.ts.
- *
- * Frames are handed out as views, not copies:
+ * The incremental frame decoder the connection loop drives directly (no promise per frame); length_prefixed_stream.ts
+ * wraps it as a web TransformStream; the wire format is in length_prefixed.ts. Frames are views, not copies:
  *
  * ```text
  *  chunk 1 (a read)                      chunk 2, the next bytes of the same buffer
@@ -13,38 +10,32 @@
  *         └ view ┘         └─── one view over both chunks ───┘  └ view ┘
  * ```
  *
- * A frame inside one chunk is a view into it; so is a frame that goes on in
- * the next chunk when that chunk is the next bytes of the same buffer (a
- * socket that reads into the rest of its buffer). Only a frame whose chunks
- * lie in different buffers is assembled, in a buffer of its own with room for
- * its header in front, made once its header passed the `maxFrameSize` check
- * and its second chunk came (until then its first bytes stay a view).
+ * A frame inside one chunk is a view into it; so is a frame that goes on in the next chunk when that chunk is the
+ * next bytes of the same buffer (a socket that reads into the rest of its buffer, or moved the unfinished frame to the
+ * front of a reused one: {@linkcode FrameDecoder.kept}). Only a frame whose chunks lie in different buffers is
+ * assembled, once, in a buffer of its own with room for its header in front, made once its header passed the
+ * `maxFrameSize` check and its second chunk came (until then its first bytes stay a view). That buffer follows the
+ * bytes that arrived (_frame_assembly.ts), not the announced length ({@linkcode FrameDecoder.reserved}), and is
+ * handed over as the frame, with no further copy. The state between chunks is one tagged union (_decode_state.ts).
  *
- * That buffer follows the bytes that arrived (_frame_assembly.ts), not the
- * announced length; {@linkcode FrameDecoder.reserved} says how big it is. The
- * decoder's state between chunks is one tagged union (_decode_state.ts).
- *
- * Every frame handed out so has its header right in front of it, in memory
- * the decoder never hands out: {@linkcode FrameDecoder.framedIn} finds
- * it, so that a reply can go out from the read buffer, header and all, with
- * no copy.
+ * Every frame handed out so has its header right in front of it, in memory the decoder never hands out:
+ * {@linkcode FrameDecoder.framedIn} finds it, so that a reply can go out from the read buffer, header and all.
  *
  * @module
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
 import { FrameAssembly, joined } from "./_frame_assembly.ts";
-import { ASSEMBLY, type DecodeState, HEAD, heldIn, truncatedIn } from "./_decode_state.ts";
+import { ASSEMBLY, type DecodeState, HEAD, heldIn, keptIn, movedTo, truncatedIn } from "./_decode_state.ts";
 import { FramedIn } from "./framed_in.ts";
+import type { ReadHolds } from "../../transport/types.ts";
 import { framingOf, type FramingOptions, type PacketSize, readLength } from "./length_prefixed.ts";
 
 const EMPTY = new Uint8Array(0);
 const NO_LIMIT = 0x3fff_ffff;
 
 /**
- * The incremental decoder: feed it chunks of any size, get whole frames.
- *
- * A frame is a view into the chunk it came in (no copy), so a caller must not
- * reuse a chunk's memory after decoding it.
+ * The incremental decoder: feed it chunks of any size, get whole frames. A frame is a view into the chunk it came in
+ * (no copy): a caller reuses a chunk's memory only once its frames were handled, keeping {@linkcode FrameDecoder.kept}.
  *
  * @example Many frames in one chunk, one frame across two
  * ```ts
@@ -88,10 +79,8 @@ export class FrameDecoder {
   }
 
   /**
-   * Bytes of memory the decoder made for an unfinished frame: the buffer it
-   * is assembled in (header included), at most twice the bytes of it that
-   * arrived, plus a header; 0 while the frame's first bytes are still a view into their
-   * chunk, and between frames.
+   * Bytes of memory the decoder made for an unfinished frame: the buffer it is assembled in (header included), at
+   * most twice the bytes of it that arrived, plus a header; 0 while its first bytes are a view, and between frames.
    *
    * @example A peer announces 256 KiB and sends 2 bytes, in two chunks
    * ```ts
@@ -109,10 +98,9 @@ export class FrameDecoder {
   }
 
   /**
-   * Decodes `chunk`, appending each completed frame to `out`: at most `limit`
-   * frames, after which the rest of the chunk is kept undecoded and decoded
-   * first by the next call (give it an empty chunk to decode only those
-   * bytes). A rate limit stops so within one read.
+   * Decodes `chunk`, appending each completed frame to `out`: at most `limit` frames, after which the rest of the
+   * chunk is kept undecoded and decoded first by the next call (an empty chunk decodes only those bytes). A rate
+   * limit stops so within one read.
    *
    * @param limit frames to append at most, a positive integer; no limit by default.
    * @returns how many frames were appended.
@@ -193,13 +181,10 @@ export class FrameDecoder {
   }
 
   /**
-   * The bytes `payload` came in, with its header right in front of it at
-   * {@linkcode framedAt}, if `payload` is a whole frame this decoder handed
-   * out from its latest chunk (or the latest frame it assembled): those bytes
-   * are no frame's, so the header and the payload can be written as one
-   * piece. Undefined for anything else (another array, a part of a frame, a
-   * frame of an earlier chunk), and for the frames of the chunk decoded before
-   * the first call: frames are kept for it only from then on.
+   * The bytes `payload` came in, with its header right in front of it at {@linkcode framedAt}, if `payload` is a
+   * whole frame this decoder handed out from its latest chunk (or the latest frame it assembled): those bytes are no
+   * frame's, so the header and the payload can be written as one piece. Undefined for anything else (another array, a
+   * part of a frame, a frame of an earlier chunk), and for the frames of the chunk decoded before the first call.
    *
    * @example A frame echoed from the read buffer, header and all
    * ```ts
@@ -222,17 +207,30 @@ export class FrameDecoder {
   }
 
   /**
-   * Forgets the latest chunk's frames for {@linkcode framedIn}, so that the
-   * decoder holds no chunk it does not need (the loop calls it before it
-   * reads again: the frames of the last read have been handled by then).
+   * Forgets the latest chunk's frames for {@linkcode framedIn}, so that the decoder holds no chunk it does not need
+   * (the loop calls it before it reads again: the frames of the last read have been handled by then).
    */
   release(): void {
     this.#framedIn?.release();
   }
 
+  /** The latest chunk's bytes an unfinished frame needs (from its header), for a buffer to reuse; undefined while a limit keeps bytes. */
+  get kept(): Uint8Array | undefined {
+    return this.#rest === undefined ? keptIn(this.#state) ?? EMPTY : undefined;
+  }
+
+  /** The bytes {@linkcode kept} gave were moved to `to` (the same length): the frame goes on from there. */
+  moved(to: Uint8Array): void {
+    this.#state = movedTo(this.#state, to, this.#packet);
+  }
+
+  /** The frames handed out were lent and handled: the latest one assembled lends its buffer to the next (`FrameAssembly.recycle`). */
+  recycle(held: ReadHolds, trim = false): void {
+    this.#assembly?.recycle(held, trim);
+  }
+
   /**
    * Says the stream ended.
-   *
    * @throws {TruncatedFrameError} the stream ended inside a header or a payload.
    */
   finish(): void {

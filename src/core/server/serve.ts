@@ -129,6 +129,7 @@ export async function serve<Message = unknown, State = any>(
     framing,
     waterMarks,
     mailboxCapacity,
+    debugBorrowedFrames: options.debugBorrowedFrames === true,
     onMessage: options.onMessage,
     onEnd: ended,
     idleTimeout: guards.idleTimeout,

@@ -103,6 +103,12 @@ export interface ServeOptions<Message = unknown>
   cluster?: ServerExtension;
   /** Messages a connection's mailbox holds before `post()` refuses more. @default {1024} */
   mailboxCapacity?: number;
+  /**
+   * Fill every frame lent to callbacks or `batches()` with 0xDB as soon as its
+   * lifetime ends (docs/handlers.md, "Borrowed frames"), so that a handler that kept one without `slice()` fails its own tests at once. A switch for tests: a fill per frame.
+   * @default {false}
+   */
+  debugBorrowedFrames?: boolean;
   /** Aborting it shuts the server down (as `shutdown()` with the default options), its reason the `cause`. */
   signal?: AbortSignal;
   /** Where the kit logs. A LogTape logger fits. @default warnings and errors to the console */

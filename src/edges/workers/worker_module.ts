@@ -7,6 +7,8 @@
  * export default async function echo(conn) {       // or: export function handler(conn, server)
  *   for await (const frame of conn) await conn.send(frame);
  * }
+ * // Or an object of callbacks, the shape for throughput (a CallbackHandler):
+ * // export default { frame: (conn, frame) => conn.sendOwned(frame) };
  * // Optional: options that cannot cross to a thread (functions, a logger),
  * // made in each worker; an object, or a function of the worker's context.
  * export function serveOptions(context) {
@@ -21,7 +23,7 @@
  *
  * @module
  */
-import type { Handler, ServeOptions } from "../../../mod.ts";
+import type { CallbackHandler, Handler, ServeOptions } from "../../../mod.ts";
 
 /** What a worker tells its module's `serveOptions`. */
 export interface WorkerContext {
@@ -50,12 +52,16 @@ export interface WorkerContext {
 /** The options a module's `serveOptions` export may give. */
 export type WorkerServeOptions<Message = unknown> = Omit<ServeOptions<Message>, "cluster" | "reusePort" | "port">;
 
+/** What a module exports as its handler: a function, or an object of callbacks (`serve()` takes either). */
+// deno-lint-ignore no-explicit-any -- a callback handler's state is the module's own
+export type WorkerHandler<Message = unknown> = Handler<Message> | CallbackHandler<any, Message>;
+
 /** The module a worker imports (see the module's doc). */
 export interface WorkerModule<Message = unknown> {
   /** The handler each worker serves its connections with (the default export). */
-  readonly default?: Handler<Message>;
+  readonly default?: WorkerHandler<Message>;
   /** The handler, as a named export: used where there is no default export. */
-  readonly handler?: Handler<Message>;
+  readonly handler?: WorkerHandler<Message>;
   /** The worker's server options, or a function of its context that returns them. */
   readonly serveOptions?:
     | WorkerServeOptions<Message>
@@ -64,17 +70,26 @@ export interface WorkerModule<Message = unknown> {
 
 /**
  * The handler of `module` (loaded from `url`): the export `name` when given,
- * else the default export, else `handler`.
+ * else the default export, else `handler`; a function, or an object of
+ * callbacks (`serve()` checks its callbacks).
  *
- * @throws {TypeError} no such export, or one that is not a function.
+ * @throws {TypeError} no such export, or one that is neither a function nor an object.
  */
-export function handlerOf<Message>(module: Record<string, unknown>, url: string, name?: string): Handler<Message> {
+export function handlerOf<Message>(
+  module: Record<string, unknown>,
+  url: string,
+  name?: string,
+): WorkerHandler<Message> {
   const candidates = name === undefined ? ["default", "handler"] : [name];
   for (const candidate of candidates) {
     const value = module[candidate];
-    if (typeof value === "function") return value as Handler<Message>;
+    if (typeof value === "function" || (typeof value === "object" && value !== null)) {
+      return value as WorkerHandler<Message>;
+    }
     if (value !== undefined) {
-      throw new TypeError(`Cannot serve ${url}: its export "${candidate}" is a ${typeof value}, not a function`);
+      throw new TypeError(
+        `Cannot serve ${url}: its export "${candidate}" is a ${typeof value}, not a function or an object of callbacks`,
+      );
     }
   }
   throw new TypeError(`Cannot serve ${url}: it has no ${candidates.map((c) => `"${c}"`).join(" or ")} export`);
