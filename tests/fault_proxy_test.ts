@@ -45,7 +45,7 @@ test("startFaultProxy reset ends both sides", async () => {
   assert.equal(proxy.counters.resets, 1);
   assert.equal(await conn.receive(), undefined);
   await until(() => ends.length === 1, "the server's side to end");
-  assert.ok(["peer-closed", "socket-error"].includes(ends[0].closeReason!), ends[0].closeReason);
+  assert.ok(["peer-closed", "socket-error"].includes(ends[0]!.closeReason!), ends[0]!.closeReason);
   await server.shutdown();
 });
 
@@ -59,8 +59,8 @@ test("startFaultProxy cutAfter ends a connection in the middle of a frame", asyn
   await conn.send(text("0123456789"));
   await until(() => ends.length === 1, "the server's side to end");
   assert.equal(proxy.counters.cuts, 1);
-  assert.ok(["truncated-frame", "socket-error"].includes(ends[0].closeReason!), ends[0].closeReason);
-  assert.equal(ends[0].framesIn, 1, "the cut frame is never handled");
+  assert.ok(["truncated-frame", "socket-error"].includes(ends[0]!.closeReason!), ends[0]!.closeReason);
+  assert.equal(ends[0]!.framesIn, 1, "the cut frame is never handled");
   await server.shutdown();
 });
 
