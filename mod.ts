@@ -64,6 +64,13 @@ export type {
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
+export type {
+  Admission,
+  AdmissionContext,
+  AdmissionExits,
+  AdmissionExtension,
+  AdmissionOptions,
+} from "./src/core/server/admission.ts";
 export type { AddressPrefix } from "./src/core/server/address_key.ts";
 export type { ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export {
@@ -74,6 +81,16 @@ export {
   type ProxyHeaderStep,
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
+
+// session: authentication before the handler, heartbeats
+export { type SessionOptions, sessions } from "./src/core/session/sessions.ts";
+export {
+  type Authenticate,
+  type AuthInfo,
+  AuthRefusal,
+  DEFAULT_AUTH_TIMEOUT,
+  MAX_IDENTITY_LENGTH,
+} from "./src/core/session/auth.ts";
 
 // client: connect(), and the reconnecting client over it
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
@@ -126,6 +143,7 @@ export {
   GuardError,
   type GuardReason,
   type RefusalReason,
+  SessionError,
   ShutdownError,
   TruncatedFrameError,
 } from "./src/core/errors.ts";

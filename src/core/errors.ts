@@ -26,6 +26,9 @@ export const CLOSE_REASONS = [
   "bad-proxy-header",
   "tls-handshake-timeout",
   "send-timeout",
+  "unauthenticated",
+  "replaced",
+  "heartbeat-timeout",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
@@ -38,7 +41,8 @@ export type GuardReason =
   | "rate-limit"
   | "slow-consumer"
   | "tls-handshake-timeout"
-  | "send-timeout";
+  | "send-timeout"
+  | "heartbeat-timeout";
 
 /**
  * Why a new connection was refused at once (counted in `server.stats.refused`):
@@ -186,6 +190,36 @@ export class GuardError extends Error {
     this.code = code;
     this.detail = detail;
     this.limit = limit;
+  }
+}
+
+/**
+ * Why the session layer ended or refused a connection, its close reason as
+ * `code`: `unauthenticated` (the authentication step refused it, threw, or
+ * did not answer in time; `detail` says which), `replaced` (a newer login of
+ * the same identity took its place over `maxSessionsPerIdentity`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionError } from "spawnkit";
+ * const error = new SessionError("unauthenticated", "refused: bad token");
+ * assert.equal(error.code, "unauthenticated");
+ * assert.equal(error.message, "Cannot open session: unauthenticated: refused: bad token");
+ * ```
+ */
+export class SessionError extends Error {
+  /** The close reason this error causes. */
+  readonly code: "unauthenticated" | "replaced";
+  /** What happened, in words. */
+  readonly detail: string;
+
+  /** Builds the error; `cause` is the hook's own error, if it threw. */
+  constructor(code: "unauthenticated" | "replaced", detail: string, options?: { cause?: unknown }) {
+    super(`Cannot open session: ${code}: ${detail}`, options);
+    this.name = "SessionError";
+    this.code = code;
+    this.detail = detail;
   }
 }
 

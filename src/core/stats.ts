@@ -45,6 +45,8 @@ export interface ConnectionStats {
   readonly closeReason: CloseReason | undefined;
   /** The error behind the close reason, if any (a handler's throw, a decode error, an abort reason). */
   readonly error: unknown;
+  /** Who the peer is, as the server's `authenticate` named it; absent without authentication. */
+  readonly identity?: string;
 }
 
 /** A server's figures, read from `server.stats`. */

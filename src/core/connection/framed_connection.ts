@@ -40,6 +40,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   readonly id: number;
   readonly remoteAddr: Address;
   readonly localAddr: Address;
+  /** Set once, by the session layer, before the handler runs. */
+  identity: string | undefined = undefined;
 
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
@@ -106,6 +108,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       outboxPeak: this.#outbox.peak,
       closeReason: this.#life.reason,
       error: this.#life.error,
+      ...(this.identity === undefined ? undefined : { identity: this.identity }),
     };
   }
 

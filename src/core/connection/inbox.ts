@@ -234,7 +234,8 @@ export class Inbox {
   // Bound once: no closures per read.
   readonly #onReadError = (error: unknown): void => {
     this.#reading = false;
-    this.end("socket-error", error);
+    // A socket layer may fail a read with a reason of its own (a heartbeat's timeout).
+    this.end(closeReasonOf(error, "socket-error"), error);
   };
 
   readonly #onChunk = (chunk: Uint8Array | null): void => {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "../errors.ts";
+import { type CloseReason, FrameTooLargeError, GuardError, SessionError, TruncatedFrameError } from "../errors.ts";
 import { ProxyHeaderError } from "./proxy/header.ts";
 import { errorCode } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
@@ -37,6 +37,10 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "bad-proxy-header": "info",
   "tls-handshake-timeout": "info",
   "send-timeout": "info",
+  unauthenticated: "info",
+  // A newer login of the same identity: a normal event (a player on a second device).
+  replaced: "debug",
+  "heartbeat-timeout": "info",
 };
 
 /** Where the server writes about its connections. */
@@ -79,6 +83,8 @@ export class CloseLog {
     const level = LEVELS[reason];
     if (level === "debug" && !this.debug) return;
     const properties: LogProperties = { id: stats.id, remote: formatAddress(stats.remoteAddr), reason };
+    // Who it was, once authenticated: escaped with every other property by the server's logger.
+    if (stats.identity !== undefined) properties.identity = stats.identity;
     const detail = describeClose(stats.error, properties);
     this.#limiter.write(
       reason,
@@ -140,7 +146,7 @@ export function describeClose(error: unknown, properties: LogProperties = {}): s
     if (error.limit !== undefined) properties.limit = error.limit;
     return error.detail;
   }
-  if (error instanceof ProxyHeaderError) return error.detail;
+  if (error instanceof ProxyHeaderError || error instanceof SessionError) return error.detail;
   // A reset, a broken pipe, a failed handshake, an abort reason: the code says enough.
   return errorCode(error);
 }

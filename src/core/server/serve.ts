@@ -138,7 +138,9 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
+  const admission = options.sessions?.admission({ framing, logger });
   const acceptor = new Acceptor<Message>({
+    admission,
     registry,
     settings,
     log,

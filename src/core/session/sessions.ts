@@ -1,0 +1,206 @@
+/**
+ * The session layer of a server: `sessions()` makes the gate `serve()` puts
+ * between the acceptor and the handler (the `sessions` option). It reads each
+ * socket's first frame, asks the authentication hook who the peer is, and
+ * opens the connection with that identity, or refuses it with the close
+ * reason `unauthenticated`; it holds each identity to its limit.
+ *
+ * Invariants:
+ * 1. A socket waiting here counts against `maxConnections`; memory per socket
+ *    is bounded by `maxFrameSize` (one frame, then the hook).
+ * 2. Every socket leaves exactly once: opened, or refused, at the latest at
+ *    `authTimeout` (the ticker's resolution) after it was taken.
+ * 3. A hook's answer that comes after the socket left is dropped.
+ *
+ * @module
+ */
+import { SessionError } from "../errors.ts";
+import { checkNumber } from "../options.ts";
+import type { Admission, AdmissionContext, AdmissionExits, AdmissionExtension } from "../server/admission.ts";
+import type { RawSocket } from "../../transport/types.ts";
+import { type Authenticate, AuthRefusal, DEFAULT_AUTH_TIMEOUT, MAX_IDENTITY_LENGTH } from "./auth.ts";
+import { FirstFrameReader, ReplaySocket } from "./_first_frame.ts";
+import { Identities } from "./identities.ts";
+
+/** Options of {@linkcode sessions}. */
+export interface SessionOptions {
+  /**
+   * Names the peer from the connection's first frame before the handler
+   * runs; the identity is `conn.identity` and in the records and the close log.
+   * @default none: no authentication step
+   */
+  authenticate?: Authenticate;
+  /**
+   * Seconds from the accept to the hook's answer (the first frame included);
+   * past it the socket is refused (`unauthenticated`).
+   * @default {10}
+   */
+  authTimeout?: number;
+  /**
+   * Open connections one identity may hold; a login over it ends the oldest
+   * of that identity with the close reason `replaced`.
+   * @default {Infinity}
+   */
+  maxSessionsPerIdentity?: number;
+}
+
+/** One socket waiting for its first frame or its hook's answer. */
+class Waiting {
+  age = 0;
+  /** True once the first frame is whole and the hook was asked. */
+  asked = false;
+  readonly controller = new AbortController();
+  constructor(readonly socket: RawSocket, readonly reader: FirstFrameReader) {}
+}
+
+/**
+ * Makes the session layer of a server: pass it as `serve()`'s `sessions`.
+ *
+ * @throws {TypeError} `authenticate` that is not a function.
+ * @throws {RangeError} a bad `authTimeout` or `maxSessionsPerIdentity`.
+ * @example One login per player, the newest wins
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AuthRefusal, connect, serve, sessions, silentLogger } from "spawnkit";
+ * const layer = sessions({
+ *   authenticate: (frame) => new TextDecoder().decode(frame) || new AuthRefusal("no name"),
+ *   maxSessionsPerIdentity: 1,
+ * });
+ * await using server = await serve({ logger: silentLogger, sessions: layer }, async (conn) => {
+ *   await conn.send(new TextEncoder().encode(`hello ${conn.identity}`));
+ * });
+ * await using client = await connect({ port: server.addr.port });
+ * await client.send(new TextEncoder().encode("alice"));
+ * assert.equal(new TextDecoder().decode(await client.receive()), "hello alice");
+ * ```
+ */
+export function sessions(options: SessionOptions = {}): AdmissionExtension {
+  const authenticate = options.authenticate;
+  if (authenticate !== undefined && typeof authenticate !== "function") {
+    throw new TypeError("Cannot make sessions: authenticate is not a function");
+  }
+  const timeout = checkNumber("authTimeout", options.authTimeout) ?? DEFAULT_AUTH_TIMEOUT;
+  const limit = checkNumber("maxSessionsPerIdentity", options.maxSessionsPerIdentity) ?? Infinity;
+  return {
+    admission: (context) => new SessionGate(context, authenticate, timeout, new Identities(limit)),
+  };
+}
+
+/** The gate: first frame, hook, open or refuse. */
+class SessionGate implements Admission {
+  readonly #waiting = new Set<Waiting>();
+  readonly #context: AdmissionContext;
+  readonly #authenticate: Authenticate | undefined;
+  readonly #timeout: number;
+  readonly #identities: Identities;
+  #exits: AdmissionExits | undefined;
+
+  constructor(context: AdmissionContext, authenticate: Authenticate | undefined, timeout: number, ids: Identities) {
+    this.#context = context;
+    this.#authenticate = authenticate;
+    this.#timeout = timeout;
+    this.#identities = ids;
+  }
+
+  get size(): number {
+    return this.#waiting.size;
+  }
+
+  take(socket: RawSocket, exits: AdmissionExits): void {
+    this.#exits = exits;
+    if (this.#authenticate === undefined) return void exits.open(socket, undefined);
+    const waiting = new Waiting(socket, new FirstFrameReader(this.#context.framing));
+    this.#waiting.add(waiting);
+    this.#read(waiting);
+  }
+
+  tick(seconds: number): void {
+    for (const waiting of this.#waiting) {
+      waiting.age += seconds;
+      if (waiting.age < this.#timeout) continue;
+      const detail = waiting.asked
+        ? `no answer within ${this.#timeout} seconds`
+        : `no first frame within ${this.#timeout} seconds (${waiting.reader.bytes} bytes received)`;
+      this.#refuse(waiting, new SessionError("unauthenticated", detail));
+    }
+  }
+
+  close(): void {
+    for (const waiting of this.#waiting) {
+      waiting.controller.abort();
+      waiting.socket.close();
+    }
+    this.#waiting.clear();
+  }
+
+  #read(waiting: Waiting): void {
+    waiting.socket.read().then(
+      (chunk) => this.#onChunk(waiting, chunk),
+      (error) => this.#fail(waiting, "socket-error", error),
+    );
+  }
+
+  #onChunk(waiting: Waiting, chunk: Uint8Array | null): void {
+    if (!this.#waiting.has(waiting)) return;
+    if (chunk === null) {
+      if (waiting.reader.bytes === 0) return this.#fail(waiting, "peer-closed");
+      return this.#fail(waiting, "truncated-frame", waiting.reader.truncated());
+    }
+    let step;
+    try {
+      step = waiting.reader.push(chunk);
+    } catch (error) {
+      return this.#fail(waiting, "frame-too-large", error);
+    }
+    if (!step.done) return this.#read(waiting);
+    const { frame, rest } = step;
+    const consumed = waiting.reader.bytes - rest.length;
+    let answer: ReturnType<Authenticate>;
+    waiting.asked = true;
+    try {
+      answer = this.#authenticate!(frame, {
+        remoteAddr: waiting.socket.remoteAddr,
+        localAddr: waiting.socket.localAddr,
+        signal: waiting.controller.signal,
+      });
+    } catch (error) {
+      return this.#refuse(waiting, new SessionError("unauthenticated", "authenticate threw", { cause: error }));
+    }
+    Promise.resolve(answer).then(
+      (identity) => this.#answered(waiting, identity, rest, consumed),
+      (error) => this.#refuse(waiting, new SessionError("unauthenticated", "authenticate threw", { cause: error })),
+    );
+  }
+
+  #answered(waiting: Waiting, answer: unknown, rest: Uint8Array, consumed: number): void {
+    if (answer instanceof AuthRefusal) {
+      const reason = String(answer.reason).slice(0, MAX_IDENTITY_LENGTH);
+      return this.#refuse(waiting, new SessionError("unauthenticated", `refused: ${reason}`), answer.goodbye);
+    }
+    if (typeof answer !== "string" || answer.length === 0 || answer.length > MAX_IDENTITY_LENGTH) {
+      const detail = `authenticate gave no identity (a string of 1 to ${MAX_IDENTITY_LENGTH} characters)`;
+      return this.#refuse(waiting, new SessionError("unauthenticated", detail));
+    }
+    // Timed out or closed at shutdown meanwhile: the socket has left already.
+    if (!this.#waiting.delete(waiting)) return;
+    const conn = this.#exits!.open(new ReplaySocket(waiting.socket, rest, consumed), answer);
+    this.#identities.add(answer, conn);
+  }
+
+  #refuse(waiting: Waiting, error: SessionError, goodbye?: Uint8Array): void {
+    if (!this.#waiting.delete(waiting)) return;
+    waiting.controller.abort(error);
+    const socket = new ReplaySocket(waiting.socket, undefined, waiting.reader.bytes);
+    this.#exits!.refuse(socket, "unauthenticated", error, goodbye);
+  }
+
+  #fail(
+    waiting: Waiting,
+    reason: "peer-closed" | "socket-error" | "truncated-frame" | "frame-too-large",
+    error?: unknown,
+  ): void {
+    if (!this.#waiting.delete(waiting)) return;
+    waiting.controller.abort();
+    this.#exits!.refuse(new ReplaySocket(waiting.socket, undefined, waiting.reader.bytes), reason, error);
+  }
+}
