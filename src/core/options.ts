@@ -78,7 +78,8 @@ export type NumberOption =
   | "authTimeout"
   | "maxSessionsPerIdentity"
   | "heartbeatInterval"
-  | "heartbeatTimeout";
+  | "heartbeatTimeout"
+  | "keepAlive";
 
 /** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -130,6 +131,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxSessionsPerIdentity: count(1, "connections"),
   heartbeatInterval: seconds,
   heartbeatTimeout: seconds,
+  keepAlive: secondsOrZero,
 };
 
 /** The options that take one of a few values, and their values. */

@@ -71,8 +71,30 @@ export interface RawSocket {
    * still handshaking after `tlsHandshakeTimeout` seconds.
    */
   readonly handshaking?: boolean;
+  /**
+   * Optional, on a socket that can find its link dead by itself (a heartbeat's
+   * verdict): the kit hands it `dead` once, to end the connection even while
+   * nobody reads it.
+   */
+  watch?(dead: (error: unknown) => void): void;
+  /** Optional, on a socket that keeps a heartbeat (the session wire): its counters, for the connection's stats. */
+  readonly heartbeat?: HeartbeatCounts;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
+}
+
+/** A heartbeat's counters (sessions.md): ticks of its clock, pings and pongs. */
+export interface HeartbeatCounts {
+  /** Ticks of the heartbeat's clock so far (a client's interval, or the server's tick). */
+  readonly ticks: number;
+  /** Pings this side sent. */
+  readonly pingsSent: number;
+  /** Pongs this side received. */
+  readonly pongsReceived: number;
+  /** Pings of the peer this side answered, without waking the handler. */
+  readonly pingsAnswered: number;
+  /** The tick at which the link was declared dead, if it was. */
+  readonly timedOutAt: number | undefined;
 }
 
 /**
@@ -129,6 +151,13 @@ export interface ListenOptions {
    * Linux spreads them; elsewhere a second listener may fail with EADDRINUSE.
    */
   reusePort?: boolean;
+  /**
+   * Turn on TCP keepalive with this many seconds of idle before the first
+   * probe (the kernel's own count and spacing of probes follow); 0 or absent
+   * leaves it off. Deno's own sockets cannot set the delay: they use the
+   * system's (`net.ipv4.tcp_keepalive_time`, two hours by default).
+   */
+  keepAlive?: number;
 }
 
 /** Where a transport connects (`Transport.connect`). */
@@ -142,6 +171,13 @@ export interface DialOptions {
    * settles after the handshake, and rejects when the server is not trusted.
    */
   tls?: TlsConnectOptions;
+  /**
+   * Turn on TCP keepalive with this many seconds of idle before the first
+   * probe (the kernel's own count and spacing of probes follow); 0 or absent
+   * leaves it off. Deno's own sockets cannot set the delay: they use the
+   * system's (`net.ipv4.tcp_keepalive_time`, two hours by default).
+   */
+  keepAlive?: number;
 }
 
 /** A bound, accepting listener. */

@@ -81,6 +81,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     // A failed write ends input: the outbox's one reference back to the inbound side.
     outbox.input = inbox;
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
+    // A socket that finds its link dead by itself (a heartbeat) ends the connection even while nobody reads.
+    socket.watch?.((error) => this.abort(error));
     const parts = { conn: this, inbox, life: this.#life, flushes, finish: () => this.#finish() };
     this.#driver = new HandlerDriver({ ...parts, onMessage: settings.onMessage });
   }
@@ -109,6 +111,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       closeReason: this.#life.reason,
       error: this.#life.error,
       ...(this.identity === undefined ? undefined : { identity: this.identity }),
+      ...(this.#socket.heartbeat === undefined ? undefined : { heartbeat: { ...this.#socket.heartbeat } }),
     };
   }
 

@@ -177,7 +177,13 @@ export async function serve<Message = unknown, State = any>(
 
   try {
     listener = await transport.listen(
-      { hostname: options.hostname ?? "127.0.0.1", port, tls: options.tls, reusePort: options.reusePort },
+      {
+        hostname: options.hostname ?? "127.0.0.1",
+        port,
+        tls: options.tls,
+        reusePort: options.reusePort,
+        keepAlive: checkNumber("keepAlive", options.keepAlive),
+      },
       acceptor.accept,
       // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
       (error) => acceptor.errors.onError(error),

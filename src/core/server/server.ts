@@ -86,6 +86,8 @@ export interface ServeOptions<Message = unknown>
    * @default {false}
    */
   reusePort?: boolean;
+  /** TCP keepalive on every accepted socket, after this many idle seconds (`Transport`'s `keepAlive`). @default off */
+  keepAlive?: number;
   /**
    * Serve as a node of this cluster (`joinCluster()`): connection ids carry the
    * node, and the server handlers get (and `serve()` returns) reaches every

@@ -84,6 +84,14 @@ export class ReplaySocket implements RawSocket {
     this.#rest = rest !== undefined && rest.length > 0 ? rest : undefined;
   }
 
+  watch(dead: (error: unknown) => void): void {
+    this.#socket.watch?.(dead);
+  }
+
+  get heartbeat(): RawSocket["heartbeat"] {
+    return this.#socket.heartbeat;
+  }
+
   get handshaking(): boolean | undefined {
     return this.#socket.handshaking;
   }

@@ -21,6 +21,11 @@ import type { RawSocket } from "../../transport/types.ts";
 import { type Authenticate, AuthRefusal, DEFAULT_AUTH_TIMEOUT, MAX_IDENTITY_LENGTH } from "./auth.ts";
 import { FirstFrameReader, ReplaySocket } from "./_first_frame.ts";
 import { Identities } from "./identities.ts";
+import { Heartbeat } from "./wire/heartbeat.ts";
+import { SessionSocket } from "./wire/session_socket.ts";
+
+/** The default `heartbeatTimeout`, in seconds: three of a client's default intervals. */
+export const DEFAULT_HEARTBEAT_TIMEOUT = 45;
 
 /** Options of {@linkcode sessions}. */
 export interface SessionOptions {
@@ -42,6 +47,13 @@ export interface SessionOptions {
    * @default {Infinity}
    */
   maxSessionsPerIdentity?: number;
+  /**
+   * Seconds a peer that speaks the session wire (a client with `heartbeat`)
+   * may stay silent, pings included, before its connection ends with
+   * `heartbeat-timeout`. Plain peers are held by `idleTimeout` alone.
+   * @default {45}
+   */
+  heartbeatTimeout?: number;
 }
 
 /** One socket waiting for its first frame or its hook's answer. */
@@ -81,8 +93,14 @@ export function sessions(options: SessionOptions = {}): AdmissionExtension {
   }
   const timeout = checkNumber("authTimeout", options.authTimeout) ?? DEFAULT_AUTH_TIMEOUT;
   const limit = checkNumber("maxSessionsPerIdentity", options.maxSessionsPerIdentity) ?? Infinity;
+  const heartbeatTimeout = checkNumber("heartbeatTimeout", options.heartbeatTimeout) ?? DEFAULT_HEARTBEAT_TIMEOUT;
   return {
-    admission: (context) => new SessionGate(context, authenticate, timeout, new Identities(limit)),
+    admission(context) {
+      if (context.framing.format !== undefined) {
+        throw new TypeError("Cannot serve sessions: the session wire needs length-prefixed framing");
+      }
+      return new SessionGate(context, authenticate, timeout, new Identities(limit), heartbeatTimeout);
+    },
   };
 }
 
@@ -93,21 +111,35 @@ class SessionGate implements Admission {
   readonly #authenticate: Authenticate | undefined;
   readonly #timeout: number;
   readonly #identities: Identities;
+  readonly #heartbeatTimeout: number;
+  // Every socket of the server, waiting or open, until it ends: the ticker drives their heartbeats.
+  readonly #sockets = new Set<SessionSocket>();
   #exits: AdmissionExits | undefined;
 
-  constructor(context: AdmissionContext, authenticate: Authenticate | undefined, timeout: number, ids: Identities) {
+  constructor(
+    context: AdmissionContext,
+    authenticate: Authenticate | undefined,
+    timeout: number,
+    ids: Identities,
+    heartbeatTimeout: number,
+  ) {
     this.#context = context;
     this.#authenticate = authenticate;
     this.#timeout = timeout;
     this.#identities = ids;
+    this.#heartbeatTimeout = heartbeatTimeout;
   }
 
   get size(): number {
     return this.#waiting.size;
   }
 
-  take(socket: RawSocket, exits: AdmissionExits): void {
+  take(raw: RawSocket, exits: AdmissionExits): void {
     this.#exits = exits;
+    const heartbeat = new Heartbeat(undefined, this.#heartbeatTimeout);
+    const socket = new SessionSocket(raw, this.#context.framing, heartbeat, false);
+    this.#sockets.add(socket);
+    heartbeat.onDetach(() => this.#sockets.delete(socket));
     if (this.#authenticate === undefined) return void exits.open(socket, undefined);
     const waiting = new Waiting(socket, new FirstFrameReader(this.#context.framing));
     this.#waiting.add(waiting);
@@ -115,6 +147,7 @@ class SessionGate implements Admission {
   }
 
   tick(seconds: number): void {
+    for (const socket of this.#sockets) socket.tick(seconds);
     for (const waiting of this.#waiting) {
       waiting.age += seconds;
       if (waiting.age < this.#timeout) continue;
