@@ -17,9 +17,9 @@ test("connect heartbeat pings an idle server, which answers without waking the h
   };
   const served = await startServer(counting as never, { sessions: sessions() });
   const conn = await client(served.server, { heartbeat: { interval: 0.02 } });
-  await until(() => (conn.stats.heartbeat?.pongsReceived ?? 0) >= 3, "three pongs");
+  await until(() => (conn.stats.session?.pongsReceived ?? 0) >= 3, "three pongs");
   const [side] = [...served.server.connections()];
-  assert.ok((side!.stats.heartbeat?.pingsAnswered ?? 0) >= 3);
+  assert.ok((side!.stats.session?.pingsAnswered ?? 0) >= 3);
   assert.equal(side!.stats.framesIn, 0, "pings are not frames");
   assert.equal(events, 0, "the handler never woke");
   conn.close();
@@ -32,15 +32,15 @@ test("connect heartbeat detects a silent link within about two intervals, counte
   const conn = await client({ addr: { hostname: "127.0.0.1", port: proxy.port } }, { heartbeat: { interval: 0.05 } });
   await conn.send(text("alive"));
   assert.deepEqual(await conn.receive(), text("alive"));
-  const atStall = conn.stats.heartbeat!.ticks;
+  const atStall = conn.stats.session!.ticks;
   proxy.stall("both");
   const stats = await conn.finished;
   assert.equal(stats.closeReason, "heartbeat-timeout");
   assert.equal(proxy.open, 1, "the link itself never closed: only the heartbeat saw it die");
-  const ticks = stats.heartbeat!.timedOutAt! - atStall;
+  const ticks = stats.session!.timedOutAt! - atStall;
   // One tick may still count what came before the stall, one sends the ping, one finds no answer.
   assert.ok(ticks >= 2 && ticks <= 3, `${ticks} intervals`);
-  assert.equal(stats.heartbeat!.pingsSent - stats.heartbeat!.pongsReceived, 1, "the last ping went unanswered");
+  assert.equal(stats.session!.pingsSent - stats.session!.pongsReceived, 1, "the last ping went unanswered");
   await server.shutdown();
 });
 
@@ -50,7 +50,7 @@ test("sessions heartbeatTimeout ends a peer that said HELLO and then went silent
   await socket.write(hello);
   await until(() => ends.length === 1, "the end");
   assert.equal(ends[0]!.closeReason, "heartbeat-timeout");
-  assert.ok(ends[0]!.heartbeat!.timedOutAt! >= 5, "0.1 s of 0.02 s ticks");
+  assert.ok(ends[0]!.session!.timedOutAt! >= 5, "0.1 s of 0.02 s ticks");
   assert.equal((await readToEnd(socket)).length, 0);
   await server.shutdown();
 });
@@ -67,7 +67,7 @@ test("sessions leave a plain peer byte for byte, empty frames and all", async ()
   socket.close();
   await until(() => ends.length === 1, "the end");
   assert.equal(ends[0]!.closeReason, "peer-closed", "never heartbeat-timeout: a plain peer has no heartbeat");
-  assert.equal(ends[0]!.heartbeat!.ticks, 0);
+  assert.equal(ends[0]!.session!.ticks, 0);
   await server.shutdown();
 });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { CloseReason, RefusalReason } from "./errors.ts";
-import type { Address, HeartbeatCounts } from "../transport/types.ts";
+import type { Address, SessionCounts } from "../transport/types.ts";
 
 /**
  * A connection's figures: live while it runs, final in the end hook (the
@@ -47,8 +47,8 @@ export interface ConnectionStats {
   readonly error: unknown;
   /** Who the peer is, as the server's `authenticate` named it; absent without authentication. */
   readonly identity?: string;
-  /** The heartbeat's counters, on a connection that keeps one (sessions.md); absent otherwise. */
-  readonly heartbeat?: HeartbeatCounts;
+  /** The session wire's counters (heartbeat, resumes), on a connection under `sessions()` or with `heartbeat`. */
+  readonly session?: SessionCounts;
 }
 
 /** A server's figures, read from `server.stats`. */

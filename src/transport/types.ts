@@ -77,14 +77,14 @@ export interface RawSocket {
    * nobody reads it.
    */
   watch?(dead: (error: unknown) => void): void;
-  /** Optional, on a socket that keeps a heartbeat (the session wire): its counters, for the connection's stats. */
-  readonly heartbeat?: HeartbeatCounts;
+  /** Optional, on a socket that speaks the session wire: its counters, for the connection's stats. */
+  readonly session?: SessionCounts;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }
 
-/** A heartbeat's counters (sessions.md): ticks of its clock, pings and pongs. */
-export interface HeartbeatCounts {
+/** The session wire's counters (sessions.md): the heartbeat's ticks, pings and pongs, and resumes. */
+export interface SessionCounts {
   /** Ticks of the heartbeat's clock so far (a client's interval, or the server's tick). */
   readonly ticks: number;
   /** Pings this side sent. */

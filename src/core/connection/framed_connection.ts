@@ -111,7 +111,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       closeReason: this.#life.reason,
       error: this.#life.error,
       ...(this.identity === undefined ? undefined : { identity: this.identity }),
-      ...(this.#socket.heartbeat === undefined ? undefined : { heartbeat: { ...this.#socket.heartbeat } }),
+      ...(this.#socket.session === undefined ? undefined : { session: { ...this.#socket.session } }),
     };
   }
 

@@ -88,8 +88,8 @@ export class ReplaySocket implements RawSocket {
     this.#socket.watch?.(dead);
   }
 
-  get heartbeat(): RawSocket["heartbeat"] {
-    return this.#socket.heartbeat;
+  get session(): RawSocket["session"] {
+    return this.#socket.session;
   }
 
   get handshaking(): boolean | undefined {

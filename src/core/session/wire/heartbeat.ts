@@ -9,13 +9,13 @@
  * @module
  */
 import { GuardError } from "../../errors.ts";
-import type { HeartbeatCounts } from "../../../transport/types.ts";
+import type { SessionCounts } from "../../../transport/types.ts";
 
 /** The default `interval` of a client's heartbeat, in seconds. */
 export const DEFAULT_HEARTBEAT_INTERVAL = 15;
 
 /** The heartbeat of one link: its counters and its verdict. */
-export class Heartbeat implements HeartbeatCounts {
+export class Heartbeat implements SessionCounts {
   /** Ticks seen: the clock the verdict is counted on. */
   ticks = 0;
   /** Pings this side sent. */

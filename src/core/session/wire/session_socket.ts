@@ -64,6 +64,11 @@ export class SessionSocket implements RawSocket {
     this.#pump();
   }
 
+  /** The counters, for the connection's stats. */
+  get session(): Heartbeat {
+    return this.heartbeat;
+  }
+
   get preambleBytes(): number | undefined {
     return this.#inner.preambleBytes;
   }
