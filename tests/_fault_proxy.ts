@@ -123,9 +123,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     setTimeout(forward, delayMs);
   };
 
-  const server = net.createServer((client) => {
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     counters.accepted++;
-    const upstream = net.connect({ host: "127.0.0.1", port: targetPort });
+    const upstream = net.connect({ host: "127.0.0.1", port: targetPort, allowHalfOpen: true });
     const pair: Pair = { client, server: upstream };
     pairs.add(pair);
     const gone = () => {
@@ -135,9 +135,13 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     };
     client.on("data", (chunk: Uint8Array) => relay(pair, "up", new Uint8Array(chunk)));
     upstream.on("data", (chunk: Uint8Array) => relay(pair, "down", new Uint8Array(chunk)));
+    // A FIN is passed on after what came before it, as TCP would: only an error or a reset tears both down.
+    client.on("end", () => upstream.end());
+    upstream.on("end", () => client.end());
+    let closed = 0;
     for (const socket of [client, upstream]) {
       socket.on("error", gone);
-      socket.on("close", gone);
+      socket.on("close", () => ++closed === 2 && gone());
     }
   });
   await new Promise<void>((resolve, reject) => {

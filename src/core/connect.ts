@@ -52,6 +52,14 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
    * @default no heartbeat: the plain {packet, N} wire
    */
   heartbeat?: boolean | HeartbeatOptions;
+  /**
+   * Ask a server with `resumeWindow` for a session that survives the link
+   * (sessions.md): a link lost without a clean close is dialled again within
+   * the window, and the session goes on over the new one with nothing lost
+   * and nothing twice; the connection sees no drop. Turns `heartbeat` on.
+   * @default {false}
+   */
+  resume?: boolean;
   /** TCP keepalive after this many idle seconds (`Transport`'s `keepAlive`). @default off */
   keepAlive?: number;
 }
@@ -117,7 +125,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     ? undefined
     : reconnectSettingsOf(options.reconnect);
   const heartbeat = options.heartbeat === undefined || options.heartbeat === false
-    ? undefined
+    ? (options.resume === true ? heartbeatPlanOf(true) : undefined)
     : heartbeatPlanOf(options.heartbeat);
   if (heartbeat !== undefined && framing.format !== undefined) {
     throw new TypeError("Cannot connect with a heartbeat: the session wire needs length-prefixed framing");
@@ -142,9 +150,11 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       }),
   };
   const dial = async (abort: AbortSignal | undefined): Promise<FramedConnection> => {
-    const dialing = transport.connect({ hostname, port, tls: options.tls, keepAlive });
+    const link = () => transport.connect({ hostname, port, tls: options.tls, keepAlive });
+    const dialing = link();
     const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
-    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat);
+    const redial = options.resume === true ? link : undefined;
+    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial);
     return new FramedConnection(framed, settings, nextClientId++);
   };
   const first = await dial(signal);

@@ -29,6 +29,7 @@ export const CLOSE_REASONS = [
   "unauthenticated",
   "replaced",
   "heartbeat-timeout",
+  "resume-refused",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
@@ -197,7 +198,9 @@ export class GuardError extends Error {
  * Why the session layer ended or refused a connection, its close reason as
  * `code`: `unauthenticated` (the authentication step refused it, threw, or
  * did not answer in time; `detail` says which), `replaced` (a newer login of
- * the same identity took its place over `maxSessionsPerIdentity`).
+ * the same identity took its place over `maxSessionsPerIdentity`),
+ * `resume-refused` (a session token unknown, used already, or past its
+ * window, or bytes the other side no longer holds: a gap that cannot be filled).
  *
  * @example
  * ```ts
@@ -210,12 +213,12 @@ export class GuardError extends Error {
  */
 export class SessionError extends Error {
   /** The close reason this error causes. */
-  readonly code: "unauthenticated" | "replaced";
+  readonly code: "unauthenticated" | "replaced" | "resume-refused";
   /** What happened, in words. */
   readonly detail: string;
 
   /** Builds the error; `cause` is the hook's own error, if it threw. */
-  constructor(code: "unauthenticated" | "replaced", detail: string, options?: { cause?: unknown }) {
+  constructor(code: SessionError["code"], detail: string, options?: { cause?: unknown }) {
     super(`Cannot open session: ${code}: ${detail}`, options);
     this.name = "SessionError";
     this.code = code;

@@ -79,7 +79,9 @@ export type NumberOption =
   | "maxSessionsPerIdentity"
   | "heartbeatInterval"
   | "heartbeatTimeout"
-  | "keepAlive";
+  | "keepAlive"
+  | "resumeWindow"
+  | "maxResumeBytes";
 
 /** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -132,6 +134,8 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   heartbeatInterval: seconds,
   heartbeatTimeout: seconds,
   keepAlive: secondsOrZero,
+  resumeWindow: secondsOrZero,
+  maxResumeBytes: count(0, "bytes"),
 };
 
 /** The options that take one of a few values, and their values. */

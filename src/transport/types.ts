@@ -93,8 +93,14 @@ export interface SessionCounts {
   readonly pongsReceived: number;
   /** Pings of the peer this side answered, without waking the handler. */
   readonly pingsAnswered: number;
-  /** The tick at which the link was declared dead, if it was. */
+  /** The tick at which the link was last declared dead, if it was. */
   readonly timedOutAt: number | undefined;
+  /** Links lost without a clean close while the session could resume. */
+  readonly suspensions: number;
+  /** Times the session went on over a new link. */
+  readonly resumes: number;
+  /** Application bytes sent again over new links: what the peer had not received. */
+  readonly bytesResent: number;
 }
 
 /**

@@ -41,6 +41,7 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   // A newer login of the same identity: a normal event (a player on a second device).
   replaced: "debug",
   "heartbeat-timeout": "info",
+  "resume-refused": "info",
 };
 
 /** Where the server writes about its connections. */

@@ -17,12 +17,16 @@
 import { SessionError } from "../errors.ts";
 import { checkNumber } from "../options.ts";
 import type { Admission, AdmissionContext, AdmissionExits, AdmissionExtension } from "../server/admission.ts";
+import type { Connection } from "../connection/connection.ts";
+import { GOODBYE_WAIT_MS } from "../server/goodbye.ts";
+import { GuardError } from "../errors.ts";
 import type { RawSocket } from "../../transport/types.ts";
 import { type Authenticate, AuthRefusal, DEFAULT_AUTH_TIMEOUT, MAX_IDENTITY_LENGTH } from "./auth.ts";
 import { FirstFrameReader, ReplaySocket } from "./_first_frame.ts";
 import { Identities } from "./identities.ts";
 import { Heartbeat } from "./wire/heartbeat.ts";
-import { SessionSocket } from "./wire/session_socket.ts";
+import { type SessionHost, SessionSocket } from "./wire/session_socket.ts";
+import { type ResumePlan, resumePlanOf, Resumes } from "./resumes.ts";
 
 /** The default `heartbeatTimeout`, in seconds: three of a client's default intervals. */
 export const DEFAULT_HEARTBEAT_TIMEOUT = 45;
@@ -54,6 +58,23 @@ export interface SessionOptions {
    * @default {45}
    */
   heartbeatTimeout?: number;
+  /**
+   * Seconds a session of a client that asked to resume (`connect({ resume })`)
+   * is kept after its link is lost without a clean close: its connection, its
+   * handler's state, its rooms and identity stay, and what is sent meanwhile
+   * waits (sessions.md). 0: no session resumes.
+   * @default {0}
+   */
+  resumeWindow?: number;
+  /**
+   * Bytes a session keeps of what it sent and the peer has not acknowledged,
+   * to send again on a new link; past it the oldest go, and a resume that
+   * needs them is refused (`resume-refused`).
+   * @default {1048576}
+   */
+  maxResumeBytes?: number;
+  /** Called with the connection whose session went on over a new link. */
+  onResume?: (conn: Connection) => void;
 }
 
 /** One socket waiting for its first frame or its hook's answer. */
@@ -94,12 +115,13 @@ export function sessions(options: SessionOptions = {}): AdmissionExtension {
   const timeout = checkNumber("authTimeout", options.authTimeout) ?? DEFAULT_AUTH_TIMEOUT;
   const limit = checkNumber("maxSessionsPerIdentity", options.maxSessionsPerIdentity) ?? Infinity;
   const heartbeatTimeout = checkNumber("heartbeatTimeout", options.heartbeatTimeout) ?? DEFAULT_HEARTBEAT_TIMEOUT;
+  const resume = resumePlanOf(options);
   return {
     admission(context) {
       if (context.framing.format !== undefined) {
         throw new TypeError("Cannot serve sessions: the session wire needs length-prefixed framing");
       }
-      return new SessionGate(context, authenticate, timeout, new Identities(limit), heartbeatTimeout);
+      return new SessionGate(context, authenticate, timeout, new Identities(limit), heartbeatTimeout, resume);
     },
   };
 }
@@ -114,6 +136,10 @@ class SessionGate implements Admission {
   readonly #heartbeatTimeout: number;
   // Every socket of the server, waiting or open, until it ends: the ticker drives their heartbeats.
   readonly #sockets = new Set<SessionSocket>();
+  // With resume and no authentication: sockets whose first bytes are not known yet (a RESUME opens nothing).
+  readonly #deciding = new Map<SessionSocket, { age: number }>();
+  readonly #resumes: Resumes | undefined;
+  readonly #host: SessionHost;
   #exits: AdmissionExits | undefined;
 
   constructor(
@@ -122,25 +148,53 @@ class SessionGate implements Admission {
     timeout: number,
     ids: Identities,
     heartbeatTimeout: number,
+    resume: ResumePlan | undefined,
   ) {
     this.#context = context;
     this.#authenticate = authenticate;
     this.#timeout = timeout;
     this.#identities = ids;
     this.#heartbeatTimeout = heartbeatTimeout;
+    this.#resumes = resume === undefined ? undefined : new Resumes(resume, context.framing.packet);
+    this.#host = {
+      started: (socket, version) => {
+        this.#resumes?.started(socket, version);
+        if (this.#deciding.delete(socket)) this.#open(socket, undefined);
+      },
+      resumeAsked: (socket, token, received, rest) => {
+        this.#deciding.delete(socket);
+        for (const waiting of this.#waiting) {
+          if (waiting.socket !== socket) continue;
+          this.#waiting.delete(waiting);
+          waiting.controller.abort();
+        }
+        this.#sockets.delete(socket);
+        const link = socket.release();
+        const refusal = this.#resumes?.resume(link, token, received, rest);
+        if (refusal === undefined) return;
+        // The REJECT first (bounded, as a refused peer's goodbye), then the record of a refused connection.
+        const refuse = () => this.#exits!.refuse(link, "resume-refused", refusal.error);
+        sayFirst(link, refusal.reject).then(refuse);
+      },
+      ended: (socket) => this.#resumes?.ended(socket),
+    };
   }
 
   get size(): number {
-    return this.#waiting.size;
+    return this.#waiting.size + this.#deciding.size;
   }
 
   take(raw: RawSocket, exits: AdmissionExits): void {
     this.#exits = exits;
     const heartbeat = new Heartbeat(undefined, this.#heartbeatTimeout);
-    const socket = new SessionSocket(raw, this.#context.framing, heartbeat, false);
+    const logLimit = this.#resumes?.logLimit;
+    const socket = new SessionSocket(raw, this.#context.framing, heartbeat, { host: this.#host, logLimit });
     this.#sockets.add(socket);
     heartbeat.onDetach(() => this.#sockets.delete(socket));
-    if (this.#authenticate === undefined) return void exits.open(socket, undefined);
+    if (this.#authenticate === undefined) {
+      if (this.#resumes === undefined) return void this.#open(socket, undefined);
+      return void this.#deciding.set(socket, { age: 0 });
+    }
     const waiting = new Waiting(socket, new FirstFrameReader(this.#context.framing));
     this.#waiting.add(waiting);
     this.#read(waiting);
@@ -148,6 +202,12 @@ class SessionGate implements Admission {
 
   tick(seconds: number): void {
     for (const socket of this.#sockets) socket.tick(seconds);
+    for (const [socket, deciding] of this.#deciding) {
+      if ((deciding.age += seconds) < this.#timeout) continue;
+      this.#deciding.delete(socket);
+      const error = new GuardError("first-frame-timeout", `nothing within ${this.#timeout} seconds`, this.#timeout);
+      this.#exits!.refuse(socket, "first-frame-timeout", error);
+    }
     for (const waiting of this.#waiting) {
       waiting.age += seconds;
       if (waiting.age < this.#timeout) continue;
@@ -164,6 +224,8 @@ class SessionGate implements Admission {
       waiting.socket.close();
     }
     this.#waiting.clear();
+    for (const socket of this.#deciding.keys()) socket.close();
+    this.#deciding.clear();
   }
 
   #read(waiting: Waiting): void {
@@ -216,8 +278,14 @@ class SessionGate implements Admission {
     }
     // Timed out or closed at shutdown meanwhile: the socket has left already.
     if (!this.#waiting.delete(waiting)) return;
-    const conn = this.#exits!.open(new ReplaySocket(waiting.socket, rest, consumed), answer);
+    const conn = this.#open(new ReplaySocket(waiting.socket, rest, consumed), answer, waiting.socket);
     this.#identities.add(answer, conn);
+  }
+
+  #open(socket: RawSocket, identity: string | undefined, session = socket): ReturnType<AdmissionExits["open"]> {
+    const conn = this.#exits!.open(socket, identity);
+    if (session instanceof SessionSocket) this.#resumes?.opened(session, conn);
+    return conn;
   }
 
   #refuse(waiting: Waiting, error: SessionError, goodbye?: Uint8Array): void {
@@ -236,4 +304,12 @@ class SessionGate implements Admission {
     waiting.controller.abort();
     this.#exits!.refuse(new ReplaySocket(waiting.socket, undefined, waiting.reader.bytes), reason, error);
   }
+}
+
+/** Writes `bytes` to `socket`; settles once written, failed, or after `GOODBYE_WAIT_MS`, whichever comes first. */
+function sayFirst(socket: RawSocket, bytes: Uint8Array): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<void>((resolve) => timer = setTimeout(resolve, GOODBYE_WAIT_MS));
+  const written = socket.write(bytes).catch(() => {});
+  return Promise.race([written, bound]).then(() => clearTimeout(timer));
 }

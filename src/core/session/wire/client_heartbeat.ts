@@ -39,10 +39,21 @@ export function heartbeatPlanOf(options: true | HeartbeatOptions): HeartbeatPlan
   return { interval, timeout: checkNumber("heartbeatTimeout", given.timeout) ?? interval };
 }
 
-/** `inner` speaking the session wire as a client, its heartbeat ticking every `interval` until it ends. */
-export function clientSessionSocket(inner: RawSocket, framing: Framing, plan: HeartbeatPlan): SessionSocket {
+/**
+ * `inner` speaking the session wire as a client, its heartbeat ticking every
+ * `interval` until it ends. With `redial`, it asks the server for a session
+ * that resumes, and takes it to a new link when one is lost.
+ */
+export function clientSessionSocket(
+  inner: RawSocket,
+  framing: Framing,
+  plan: HeartbeatPlan,
+  redial?: () => Promise<RawSocket>,
+): SessionSocket {
   const heartbeat = new Heartbeat(plan.interval, plan.timeout);
-  const socket = new SessionSocket(inner, framing, heartbeat, true);
+  // An attempt that hears nothing for as long as a ping may is given up, as a silent link would be.
+  const roles = redial === undefined ? {} : { redial: { dial: redial, attemptMs: plan.timeout * 1000 } };
+  const socket = new SessionSocket(inner, framing, heartbeat, roles);
   const timer = setInterval(() => socket.tick(plan.interval), plan.interval * 1000);
   heartbeat.onDetach(() => clearInterval(timer));
   return socket;

@@ -24,6 +24,12 @@ export class Heartbeat implements SessionCounts {
   pongsReceived = 0;
   /** Pings of the peer this side answered (the handler never saw them). */
   pingsAnswered = 0;
+  /** Links lost without a clean close while the session could resume. */
+  suspensions = 0;
+  /** Times the session went on over a new link. */
+  resumes = 0;
+  /** Application bytes sent again over new links: what the peer had not received. */
+  bytesResent = 0;
   /** Set to the tick of the verdict when the link was declared dead. */
   timedOutAt: number | undefined;
   readonly #interval: number | undefined;
@@ -95,8 +101,9 @@ export class Heartbeat implements SessionCounts {
 
   #dead(detail: string): void {
     this.timedOutAt = this.ticks;
-    const fail = this.#fail;
-    this.detach();
-    fail?.(new GuardError("heartbeat-timeout", detail, this.#timeout));
+    // Ready for the next link: a session that resumes keeps its heartbeat.
+    this.#silent = 0;
+    this.#pingAge = undefined;
+    this.#fail?.(new GuardError("heartbeat-timeout", detail, this.#timeout));
   }
 }

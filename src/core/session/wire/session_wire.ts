@@ -10,6 +10,7 @@
  *   0x01 PING   no body       "are you there?"; answered by a PONG, never by the handler
  *   0x02 PONG   no body
  *   0x05 HELLO  "s" "k" 0x01  the client's first bytes: this connection speaks the session wire
+ *   (and ACK, BYE, RESUME, WELCOME, REJECT for resume: sessions.md)
  * ```
  *
  * The scanners here find the records in a byte stream without copying the
@@ -28,11 +29,35 @@ export const PING = 0x01;
 export const PONG = 0x02;
 /** The client's first record: it speaks the session wire, version 1. */
 export const HELLO = 0x05;
-/** HELLO's body: "sk" and the version. */
+/** Acknowledges the application bytes received so far (a 64-bit count). */
+export const ACK = 0x03;
+/** A clean close follows: the session ends, no resume. */
+export const BYE = 0x04;
+/** A client's first record on a new link: the token and the bytes it received; it wants its session back. */
+export const RESUME = 0x06;
+/** The server's first record to a client that can resume: a token, the bytes it received, the window, resumed. */
+export const WELCOME = 0x07;
+/** The server's answer to a RESUME it cannot honour; the link closes. */
+export const REJECT = 0x08;
+/** HELLO's body: "sk" and the version (1: heartbeats; 2: heartbeats and resume). */
 export const HELLO_BODY: readonly number[] = [0x73, 0x6b, 0x01];
+/** HELLO's body from a client that can resume. */
+export const HELLO_RESUME_BODY: readonly number[] = [0x73, 0x6b, 0x02];
+/** Bytes in a session token. */
+export const TOKEN_BYTES = 16;
 
 /** Body bytes of each known kind. */
-const BODY: Readonly<Record<number, number>> = { [EMPTY]: 0, [PING]: 0, [PONG]: 0, [HELLO]: HELLO_BODY.length };
+export const BODY: Readonly<Record<number, number>> = {
+  [EMPTY]: 0,
+  [PING]: 0,
+  [PONG]: 0,
+  [ACK]: 8,
+  [BYE]: 0,
+  [HELLO]: HELLO_BODY.length,
+  [RESUME]: TOKEN_BYTES + 8,
+  [WELCOME]: TOKEN_BYTES + 8 + 4 + 1,
+  [REJECT]: 0,
+};
 
 /** One control record, framed: `[0: packet bytes][kind][body]`. */
 export function controlRecord(kind: number, packet: PacketSize, body: readonly number[] = []): Uint8Array {
@@ -66,9 +91,22 @@ export class InScanner {
   #body: number[] = [];
   /** The control kinds met by the last push, in order (HELLO's body checked already). */
   readonly controls: number[] = [];
+  /** The bodies of the records in `controls`, in the same order (empty for a kind without one). */
+  readonly bodies: Uint8Array[] = [];
+  /** Application bytes accepted so far (records excluded): what an ACK or a RESUME says was received. */
+  accepted = 0;
 
   constructor(packet: PacketSize) {
     this.#packet = packet;
+  }
+
+  /**
+   * A new link begins: a header or record cut by the old one's end is
+   * forgotten (the peer sends again from `accepted`); a payload cut goes on.
+   */
+  restart(): void {
+    if (this.#state !== PAYLOAD) this.#state = HEADER;
+    this.#got = this.#value = 0;
   }
 
   /**
@@ -80,6 +118,7 @@ export class InScanner {
     const packet = this.#packet;
     const pieces: Uint8Array[] = [];
     this.controls.length = 0;
+    this.bodies.length = 0;
     let run = 0;
     // Where the header being read began in this chunk; -1 when it began in an earlier one.
     let headerStart = this.#state === HEADER && this.#got > 0 ? -1 : 0;
@@ -90,6 +129,7 @@ export class InScanner {
       if (state === PAYLOAD) {
         const take = Math.min(this.#left, n - i);
         i += take;
+        this.accepted += take;
         if ((this.#left -= take) === 0) this.#state = HEADER;
       } else if (state === HEADER) {
         if (this.#got === 0) headerStart = i;
@@ -115,6 +155,7 @@ export class InScanner {
           run = i;
         }
         this.#left = length;
+        this.accepted += packet;
         this.#state = PAYLOAD;
       } else if (state === KIND) {
         const kind = chunk[i++]!;
@@ -123,9 +164,11 @@ export class InScanner {
         if (body === undefined) throw new SessionWireError(`unknown control kind ${kind}`);
         if (kind === EMPTY) {
           pieces.push(new Uint8Array(packet));
+          this.accepted += packet + 1;
           this.#state = HEADER;
         } else if (body === 0) {
           this.controls.push(kind);
+          this.bodies.push(NO_BODY);
           this.#state = HEADER;
         } else {
           this.#kind = kind;
@@ -136,10 +179,9 @@ export class InScanner {
         while (this.#body.length < BODY[this.#kind]! && i < n) this.#body.push(chunk[i++]!);
         run = i;
         if (this.#body.length < BODY[this.#kind]!) break;
-        if (this.#kind === HELLO && this.#body.some((byte, at) => byte !== HELLO_BODY[at])) {
-          throw new SessionWireError(`HELLO of an unknown version (${this.#body.join(",")})`);
-        }
+        if (this.#kind === HELLO) checkHello(this.#body);
         this.controls.push(this.#kind);
+        this.bodies.push(new Uint8Array(this.#body));
         this.#state = HEADER;
       }
     }
@@ -150,6 +192,20 @@ export class InScanner {
     if (pieces.length === 0) return chunk.subarray(0, 0);
     return concat(pieces);
   }
+}
+
+const NO_BODY = new Uint8Array(0);
+
+/**
+ * Checks a HELLO's body; returns its version (1 or 2).
+ * @throws {SessionWireError} not "sk" and a version this side speaks.
+ */
+export function checkHello(body: ArrayLike<number>): number {
+  const version = body[2]!;
+  if (body[0] !== HELLO_BODY[0] || body[1] !== HELLO_BODY[1] || (version !== 1 && version !== 2)) {
+    throw new SessionWireError(`HELLO of an unknown version (${Array.from(body).join(",")})`);
+  }
+  return version;
 }
 
 /** Follows outgoing bytes frame by frame: where the boundaries are, and which empty frames need their byte. */
