@@ -145,3 +145,22 @@ test("a RESUME asking for bytes beyond what was sent is refused, and the session
   assert.equal(ends[0]!.closeReason, "resume-refused");
   await server.shutdown();
 });
+
+test("a link cut in the middle of a frame, either way, resumes inside that frame: each frame once and whole", async () => {
+  const { server } = await startServer(counter as never, { ...fast, sessions: sessions({ resumeWindow: 10 }) });
+  await using proxy = await startFaultProxy(server.addr.port);
+  const conn = await connect({ port: proxy.port, resume: true, heartbeat: { interval: 0.05 } });
+  const big = "x".repeat(20_000);
+  await conn.send(text("warm"));
+  assert.deepEqual(await takeText(conn, 1), ["warm:1"]);
+  proxy.cutAfter("up", 3000);
+  void conn.send(text(big));
+  assert.deepEqual(await takeText(conn, 1), [`${big}:2`], "up: handled once, whole");
+  proxy.cutAfter("down", 5000);
+  void conn.send(text(big));
+  assert.deepEqual(await takeText(conn, 1), [`${big}:3`], "down: received once, whole");
+  assert.equal(proxy.counters.cuts, 2);
+  assert.equal(conn.stats.session!.resumes, 2);
+  conn.close();
+  await server.shutdown();
+});

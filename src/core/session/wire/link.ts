@@ -27,7 +27,7 @@ export async function tryResume(
 ): Promise<ResumeAnswer> {
   let link: RawSocket;
   try {
-    link = await dial();
+    link = await beforeDeadline(dial(), deadline);
   } catch {
     return undefined;
   }
@@ -59,4 +59,23 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/** The socket `dialing` gives, or a rejection at `deadline`; a socket that comes later is closed. */
+function beforeDeadline(dialing: Promise<RawSocket>, deadline: number): Promise<RawSocket> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error("Cannot resume: no link before the attempt's deadline"));
+    }, Math.max(0, deadline - Date.now()));
+    dialing.then((socket) => {
+      clearTimeout(timer);
+      if (late) socket.close();
+      else resolve(socket);
+    }, (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
