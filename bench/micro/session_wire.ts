@@ -1,10 +1,12 @@
 /**
- * What the session wire costs on the echo path: one echo server without
- * `sessions()` and one with, a client each (the second with `heartbeat`),
- * over loopback TCP in one process. Each client sends FRAMES frames of SIZE
- * bytes with WINDOW in flight and reads every echo; the two take turns,
- * ROUNDS times, and each figure is the median. Prints frames per second and
- * the ratio.
+ * What the session wire costs on the echo path, in one run: an echo server
+ * without `sessions()` and a client without a heartbeat (plain); a server
+ * with `sessions()` and a client with `heartbeat` (the wire); a server with
+ * `sessions({ resumeWindow })` and a client with `resume` (the wire with its
+ * bytes numbered, logged and acknowledged). Loopback TCP, one process. Each
+ * client sends FRAMES frames of SIZE bytes with WINDOW in flight and reads
+ * every echo; the three take turns, ROUNDS times, and each figure is the
+ * median. Prints frames per second and the ratios to plain.
  *
  *   deno run -A bench/micro/session_wire.ts     bun bench/micro/session_wire.ts
  *   node --import tsx bench/micro/session_wire.ts
@@ -22,6 +24,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const echo: CallbackHandler = { frame: (conn, frame) => conn.send(frame) };
 const plainServer = await serve({ logger: silentLogger }, echo);
 const wireServer = await serve({ logger: silentLogger, sessions: sessions() }, echo);
+const resumeServer = await serve({ logger: silentLogger, sessions: sessions({ resumeWindow: 30 }) }, echo);
 
 async function framesPerSecond(conn: Connection): Promise<number> {
   const payload = new Uint8Array(SIZE).fill(7);
@@ -45,22 +48,22 @@ async function framesPerSecond(conn: Connection): Promise<number> {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const plain = await connect({ port: plainServer.addr.port, logger: silentLogger });
-const wire = await connect({ port: wireServer.addr.port, logger: silentLogger, heartbeat: true });
-await framesPerSecond(plain); // warm-up
-await framesPerSecond(wire);
-const a: number[] = [];
-const b: number[] = [];
+const clients = {
+  plain: await connect({ port: plainServer.addr.port, logger: silentLogger }),
+  wire: await connect({ port: wireServer.addr.port, logger: silentLogger, heartbeat: true }),
+  resume: await connect({ port: resumeServer.addr.port, logger: silentLogger, resume: true }),
+};
+const figures: Record<keyof typeof clients, number[]> = { plain: [], wire: [], resume: [] };
+for (const conn of Object.values(clients)) await framesPerSecond(conn); // warm-up
 for (let round = 0; round < ROUNDS; round++) {
-  a.push(await framesPerSecond(plain));
-  b.push(await framesPerSecond(wire));
+  for (const [name, conn] of Object.entries(clients)) {
+    figures[name as keyof typeof clients].push(await framesPerSecond(conn));
+  }
 }
-const [p, w] = [median(a), median(b)];
+const [p, w, r] = [median(figures.plain), median(figures.wire), median(figures.resume)];
 console.log(
   `${FRAMES} frames of ${SIZE} bytes, ${WINDOW} in flight, median of ${ROUNDS}: plain ${Math.round(p)} frames/s, ` +
-    `session wire ${Math.round(w)} frames/s, ratio ${(w / p).toFixed(3)}`,
+    `session wire ${Math.round(w)} (${(w / p).toFixed(3)}), with resume ${Math.round(r)} (${(r / p).toFixed(3)})`,
 );
-plain.close();
-wire.close();
-await plainServer.shutdown();
-await wireServer.shutdown();
+for (const conn of Object.values(clients)) conn.close();
+for (const server of [plainServer, wireServer, resumeServer]) await server.shutdown();
