@@ -164,3 +164,26 @@ test("a link cut in the middle of a frame, either way, resumes inside that frame
   conn.close();
   await server.shutdown();
 });
+
+test("a reconnecting client with resume is told the session resumed: onReconnect with resumed, no disconnect", async () => {
+  const { server } = await startServer(counter as never, { ...fast, sessions: sessions({ resumeWindow: 10 }) });
+  await using proxy = await startFaultProxy(server.addr.port);
+  const infos: boolean[] = [];
+  const events: string[] = [];
+  await using conn = await connect({
+    port: proxy.port,
+    resume: true,
+    heartbeat: { interval: 0.05 },
+    reconnect: { baseDelay: 0.01, onReconnect: (_, info) => void infos.push(info.resumed) },
+  });
+  conn.subscribe((event) => void events.push(event.type));
+  await conn.send(text("a"));
+  assert.deepEqual(await takeText(conn, 1), ["a:1"]);
+  proxy.reset();
+  await until(() => events.includes("resume"), "the resume event");
+  await conn.send(text("b"));
+  assert.deepEqual(await takeText(conn, 1), ["b:2"]);
+  assert.deepEqual(infos, [true]);
+  assert.deepEqual(events, ["resume"], "no disconnect, no reconnect: the same session");
+  await server.shutdown();
+});

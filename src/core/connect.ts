@@ -154,13 +154,20 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     const dialing = link();
     const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
     const redial = options.resume === true ? link : undefined;
-    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial);
+    const resumed = () => reconnector?.sessionResumed();
+    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
     return new FramedConnection(framed, settings, nextClientId++);
   };
+  // Set below: a session that resumes under one of its connections tells it (its hook and listeners).
+  let reconnector: Reconnector | undefined;
   const first = await dial(signal);
-  const conn = reconnect === undefined
-    ? first
-    : new Reconnector(first, { ...reconnect, target: formatAddress({ hostname, port }), framing, logger, dial });
+  const conn = reconnect === undefined ? first : reconnector = new Reconnector(first, {
+    ...reconnect,
+    target: formatAddress({ hostname, port }),
+    framing,
+    logger,
+    dial,
+  });
   if (signal !== undefined) {
     const onAbort = () => conn.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

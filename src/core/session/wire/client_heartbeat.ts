@@ -42,17 +42,18 @@ export function heartbeatPlanOf(options: true | HeartbeatOptions): HeartbeatPlan
 /**
  * `inner` speaking the session wire as a client, its heartbeat ticking every
  * `interval` until it ends. With `redial`, it asks the server for a session
- * that resumes, and takes it to a new link when one is lost.
+ * that resumes, and takes it to a new link when one is lost (then `onResumed`).
  */
 export function clientSessionSocket(
   inner: RawSocket,
   framing: Framing,
   plan: HeartbeatPlan,
   redial?: () => Promise<RawSocket>,
+  onResumed?: () => void,
 ): SessionSocket {
   const heartbeat = new Heartbeat(plan.interval, plan.timeout);
   // An attempt that hears nothing for as long as a ping may is given up, as a silent link would be.
-  const roles = redial === undefined ? {} : { redial: { dial: redial, attemptMs: plan.timeout * 1000 } };
+  const roles = redial === undefined ? {} : { redial: { dial: redial, attemptMs: plan.timeout * 1000, onResumed } };
   const socket = new SessionSocket(inner, framing, heartbeat, roles);
   const timer = setInterval(() => socket.tick(plan.interval), plan.interval * 1000);
   heartbeat.onDetach(() => clearInterval(timer));

@@ -73,6 +73,8 @@ export interface Redial {
   dial(): Promise<RawSocket>;
   /** Milliseconds one attempt (dial, RESUME, the answer) may take: a link that is still silent costs no more. */
   readonly attemptMs: number;
+  /** Called once the session went on over a new link. */
+  readonly onResumed?: () => void;
 }
 
 /** A socket under a connection that speaks the session wire. */
@@ -474,9 +476,9 @@ export class SessionSocket implements RawSocket {
       const answer = await tryResume(this.#redial!.dial, this.#token!, received, this.#framing.packet, attemptEnd);
       if (this.#suspended !== suspended) return answer?.link.close();
       if (answer?.state === "resumed") {
-        if (this.adopt(answer.link, answer.welcome.received, answer.rest)) this.#token = answer.welcome.token;
-        else answer.link.close();
-        return;
+        if (!this.adopt(answer.link, answer.welcome.received, answer.rest)) return answer.link.close();
+        this.#token = answer.welcome.token;
+        return this.#redial!.onResumed?.();
       }
       if (answer?.state === "refused") {
         answer.link.close();
