@@ -247,6 +247,12 @@ export class SessionSocket implements RawSocket {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    const suspended = this.#suspended;
+    if (suspended !== undefined) {
+      // Closed while waiting for a new link: no resume now, and the write that waited goes nowhere.
+      this.#suspended = undefined;
+      suspended.write?.reject(new SessionError("resume-refused", "the session was closed while its link was lost"));
+    }
     const inner = this.#inner;
     if (this.#in && this.#suspended === undefined && this.#end === undefined && this.#out.atBoundary) {
       const bye = controlRecord(BYE, this.#framing.packet);
