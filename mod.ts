@@ -81,6 +81,7 @@ export {
   type ProxyHeaderStep,
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
+export type { Door, DoorContext, DoorListener } from "./src/core/server/door.ts";
 
 // session: authentication before the handler, heartbeats
 export { type SessionOptions, sessions } from "./src/core/session/sessions.ts";

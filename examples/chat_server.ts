@@ -20,6 +20,8 @@
  * each a node; credentials and TLS: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, and the passwords from NATS_PASSWORD,
  * NATS_TOKEN, REDIS_PASSWORD in the environment, see examples/_bus.ts),
+ * --ws-port N (browsers too: WebSocket clients at ws://HOST:N/ join the same
+ * chat, one binary message per line; not with --workers),
  * --metrics-port N (Prometheus metrics at
  * http://HOST:N/metrics while the server runs; with workers, the sum over
  * every worker).
@@ -39,21 +41,27 @@ import {
 } from "spawnkit";
 import { serveWorkers } from "spawnkit/workers";
 import { chat } from "./chat.ts";
-import { optionFlag, parseFlags, runCli } from "./_flags.ts";
+import { optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
 import { BUS_FLAGS, openBus } from "./_bus.ts";
+import { webSocketDoor } from "spawnkit/websocket";
 
 await runCli("chat_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     port: { type: "string" },
     host: { type: "string" },
     workers: { type: "string" },
+    "ws-port": { type: "string" },
     ...BUS_FLAGS,
     "metrics-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7001;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
+  const wsPort = optionFlag("ws-port", "port", flags["ws-port"]);
+  if (wsPort !== undefined && workers !== undefined) throw new UsageError("--ws-port does not go with --workers");
+  // TCP and WebSocket clients in one chat: the same handler, registry and broadcast.
+  const door = wsPort === undefined ? undefined : webSocketDoor({ port: wsPort, hostname });
   const engine = await openBus(flags, workers);
   const bus = engine?.bus;
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
@@ -68,7 +76,7 @@ await runCli("chat_server", async () => {
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
       console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
-    server = await serve({ ...options, logger: silentLogger, cluster }, chat);
+    server = await serve({ ...options, logger: silentLogger, cluster, doors: door && [door] }, chat);
   } else {
     const module = new URL("./chat.ts", import.meta.url);
     const set = server = await serveWorkers({ ...options, module, exportName: "chat", workers, logger: silentLogger });
@@ -89,5 +97,6 @@ await runCli("chat_server", async () => {
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
+  if (door !== undefined) console.log(`websocket on ws://${door.addr.hostname}:${door.addr.port}/`);
   console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
 });

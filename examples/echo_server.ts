@@ -22,6 +22,9 @@
  * --log-format pretty|json (default pretty), --metrics-port N (Prometheus
  * metrics at http://HOST:N/metrics while the server runs; with workers, the
  * sum over every worker).
+ * WebSocket: --ws-port N (also echo every binary message at ws://HOST:N/, the
+ * same handler and guards; 0 picks a free one; not with --workers or
+ * --framing lines), --ws-origin ORIGINS (allow only these Origins, comma-separated).
  * Workers: --workers N (N threads on one port, each with its own loop; 0 is
  * one per core; see spawnkit/workers). Without the flag, one server, whose
  * handler is the echo as callbacks (echo.ts's `echoCallbacks`, the shape for
@@ -48,6 +51,7 @@ import { choiceFlag, optionFlag, parseFlags, runCli, UsageError } from "./_flags
 import { defined, EDGE_FLAGS, openEdges, tableFromFlags } from "./_edges.ts";
 import { echoCallbacks, type WorkerFlags } from "./echo.ts";
 import { openConnectionRecords } from "spawnkit/records";
+import { webSocketDoor } from "spawnkit/websocket";
 
 await runCli("echo_server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
@@ -66,6 +70,8 @@ await runCli("echo_server", async () => {
     "shutdown-timeout": { type: "string" },
     "quiet-period": { type: "string" },
     workers: { type: "string" },
+    "ws-port": { type: "string" },
+    "ws-origin": { type: "string" },
     ...EDGE_FLAGS,
   });
   const table = await tableFromFlags(flags);
@@ -95,6 +101,14 @@ await runCli("echo_server", async () => {
 
   const workers = optionFlag("workers", "workers", flags.workers);
   const hostname = flags.host ?? table.hostname ?? "127.0.0.1";
+  const wsPort = optionFlag("ws-port", "port", flags["ws-port"]);
+  if (wsPort !== undefined && (workers !== undefined || lines)) {
+    throw new UsageError("--ws-port applies to one server with --framing length only");
+  }
+  // One binary WebSocket message is one frame: the same echo answers both doors.
+  const door = wsPort === undefined
+    ? undefined
+    : webSocketDoor({ port: wsPort, hostname, origins: flags["ws-origin"]?.split(",") });
   const edges = await openEdges(flags, hostname);
   // A wire format sets its own limits: lines take the frame size as their longest line, and no packet size.
   const { packet: _packet, maxFrameSize: _maxFrameSize, ...rest } = table;
@@ -110,7 +124,7 @@ await runCli("echo_server", async () => {
   let server: Pick<Server, "addr" | "size" | "shutdown">;
   if (workers === undefined) {
     const single = server = await serve(
-      { ...options, logger: edges.logger, onConnectionEnd: edges.onConnectionEnd },
+      { ...options, logger: edges.logger, onConnectionEnd: edges.onConnectionEnd, doors: door && [door] },
       echoCallbacks,
     );
     edges.watch(single);
@@ -148,5 +162,6 @@ await runCli("echo_server", async () => {
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   // The line scripts and tests wait for: the real port, once connections are accepted and signals handled.
+  if (door !== undefined) console.log(`websocket on ws://${door.addr.hostname}:${door.addr.port}/`);
   console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);
 });

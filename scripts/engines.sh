@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the engines the tests run against, from Debian's packages, when they are missing: nats-server and
 # redis-server for the cluster's tests (their servers only; the tests start each on a loopback port of its own and stop
-# it by its PID), and erlang-base (erl) for the tests against an Erlang gen_tcp server. Quick and silent when all are
+# it by its PID), erlang-base (erl) for the tests against an Erlang gen_tcp server, and chromium for the gateway's web
+# page, driven headless by puppeteer-core (which downloads no browser). Quick and silent when all are
 # there.
 #
 # Where one cannot be installed (not root, no apt-get, no repository), it says why. Outside CI it then exits 0 and
@@ -11,9 +12,9 @@ set -uo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/sbin/$1" || -x "/usr/bin/$1" ]]; }
 # Each program and the Debian package that brings it.
-declare -A PACKAGE=([nats-server]=nats-server [redis-server]=redis-server [erl]=erlang-base)
+declare -A PACKAGE=([nats-server]=nats-server [redis-server]=redis-server [erl]=erlang-base [chromium]=chromium)
 missing=()
-for program in nats-server redis-server erl; do have "$program" || missing+=("${PACKAGE[$program]}"); done
+for program in nats-server redis-server erl chromium; do have "$program" || missing+=("${PACKAGE[$program]}"); done
 ((${#missing[@]} == 0)) && exit 0
 
 # The end when something stays missing: a failure in CI, a skip elsewhere.
@@ -34,6 +35,6 @@ if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then apt-get update -qq >/d
 # Debian starts redis-server as a service on install where it can (not in a container): the tests start their own.
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || give_up "apt-get install failed"
 still=()
-for program in nats-server redis-server erl; do have "$program" || still+=("$program"); done
+for program in nats-server redis-server erl chromium; do have "$program" || still+=("$program"); done
 ((${#still[@]} == 0)) || give_up "${still[*]} still not found after apt-get install"
 exit 0

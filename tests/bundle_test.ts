@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,16 +24,35 @@ async function withBuild(body: (built: string) => Promise<void>): Promise<void> 
   }
 }
 
+/**
+ * The core's files in a build: its entry, the internal entry the edges import, and the chunks the two share (one copy
+ * of each class, so `instanceof` holds across the core and the edges).
+ */
+async function coreFiles(built: string): Promise<string[]> {
+  const chunks = (await readdir(built)).filter((name) => /^_chunk-[\w-]+\.js$/.test(name));
+  return ["spawnkit.js", "_internal.js", ...chunks];
+}
+
+/** Copies the core's files and `more` from `built` into `alone`. */
+async function copyCore(built: string, alone: string, more: string[] = []): Promise<void> {
+  for (const file of [...await coreFiles(built), ...more]) await copyFile(join(built, file), join(alone, file));
+}
+
 test("the core bundle (scripts/build.ts) runs on this runtime from a folder with nothing else in it", () =>
   withBuild(async (built) => {
     const alone = await mkdtemp(join(tmpdir(), "spawnkit-bundle-"));
     try {
-      const code = await readFile(join(built, "spawnkit.js"), "utf8");
-      const imports = [...code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]);
-      assert.deepEqual(imports.filter((specifier) => !specifier?.startsWith("node:")), [], "only node: built-ins");
+      for (const file of await coreFiles(built)) {
+        const code = await readFile(join(built, file), "utf8");
+        const imports = [...code.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]);
+        const foreign = imports.filter((specifier) =>
+          !specifier?.startsWith("node:") && !/^\.\/_chunk-[\w-]+\.js$/.test(specifier ?? "")
+        );
+        assert.deepEqual(foreign, [], `${file}: only node: built-ins and the core's own chunks`);
+      }
 
       // Away from the repository and its node_modules: the bundle must stand on its own.
-      await copyFile(join(built, "spawnkit.js"), join(alone, "spawnkit.js"));
+      await copyCore(built, alone);
       const kit = await import(pathToFileURL(join(alone, "spawnkit.js")).href) as typeof import("../mod.ts");
       const server = await kit.serve({ port: 0, logger: kit.silentLogger }, async (conn) => {
         for await (const frame of conn) await conn.send(frame);
@@ -53,7 +72,7 @@ test("the rpc bundle needs no package either: beside the core bundle, it runs on
   withBuild(async (built) => {
     const alone = await mkdtemp(join(tmpdir(), "spawnkit-bundle-"));
     try {
-      for (const file of ["spawnkit.js", "rpc.js"]) await copyFile(join(built, file), join(alone, file));
+      await copyCore(built, alone, ["rpc.js"]);
       const kit = await import(pathToFileURL(join(alone, "spawnkit.js")).href) as typeof import("../mod.ts");
       const rpc = await import(pathToFileURL(join(alone, "rpc.js")).href) as typeof import("../src/edges/rpc/rpc.ts");
       const rpcServer = await kit.serve(
@@ -74,7 +93,7 @@ test("the workers bundle starts its threads from its own file, beside the core b
   withBuild(async (built) => {
     const alone = await mkdtemp(join(tmpdir(), "spawnkit-bundle-"));
     try {
-      for (const file of ["spawnkit.js", "workers.js"]) await copyFile(join(built, file), join(alone, file));
+      await copyCore(built, alone, ["workers.js"]);
       // As in the npm package, whose package.json says its .js files are ES modules.
       await writeFile(join(alone, "package.json"), '{ "type": "module" }\n');
       // A handler module in plain JavaScript, the shape serveWorkers() takes.

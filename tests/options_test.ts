@@ -41,6 +41,7 @@ const MUST_BE: ReadonlyArray<readonly [NumberOption, string]> = [
   ["maxDelay", "a positive number of seconds up to 2147483"],
   ["maxRetries", "a non-negative integer (attempts)"],
   ["maxWaitingBytes", "a non-negative integer (bytes)"],
+  ["maxPendingSendBytes", "a non-negative integer (bytes)"],
   ["maxRoomsPerConnection", "a non-negative integer (rooms)"],
   ["maxRoomNameLength", "an integer from 1 to 1024 (bytes)"],
   ["maxMessageSize", "an integer from 1024 to 67108864 (bytes)"],

@@ -19,9 +19,19 @@ test("WaterMarks.hasRoom: at or below the low mark", () => {
 });
 
 test("waterMarksOf: the default high mark, the low mark half of it, a low mark above the high one refused", () => {
-  assert.deepEqual({ ...waterMarksOf({}) }, { high: DEFAULT_HIGH_WATER_MARK, low: DEFAULT_HIGH_WATER_MARK / 2 });
-  assert.deepEqual({ ...waterMarksOf({ highWaterMark: 101 }) }, { high: 101, low: 50 });
-  assert.deepEqual({ ...waterMarksOf({ highWaterMark: 10, lowWaterMark: 10 }) }, { high: 10, low: 10 });
+  assert.deepEqual({ ...waterMarksOf({}) }, {
+    high: DEFAULT_HIGH_WATER_MARK,
+    low: DEFAULT_HIGH_WATER_MARK / 2,
+    maxPending: Infinity,
+  });
+  assert.deepEqual({ ...waterMarksOf({ highWaterMark: 101 }) }, { high: 101, low: 50, maxPending: Infinity });
+  assert.deepEqual({ ...waterMarksOf({ highWaterMark: 10, lowWaterMark: 10 }) }, {
+    high: 10,
+    low: 10,
+    maxPending: Infinity,
+  });
+  assert.equal(waterMarksOf({}, 16_777_216).maxPending, 16_777_216, "a server's default");
+  assert.equal(waterMarksOf({ maxPendingSendBytes: 1000 }, 16_777_216).maxPending, 1000);
   assert.throws(() => waterMarksOf({ highWaterMark: 10, lowWaterMark: 11 }), {
     name: "RangeError",
     message: "Cannot use lowWaterMark 11: above highWaterMark 10",

@@ -33,14 +33,14 @@ interface Decoder {
 }
 type DecoderClass = new () => Decoder;
 
-/** The decoder at `revision`, its relative imports pointed at today's files (errors and the header format). */
+/** The decoder at `revision`, its relative imports pointed at today's files. */
 async function baseline(revision: string): Promise<DecoderClass> {
   const source = execFileSync("git", ["show", `${revision}:src/core/framing/frame_decoder.ts`], { cwd: root })
     .toString()
-    .replaceAll('"../errors.ts"', JSON.stringify(pathToFileURL(join(root, "src/core/errors.ts")).href))
-    .replaceAll(
-      '"./length_prefixed.ts"',
-      JSON.stringify(pathToFileURL(join(root, "src/core/framing/length_prefixed.ts")).href),
+    // Every relative import (errors, the header format, the assembly buffer) from today's files.
+    .replace(
+      /"(\.\.?\/[\w/]+\.ts)"/g,
+      (_, path: string) => JSON.stringify(pathToFileURL(join(root, "src/core/framing", path)).href),
     );
   const dir = mkdtempSync(join(tmpdir(), "spawnkit-decoder-"));
   try {

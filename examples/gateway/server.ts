@@ -19,6 +19,10 @@
  * with --workers: run one process per core, each a node; credentials and
  * TLS as in examples/_bus.ts: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, passwords from the environment), --routes PATH.
+ * Browsers: --ws-port N serves the same JSON-RPC over WebSocket (one
+ * JSON-RPC message per binary WebSocket message) at ws://HOST:N/, and
+ * --web-port M serves the web page (web/) at http://HOST:M/, the only Origin
+ * the WebSocket port then takes (both not with --workers).
  * SIGINT or SIGTERM closes every connection and exits 0.
  *
  * @module
@@ -30,6 +34,8 @@ import { BUS_FLAGS, openBus } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
 import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
 import type { ReloadMessage } from "./gateway.ts";
+import { webSocketDoor } from "spawnkit/websocket";
+import { serveWebPage } from "./web_server.ts";
 
 await runCli("gateway", async () => {
   const flags = parseFlags(process.argv.slice(2), {
@@ -38,10 +44,23 @@ await runCli("gateway", async () => {
     workers: { type: "string" },
     ...BUS_FLAGS,
     routes: { type: "string" },
+    "ws-port": { type: "string" },
+    "web-port": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7100;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
+  const wsPort = optionFlag("ws-port", "port", flags["ws-port"]);
+  const webPort = optionFlag("web-port", "port", flags["web-port"]);
+  if ((wsPort !== undefined || webPort !== undefined) && workers !== undefined) {
+    throw new UsageError("--ws-port and --web-port do not go with --workers");
+  }
+  if (webPort !== undefined && wsPort === undefined) throw new UsageError("--web-port needs --ws-port");
+  // The page's own origin is the only one the WebSocket port takes: another site cannot open it in a player's name.
+  const web = webPort === undefined ? undefined : await serveWebPage(hostname, webPort);
+  const door = wsPort === undefined
+    ? undefined
+    : webSocketDoor({ port: wsPort, hostname, origins: web === undefined ? undefined : [web.origin] });
   const routes = flags.routes === undefined ? DEFAULT_ROUTES : new URL(flags.routes, `file://${process.cwd()}/`).href;
   // A player that stops reading is dropped rather than allowed to hold its room's pushes.
   const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
@@ -62,7 +81,13 @@ await runCli("gateway", async () => {
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
       console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
-    server = await serve({ ...options, cluster, onMessage }, gateway);
+    server = await serve({ ...options, cluster, onMessage, doors: door && [door] }, gateway);
+    if (door !== undefined) {
+      const url = `ws://${door.addr.hostname}:${door.addr.port}/`;
+      web?.setWebSocket(url);
+      console.log(`websocket on ${url}`);
+    }
+    if (web !== undefined) console.log(`web page on ${web.origin}/`);
     reload = () => reloadLogged(routes);
   } else {
     const module = new URL("./gateway.ts", import.meta.url);
@@ -83,6 +108,7 @@ await runCli("gateway", async () => {
     if (stopping) return;
     stopping = true;
     await server.shutdown({ timeout: 5 });
+    await web?.close();
     await bus?.close();
     process.exit(0);
   };

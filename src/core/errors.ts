@@ -26,6 +26,8 @@ export const CLOSE_REASONS = [
   "bad-proxy-header",
   "tls-handshake-timeout",
   "send-timeout",
+  "unsupported-data",
+  "ping-timeout",
   "unauthenticated",
   "replaced",
   "heartbeat-timeout",

@@ -70,6 +70,7 @@ export type NumberOption =
   | "maxDelay"
   | "maxRetries"
   | "maxWaitingBytes"
+  | "maxPendingSendBytes"
   | "maxRoomsPerConnection"
   | "maxRoomNameLength"
   | "maxMessageSize"
@@ -121,6 +122,7 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxDelay: seconds,
   maxRetries: count(0, "attempts"),
   maxWaitingBytes: count(0, "bytes"),
+  maxPendingSendBytes: count(0, "bytes"),
   maxRoomsPerConnection: count(0, "rooms"),
   // A room's name goes into a topic (NATS subject, Redis channel) and into every room message.
   maxRoomNameLength: { integer: true, min: 1, max: 1024, unit: "bytes" },

@@ -38,6 +38,11 @@ export class ReadQueue {
     this.#resume = resume;
   }
 
+  /** Bytes queued and not yet read. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /** The next chunk: a queued one, or the next to arrive; `null` once ended (or the error it ended with). */
   read(): Promise<Uint8Array | null> {
     const chunk = this.#queue.shift();

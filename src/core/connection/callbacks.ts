@@ -22,7 +22,8 @@
  * @module
  */
 import type { Connection } from "./connection.ts";
-import { Envelope, type Inbox } from "./inbox.ts";
+import type { Inbox } from "./inbox.ts";
+import { Posted } from "./mailbox.ts";
 import { RESOLVED } from "./sender.ts";
 
 /**
@@ -53,7 +54,7 @@ export interface CallbackSource<Message = unknown, Owner = unknown> {
   current: ConnectionCallbacks<any, Message, Owner>;
 }
 
-/** What the runner needs of the connection beyond its public face. */
+/** What the runner needs of the connection beyond its public interface. */
 export interface CallbackHost<Message> {
   readonly conn: Connection<Message>;
   /** A posted message the handler has no callback for (the server's onMessage, or counted as dropped). */
@@ -135,7 +136,7 @@ export class CallbackRunner<Message, Owner = unknown> {
       let result: unknown;
       try {
         if (item instanceof Uint8Array) result = callbacks.frame(conn, item, this.#state);
-        else if (item instanceof Envelope) {
+        else if (item instanceof Posted) {
           result = callbacks.message === undefined
             ? this.#host.dispatch(item.message)
             : callbacks.message(conn, item.message as Message, this.#state);

@@ -39,6 +39,8 @@ export class FlushPolicy {
   readonly #marks: WaterMarks;
   readonly #later: FlushLater | undefined;
   #scheduled = false;
+  // Made on the first F3, then reused: no closure per send, none for a connection that never needs one.
+  #flushScheduled: (() => void) | undefined;
 
   /** `later` is the server's deferred flush (F4); without it, replies of a busy handler wait for F1. */
   constructor(outbox: Outbox, marks: WaterMarks, later?: FlushLater) {
@@ -59,7 +61,12 @@ export class FlushPolicy {
     else if (processing) this.#later?.add(outbox);
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.#flushScheduled);
+      queueMicrotask(
+        this.#flushScheduled ??= () => {
+          this.#scheduled = false;
+          this.#outbox.flush();
+        },
+      );
     }
   }
 
@@ -78,10 +85,4 @@ export class FlushPolicy {
     this.#outbox.flush();
     this.#outbox.trim();
   }
-
-  // Bound once: no closure per send.
-  readonly #flushScheduled = (): void => {
-    this.#scheduled = false;
-    this.#outbox.flush();
-  };
 }

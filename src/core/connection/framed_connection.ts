@@ -83,8 +83,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
     // A socket that finds its link dead by itself (a heartbeat) ends the connection even while nobody reads.
     socket.watch?.((error) => this.abort(error));
-    const parts = { conn: this, inbox, life: this.#life, flushes, finish: () => this.#finish() };
-    this.#driver = new HandlerDriver({ ...parts, onMessage: settings.onMessage });
+    this.#driver = new HandlerDriver({ conn: this, inbox, life: this.#life, flushes, onMessage: settings.onMessage });
   }
 
   get finished(): Promise<ConnectionStats> {
@@ -104,8 +103,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       framesIn: inbox.framesIn,
       framesOut: this.#sender.framesOut,
       framesDropped: this.#sender.framesDropped,
-      messagesIn: inbox.mailbox.messagesIn,
-      messagesDropped: inbox.mailbox.messagesDropped,
+      messagesIn: inbox.messagesIn,
+      messagesDropped: inbox.messagesDropped,
       outboxBytes: this.#outbox.bytes,
       outboxPeak: this.#outbox.peak,
       closeReason: this.#life.reason,
@@ -122,7 +121,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   send(payload: Uint8Array): Promise<void> {
     try {
       this.#checkOpen();
-      return this.#sender.send(payload, this.#recheck);
+      const sent = this.#sender.send(payload, this.#recheck);
+      if (this.#sender.overflowing) this.#overflow();
+      return sent;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -131,7 +132,9 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   sendOwned(payload: Uint8Array): Promise<void> {
     try {
       this.#checkOpen();
-      return this.#sender.sendOwned(payload, this.#recheck);
+      const sent = this.#sender.sendOwned(payload, this.#recheck);
+      if (this.#sender.overflowing) this.#overflow();
+      return sent;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -147,7 +150,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   close(): void {
     this.#inbox.end("closed");
-    void this.#finish();
+    void this.finish();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -179,7 +182,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   async closeWrite(): Promise<void> {
     if (this.#writeClosed) return;
     this.#writeClosed = true;
-    if (this.#socket.closeWrite === undefined) return void await this.#finish();
+    if (this.#socket.closeWrite === undefined) return void await this.finish();
     try {
       await this.#flushes.drain();
     } catch { /* the socket failed: the connection is ending, and its reason says why */ }
@@ -248,18 +251,25 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.#inbox.end(closeReasonOf(reason, "aborted"), reason);
   }
 
+  // Sends nobody awaited pile up for a peer that reads nothing while reading goes on: past the bound, the
+  // slow-consumer policy's disconnect (a send cannot be dropped: it settles or rejects).
+  #overflow(): void {
+    const limit = this.#sender.maxPending;
+    void this.forceClose(new GuardError("slow-consumer", `sends waiting over ${limit} bytes`, limit));
+  }
+
   /** Closes the socket now, without waiting for the outbox or the handler. */
   forceClose(reason: unknown): Promise<ConnectionStats> {
     this.abort(reason);
     this.#socket.close();
     this.#outbox.fail(() => this.#life.closedError());
-    return this.#finish();
+    return this.finish();
   }
 
   /** Ends a connection whose handler never ran (its PROXY header failed) with `reason`, and closes it. */
   endBeforeRun(reason: CloseReason, error?: unknown): Promise<ConnectionStats> {
     this.#inbox.end(reason, error);
-    return this.#finish();
+    return this.finish();
   }
 
   /** Runs `handler` to its end, then closes. Settles with the final stats. */
@@ -279,10 +289,11 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   /** Input ended: record the first reason, abort the signal, close a client's socket. */
   #ended(reason: Parameters<Lifecycle["ended"]>[0], error?: unknown): void {
     this.#life.ended(reason, error);
-    if (this.#settings.finishOnEnd) void this.#finish();
+    if (this.#settings.finishOnEnd) void this.finish();
   }
 
-  #finish(): Promise<ConnectionStats> {
+  /** Closes once what is queued is written (the handler's end); settles with the final stats. */
+  finish(): Promise<ConnectionStats> {
     this.#finishing ??= this.#close();
     return this.#finishing;
   }

@@ -17,25 +17,29 @@ import { ReaderFaces, type ReaderHost } from "./reader_faces.ts";
 
 /** The connection a driver drives, and the parts of it the driver reaches. */
 export interface DriverParts<Message> {
-  readonly conn: Connection<Message> & { abort(reason: unknown): void };
+  readonly conn: DrivenConnection<Message>;
   readonly inbox: Inbox;
   readonly life: Lifecycle;
   readonly flushes: FlushPolicy;
   /** The server's handler of posted messages a loop over frames only meets. */
   // deno-lint-ignore no-explicit-any -- the server's Message type, as in ConnectionSettings
   readonly onMessage: ((conn: Connection<any>, message: any) => void | Promise<void>) | undefined;
-  /** Closes once what is queued is written; settles with the final stats. */
-  readonly finish: () => Promise<ConnectionStats>;
 }
+
+/** The connection, with what the driver asks of it beyond its public interface. */
+export type DrivenConnection<Message> = Connection<Message> & {
+  abort(reason: unknown): void;
+  /** Closes once what is queued is written; settles with the final stats. */
+  finish(): Promise<ConnectionStats>;
+};
 
 /** Runs one connection's handler, and reads for it. */
 export class HandlerDriver<Message> implements CallbackHost<Message>, ReaderHost {
-  readonly conn: Connection<Message> & { abort(reason: unknown): void };
+  readonly conn: DrivenConnection<Message>;
   readonly #inbox: Inbox;
   readonly #life: Lifecycle;
   readonly #flushes: FlushPolicy;
   readonly #onMessage: DriverParts<Message>["onMessage"];
-  readonly #finish: () => Promise<ConnectionStats>;
   // The faces the handler reads through (reader_faces.ts), made on first use.
   #readers: ReaderFaces | undefined;
   // Set when the handler is callbacks: looked up at every event (ticks and messages included).
@@ -47,7 +51,6 @@ export class HandlerDriver<Message> implements CallbackHost<Message>, ReaderHost
     this.#life = parts.life;
     this.#flushes = parts.flushes;
     this.#onMessage = parts.onMessage;
-    this.#finish = parts.finish;
   }
 
   get id(): number {
@@ -101,7 +104,7 @@ export class HandlerDriver<Message> implements CallbackHost<Message>, ReaderHost
     new CallbackRunner<Message, Owner>(this.#inbox, source, this).start(owner);
   }
 
-  readonly returned = (): Promise<ConnectionStats> => this.#finish();
+  readonly returned = (): Promise<ConnectionStats> => this.conn.finish();
 
   readonly failed = (error: unknown): Promise<ConnectionStats> => {
     // A send refused because the connection already ended is not the handler's fault.
@@ -110,7 +113,7 @@ export class HandlerDriver<Message> implements CallbackHost<Message>, ReaderHost
       this.#inbox.end("handler-error", error);
       this.#life.ended("handler-error", error);
     }
-    return this.#finish();
+    return this.conn.finish();
   };
 
   dispatch(message: unknown): Promise<void> {

@@ -4,10 +4,8 @@
  *
  * Invariants:
  * 1. Pull-based: a read is started only when the loop waits for an item, none
- *    is queued, no read is pending and the rate budget is not overdrawn. A
- *    send that waits for room never stops it: the loop that asks may be
- *    another task than the one that sends, and a peer that echoes stops
- *    reading while its own replies are not read (see sender.ts, invariant 4).
+ *    is queued, no read is pending and the rate budget is not overdrawn; a
+ *    send that waits for room never stops it (sender.ts, invariant 4).
  * 2. Every frame of one read is queued together, after the messages that
  *    arrived before the read completed.
  * 3. Once input has ended, no read is started; items already queued are still handed out.
@@ -26,7 +24,6 @@ import type { RateLimits } from "./rate_limit.ts";
 import type { RawSocket } from "../../transport/types.ts";
 
 // The name callbacks.ts imports the boxed message by.
-export { Posted as Envelope } from "./mailbox.ts";
 
 /** Called when input ends (first reason wins at the connection). */
 export type InboxEnd = (reason: CloseReason, error?: unknown) => void;
@@ -37,7 +34,9 @@ export class Inbox {
   readonly #decoder: WireDecoder & { release?(): void };
   // The same decoder when it is the kit's length-prefixed one (owned sends need it).
   readonly #framedDecoder: FrameDecoder | undefined;
-  readonly #mailbox: Mailbox;
+  readonly #mailboxCapacity: number;
+  // Made on the first message or tick (most connections get neither).
+  #mailbox: Mailbox | undefined;
   readonly #onEnd: InboxEnd;
   // The flush point F1 (flush_policy.ts).
   readonly #flushes: { loopWaits(): void };
@@ -70,16 +69,13 @@ export class Inbox {
     this.bytesIn = socket.preambleBytes ?? 0;
     this.#decoder = decoder;
     this.#framedDecoder = decoder instanceof FrameDecoder ? decoder : undefined;
-    this.#mailbox = new Mailbox(mailboxCapacity);
+    this.#mailboxCapacity = mailboxCapacity;
     this.#onEnd = onEnd;
     this.#flushes = flushes;
     this.#limits = limits;
   }
 
-  /**
-   * True while the loop waits for input: a read pending (or paused for the rate budget), nothing queued,
-   * nothing being handled.
-   */
+  /** True while the loop waits for input: a read pending (or paused), nothing queued, nothing being handled. */
   get waitingForInput(): boolean {
     return (this.#reading || this.#paused) && !this.processing && !this.done && this.#head === this.#queue.length;
   }
@@ -96,7 +92,7 @@ export class Inbox {
       queue.length = 0;
       this.#head = 0;
     }
-    if (!(item instanceof Uint8Array)) this.#mailbox.taken(item);
+    if (!(item instanceof Uint8Array)) this.#mailbox!.taken(item);
     this.processing = true;
     return item;
   }
@@ -166,22 +162,25 @@ export class Inbox {
 
   /** The messages and ticks of the queue, and their counts (mailbox.ts). */
   get mailbox(): Mailbox {
-    return this.#mailbox;
+    return this.#mailbox ??= new Mailbox(this.#mailboxCapacity);
+  }
+
+  /** Messages handed out, and dropped (a full mailbox, an ended input, no taker). */
+  get messagesIn(): number {
+    return this.#mailbox?.messagesIn ?? 0;
+  }
+  get messagesDropped(): number {
+    return this.#mailbox?.messagesDropped ?? 0;
   }
 
   /** Queues a posted message; false when the mailbox is full or input has ended. */
   deliver(message: unknown): boolean {
-    const posted = this.#mailbox.admit(message, !this.done);
-    if (posted === undefined) return false;
-    this.#queue.push(posted);
-    this.#wakeUp();
-    return true;
+    const posted = this.mailbox.admit(message, !this.done);
+    if (posted !== undefined) this.#push(posted);
+    return posted !== undefined;
   }
 
-  /**
-   * One tick of the shared ticker: counts idle time, refills the rate budget
-   * (resuming a paused reader), and queues a tick when `deliverTick` (at most one waits).
-   */
+  /** One tick of the shared ticker: idle time, the rate budget (a paused reader resumes), a tick if `deliverTick`. */
   tick(seconds: number, deliverTick: boolean): void {
     this.idleTicks++;
     const limits = this.#limits;
@@ -192,10 +191,9 @@ export class Inbox {
         this.#wakeUp();
       }
     }
-    if (deliverTick && !this.#mailbox.tickQueued && !this.done) {
-      this.#mailbox.tickQueued = true;
-      this.#queue.push(new Tick(this.idleTicks * seconds));
-      this.#wakeUp();
+    if (deliverTick && !this.done && !this.mailbox.tickQueued) {
+      this.mailbox.tickQueued = true;
+      this.#push(new Tick(this.idleTicks * seconds));
     }
   }
 
@@ -204,6 +202,11 @@ export class Inbox {
     if (this.done) return;
     this.done = true;
     this.#onEnd(reason, error);
+    this.#wakeUp();
+  }
+
+  #push(item: InboxItem): void {
+    this.#queue.push(item);
     this.#wakeUp();
   }
 
@@ -223,8 +226,13 @@ export class Inbox {
     const limits = this.#limits;
     // The frame budget is spent ("pause"): nothing is read or decoded until a tick refills it.
     if (limits !== undefined && limits.frameLimit === 0) return void (this.#paused = true);
-    // Bytes kept at the budget come first; a read only when they held no whole frame.
-    if (this.#kept && this.#decodeKept()) return;
+    // Bytes kept at the budget come first (invariant 5); a read only when they held no whole frame.
+    if (this.#kept) {
+      this.#kept = false;
+      const before = this.#queue.length;
+      this.#decode(EMPTY, 0);
+      if (this.#queue.length > before || this.done || this.#paused) return;
+    }
     this.#reading = true;
     // The frames of the last read have all been handled: the decoder need not keep its chunk.
     this.#decoder.release?.();
@@ -234,7 +242,8 @@ export class Inbox {
   // Bound once: no closures per read.
   readonly #onReadError = (error: unknown): void => {
     this.#reading = false;
-    // A socket layer may fail a read with a reason of its own (a heartbeat's timeout).
+    // A socket that ends its reads for a reason of the kit's (a WebSocket's text message, a heartbeat's timeout) says
+    // which.
     this.end(closeReasonOf(error, "socket-error"), error);
   };
 
@@ -254,14 +263,6 @@ export class Inbox {
     this.#decode(chunk, chunk.length);
     this.#wakeUp();
   };
-
-  /** Decodes the bytes kept at the budget (invariant 5); true when that queued a frame or ended or paused input. */
-  #decodeKept(): boolean {
-    this.#kept = false;
-    const before = this.#queue.length;
-    this.#decode(EMPTY, 0);
-    return this.#queue.length > before || this.done || this.#paused;
-  }
 
   /** Decodes `chunk`, a read of `bytes` bytes (0: bytes kept from an earlier read), within the frame budget. */
   #decode(chunk: Uint8Array, bytes: number): void {

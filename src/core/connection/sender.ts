@@ -55,6 +55,9 @@ export class Sender {
   readonly #alone: number;
   #chain: Promise<void> = RESOLVED;
   #waiting = 0;
+  /** Bytes of the sends waiting for room now, and how many may wait at once. */
+  #waitingBytes = 0;
+  readonly maxPending: number;
   framesOut = 0;
   framesDropped = 0;
   /** How long sends have waited for the peer (the send timeout's clock). */
@@ -74,6 +77,7 @@ export class Sender {
     // half, a copy costs less than the second write the header then needs: with every frame over the mark written
     // that way, the bench's 64 KiB echo lost 14% of its bandwidth on Bun and 22% on Deno.
     this.#alone = Math.max(marks.high, framing.packet + (framing.maxFrameSize >>> 1));
+    this.maxPending = marks.maxPending;
   }
 
   /**
@@ -123,6 +127,11 @@ export class Sender {
       return RESOLVED;
     }
     return this.#sendWhenRoom(bytes, bytes.length, check, bytes, 0);
+  }
+
+  /** True when the sends waiting for room hold more than `maxPending` bytes (the connection should close). */
+  get overflowing(): boolean {
+    return this.#waitingBytes > this.maxPending;
   }
 
   /** Flushes, then settles once the runtime took every byte; a wait for the peer counts as a waiting send. */
@@ -195,6 +204,7 @@ export class Sender {
     // A runtime that pushes bytes stops reading ahead (up to 512 KiB on Bun) for a peer that may not be reading
     // its replies; the reader, if it asks, still reads (invariant 4).
     this.#waiting++;
+    this.#waitingBytes += size;
     this.outbox.holdReads();
     const stamp = this.waits.begin();
     const previous = this.#chain;
@@ -214,6 +224,7 @@ export class Sender {
       else this.#append(payload);
     } finally {
       this.#waiting--;
+      this.#waitingBytes -= size;
       this.waits.end(stamp);
       release();
     }

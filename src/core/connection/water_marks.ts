@@ -14,6 +14,14 @@
  */
 import { checkNumber, DEFAULT_HIGH_WATER_MARK } from "../options.ts";
 
+/**
+ * The bound a server puts on a connection's sends waiting for room: a peer
+ * that sends and never reads makes a handler that does not await its sends
+ * hold what it sent; 16 MiB is far past what a handler that awaits holds (one
+ * frame per task) and well short of what a flood would take.
+ */
+export const DEFAULT_MAX_PENDING_SEND_BYTES = 16 * 1024 * 1024;
+
 /** Outbox bounds, in bytes. */
 export interface OutboxOptions {
   /**
@@ -25,6 +33,15 @@ export interface OutboxOptions {
   highWaterMark?: number;
   /** A waiting `send()` goes on once the outbox is down to this many bytes. @default {highWaterMark / 2} */
   lowWaterMark?: number;
+  /**
+   * Bytes of sends that may wait for room at once (sends a handler did not
+   * await, to a peer that does not read). Past it the connection closes as
+   * `slow-consumer` and its waiting sends reject; a handler that awaits its
+   * sends holds one at a time and never reaches it. A client's sends are its
+   * own application's, so `connect()` sets no bound unless asked.
+   * @default {16777216} for `serve()`; no bound for `connect()`
+   */
+  maxPendingSendBytes?: number;
 }
 
 /** The water marks of an outbox, checked. */
@@ -33,12 +50,15 @@ export class WaterMarks {
   readonly high: number;
   /** Bytes at or below which a waiting send goes on. */
   readonly low: number;
+  /** Bytes of sends that may wait for room at once (Infinity: no bound). */
+  readonly maxPending: number;
 
   /** @throws {RangeError} low above high. */
-  constructor(high: number, low: number) {
+  constructor(high: number, low: number, maxPending = Infinity) {
     if (low > high) throw new RangeError(`Cannot use lowWaterMark ${low}: above highWaterMark ${high}`);
     this.high = high;
     this.low = low;
+    this.maxPending = maxPending;
   }
 
   /**
@@ -70,8 +90,12 @@ export class WaterMarks {
  * assert.ok(!marks.fits(900, 200));
  * ```
  */
-export function waterMarksOf(options: OutboxOptions): WaterMarks {
+export function waterMarksOf(options: OutboxOptions, defaultMaxPending = Infinity): WaterMarks {
   const high = checkNumber("highWaterMark", options.highWaterMark) ?? DEFAULT_HIGH_WATER_MARK;
   const low = checkNumber("lowWaterMark", options.lowWaterMark) ?? Math.floor(high / 2);
-  return new WaterMarks(high, low);
+  return new WaterMarks(
+    high,
+    low,
+    checkNumber("maxPendingSendBytes", options.maxPendingSendBytes) ?? defaultMaxPending,
+  );
 }

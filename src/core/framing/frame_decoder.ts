@@ -67,8 +67,10 @@ export class FrameDecoder {
   #assembly: FrameAssembly | undefined;
   // The bytes after the last frame of a decode() that stopped at its limit: the next call decodes them first.
   #rest: Uint8Array | undefined;
-  // Where each frame handed out came in, for framedIn().
-  readonly #framedIn: FramedIn;
+  // Where each frame handed out came in, for framedIn(); made on its first use (most connections never need it).
+  #framedIn: FramedIn | undefined;
+  /** Where the header starts in the view the last successful {@linkcode framedIn} returned. */
+  framedAt = 0;
 
   /**
    * Builds a decoder for `options.packet` headers, refusing frames over `options.maxFrameSize`.
@@ -78,12 +80,6 @@ export class FrameDecoder {
     const { packet, maxFrameSize } = framingOf(options);
     this.#packet = packet;
     this.#max = maxFrameSize;
-    this.#framedIn = new FramedIn(packet);
-  }
-
-  /** Where the header starts in the view the last successful {@linkcode framedIn} returned. */
-  get framedAt(): number {
-    return this.#framedIn.at;
   }
 
   /** Bytes of an unfinished frame held between chunks (header included), and bytes kept undecoded. */
@@ -219,7 +215,10 @@ export class FrameDecoder {
    * ```
    */
   framedIn(payload: Uint8Array): Uint8Array | undefined {
-    return this.#framedIn.find(payload);
+    const framedIn = this.#framedIn ??= new FramedIn(this.#packet);
+    const bytes = framedIn.find(payload);
+    this.framedAt = framedIn.at;
+    return bytes;
   }
 
   /**
@@ -228,7 +227,7 @@ export class FrameDecoder {
    * reads again: the frames of the last read have been handled by then).
    */
   release(): void {
-    this.#framedIn.release();
+    this.#framedIn?.release();
   }
 
   /**
@@ -268,7 +267,7 @@ export class FrameDecoder {
     // Views made with the constructor: subarray() costs about twice as much on Deno (it looks up a species).
     const buffer = chunk.buffer;
     const base = chunk.byteOffset + packet;
-    const frames = this.#framedIn.frames();
+    const frames = this.#framedIn?.frames();
     while (end - at >= packet && out.length < stop) {
       const length = packet === 4
         ? ((chunk[at]! << 24) | (chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!) >>> 0
@@ -281,7 +280,7 @@ export class FrameDecoder {
       at += packet + length;
     }
     // Kept for framedIn(): these frames, the bytes they came in, and where the first one's header is.
-    if (frames !== undefined && at > from) this.#framedIn.region(chunk, from);
+    if (frames !== undefined && at > from) this.#framedIn!.region(chunk, from);
     return at;
   }
 
@@ -292,7 +291,7 @@ export class FrameDecoder {
     if (framed !== undefined) {
       const payload = new Uint8Array(framed.buffer, this.#packet, framed.length - this.#packet);
       out.push(payload);
-      this.#framedIn.assembled(payload, framed);
+      (this.#framedIn ??= new FramedIn(this.#packet)).assembled(payload, framed);
       this.#state = HEAD;
     }
     return next;

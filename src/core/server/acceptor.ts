@@ -84,6 +84,15 @@ export class Acceptor<Message> {
     gate.take(socket);
   };
 
+  /**
+   * Takes a socket whose client address its listener knows already (a door: a WebSocket, whose upgrade request said
+   * it): past no PROXY gate, straight to the limits.
+   */
+  readonly admitDirect = (socket: RawSocket): void => {
+    this.errors.onAccept();
+    this.#admit(socket);
+  };
+
   /** One tick of the server's ticker: a socket past the PROXY header timeout fails. */
   tick(seconds: number): void {
     this.#gate?.tick(seconds);

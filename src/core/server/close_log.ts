@@ -37,6 +37,8 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "bad-proxy-header": "info",
   "tls-handshake-timeout": "info",
   "send-timeout": "info",
+  "unsupported-data": "info",
+  "ping-timeout": "info",
   unauthenticated: "info",
   // A newer login of the same identity: a normal event (a player on a second device).
   replaced: "debug",

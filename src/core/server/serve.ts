@@ -20,14 +20,14 @@
  * @module
  */
 import { Acceptor } from "./acceptor.ts";
-import { formatAddress } from "../address.ts";
+import { DEFAULT_HOSTNAME, formatAddress } from "../address.ts";
 import { CloseLog } from "./close_log.ts";
 import { type CallbackSource, checkCallbacks } from "../connection/callbacks.ts";
 import type { Connection } from "../connection/connection.ts";
 import { DeferredFlush } from "../connection/deferred_flush.ts";
 import type { ConnectionSettings } from "../connection/connection_settings.ts";
 import type { FramedConnection } from "../connection/framed_connection.ts";
-import { waterMarksOf } from "../connection/water_marks.ts";
+import { DEFAULT_MAX_PENDING_SEND_BYTES, waterMarksOf } from "../connection/water_marks.ts";
 import { ShutdownError } from "../errors.ts";
 import { guardsOf } from "./guards.ts";
 import { encodeWith, framingOf } from "../framing/length_prefixed.ts";
@@ -41,6 +41,7 @@ import { buildServer, type ServerParts, serverSide } from "./server_facade.ts";
 import type { ConnectionStats } from "../stats.ts";
 import {
   DEFAULT_QUIET_PERIOD,
+  DEFAULT_SHUTDOWN_TIMEOUT,
   shutdownConnections,
   type ShutdownOptions,
   type ShutdownPlan,
@@ -48,6 +49,7 @@ import {
 } from "./shutdown.ts";
 import { startTicker } from "./ticker.ts";
 import { defaultTransport } from "../../transport/select.ts";
+import { type DoorListener, openDoors } from "./door.ts";
 import type { Listener } from "../../transport/types.ts";
 
 /**
@@ -75,7 +77,7 @@ export async function serve<Message = unknown, State = any>(
   handler: Handler<Message> | CallbackHandler<State, Message>,
 ): Promise<Server<Message>> {
   const framing = framingOf(options);
-  const waterMarks = waterMarksOf(options);
+  const waterMarks = waterMarksOf(options, DEFAULT_MAX_PENDING_SEND_BYTES);
   const guards = guardsOf(options);
   const mailboxCapacity = checkNumber("mailboxCapacity", options.mailboxCapacity) ?? DEFAULT_MAILBOX_CAPACITY;
   const port = checkNumber("port", options.port) ?? 0;
@@ -178,7 +180,7 @@ export async function serve<Message = unknown, State = any>(
   try {
     listener = await transport.listen(
       {
-        hostname: options.hostname ?? "127.0.0.1",
+        hostname: options.hostname ?? DEFAULT_HOSTNAME,
         port,
         tls: options.tls,
         reusePort: options.reusePort,
@@ -189,6 +191,21 @@ export async function serve<Message = unknown, State = any>(
       (error) => acceptor.errors.onError(error),
     );
   } catch (error) {
+    hooks?.close();
+    throw error;
+  }
+  // Doors (a WebSocket listener): their sockets skip the PROXY gate and go straight to the limits.
+  let doors: DoorListener[];
+  try {
+    doors = await openDoors(
+      options.doors,
+      framing,
+      logger,
+      acceptor.admitDirect,
+      (error) => acceptor.errors.onError(error),
+    );
+  } catch (error) {
+    listener.close();
     hooks?.close();
     throw error;
   }
@@ -210,7 +227,7 @@ export async function serve<Message = unknown, State = any>(
     try {
       // Checked before anything stops: a refused shutdown leaves the server running.
       plan = {
-        timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? 5) * 1000,
+        timeoutMs: (checkNumber("timeout", shutdownOptions.timeout) ?? DEFAULT_SHUTDOWN_TIMEOUT) * 1000,
         quietMs: (checkNumber("quietPeriod", shutdownOptions.quietPeriod) ?? DEFAULT_QUIET_PERIOD) * 1000,
         goodbye: shutdownOptions.goodbye === undefined ? undefined : encodeWith(shutdownOptions.goodbye, framing),
         // A parent signal's reason is kept as the cause: the handler can tell a deploy from a crash.
@@ -221,10 +238,12 @@ export async function serve<Message = unknown, State = any>(
     }
     shuttingDown = (async () => {
       listener!.close();
+      for (const door of doors) door.close();
       acceptor.close();
       controller.abort(plan.reason);
       logger.info("shutting down {count} connections", { count: registry.size });
       const report = await shutdownConnections(registry, plan);
+      await Promise.all(doors.map((door) => door.drained?.()));
       await Promise.allSettled([...endHooks]);
       hooks?.close();
       ticker.stop();

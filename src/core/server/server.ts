@@ -1,5 +1,5 @@
 /**
- * The server's face: the handler's types, the options of `serve()`, the
+ * The server's API: the handler's types, the options of `serve()`, the
  * running server a handler gets as its second argument, and the seam through
  * which something above the server (a cluster) extends it: `serve()` asks a
  * {@linkcode ServerExtension} for its {@linkcode ServerHooks} and hands it a
@@ -20,6 +20,7 @@ import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { RoomOptions, Rooms } from "./rooms.ts";
 import type { ShutdownOptions, ShutdownReport } from "./shutdown.ts";
 import type { Address, TlsServeOptions, Transport } from "../../transport/types.ts";
+import type { Door } from "./door.ts";
 
 /**
  * A connection handler: runs once per connection, in its own task, with the
@@ -88,6 +89,13 @@ export interface ServeOptions<Message = unknown>
   reusePort?: boolean;
   /** TCP keepalive on every accepted socket, after this many idle seconds (`Transport`'s `keepAlive`). @default off */
   keepAlive?: number;
+  /**
+   * Listeners besides the TCP port whose connections join this server: the
+   * same handler, registry, rooms and guards (`webSocketDoor()` of
+   * `spawnkit/websocket`). Opened after the port, closed first at shutdown.
+   * @default none
+   */
+  doors?: readonly Door[];
   /**
    * Serve as a node of this cluster (`joinCluster()`): connection ids carry the
    * node, and the server handlers get (and `serve()` returns) reaches every
