@@ -28,27 +28,24 @@ import { SessionError } from "../../errors.ts";
 import type { Framing } from "../../framing/length_prefixed.ts";
 import type { Address, RawSocket } from "../../../transport/types.ts";
 import type { Heartbeat } from "./heartbeat.ts";
-import { ackRecord, readCount, readFirstRecord, readWelcome, welcomeRecord } from "./handshake.ts";
+import { ackRecord, readCount, readWelcome, welcomeRecord } from "./handshake.ts";
 import { tryResume } from "./link.ts";
 import { ResumeLog } from "./resume_log.ts";
 import {
   ACK,
   BYE,
-  checkHello,
   controlRecord,
   escapeEmpties,
   HELLO,
   HELLO_BODY,
   HELLO_RESUME_BODY,
-  InScanner,
   OutScanner,
   PING,
   PONG,
   REJECT,
-  RESUME,
-  TOKEN_BYTES,
   WELCOME,
 } from "./session_wire.ts";
+import { type LinkStart, WireIn } from "./wire_in.ts";
 import { type Resolvers, WriteChain } from "./write_chain.ts";
 
 type Waiter = { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void };
@@ -88,9 +85,8 @@ export class SessionSocket implements RawSocket {
   #inner: RawSocket;
   #gen = 0;
   #chain: WriteChain;
-  // Undefined until a server socket knows whether its peer speaks the wire; then a scanner, or null (plain).
-  #in: InScanner | null | undefined;
-  #prefix: Uint8Array | undefined;
+  // The reading half: how the link started, and the records in what it reads (wire_in.ts).
+  readonly #wire: WireIn;
   readonly #out: OutScanner;
   #held: Uint8Array | undefined;
   #end: { error?: unknown } | undefined;
@@ -129,8 +125,11 @@ export class SessionSocket implements RawSocket {
     this.localAddr = inner.localAddr;
     this.heartbeat = heartbeat;
     this.#out = new OutScanner(framing.packet);
+    this.#wire = new WireIn(framing.packet, roles.host === undefined, {
+      start: (start) => this.#started(start),
+      control: (kind, body) => this.#onControl(kind, body),
+    });
     if (roles.host === undefined) {
-      this.#in = new InScanner(framing.packet);
       // Logged from the first byte: the server's WELCOME may come after the first frames went out.
       if (roles.redial !== undefined) this.#log = new ResumeLog(roles.logLimit ?? Infinity);
       const body = roles.redial === undefined ? HELLO_BODY : HELLO_RESUME_BODY;
@@ -159,7 +158,7 @@ export class SessionSocket implements RawSocket {
 
   /** True when the peer speaks the session wire. */
   get speaksWire(): boolean {
-    return this.#in instanceof InScanner;
+    return this.#wire.state === "wire";
   }
 
   /** True while the link is lost and the session waits for a new one. */
@@ -194,24 +193,20 @@ export class SessionSocket implements RawSocket {
       if (this.#host !== undefined && (suspended.age += seconds) * 1000 >= this.#windowMs) this.#expire();
       return;
     }
-    if (this.#in) {
+    if (this.#wire.state === "wire") {
       this.heartbeat.tick(seconds, this.#reading);
       return this.#ack(true);
     }
-    const prefix = this.#prefix;
-    if (this.#in === null || prefix === undefined) return;
     // Invariant 3: the start of a HELLO and nothing more for a whole tick is a plain peer's empty frame.
-    this.#in = null;
-    this.#prefix = undefined;
-    this.#log = undefined;
-    this.#host?.started(this, 0);
-    this.#deliver(prefix);
+    const settled = this.#wire.settle();
+    if (settled !== undefined) this.#deliver(settled);
   }
 
   write(data: Uint8Array): Promise<void> {
     // Followed even before a server knows whether the peer speaks the wire: a greeting may go out first.
-    const empties = this.#in === null ? [] : this.#out.scan(data, true);
-    const bytes = empties.length === 0 || !this.#in ? data : escapeEmpties(data, empties);
+    const state = this.#wire.state;
+    const empties = state === "plain" ? [] : this.#out.scan(data, true);
+    const bytes = empties.length === 0 || state !== "wire" ? data : escapeEmpties(data, empties);
     this.#log?.append(bytes);
     return new Promise((resolve, reject) => {
       const resolvers = { resolve, reject };
@@ -225,7 +220,7 @@ export class SessionSocket implements RawSocket {
   tryWrite(data: Uint8Array): number {
     const inner = this.#inner;
     if (inner.tryWrite === undefined || this.#chain.busy || this.#controls.length > 0 || this.#suspended) return 0;
-    if (this.#in === null) return inner.tryWrite(data);
+    if (this.#wire.state === "plain") return inner.tryWrite(data);
     // An empty frame needs its byte: left to write(), which escapes.
     if (this.#out.scan(data, false).length > 0) return 0;
     const taken = inner.tryWrite(data);
@@ -254,7 +249,9 @@ export class SessionSocket implements RawSocket {
       suspended.write?.reject(new SessionError("resume-refused", "the session was closed while its link was lost"));
     }
     const inner = this.#inner;
-    if (this.#in && this.#suspended === undefined && this.#end === undefined && this.#out.atBoundary) {
+    if (
+      this.#wire.state === "wire" && this.#suspended === undefined && this.#end === undefined && this.#out.atBoundary
+    ) {
       const bye = controlRecord(BYE, this.#framing.packet);
       const close = () => inner.close();
       if (!this.#chain.busy && (inner.tryWrite?.(bye) ?? 0) === bye.length) close();
@@ -288,7 +285,7 @@ export class SessionSocket implements RawSocket {
   adopt(link: RawSocket, received: number, rest: Uint8Array, token?: Uint8Array): boolean {
     const log = this.#log;
     const resend = log?.from(received);
-    if (resend === undefined || this.#end !== undefined || !this.#in) return false;
+    if (resend === undefined || this.#end !== undefined || this.#wire.state !== "wire") return false;
     if (this.#suspended === undefined) this.#suspend(undefined); // the old link looked alive: it is not
     const suspended = this.#suspended!;
     this.#suspended = undefined;
@@ -297,14 +294,14 @@ export class SessionSocket implements RawSocket {
     this.#chain = new WriteChain(link);
     this.#reading = false;
     this.#controls.length = 0;
-    this.#in.restart();
+    this.#wire.restart();
     this.heartbeat.heard();
     this.heartbeat.resumes++;
     this.heartbeat.bytesResent += resend.length;
     log!.ack(received);
     if (token !== undefined) {
       this.#token = token;
-      const welcome = { token, received: this.#in.accepted, windowMs: this.#windowMs, resumed: true };
+      const welcome = { token, received: this.#wire.accepted, windowMs: this.#windowMs, resumed: true };
       this.#chain.write(welcomeRecord(welcome, this.#framing.packet)).catch(() => {});
     }
     const write = suspended.write;
@@ -372,37 +369,15 @@ export class SessionSocket implements RawSocket {
   }
 
   #decode(chunk: Uint8Array): Uint8Array {
-    if (this.#in === undefined) {
-      // A server socket: the peer's first bytes say whether it speaks the wire (invariant 3).
-      const seen = this.#prefix === undefined ? chunk : concat(this.#prefix, chunk);
-      const first = readFirstRecord(seen, this.#framing.packet, [HELLO, RESUME]);
-      this.#prefix = undefined;
-      if (first.state === "more") {
-        this.#prefix = seen;
-        return seen.subarray(0, 0);
-      }
-      if (first.state === "plain") {
-        this.#in = null;
-        this.#log = undefined;
-        this.#host?.started(this, 0);
-        return seen;
-      }
-      if (first.kind === RESUME) {
-        const token = first.body.subarray(0, TOKEN_BYTES);
-        this.#host?.resumeAsked(this, token, readCount(first.body, TOKEN_BYTES), first.rest);
-        return seen.subarray(0, 0);
-      }
-      const version = checkHello(first.body);
-      this.#in = new InScanner(this.#framing.packet);
-      if (version !== 2) this.#log = undefined;
-      this.#host?.started(this, version);
-      chunk = first.rest;
-    }
-    if (this.#in === null) return chunk;
-    const data = this.#in.push(chunk);
-    const { controls, bodies } = this.#in;
-    for (let i = 0; i < controls.length; i++) this.#onControl(controls[i]!, bodies[i]!);
-    return data;
+    return this.#wire.decode(chunk);
+  }
+
+  /** A server's link started: a plain peer or a HELLO of version 1 keeps no log; a RESUME goes to the gate. */
+  #started(start: LinkStart): void {
+    if (start.kind === "resume") return this.#host?.resumeAsked(this, start.token, start.received, start.rest);
+    const version = start.kind === "hello" ? start.version : 0;
+    if (version !== 2) this.#log = undefined;
+    this.#host?.started(this, version);
   }
 
   #onControl(kind: number, body: Uint8Array): void {
@@ -424,9 +399,8 @@ export class SessionSocket implements RawSocket {
 
   /** Sends an ACK when `ACK_EVERY` bytes came since the last one, or on a tick (`due`) when any did. */
   #ack(due: boolean): void {
-    const scanner = this.#in;
-    if (!scanner || this.#token === undefined || this.#windowMs === 0) return;
-    const received = scanner.accepted;
+    if (this.#wire.state !== "wire" || this.#token === undefined || this.#windowMs === 0) return;
+    const received = this.#wire.accepted;
     if (received === this.#acked || (!due && received - this.#acked < ACK_EVERY)) return;
     this.#acked = received;
     this.#control(ackRecord(received, this.#framing.packet));
@@ -477,7 +451,7 @@ export class SessionSocket implements RawSocket {
     const deadline = Date.now() + this.#windowMs;
     let delay = 50;
     while (this.#suspended === suspended && Date.now() < deadline) {
-      const received = this.#in ? this.#in.accepted : 0;
+      const received = this.#wire.accepted;
       const attemptEnd = Math.min(deadline, Date.now() + this.#redial!.attemptMs);
       const answer = await tryResume(this.#redial!.dial, this.#token!, received, this.#framing.packet, attemptEnd);
       if (this.#suspended !== suspended) return answer?.link.close();
