@@ -187,3 +187,29 @@ test("a reconnecting client with resume is told the session resumed: onReconnect
   assert.deepEqual(events, ["resume"], "no disconnect, no reconnect: the same session");
   await server.shutdown();
 });
+
+test("an authenticated session resumes with its identity, and authenticate is asked once", async () => {
+  let asked = 0;
+  const identities: Array<string | undefined> = [];
+  const { server } = await startServer(counter as never, {
+    ...fast,
+    sessions: sessions({
+      authenticate: (frame) => (asked++, decoder.decode(frame)),
+      resumeWindow: 10,
+      onResume: (conn) => void identities.push(conn.identity),
+    }),
+  });
+  await using proxy = await startFaultProxy(server.addr.port);
+  const conn = await connect({ port: proxy.port, resume: true, heartbeat: { interval: 0.05 } });
+  await conn.send(text("carol"));
+  await conn.send(text("a"));
+  assert.deepEqual(await takeText(conn, 1), ["a:1"]);
+  proxy.reset();
+  await conn.send(text("b"));
+  assert.deepEqual(await takeText(conn, 1), ["b:2"]);
+  assert.deepEqual(identities, ["carol"]);
+  assert.equal(asked, 1);
+  assert.equal([...server.connections()][0]!.identity, "carol");
+  conn.close();
+  await server.shutdown();
+});
