@@ -209,7 +209,7 @@ test("an authenticated session resumes with its identity, and authenticate is as
   assert.deepEqual(await takeText(conn, 1), ["b:2"]);
   assert.deepEqual(identities, ["carol"]);
   assert.equal(asked, 1);
-  assert.equal([...server.connections()][0]!.identity, "carol");
+  assert.equal(server.get([...server.connections()][0]!.id)?.stats.identity, "carol");
   conn.close();
   await server.shutdown();
 });
