@@ -33,6 +33,7 @@
 export {
   DEFAULT_MAX_FRAME_SIZE,
   encodeFrame,
+  type Framing,
   type FramingOptions,
   type PacketSize,
 } from "./src/core/framing/length_prefixed.ts";
@@ -64,6 +65,13 @@ export type {
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
+export type {
+  Admission,
+  AdmissionContext,
+  AdmissionExits,
+  AdmissionExtension,
+  AdmissionOptions,
+} from "./src/core/server/admission.ts";
 export type { AddressPrefix } from "./src/core/server/address_key.ts";
 export type { ProxyProtocolOptions } from "./src/core/server/proxy/gate.ts";
 export {
@@ -75,6 +83,17 @@ export {
 } from "./src/core/server/proxy/header.ts";
 export { ProxyHeaderParser } from "./src/core/server/proxy/parser.ts";
 export type { Door, DoorContext, DoorListener } from "./src/core/server/door.ts";
+
+// session: authentication before the handler, heartbeats
+export { type SessionOptions, sessions } from "./src/core/session/sessions.ts";
+export type { HeartbeatOptions } from "./src/core/session/wire/client_heartbeat.ts";
+export {
+  type Authenticate,
+  type AuthInfo,
+  AuthRefusal,
+  DEFAULT_AUTH_TIMEOUT,
+  MAX_IDENTITY_LENGTH,
+} from "./src/core/session/auth.ts";
 
 // client: connect(), and the reconnecting client over it
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
@@ -108,6 +127,7 @@ export type {
   ListenOptions,
   RawSocket,
   ReadHolds,
+  SessionCounts,
   TlsConnectOptions,
   TlsServeOptions,
   Transport,
@@ -128,6 +148,7 @@ export {
   GuardError,
   type GuardReason,
   type RefusalReason,
+  SessionError,
   ShutdownError,
   TruncatedFrameError,
 } from "./src/core/errors.ts";

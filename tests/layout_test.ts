@@ -67,6 +67,8 @@ const FLOORS: Record<string, number> = {
   "src/core/server/": 5,
   "src/core/reconnect/": 5,
   "src/core/cluster/": 6,
+  "src/core/session/": 6,
+  "src/core/session/wire/": 4,
   "src/core/connect.ts": 6,
   "src/_internal.ts": 7,
   "mod.ts": 7,

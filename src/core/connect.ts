@@ -16,6 +16,7 @@ import { checkNumber } from "./options.ts";
 import { type ReconnectOptions, reconnectSettingsOf } from "./reconnect/reconnect_options.ts";
 import type { ReconnectingConnection } from "./reconnect/reconnecting_connection.ts";
 import { Reconnector } from "./reconnect/reconnector.ts";
+import { clientSessionSocket, type HeartbeatOptions, heartbeatPlanOf } from "./session/wire/client_heartbeat.ts";
 import { defaultTransport } from "../transport/select.ts";
 import type { RawSocket, TlsConnectOptions, Transport } from "../transport/types.ts";
 
@@ -43,6 +44,24 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
    * @default no reconnecting
    */
   reconnect?: boolean | ReconnectOptions;
+  /**
+   * Keep a heartbeat over the session wire (sessions.md; the server must run
+   * `sessions()`): ping after `interval` seconds of silence, end the
+   * connection (`heartbeat-timeout`) when nothing answers within `timeout`;
+   * a reconnecting client then dials again. `true` takes every default.
+   * @default no heartbeat: the plain {packet, N} wire
+   */
+  heartbeat?: boolean | HeartbeatOptions;
+  /**
+   * Ask a server with `resumeWindow` for a session that survives the link
+   * (sessions.md): a link lost without a clean close is dialled again within
+   * the window, and the session goes on over the new one with nothing lost
+   * and nothing twice; the connection sees no drop. Turns `heartbeat` on.
+   * @default {false}
+   */
+  resume?: boolean;
+  /** TCP keepalive after this many idle seconds (`Transport`'s `keepAlive`). @default off */
+  keepAlive?: number;
 }
 
 let nextClientId = 1;
@@ -105,6 +124,13 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const reconnect = options.reconnect === undefined || options.reconnect === false
     ? undefined
     : reconnectSettingsOf(options.reconnect);
+  const heartbeat = options.heartbeat === undefined || options.heartbeat === false
+    ? (options.resume === true ? heartbeatPlanOf(true) : undefined)
+    : heartbeatPlanOf(options.heartbeat);
+  if (heartbeat !== undefined && framing.format !== undefined) {
+    throw new TypeError("Cannot connect with a heartbeat: the session wire needs length-prefixed framing");
+  }
+  const keepAlive = checkNumber("keepAlive", options.keepAlive);
   const transport = options.transport ?? await defaultTransport();
   const signal = options.signal;
   signal?.throwIfAborted();
@@ -124,14 +150,24 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       }),
   };
   const dial = async (abort: AbortSignal | undefined): Promise<FramedConnection> => {
-    const dialing = transport.connect({ hostname, port, tls: options.tls });
+    const link = () => transport.connect({ hostname, port, tls: options.tls, keepAlive });
+    const dialing = link();
     const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
-    return new FramedConnection(socket, settings, nextClientId++);
+    const redial = options.resume === true ? link : undefined;
+    const resumed = () => reconnector?.sessionResumed();
+    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
+    return new FramedConnection(framed, settings, nextClientId++);
   };
+  // Set below: a session that resumes under one of its connections tells it (its hook and listeners).
+  let reconnector: Reconnector | undefined;
   const first = await dial(signal);
-  const conn = reconnect === undefined
-    ? first
-    : new Reconnector(first, { ...reconnect, target: formatAddress({ hostname, port }), framing, logger, dial });
+  const conn = reconnect === undefined ? first : reconnector = new Reconnector(first, {
+    ...reconnect,
+    target: formatAddress({ hostname, port }),
+    framing,
+    logger,
+    dial,
+  });
   if (signal !== undefined) {
     const onAbort = () => conn.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

@@ -28,6 +28,10 @@ export const CLOSE_REASONS = [
   "send-timeout",
   "unsupported-data",
   "ping-timeout",
+  "unauthenticated",
+  "replaced",
+  "heartbeat-timeout",
+  "resume-refused",
 ] as const;
 
 /** Why a connection ended, as written in its final stats and in the log. */
@@ -40,7 +44,8 @@ export type GuardReason =
   | "rate-limit"
   | "slow-consumer"
   | "tls-handshake-timeout"
-  | "send-timeout";
+  | "send-timeout"
+  | "heartbeat-timeout";
 
 /**
  * Why a new connection was refused at once (counted in `server.stats.refused`):
@@ -188,6 +193,38 @@ export class GuardError extends Error {
     this.code = code;
     this.detail = detail;
     this.limit = limit;
+  }
+}
+
+/**
+ * Why the session layer ended or refused a connection, its close reason as
+ * `code`: `unauthenticated` (the authentication step refused it, threw, or
+ * did not answer in time; `detail` says which), `replaced` (a newer login of
+ * the same identity took its place over `maxSessionsPerIdentity`),
+ * `resume-refused` (a session token unknown, used already, or past its
+ * window, or bytes the other side no longer holds: a gap that cannot be filled).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SessionError } from "spawnkit";
+ * const error = new SessionError("unauthenticated", "refused: bad token");
+ * assert.equal(error.code, "unauthenticated");
+ * assert.equal(error.message, "Cannot open session: unauthenticated: refused: bad token");
+ * ```
+ */
+export class SessionError extends Error {
+  /** The close reason this error causes. */
+  readonly code: "unauthenticated" | "replaced" | "resume-refused";
+  /** What happened, in words. */
+  readonly detail: string;
+
+  /** Builds the error; `cause` is the hook's own error, if it threw. */
+  constructor(code: SessionError["code"], detail: string, options?: { cause?: unknown }) {
+    super(`Cannot open session: ${code}: ${detail}`, options);
+    this.name = "SessionError";
+    this.code = code;
+    this.detail = detail;
   }
 }
 

@@ -75,7 +75,14 @@ export type NumberOption =
   | "maxRoomNameLength"
   | "maxMessageSize"
   | "reconnectWait"
-  | "pingInterval";
+  | "pingInterval"
+  | "authTimeout"
+  | "maxSessionsPerIdentity"
+  | "heartbeatInterval"
+  | "heartbeatTimeout"
+  | "keepAlive"
+  | "resumeWindow"
+  | "maxResumeBytes";
 
 /** The numeric options, by their name in the options that {@linkcode NumberOption} lists. */
 export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
@@ -123,6 +130,14 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
   reconnectWait: seconds,
   pingInterval: seconds,
+  // The session layer (sessions.md).
+  authTimeout: seconds,
+  maxSessionsPerIdentity: count(1, "connections"),
+  heartbeatInterval: seconds,
+  heartbeatTimeout: seconds,
+  keepAlive: secondsOrZero,
+  resumeWindow: secondsOrZero,
+  maxResumeBytes: count(0, "bytes"),
 };
 
 /** The options that take one of a few values, and their values. */

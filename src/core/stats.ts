@@ -4,7 +4,7 @@
  * @module
  */
 import type { CloseReason, RefusalReason } from "./errors.ts";
-import type { Address } from "../transport/types.ts";
+import type { Address, SessionCounts } from "../transport/types.ts";
 
 /**
  * A connection's figures: live while it runs, final in the end hook (the
@@ -45,6 +45,10 @@ export interface ConnectionStats {
   readonly closeReason: CloseReason | undefined;
   /** The error behind the close reason, if any (a handler's throw, a decode error, an abort reason). */
   readonly error: unknown;
+  /** Who the peer is, as the server's `authenticate` named it; absent without authentication. */
+  readonly identity?: string;
+  /** The session wire's counters (heartbeat, resumes), on a connection under `sessions()` or with `heartbeat`. */
+  readonly session?: SessionCounts;
 }
 
 /** A server's figures, read from `server.stats`. */

@@ -23,6 +23,8 @@ interface BunTcpSocket {
   pause(): void;
   resume(): void;
   setNoDelay(enabled: boolean): boolean;
+  /** The delay in milliseconds (checked against `ss -o` on Bun 1.x). */
+  setKeepAlive?(enabled: boolean, initialDelayMs: number): boolean;
 }
 interface BunSocketHandlers {
   binaryType?: "uint8array";
@@ -253,6 +255,7 @@ export const bunTransport: Transport = {
           const wrapped = new BunSocket();
           socket.data = wrapped;
           wrapped.attach(socket);
+          if (options.keepAlive) socket.setKeepAlive?.(true, options.keepAlive * 1000);
           // Bounded by the kit's tlsHandshakeTimeout; the `handshake` callback says when it is done.
           wrapped.handshaking = options.tls !== undefined;
           onSocket(wrapped);
@@ -288,6 +291,7 @@ export const bunTransport: Transport = {
       socket: trust === undefined ? handlers : clientHandlers,
     });
     wrapped.attach(socket);
+    if (options.keepAlive) socket.setKeepAlive?.(true, options.keepAlive * 1000);
     try {
       await handshaken;
     } catch (error) {

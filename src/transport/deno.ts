@@ -24,6 +24,8 @@ interface DenoConn {
   close(): void;
   closeWrite(): Promise<void>;
   setNoDelay?(enabled: boolean): void;
+  /** On, at the system's delay: Deno takes no delay of its own. */
+  setKeepAlive?(enabled: boolean): void;
   handshake?(): Promise<unknown>;
 }
 interface DenoListener {
@@ -215,6 +217,7 @@ export const denoTransport: Transport = {
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           continue;
         }
+        if (options.keepAlive) keepAlive(conn);
         onSocket(new DenoSocket(conn));
       }
     })();
@@ -232,7 +235,11 @@ export const denoTransport: Transport = {
 
   async connect(options: DialOptions): Promise<RawSocket> {
     const { hostname, port, tls } = options;
-    if (tls === undefined) return new DenoSocket(await deno.connect({ hostname, port, transport: "tcp" }));
+    if (tls === undefined) {
+      const conn = await deno.connect({ hostname, port, transport: "tcp" });
+      if (options.keepAlive) keepAlive(conn);
+      return new DenoSocket(conn);
+    }
     const conn = await deno.connectTls({ hostname, port, caCerts: tls.caCerts });
     try {
       // Handshake now, so that a server the client does not trust fails connect(), not a later read.
@@ -244,3 +251,9 @@ export const denoTransport: Transport = {
     return new DenoSocket(conn);
   },
 };
+
+function keepAlive(conn: DenoConn): void {
+  try {
+    conn.setKeepAlive?.(true);
+  } catch { /* closed already: the first read will say so */ }
+}

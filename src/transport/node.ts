@@ -123,6 +123,7 @@ export const nodeTransport: Transport = {
         tcp.destroy();
         return void onError(goneBeforeAccept());
       }
+      if (options.keepAlive) tcp.setKeepAlive(true, options.keepAlive * 1000);
       if (context === undefined) return onSocket(new NodeSocket(tcp));
       // Built by hand, the TLS socket has none of node:tls's handshakeTimeout: the kit's tlsHandshakeTimeout
       // bounds it, and "secure" says when it is done.
@@ -169,6 +170,7 @@ export const nodeTransport: Transport = {
       socket.once("error", reject);
       socket.once(trust === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", reject);
+        if (options.keepAlive) socket.setKeepAlive(true, options.keepAlive * 1000);
         resolve(new NodeSocket(socket));
       });
     });

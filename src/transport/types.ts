@@ -91,6 +91,14 @@ export interface RawSocket {
    * still handshaking after `tlsHandshakeTimeout` seconds.
    */
   readonly handshaking?: boolean;
+  /**
+   * Optional, on a socket that can find its link dead by itself (a heartbeat's
+   * verdict): the kit hands it `dead` once, to end the connection even while
+   * nobody reads it.
+   */
+  watch?(dead: (error: unknown) => void): void;
+  /** Optional, on a socket that speaks the session wire: its counters, for the connection's stats. */
+  readonly session?: SessionCounts;
   /** Closes the socket; pending and later reads give `null`. Idempotent. */
   close(): void;
 }
@@ -99,6 +107,26 @@ export interface RawSocket {
 export interface ReadHolds {
   /** True while some of `bytes` must stay as they are. */
   holds(bytes: Uint8Array): boolean;
+}
+
+/** The session wire's counters (sessions.md): the heartbeat's ticks, pings and pongs, and resumes. */
+export interface SessionCounts {
+  /** Ticks of the heartbeat's clock so far (a client's interval, or the server's tick). */
+  readonly ticks: number;
+  /** Pings this side sent. */
+  readonly pingsSent: number;
+  /** Pongs this side received. */
+  readonly pongsReceived: number;
+  /** Pings of the peer this side answered, without waking the handler. */
+  readonly pingsAnswered: number;
+  /** The tick at which the link was last declared dead, if it was. */
+  readonly timedOutAt: number | undefined;
+  /** Links lost without a clean close while the session could resume. */
+  readonly suspensions: number;
+  /** Times the session went on over a new link. */
+  readonly resumes: number;
+  /** Application bytes sent again over new links: what the peer had not received. */
+  readonly bytesResent: number;
 }
 
 /**
@@ -155,6 +183,13 @@ export interface ListenOptions {
    * Linux spreads them; elsewhere a second listener may fail with EADDRINUSE.
    */
   reusePort?: boolean;
+  /**
+   * Turn on TCP keepalive with this many seconds of idle before the first
+   * probe (the kernel's own count and spacing of probes follow); 0 or absent
+   * leaves it off. Deno's own sockets cannot set the delay: they use the
+   * system's (`net.ipv4.tcp_keepalive_time`, two hours by default).
+   */
+  keepAlive?: number;
 }
 
 /** Where a transport connects (`Transport.connect`). */
@@ -168,6 +203,13 @@ export interface DialOptions {
    * settles after the handshake, and rejects when the server is not trusted.
    */
   tls?: TlsConnectOptions;
+  /**
+   * Turn on TCP keepalive with this many seconds of idle before the first
+   * probe (the kernel's own count and spacing of probes follow); 0 or absent
+   * leaves it off. Deno's own sockets cannot set the delay: they use the
+   * system's (`net.ipv4.tcp_keepalive_time`, two hours by default).
+   */
+  keepAlive?: number;
 }
 
 /** A bound, accepting listener. */

@@ -73,6 +73,8 @@ export interface Connection<Message = unknown> extends AsyncIterable<Uint8Array>
   readonly remoteAddr: Address;
   /** The local address. */
   readonly localAddr: Address;
+  /** Who the peer is, as the server's `authenticate` named it (sessions.md); undefined without authentication. */
+  readonly identity?: string;
   /** Settles with the final stats once the connection is gone. */
   readonly finished: Promise<ConnectionStats>;
   /** Aborted when the connection must end (the peer, a guard, `close()`), or when the server's shutdown begins. */

@@ -38,6 +38,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   readonly id: number;
   readonly remoteAddr: Address;
   readonly localAddr: Address;
+  /** Set once, by the session layer, before the handler runs. */
+  identity: string | undefined = undefined;
 
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
@@ -80,6 +82,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     outbox.input = inbox; // a failed write ends input: the outbox's one reference back to the inbound side
     this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
     if (loans !== undefined) loans.sender = this.#sender;
+    // A socket that finds its link dead by itself (a heartbeat) ends the connection even while nobody reads.
+    socket.watch?.((error) => this.abort(error));
     this.#driver = new HandlerDriver({ conn: this, inbox, life: this.#life, flushes, onMessage: settings.onMessage });
   }
 
@@ -106,6 +110,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
       outboxPeak: this.#outbox.peak,
       closeReason: this.#life.reason,
       error: this.#life.error,
+      ...(this.identity === undefined ? undefined : { identity: this.identity }),
+      ...(this.#socket.session === undefined ? undefined : { session: { ...this.#socket.session } }),
     };
   }
 

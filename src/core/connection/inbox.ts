@@ -250,7 +250,8 @@ export class Inbox {
   // Bound once: no closures per read.
   readonly #onReadError = (error: unknown): void => {
     this.#reading = false;
-    // A socket that ends its reads for a reason of the kit's (a WebSocket's text message) says which.
+    // A socket that ends its reads for a reason of the kit's (a WebSocket's text message, a heartbeat's timeout) says
+    // which.
     this.end(closeReasonOf(error, "socket-error"), error);
   };
 

@@ -49,7 +49,9 @@ export interface FramingOptions {
 
 /** Validated framing options with defaults applied. */
 export interface Framing {
+  /** The header's size in bytes: 1, 2 or 4. */
   readonly packet: PacketSize;
+  /** The largest payload, in bytes, in either direction. */
   readonly maxFrameSize: number;
   /** A wire format other than length-prefixed: frames go through its decoder and encoder. */
   readonly format?: WireFormat;

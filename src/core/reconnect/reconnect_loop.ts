@@ -144,7 +144,7 @@ export class ReconnectLoop {
     const hook = this.#host.hook();
     if (hook === undefined) return undefined;
     const conn = this.#host.conn;
-    const info = { reconnects: this.reconnects + 1, attempts: this.attempts, signal: leg.conn.signal };
+    const info = { reconnects: this.reconnects + 1, attempts: this.attempts, signal: leg.conn.signal, resumed: false };
     try {
       await Promise.race([Promise.resolve().then(() => hook(conn, info)), leg.conn.finished]);
       return undefined;

@@ -15,7 +15,7 @@ import type { CloseReason } from "../errors.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import type { ReconnectInfo } from "spawnkit";
- * const info: ReconnectInfo = { reconnects: 1, attempts: 3, signal: new AbortController().signal };
+ * const info: ReconnectInfo = { reconnects: 1, attempts: 3, signal: new AbortController().signal, resumed: false };
  * assert.equal(info.signal.aborted, false);
  * ```
  */
@@ -26,6 +26,12 @@ export interface ReconnectInfo {
   readonly attempts: number;
   /** The new connection's signal: aborted if it is lost (or the client closes) while the hook runs. */
   readonly signal: AbortSignal;
+  /**
+   * True when the session went on over a new link (`connect({ resume })`,
+   * sessions.md): nothing was lost and the server still knows the client, so
+   * there is no need to log in or rejoin. False for a new session.
+   */
+  readonly resumed: boolean;
 }
 
 /**
@@ -81,7 +87,8 @@ export type ReconnectState = "open" | "rejoining" | "reconnecting" | "closed";
 export type ReconnectEvent =
   | { readonly type: "disconnect"; readonly reason: CloseReason; readonly error: unknown }
   | { readonly type: "retry"; readonly attempt: number; readonly delay: number; readonly error: unknown }
-  | { readonly type: "reconnect"; readonly reconnects: number; readonly attempts: number };
+  | { readonly type: "reconnect"; readonly reconnects: number; readonly attempts: number }
+  | { readonly type: "resume"; readonly resumes: number };
 
 /**
  * A reconnecting connection's own figures (its `stats` sum the frames and

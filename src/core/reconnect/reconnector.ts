@@ -59,6 +59,7 @@ export class Reconnector implements ReconnectingConnection, LegHost {
   #closeReason: CloseReason | undefined;
   #error: unknown;
   #closedAt: number | undefined;
+  #resumes = 0;
 
   constructor(first: FramedConnection, settings: ReconnectorSettings) {
     this.id = first.id;
@@ -262,6 +263,24 @@ export class Reconnector implements ReconnectingConnection, LegHost {
   #wake(): void {
     this.#legs.wakeReader();
     this.#retry.wake();
+  }
+
+  /**
+   * The session under the live connection went on over a new link
+   * (`resume`): told to the listeners (`resume`) and to the hook, with
+   * `resumed: true`, so that it knows not to log in again.
+   */
+  sessionResumed(): void {
+    const leg = this.#legs.live;
+    if (leg === undefined || this.closing) return;
+    this.#resumes++;
+    this.#emit({ type: "resume", resumes: this.#resumes });
+    const hook = this.onReconnect;
+    if (hook === undefined) return;
+    const info = { reconnects: this.#retry.reconnects, attempts: 0, signal: leg.conn.signal, resumed: true };
+    Promise.resolve().then(() => hook(this, info)).catch((error) =>
+      this.#settings.logger.warn("reconnect hook of connection {id} failed: {error}", { id: this.id, error })
+    );
   }
 
   #emit(event: ReconnectEvent): void {

@@ -25,6 +25,8 @@ import { sayGoodbye } from "./goodbye.ts";
 import { ProxyGate, type ProxyPlan } from "./proxy/gate.ts";
 import type { Registry } from "./registry.ts";
 import type { ServerHooks } from "./server.ts";
+import type { Admission, AdmissionExits } from "./admission.ts";
+import { encodeWith } from "../framing/length_prefixed.ts";
 
 /** The first connection id of a server alone (in a cluster, the hooks' `firstId`). */
 const FIRST_CONNECTION_ID = 1;
@@ -38,6 +40,8 @@ export interface AcceptorHost<Message> {
   /** The frame written to a refused peer before closing, if any. */
   readonly goodbye: Uint8Array | undefined;
   readonly hooks: ServerHooks<Message> | undefined;
+  /** The session layer's gate in front of the handler, if any. */
+  readonly admission: Admission | undefined;
   /** Runs the handler of an admitted connection. */
   start(conn: FramedConnection<Message>): void;
 }
@@ -92,21 +96,42 @@ export class Acceptor<Message> {
   /** One tick of the server's ticker: a socket past the PROXY header timeout fails. */
   tick(seconds: number): void {
     this.#gate?.tick(seconds);
+    this.#host.admission?.tick(seconds);
   }
 
   /** Stops admitting (the server shuts down): every socket from now on, and every one still waiting, is closed. */
   close(): void {
     this.#closed = true;
     this.#gate?.close();
+    this.#host.admission?.close();
   }
 
   // A socket whose remote address is the client's: straight from accept, or past its PROXY header.
   #admit(socket: RawSocket): void {
     if (this.#closed) return socket.close();
-    const refusal = this.#host.registry.refusal(socket.remoteAddr.hostname, this.#gate?.size);
+    const admission = this.#host.admission;
+    const waiting = (this.#gate?.size ?? 0) + (admission?.size ?? 0);
+    const refusal = this.#host.registry.refusal(socket.remoteAddr.hostname, waiting);
     if (refusal !== undefined) return this.#refuse(socket, refusal);
+    if (admission !== undefined) return admission.take(socket, this.#exits);
     this.#host.start(this.#open(socket));
   }
+
+  // Bound once: the session layer opens or refuses through these.
+  readonly #exits: AdmissionExits = {
+    open: (socket, identity) => {
+      const conn = this.#open(socket);
+      conn.identity = identity;
+      if (!this.#closed) this.#host.start(conn);
+      else void conn.endBeforeRun("shutdown");
+      return conn;
+    },
+    refuse: (socket, reason, error, goodbye) => {
+      const conn = this.#open(socket);
+      if (goodbye !== undefined) conn.offerEncoded(encodeWith(goodbye, this.#host.settings.framing));
+      void conn.endBeforeRun(reason, error);
+    },
+  };
 
   #failed(socket: RawSocket, reason: CloseReason, error: unknown): void {
     if (this.#closed) return socket.close();

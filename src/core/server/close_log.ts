@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type CloseReason, FrameTooLargeError, GuardError, TruncatedFrameError } from "../errors.ts";
+import { type CloseReason, FrameTooLargeError, GuardError, SessionError, TruncatedFrameError } from "../errors.ts";
 import { ProxyHeaderError } from "./proxy/header.ts";
 import { errorCode } from "./accept_errors.ts";
 import { formatAddress } from "../address.ts";
@@ -39,6 +39,11 @@ const LEVELS: Record<CloseReason, LogLevel> = {
   "send-timeout": "info",
   "unsupported-data": "info",
   "ping-timeout": "info",
+  unauthenticated: "info",
+  // A newer login of the same identity: a normal event (a player on a second device).
+  replaced: "debug",
+  "heartbeat-timeout": "info",
+  "resume-refused": "info",
 };
 
 /** Where the server writes about its connections. */
@@ -81,6 +86,8 @@ export class CloseLog {
     const level = LEVELS[reason];
     if (level === "debug" && !this.debug) return;
     const properties: LogProperties = { id: stats.id, remote: formatAddress(stats.remoteAddr), reason };
+    // Who it was, once authenticated: escaped with every other property by the server's logger.
+    if (stats.identity !== undefined) properties.identity = stats.identity;
     const detail = describeClose(stats.error, properties);
     this.#limiter.write(
       reason,
@@ -142,7 +149,7 @@ export function describeClose(error: unknown, properties: LogProperties = {}): s
     if (error.limit !== undefined) properties.limit = error.limit;
     return error.detail;
   }
-  if (error instanceof ProxyHeaderError) return error.detail;
+  if (error instanceof ProxyHeaderError || error instanceof SessionError) return error.detail;
   // A reset, a broken pipe, a failed handshake, an abort reason: the code says enough.
   return errorCode(error);
 }

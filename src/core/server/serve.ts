@@ -141,7 +141,9 @@ export async function serve<Message = unknown, State = any>(
     deferredFlush: new DeferredFlush(),
   };
   const slowConsumer = { slowConsumer: guards.slowConsumer, waterMarks };
+  const admission = options.sessions?.admission({ framing, logger });
   const acceptor = new Acceptor<Message>({
+    admission,
     registry,
     settings,
     log,
@@ -178,7 +180,13 @@ export async function serve<Message = unknown, State = any>(
 
   try {
     listener = await transport.listen(
-      { hostname: options.hostname ?? DEFAULT_HOSTNAME, port, tls: options.tls, reusePort: options.reusePort },
+      {
+        hostname: options.hostname ?? DEFAULT_HOSTNAME,
+        port,
+        tls: options.tls,
+        reusePort: options.reusePort,
+        keepAlive: checkNumber("keepAlive", options.keepAlive),
+      },
       acceptor.accept,
       // The one rule for accept errors, on every runtime: how long the adapter waits before accepting again.
       (error) => acceptor.errors.onError(error),

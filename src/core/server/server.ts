@@ -14,6 +14,7 @@ import type { OutboxOptions } from "../connection/water_marks.ts";
 import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
+import type { AdmissionOptions } from "./admission.ts";
 import type { GuardOptions } from "./guards.ts";
 import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { RoomOptions, Rooms } from "./rooms.ts";
@@ -72,7 +73,7 @@ export type CallbackHandler<State = undefined, Message = unknown> = ConnectionCa
 
 /** Options of `serve()`. */
 export interface ServeOptions<Message = unknown>
-  extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions, RoomOptions {
+  extends FramingOptions, OutboxOptions, GuardOptions, ProxyProtocolOptions, RoomOptions, AdmissionOptions {
   /** Port to listen on; 0 picks a free one (read it from `server.addr`). @default {0} */
   port?: number;
   /** Address to bind. @default {"127.0.0.1"} */
@@ -86,6 +87,8 @@ export interface ServeOptions<Message = unknown>
    * @default {false}
    */
   reusePort?: boolean;
+  /** TCP keepalive on every accepted socket, after this many idle seconds (`Transport`'s `keepAlive`). @default off */
+  keepAlive?: number;
   /**
    * Listeners besides the TCP port whose connections join this server: the
    * same handler, registry, rooms and guards (`webSocketDoor()` of
