@@ -20,7 +20,7 @@ test("chat_server relays lines to the others, answers /who, and posts /to into o
   assert.equal(decoder.decode((await take(bob, 1))[0]), `${aliceId}: hello`);
 
   await bob.send(text("/who"));
-  assert.equal(decoder.decode((await take(bob, 1))[0]), `online: ${aliceId} ${bobId}`);
+  assert.equal(decoder.decode((await take(bob, 1))[0]), `online: 2, here: ${aliceId} ${bobId}`);
 
   await bob.send(text(`/to ${aliceId} psst`));
   assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} (private): psst`);
@@ -60,14 +60,12 @@ async function listener(port: number): Promise<{ conn: Connection; lines: string
 test("chat_server --workers 2: one handler, unchanged, relays to every worker, lists all, posts across", async () => {
   const child = await startChild("examples/chat_server.ts", ["--port", "0", "--workers", "2"]);
   const clients: Awaited<ReturnType<typeof listener>>[] = [];
-  // The kernel spreads connections by a hash: add clients until the newest one's /who shows both workers.
-  const workersListed = () => {
-    const who = clients.at(-1)?.lines.find((line) => line.startsWith("online:")) ?? "online:";
-    return new Set(
-      who.slice("online:".length).trim().split(" ").filter(Boolean).map((id) => nodeOfConnection(Number(id))),
-    )
-      .size;
-  };
+  // The kernel spreads connections by a hash: add clients until their /who answers show both workers.
+  const here = (line: string) => line.split("here:")[1]!.trim().split(" ").filter(Boolean).map(Number);
+  const workersListed = () =>
+    new Set(
+      clients.flatMap(({ lines }) => here(lines.find((line) => line.startsWith("online:"))!)).map(nodeOfConnection),
+    ).size;
   while (clients.length < 6 || (workersListed() < 2 && clients.length < 40)) clients.push(await listener(child.port));
   for (const [k, { conn }] of clients.entries()) await conn.send(text(`i am ${k}`));
   // A line reaches every client of every worker; the lines tell each client's id.
@@ -81,7 +79,7 @@ test("chat_server --workers 2: one handler, unchanged, relays to every worker, l
   }
   const nodes = ids.map(nodeOfConnection);
   assert.deepEqual([...new Set(nodes)].sort(), [1, 2], "clients on both workers");
-  // /who lists every client of every worker.
+  // /who counts every client of every worker, and lists those of its own.
   const asker = clients[0]!;
   const lists = () => asker.lines.filter((line) => line.startsWith("online:"));
   const before = lists().length;
@@ -89,7 +87,8 @@ test("chat_server --workers 2: one handler, unchanged, relays to every worker, l
     if (lists().length === before) await asker.conn.send(text("/who"));
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
-  assert.deepEqual(lists().at(-1)!.slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+  assert.ok(lists().at(-1)!.startsWith(`online: ${ids.length},`), lists().at(-1));
+  assert.deepEqual(here(lists().at(-1)!).sort(), ids.filter((id) => nodeOfConnection(id) === nodes[0]).sort());
   // /to reaches a connection on the other worker.
   const other = nodes.findIndex((node) => node !== nodes[0]);
   await asker.conn.send(text(`/to ${ids[other]} psst`));
@@ -106,7 +105,7 @@ function startOnOtherRuntime(args: string[]): Promise<Child> {
 }
 
 for (const kind of ["nats", "redis"] as EngineKind[]) {
-  const name = `chat_server --${kind}: two servers on two runtimes relay to both, /who lists all, /to crosses`;
+  const name = `chat_server --${kind}: two servers on two runtimes relay to both, /who counts all, /to crosses`;
   const missing = engineMissing(kind);
   if (missing !== undefined) {
     skip(name, missing);
@@ -127,11 +126,11 @@ for (const kind of ["nats", "redis"] as EngineKind[]) {
       }
       assert.notEqual(nodeOfConnection(ids[0]!), nodeOfConnection(ids[1]!), "one node each");
       const who = () => alice!.lines.filter((line) => line.startsWith("online:")).at(-1) ?? "";
-      await until(() => who().split(" ").length === 3, "/who to list both", 10_000, async () => {
+      await until(() => who().startsWith("online: 2,"), "/who to count both", 10_000, async () => {
         await alice!.conn.send(text("/who"));
         await new Promise((resolve) => setTimeout(resolve, 50));
       });
-      assert.deepEqual(who().slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+      assert.equal(who(), `online: 2, here: ${ids[0]}`, "its own listed");
       await alice!.conn.send(text(`/to ${ids[1]} psst`));
       await until(() => bob!.lines.includes(`${ids[0]} (private): psst`), "the private line across nodes");
       for (const client of [alice!, bob!]) client.conn.close();
