@@ -57,7 +57,7 @@ async function listener(port: number): Promise<{ conn: Connection; lines: string
   return { conn, lines };
 }
 
-test("chat_server --workers 2: one handler, unchanged, relays to every worker, lists all, posts across", async () => {
+test("chat_server --workers 2: one handler, unchanged, relays to every worker, counts all, posts across", async () => {
   const child = await startChild("examples/chat_server.ts", ["--port", "0", "--workers", "2"]);
   const clients: Awaited<ReturnType<typeof listener>>[] = [];
   // The kernel spreads connections by a hash: add clients until their /who answers show both workers.
@@ -136,6 +136,71 @@ for (const kind of ["nats", "redis"] as EngineKind[]) {
       for (const client of [alice!, bob!]) client.conn.close();
       for (const server of servers) server.kill("SIGTERM");
       for (const server of servers) assert.equal(await server.exited, 0, server.output());
+    } finally {
+      for (const server of servers) {
+        try {
+          server.kill("SIGKILL");
+        } catch {
+          // exited already
+        }
+      }
+      await engine.stop();
+    }
+  });
+}
+
+for (const kind of ["nats", "redis"] as EngineKind[]) {
+  const name =
+    `chat_server --workers 2 --${kind}: every worker a node of the engine's cluster, reached from another process`;
+  const missing = engineMissing(kind);
+  if (missing !== undefined) {
+    skip(name, missing);
+    continue;
+  }
+  test(name, async () => {
+    const engine = await startEngine(kind);
+    const args = ["--port", "0", `--${kind}`, engine.url];
+    const servers = await Promise.all([
+      startChild("examples/chat_server.ts", [...args, "--workers", "2"]),
+      startChild("examples/chat_server.ts", args),
+    ]);
+    try {
+      const [machine, other] = servers as [Child, Child];
+      const remote = await listener(other.port);
+      // Clients of the set until both workers hold one: the kernel spreads them by a hash.
+      const clients: Awaited<ReturnType<typeof listener>>[] = [];
+      const here = (line: string) => line.split("here:")[1]!.trim().split(" ").filter(Boolean).map(Number);
+      const nodesHeld = () =>
+        new Set(clients.flatMap(({ lines }) => here(lines.find((line) => line.startsWith("online:"))!))).size;
+      while (clients.length < 40 && (clients.length < 2 || nodesHeld() < 2)) clients.push(await listener(machine.port));
+      assert.equal(nodesHeld(), 2, "clients on both workers");
+      // Each worker's clients reach the other process's client through the engine, and back.
+      for (const [k, { conn }] of clients.entries()) await conn.send(text(`from the set ${k}`));
+      for (const k of clients.keys()) {
+        await until(() => remote.lines.some((line) => line.endsWith(`: from the set ${k}`)), `line ${k} across`);
+      }
+      await remote.conn.send(text("from the other"));
+      for (const [k, { lines }] of clients.entries()) {
+        await until(() => lines.some((line) => line.endsWith(": from the other")), `client ${k} to hear it`);
+      }
+      // Three nodes count every client: the other process counts both workers' and its own.
+      const total = clients.length + 1;
+      const who = () => remote.lines.filter((line) => line.startsWith("online:")).at(-1) ?? "";
+      await until(
+        () => who().startsWith(`online: ${total},`),
+        `the other process to count ${total}`,
+        10_000,
+        async () => {
+          await remote.conn.send(text("/who"));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        },
+      );
+      for (const { conn } of [...clients, remote]) conn.close();
+      // One SIGTERM drains the whole set.
+      machine.kill("SIGTERM");
+      assert.equal(await machine.exited, 0, machine.output());
+      other.kill("SIGTERM");
+      assert.equal(await other.exited, 0, other.output());
     } finally {
       for (const server of servers) {
         try {
