@@ -15,6 +15,14 @@ import type { BusDelivery } from "./bus.ts";
 import type { Nodes, RemoteNode } from "./nodes.ts";
 import type { ClusterMessage, ConnectionEntry, RoomCount } from "./messages.ts";
 
+/**
+ * Milliseconds at least between two of this node's deltas: a node sends at
+ * most 20 a second however fast it accepts, so that the engine's fan-out
+ * (every delta to every node) grows with the nodes, not with the accept rate;
+ * the others' `server.size` lags by at most this more.
+ */
+export const MIN_DELTA_GAP_MS = 50;
+
 /** How the membership reaches the others. */
 export interface MembershipHost {
   /** Publishes to every node. */
@@ -53,6 +61,7 @@ export class Membership {
   /** Rooms whose size changed since the last delta, with their size now. */
   #rooms = new Map<string, number>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushedAt = 0;
   readonly #syncing = new Set<number>();
 
   constructor(node: number, nodes: Nodes, host: MembershipHost, logger: Logger) {
@@ -88,6 +97,7 @@ export class Membership {
     const active = this.#server?.size ?? 0;
     if (active === this.#active && this.#rooms.size === 0) return;
     const rooms = this.#rooms.size === 0 ? undefined : [...this.#rooms];
+    this.#flushedAt = Date.now();
     this.#active = active;
     this.#rooms = new Map();
     // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
@@ -142,8 +152,9 @@ export class Membership {
   }
 
   #flushSoon(): void {
-    // A burst of accepts or ends (a shutdown) goes as one delta.
-    this.#flushTimer ??= setTimeout(() => this.flush(), 0);
+    // A burst of accepts or ends (a shutdown) goes as one delta, and deltas at least MIN_DELTA_GAP_MS apart.
+    const wait = Math.max(0, this.#flushedAt + MIN_DELTA_GAP_MS - Date.now());
+    this.#flushTimer ??= setTimeout(() => this.flush(), wait);
   }
 
   #snapshot(): ClusterMessage {
