@@ -15,7 +15,31 @@ export const DEFAULT_FETCH_LIMIT = 1000;
 /** The default `timeout` of `fetchConnections()`, in seconds. */
 export const DEFAULT_FETCH_TIMEOUT = 5;
 
-/** Options of `cluster.fetchConnections()`. */
+/**
+ * Options of `cluster.fetchConnections()`.
+ *
+ * @example Every node's connections, asked for (two nodes in one process)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, joinCluster, serve, silentLogger } from "spawnkit";
+ * import { createPortHub } from "spawnkit/workers";
+ * const hub = createPortHub();
+ * const clusters = [1, 2].map((node) => joinCluster({ bus: hub.connect(node), node, logger: silentLogger }));
+ * const servers = await Promise.all(clusters.map((cluster) =>
+ *   serve({ port: 0, logger: silentLogger, cluster }, async (conn) => {
+ *     for await (const _ of conn);
+ *   })
+ * ));
+ * const client = await connect({ port: servers[1]!.addr.port, logger: silentLogger });
+ * while (servers[0]!.size < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+ * const { connections, complete } = await clusters[0]!.fetchConnections({ limit: 100, timeout: 5 });
+ * assert.deepEqual(connections.map((conn) => conn.id), [20_000_000_001]);
+ * assert.equal(complete, true);
+ * client.close();
+ * await Promise.all(servers.map((server) => server.shutdown()));
+ * hub.close();
+ * ```
+ */
 export interface FetchConnectionsOptions {
   /** Only the members of this room. @default every connection */
   room?: string;

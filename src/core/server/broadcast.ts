@@ -20,6 +20,15 @@ export interface SlowConsumerPolicy {
  * Connections named by id, for a broadcast that reaches other nodes of a
  * cluster: every connection but the `except` ids, or the `only` ids. A
  * predicate cannot cross the bus; ids can.
+ *
+ * @example To every connection but one, on every node
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BroadcastTarget, serve, silentLogger } from "spawnkit";
+ * await using server = await serve({ port: 0, logger: silentLogger }, () => {});
+ * const target: BroadcastTarget = { except: [1] };
+ * assert.equal(server.broadcast(new TextEncoder().encode("hi"), target), 0); // nobody connected yet
+ * ```
  */
 export type BroadcastTarget =
   | { readonly except: readonly number[]; readonly only?: undefined }
