@@ -63,6 +63,7 @@ export type {
   ServerSide,
 } from "./src/core/server/server.ts";
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
+export type { BroadcastTarget } from "./src/core/server/broadcast.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";
 export type { GuardOptions } from "./src/core/server/guards.ts";
 export type {
@@ -113,6 +114,7 @@ export type { ReconnectOptions } from "./src/core/reconnect/reconnect_options.ts
 export { joinCluster } from "./src/core/cluster/join_cluster.ts";
 export type { Cluster, ClusterOptions } from "./src/core/cluster/cluster_types.ts";
 export type { ClusterBusStats } from "./src/core/cluster/bus_checks.ts";
+export type { FetchConnectionsOptions, FetchedConnections } from "./src/core/cluster/fetch_connections.ts";
 export type { Bus, BusDelivery, BusHandler, BusRequestOptions, BusStats } from "./src/core/cluster/bus.ts";
 export { claimNode, type ClaimNodeOptions } from "./src/core/cluster/claim_node.ts";
 export { NODE_ID_SPAN, nodeOfConnection } from "./src/core/cluster/node_ids.ts";

@@ -14,15 +14,16 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect as netConnect, createServer, type Socket } from "node:net";
+import { connect as netConnect, type Socket } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { BENCH_DIR, findRuntime, ROOT, versionOf } from "./_prepare.ts";
 import { type RunningServer, startServer } from "./_processes.ts";
+import { type Engine, startEngine } from "./_engine.ts";
+import { keepScaleSection } from "./_scale_section.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -113,46 +114,6 @@ async function openMany(port: number, count: number): Promise<Client[]> {
     clients.push(...await Promise.all(Array.from({ length: batch }, () => open(port, false))));
   }
   return clients;
-}
-
-interface Engine {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-async function startEngine(kind: "nats" | "redis"): Promise<Engine> {
-  const port = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-  const [program, args, ready] = kind === "nats"
-    ? ["nats-server", ["-a", "127.0.0.1", "-p", String(port)], /Server is ready/]
-    : [
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      /Ready to accept/,
-    ];
-  const child = spawn(program as string, args as string[], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Uint8Array) => {
-      output += new TextDecoder().decode(chunk);
-      if ((ready as RegExp).test(output)) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`${program} exited (${code}): ${output}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  return {
-    url: `${kind}://127.0.0.1:${port}`,
-    async stop() {
-      child.kill("SIGKILL");
-      await exited;
-    },
-  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -293,6 +254,6 @@ cores: it bounds what the figure can show of the nodes, so read the ratio, not t
 | -------------- | ----- | --------------------: | ---------: | -----------------------: | -------: | -------------: |
 ${rows.join("\n")}
 `;
-writeFileSync(flags.out, report);
+writeFileSync(flags.out, keepScaleSection(flags.out, report));
 console.log(report);
 process.exit(0);

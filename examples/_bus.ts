@@ -52,12 +52,11 @@ function caOf(flag: string, path: string | undefined): string | undefined {
 }
 
 /**
- * The engine's bus of --nats or --redis, or nothing. Both flags, an engine with --workers, an engine that cannot be
- * reached or refuses the credentials is a usage error (its message names the engine without credentials).
+ * The engine's bus of --nats or --redis, or nothing. Both flags, an engine that cannot be reached or refuses the
+ * credentials is a usage error (its message names the engine without credentials).
  */
 export async function openBus(
   flags: BusFlags,
-  workers: number | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<OpenedBus | undefined> {
   const { nats, redis } = flags;
@@ -67,10 +66,6 @@ export async function openBus(
     const stray = Object.keys(BUS_FLAGS).find((name) => name.includes("-") && flags[name as keyof BusFlags]);
     if (stray !== undefined) throw new UsageError(`--${stray} goes with --${stray.split("-")[0]}`);
     return undefined;
-  }
-  if (workers !== undefined) {
-    // A worker set is a cluster of its own over its hub; its threads would be a second cluster beside the engine's.
-    throw new UsageError(`--workers and --${engine} go separately: run one process per core, each with --${engine}`);
   }
   const logger = consoleWarnLogger;
   try {
@@ -99,4 +94,20 @@ export async function openBus(
     if (error instanceof UsageError) throw error;
     throw new UsageError(`--${engine}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The bus of `flags` in a worker thread of a set on an engine (`serveWorkers({ engine })` calls it in every worker,
+ * and the supervisor): the same flags, the secrets from this process's environment, shared by its threads.
+ */
+export async function connectBus(flags: BusFlags): Promise<EngineBus> {
+  const opened = await openBus(flags);
+  if (opened === undefined) throw new UsageError("--nats or --redis: one is needed for a worker on an engine");
+  return opened.bus;
+}
+
+/** What `serveWorkers({ engine })` takes for the engine of `flags`: every worker connects with the same flags. */
+export function workersEngine(flags: BusFlags): { module: URL; exportName: string; options: BusFlags } {
+  const options = Object.fromEntries(Object.keys(BUS_FLAGS).map((name) => [name, flags[name as keyof BusFlags]]));
+  return { module: new URL(import.meta.url), exportName: "connectBus", options };
 }

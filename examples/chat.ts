@@ -1,10 +1,13 @@
 /**
  * The chat room's handler: every frame a client sends goes to every other
- * client, as "<id>: <text>". It shows broadcast with a filter, post() into a
+ * client, as "<id>: <text>". It shows broadcast to all but one (by id, so
+ * that it crosses to every node of a cluster), post() into a
  * connection's mailbox, and the receive-loop shape of `conn.events()` with
  * ticks. examples/chat_server.ts serves it.
  *
- * Commands: a frame "/who" answers with the ids online; "/to ID TEXT" posts TEXT
+ * Commands: a frame "/who" answers with the count online and the ids on this
+ * server (a node of a cluster lists its own: listing every node's is an
+ * explicit request, `cluster.fetchConnections()`); "/to ID TEXT" posts TEXT
  * to one connection's mailbox, which sends it as "<from> (private): TEXT".
  * A client idle for 60 seconds gets a "ping" frame on every tick after that.
  *
@@ -22,7 +25,7 @@ interface Private {
 
 /** The chat handler: one receive loop per connection. */
 export async function chat(conn: Connection, server: Server): Promise<void> {
-  server.broadcast(encoder.encode(`${conn.id} joined`), (other) => other !== conn);
+  server.broadcast(encoder.encode(`${conn.id} joined`), { except: [conn.id] });
   for await (const event of conn.events({ ticks: true })) {
     if (event.type === "tick") {
       if (event.idleSeconds >= 60) await conn.send(encoder.encode("ping"));
@@ -33,12 +36,13 @@ export async function chat(conn: Connection, server: Server): Promise<void> {
       await handleLine(server, conn, decoder.decode(event.frame));
     }
   }
-  server.broadcast(encoder.encode(`${conn.id} left`), (other) => other !== conn);
+  server.broadcast(encoder.encode(`${conn.id} left`), { except: [conn.id] });
 }
 
 async function handleLine(server: Server, conn: Connection, line: string): Promise<void> {
   if (line === "/who") {
-    await conn.send(encoder.encode(`online: ${[...server.connections()].map((c) => c.id).join(" ")}`));
+    const here = [...server.connections()].map((c) => c.id).join(" ");
+    await conn.send(encoder.encode(`online: ${server.size}, here: ${here}`));
     return;
   }
   const direct = /^\/to (\d+) (.*)$/s.exec(line);
@@ -47,5 +51,5 @@ async function handleLine(server: Server, conn: Connection, line: string): Promi
     if (!delivered) await conn.send(encoder.encode(`no connection ${direct[1]}`));
     return;
   }
-  server.broadcast(encoder.encode(`${conn.id}: ${line}`), (other) => other !== conn);
+  server.broadcast(encoder.encode(`${conn.id}: ${line}`), { except: [conn.id] });
 }

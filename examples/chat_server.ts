@@ -16,8 +16,8 @@
  *   NATS_PASSWORD=... bun examples/chat_server.ts --nats nats://127.0.0.1:4222 --nats-user spawn
  *
  * Flags: --port (default 7001), --host (default 127.0.0.1), --workers N,
- * --nats URL, --redis URL (not with --workers: run one process per core,
- * each a node; credentials and TLS: --nats-user, --nats-creds, --nats-ca,
+ * --nats URL, --redis URL (with --workers, each worker a node of the
+ * engine's cluster; credentials and TLS: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, and the passwords from NATS_PASSWORD,
  * NATS_TOKEN, REDIS_PASSWORD in the environment, see examples/_bus.ts),
  * --ws-port N (browsers too: WebSocket clients at ws://HOST:N/ join the same
@@ -43,7 +43,7 @@ import { serveWorkers } from "spawnkit/workers";
 import { chat } from "./chat.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "./_flags.ts";
 import { openMetrics } from "./_edges.ts";
-import { BUS_FLAGS, openBus } from "./_bus.ts";
+import { BUS_FLAGS, openBus, workersEngine } from "./_bus.ts";
 import { webSocketDoor } from "spawnkit/websocket";
 
 await runCli("chat_server", async () => {
@@ -62,8 +62,10 @@ await runCli("chat_server", async () => {
   if (wsPort !== undefined && workers !== undefined) throw new UsageError("--ws-port does not go with --workers");
   // TCP and WebSocket clients in one chat: the same handler, registry and broadcast.
   const door = wsPort === undefined ? undefined : webSocketDoor({ port: wsPort, hostname });
-  const engine = await openBus(flags, workers);
-  const bus = engine?.bus;
+  const engine = await openBus(flags);
+  // With workers, each worker connects its own bus and is a node of the engine's cluster: this one only checked it.
+  if (workers !== undefined) await engine?.bus.close();
+  const bus = workers === undefined ? engine?.bus : undefined;
   const metrics = await openMetrics(flags["metrics-port"], hostname, consoleWarnLogger);
   // A chat peer that stops reading is dropped rather than allowed to hold the room's memory.
   const options: ServeOptions = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600 };
@@ -79,7 +81,16 @@ await runCli("chat_server", async () => {
     server = await serve({ ...options, logger: silentLogger, cluster, doors: door && [door] }, chat);
   } else {
     const module = new URL("./chat.ts", import.meta.url);
-    const set = server = await serveWorkers({ ...options, module, exportName: "chat", workers, logger: silentLogger });
+    const onEngine = engine === undefined ? {} : { engine: workersEngine(flags) };
+    const set = server = await serveWorkers({
+      ...options,
+      ...onEngine,
+      module,
+      exportName: "chat",
+      workers,
+      logger: silentLogger,
+    });
+    if (engine !== undefined) console.log(`${set.workers} workers, each a node of the cluster on ${engine.address}`);
     set.finished.catch((error) => {
       console.error(`chat_server: ${(error as Error).message}`);
       process.exit(1);

@@ -103,15 +103,21 @@ export const validMessage: fc.Arbitrary<{ from: number; message: ClusterMessage 
     ),
     fc.record({
       seq: fc.integer({ min: 1, max: 1000 }),
-      joins: fc.array(entryOf(from), { maxLength: 3 }),
-      leaves: fc.array(fc.tuple(idOf(from), fc.constantFrom("peer-closed", "closed")), { maxLength: 3 }),
+      active: fc.nat(1_000_000),
       rooms: fc.array(fc.tuple(roomName, fc.nat(100)), { maxLength: 3 }),
     }).map((delta) => ({ kind: "delta", ...delta }) as ClusterMessage),
     fc.record({ seq: fc.nat(1000), stats }).map((report) => ({ kind: "report", ...report }) as ClusterMessage),
     fc.constantFrom<ClusterMessage>({ kind: "hello" }, { kind: "snapshot-request" }, { kind: "ping" }),
     node.map((left): ClusterMessage => ({ kind: "left", node: left })),
-    fc.record({ seq: fc.nat(1000), entries: fc.array(entryOf(from), { maxLength: 3 }) }).map((snapshot) =>
-      ({ kind: "snapshot", ...snapshot }) as ClusterMessage
+    fc.record({ seq: fc.nat(1000), active: fc.nat(1_000_000), rooms: fc.array(fc.tuple(roomName, fc.nat(100))) })
+      .map((snapshot) => ({ kind: "snapshot", ...snapshot }) as ClusterMessage),
+    fc.record({ limit: fc.integer({ min: 1, max: 10_000 }), room: fc.option(roomName, { nil: undefined }) }).map((
+      fetch,
+    ) =>
+      (fetch.room === undefined ? { kind: "fetch", limit: fetch.limit } : { kind: "fetch", ...fetch }) as ClusterMessage
+    ),
+    fc.record({ entries: fc.array(entryOf(from), { maxLength: 3 }), more: fc.boolean() }).map((listing) =>
+      ({ kind: "listing", ...listing }) as ClusterMessage
     ),
   ).map((message) => ({ from, message }))
 );

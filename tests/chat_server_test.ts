@@ -20,7 +20,7 @@ test("chat_server relays lines to the others, answers /who, and posts /to into o
   assert.equal(decoder.decode((await take(bob, 1))[0]), `${aliceId}: hello`);
 
   await bob.send(text("/who"));
-  assert.equal(decoder.decode((await take(bob, 1))[0]), `online: ${aliceId} ${bobId}`);
+  assert.equal(decoder.decode((await take(bob, 1))[0]), `online: 2, here: ${aliceId} ${bobId}`);
 
   await bob.send(text(`/to ${aliceId} psst`));
   assert.equal(decoder.decode((await take(alice, 1))[0]), `${bobId} (private): psst`);
@@ -57,17 +57,15 @@ async function listener(port: number): Promise<{ conn: Connection; lines: string
   return { conn, lines };
 }
 
-test("chat_server --workers 2: one handler, unchanged, relays to every worker, lists all, posts across", async () => {
+test("chat_server --workers 2: one handler, unchanged, relays to every worker, counts all, posts across", async () => {
   const child = await startChild("examples/chat_server.ts", ["--port", "0", "--workers", "2"]);
   const clients: Awaited<ReturnType<typeof listener>>[] = [];
-  // The kernel spreads connections by a hash: add clients until the newest one's /who shows both workers.
-  const workersListed = () => {
-    const who = clients.at(-1)?.lines.find((line) => line.startsWith("online:")) ?? "online:";
-    return new Set(
-      who.slice("online:".length).trim().split(" ").filter(Boolean).map((id) => nodeOfConnection(Number(id))),
-    )
-      .size;
-  };
+  // The kernel spreads connections by a hash: add clients until their /who answers show both workers.
+  const here = (line: string) => line.split("here:")[1]!.trim().split(" ").filter(Boolean).map(Number);
+  const workersListed = () =>
+    new Set(
+      clients.flatMap(({ lines }) => here(lines.find((line) => line.startsWith("online:"))!)).map(nodeOfConnection),
+    ).size;
   while (clients.length < 6 || (workersListed() < 2 && clients.length < 40)) clients.push(await listener(child.port));
   for (const [k, { conn }] of clients.entries()) await conn.send(text(`i am ${k}`));
   // A line reaches every client of every worker; the lines tell each client's id.
@@ -81,15 +79,16 @@ test("chat_server --workers 2: one handler, unchanged, relays to every worker, l
   }
   const nodes = ids.map(nodeOfConnection);
   assert.deepEqual([...new Set(nodes)].sort(), [1, 2], "clients on both workers");
-  // /who lists every client of every worker.
+  // /who counts every client of every worker, and lists those of its own.
   const asker = clients[0]!;
   const lists = () => asker.lines.filter((line) => line.startsWith("online:"));
-  const before = lists().length;
-  await until(() => lists().length > before, "/who's answer", 10_000, async () => {
-    if (lists().length === before) await asker.conn.send(text("/who"));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // Counts come from the other worker's deltas: ask until its count has reached this one.
+  let asked = 0;
+  await until(() => lists().at(-1)!.startsWith(`online: ${ids.length},`), "/who's count of all", 10_000, async () => {
+    if (asked++ % 10 === 0) await asker.conn.send(text("/who"));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   });
-  assert.deepEqual(lists().at(-1)!.slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+  assert.deepEqual(here(lists().at(-1)!).sort(), ids.filter((id) => nodeOfConnection(id) === nodes[0]).sort());
   // /to reaches a connection on the other worker.
   const other = nodes.findIndex((node) => node !== nodes[0]);
   await asker.conn.send(text(`/to ${ids[other]} psst`));
@@ -106,7 +105,7 @@ function startOnOtherRuntime(args: string[]): Promise<Child> {
 }
 
 for (const kind of ["nats", "redis"] as EngineKind[]) {
-  const name = `chat_server --${kind}: two servers on two runtimes relay to both, /who lists all, /to crosses`;
+  const name = `chat_server --${kind}: two servers on two runtimes relay to both, /who counts all, /to crosses`;
   const missing = engineMissing(kind);
   if (missing !== undefined) {
     skip(name, missing);
@@ -127,16 +126,81 @@ for (const kind of ["nats", "redis"] as EngineKind[]) {
       }
       assert.notEqual(nodeOfConnection(ids[0]!), nodeOfConnection(ids[1]!), "one node each");
       const who = () => alice!.lines.filter((line) => line.startsWith("online:")).at(-1) ?? "";
-      await until(() => who().split(" ").length === 3, "/who to list both", 10_000, async () => {
+      await until(() => who().startsWith("online: 2,"), "/who to count both", 10_000, async () => {
         await alice!.conn.send(text("/who"));
         await new Promise((resolve) => setTimeout(resolve, 50));
       });
-      assert.deepEqual(who().slice("online: ".length).split(" ").map(Number).sort(), [...ids].sort());
+      assert.equal(who(), `online: 2, here: ${ids[0]}`, "its own listed");
       await alice!.conn.send(text(`/to ${ids[1]} psst`));
       await until(() => bob!.lines.includes(`${ids[0]} (private): psst`), "the private line across nodes");
       for (const client of [alice!, bob!]) client.conn.close();
       for (const server of servers) server.kill("SIGTERM");
       for (const server of servers) assert.equal(await server.exited, 0, server.output());
+    } finally {
+      for (const server of servers) {
+        try {
+          server.kill("SIGKILL");
+        } catch {
+          // exited already
+        }
+      }
+      await engine.stop();
+    }
+  });
+}
+
+for (const kind of ["nats", "redis"] as EngineKind[]) {
+  const name =
+    `chat_server --workers 2 --${kind}: every worker a node of the engine's cluster, reached from another process`;
+  const missing = engineMissing(kind);
+  if (missing !== undefined) {
+    skip(name, missing);
+    continue;
+  }
+  test(name, async () => {
+    const engine = await startEngine(kind);
+    const args = ["--port", "0", `--${kind}`, engine.url];
+    const servers = await Promise.all([
+      startChild("examples/chat_server.ts", [...args, "--workers", "2"]),
+      startChild("examples/chat_server.ts", args),
+    ]);
+    try {
+      const [machine, other] = servers as [Child, Child];
+      const remote = await listener(other.port);
+      // Clients of the set until both workers hold one: the kernel spreads them by a hash.
+      const clients: Awaited<ReturnType<typeof listener>>[] = [];
+      const here = (line: string) => line.split("here:")[1]!.trim().split(" ").filter(Boolean).map(Number);
+      const nodesHeld = () =>
+        new Set(clients.flatMap(({ lines }) => here(lines.find((line) => line.startsWith("online:"))!))).size;
+      while (clients.length < 40 && (clients.length < 2 || nodesHeld() < 2)) clients.push(await listener(machine.port));
+      assert.equal(nodesHeld(), 2, "clients on both workers");
+      // Each worker's clients reach the other process's client through the engine, and back.
+      for (const [k, { conn }] of clients.entries()) await conn.send(text(`from the set ${k}`));
+      for (const k of clients.keys()) {
+        await until(() => remote.lines.some((line) => line.endsWith(`: from the set ${k}`)), `line ${k} across`);
+      }
+      await remote.conn.send(text("from the other"));
+      for (const [k, { lines }] of clients.entries()) {
+        await until(() => lines.some((line) => line.endsWith(": from the other")), `client ${k} to hear it`);
+      }
+      // Three nodes count every client: the other process counts both workers' and its own.
+      const total = clients.length + 1;
+      const who = () => remote.lines.filter((line) => line.startsWith("online:")).at(-1) ?? "";
+      await until(
+        () => who().startsWith(`online: ${total},`),
+        `the other process to count ${total}`,
+        10_000,
+        async () => {
+          await remote.conn.send(text("/who"));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        },
+      );
+      for (const { conn } of [...clients, remote]) conn.close();
+      // One SIGTERM drains the whole set.
+      machine.kill("SIGTERM");
+      assert.equal(await machine.exited, 0, machine.output());
+      other.kill("SIGTERM");
+      assert.equal(await other.exited, 0, other.output());
     } finally {
       for (const server of servers) {
         try {

@@ -112,7 +112,6 @@ test("Cluster: arbitrary forged bytes never throw into the node and never change
     // Mutations that still pass the checks may be used (a report counts in the sums): the sums stay sane.
     await bench.publish(accepted);
     assertSaneStats(bench.server.stats);
-    assert.ok(bench.cluster.busStats.waitingDeltas <= 1024);
     await bench.serves("still here");
     assert.match(await renderMetrics(bench.server), /^spawnkit_connections_active \d+$/m);
   } finally {

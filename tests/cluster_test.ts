@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type Cluster,
   type Connection,
   joinCluster,
   NODE_ID_SPAN,
@@ -22,7 +23,7 @@ import { client, decoder, take, text, until } from "./_fixtures.ts";
 type Note = { readonly text: string };
 
 /** A node's handler: a line is a command, as in a chat ("all", "post", "send", "burst", "who", "id"). */
-async function commands(conn: Connection<Note>, server: Server<Note>): Promise<void> {
+const commands = (cluster: Cluster) => async (conn: Connection<Note>, server: Server<Note>): Promise<void> => {
   for await (const event of conn.events()) {
     if (event.type === "message") {
       await conn.send(text(`note:${event.message.text}`));
@@ -30,37 +31,42 @@ async function commands(conn: Connection<Note>, server: Server<Note>): Promise<v
     }
     if (event.type !== "frame") continue;
     const [command, ...args] = decoder.decode(event.frame).split(" ");
-    if (command === "all") server.broadcast(text(args.join(" ")), (other) => other !== conn);
-    else if (command === "only") {
-      const ids = args[0]!.split(",").map(Number);
-      server.broadcast(text(args[1]!), (other) => ids.includes(other.id));
-    } else if (command === "except") server.broadcast(text(args[1]!), (other) => other.id !== Number(args[0]));
+    if (command === "all") server.broadcast(text(args.join(" ")), { except: [conn.id] });
+    else if (command === "only") server.broadcast(text(args[1]!), { only: args[0]!.split(",").map(Number) });
+    else if (command === "except") server.broadcast(text(args[1]!), { except: [Number(args[0])] });
     else if (command === "post") server.post(Number(args[0]), { text: args[1]! });
-    else if (command === "send") await server.get(Number(args[0]))?.send(text(args[1]!));
-    else if (command === "close") server.get(Number(args[0]))?.close();
+    else if (command === "send") {
+      await (server.get(Number(args[0])) ?? cluster.remote(Number(args[0])))?.send(text(args[1]!));
+    } else if (command === "close") (server.get(Number(args[0])) ?? cluster.remote(Number(args[0])))?.close();
     else if (command === "burst") {
       for (let i = 0; i < Number(args[0]); i++) server.broadcast(text(String(i)));
-    } else if (command === "who") await conn.send(text([...server.connections()].map((c) => c.id).join(" ")));
-    else if (command === "id") await conn.send(text(String(conn.id)));
+    } else if (command === "who") {
+      const { connections } = await cluster.fetchConnections({ limit: 100, timeout: 5 });
+      await conn.send(text(connections.map((c) => c.id).join(" ")));
+    } else if (command === "id") await conn.send(text(String(conn.id)));
   }
-}
+};
 
 interface Nodes {
   readonly hub: PortHub;
   readonly servers: Server<Note>[];
+  readonly clusters: Cluster[];
   stop(): Promise<void>;
 }
 
 async function startNodes(count: number, options: Partial<ServeOptions<Note>> = {}): Promise<Nodes> {
   const hub = createPortHub();
   const servers: Server<Note>[] = [];
+  const clusters: Cluster[] = [];
   for (let node = 1; node <= count; node++) {
     const cluster = joinCluster<Note>({ bus: hub.connect(node), node, reportInterval: 0.05, logger: silentLogger });
-    servers.push(await serve<Note>({ port: 0, logger: silentLogger, cluster, ...options }, commands));
+    clusters.push(cluster);
+    servers.push(await serve<Note>({ port: 0, logger: silentLogger, cluster, ...options }, commands(cluster)));
   }
   return {
     hub,
     servers,
+    clusters,
     async stop() {
       await Promise.all(servers.map((server) => server.shutdown({ quietPeriod: 0 })));
       hub.close();
@@ -139,18 +145,27 @@ test("joinCluster: a burst of 10 000 broadcasts reaches every client of both nod
   await nodes.stop();
 });
 
-test("joinCluster: connections() and get() list other nodes' connections, which can be sent to and closed", async () => {
+test("joinCluster: fetchConnections() lists every node's connections; remote(id) makes a handle to send to and close", async () => {
   const nodes = await startNodes(2);
   const [a, b] = [await join(nodes.servers[0]!), await join(nodes.servers[1]!)];
   await converged(nodes.servers, 2);
   await a.conn.send(text("who"));
   assert.deepEqual(decoder.decode((await a.conn.receive())!).split(" ").map(Number).sort(), [a.id, b.id].sort());
-  const remote = nodes.servers[0]!.get(b.id)!;
+  assert.deepEqual([...nodes.servers[0]!.connections()].map((conn) => conn.id), [a.id], "connections(): its own");
+  assert.equal(nodes.servers[0]!.get(b.id), undefined, "get(): its own");
+  assert.equal(nodes.clusters[0]!.remote(a.id), undefined, "no handle for an id of its own");
+  assert.equal(nodes.clusters[0]!.remote(9 * NODE_ID_SPAN + 1), undefined, "nor for a node not heard from");
+  const remote = nodes.clusters[0]!.remote(b.id)!;
   assert.equal(remote.id, b.id);
-  assert.ok("node" in remote && remote.node === 2, "a RemoteConnection, served by node 2");
+  assert.equal(remote.node, 2, "a RemoteConnection, served by node 2");
   assert.equal("events" in remote, false, "no read face: its frames are read on its own node");
+  await a.conn.send(text(`send ${b.id} hello`));
+  assert.equal(decoder.decode((await b.conn.receive())!), "hello", "sent by node 1 through node 2");
   await a.conn.send(text(`close ${b.id}`));
   assert.equal(await b.conn.receive(), undefined, "closed by node 1 through node 2");
+  // A handle knows its node, not its connection's end: its signal aborts when node 2 leaves.
+  assert.equal(remote.signal.aborted, false);
+  await nodes.servers[1]!.shutdown({ quietPeriod: 0 });
   const stats = await remote.finished;
   assert.equal(stats.closeReason, "closed");
   a.conn.close();
@@ -161,12 +176,10 @@ test("joinCluster forgets a node that stops reporting: its connections leave the
   const hub = createPortHub();
   const options = { reportInterval: 0.05, expireAfter: 0.3, logger: silentLogger };
   const [one, two] = await Promise.all(
-    [1, 2].map((node) =>
-      serve<Note>(
-        { port: 0, logger: silentLogger, cluster: joinCluster({ bus: hub.connect(node), node, ...options }) },
-        commands,
-      )
-    ),
+    [1, 2].map((node) => {
+      const cluster = joinCluster({ bus: hub.connect(node), node, ...options });
+      return serve<Note>({ port: 0, logger: silentLogger, cluster }, commands(cluster));
+    }),
   );
   const b = await join(two!);
   await converged([one!, two!], 1);

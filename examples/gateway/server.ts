@@ -15,8 +15,8 @@
  * With --workers, every worker reloads and logs.
  *
  * Flags: --port (default 7100; 0 picks a free one), --host (default
- * 127.0.0.1), --workers N (0: one per core), --nats URL, --redis URL (not
- * with --workers: run one process per core, each a node; credentials and
+ * 127.0.0.1), --workers N (0: one per core), --nats URL, --redis URL (with
+ * --workers, each worker a node of the engine's cluster; credentials and
  * TLS as in examples/_bus.ts: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, passwords from the environment), --routes PATH.
  * Browsers: --ws-port N serves the same JSON-RPC over WebSocket (one
@@ -30,7 +30,7 @@
 import process from "node:process";
 import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "spawnkit";
 import { serveWorkers, type WorkerSet } from "spawnkit/workers";
-import { BUS_FLAGS, openBus } from "../_bus.ts";
+import { BUS_FLAGS, openBus, workersEngine } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
 import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
 import type { ReloadMessage } from "./gateway.ts";
@@ -66,8 +66,10 @@ await runCli("gateway", async () => {
   const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
   let server: Pick<Server, "addr" | "shutdown">;
   let reload: () => Promise<unknown>;
-  const engine = await openBus(flags, workers);
-  const bus = engine?.bus;
+  const engine = await openBus(flags);
+  // With workers, each worker connects its own bus and is a node of the engine's cluster: this one only checked it.
+  if (workers !== undefined) await engine?.bus.close();
+  const bus = workers === undefined ? engine?.bus : undefined;
   if (workers === undefined) {
     try {
       await loadRoutes(routes);
@@ -91,7 +93,16 @@ await runCli("gateway", async () => {
     reload = () => reloadLogged(routes);
   } else {
     const module = new URL("./gateway.ts", import.meta.url);
-    const set: WorkerSet = await serveWorkers({ ...options, module, exportName: "gateway", workers, data: { routes } });
+    const onEngine = engine === undefined ? {} : { engine: workersEngine(flags) };
+    const set: WorkerSet = await serveWorkers({
+      ...options,
+      ...onEngine,
+      module,
+      exportName: "gateway",
+      workers,
+      data: { routes },
+    });
+    if (engine !== undefined) console.log(`${set.workers} workers, each a node of the cluster on ${engine.address}`);
     set.finished.catch((error) => {
       console.error(`gateway: ${(error as Error).message}`);
       process.exit(1);

@@ -1,6 +1,6 @@
 /**
- * The checks of the JSON bodies of cluster messages (directory deltas,
- * snapshots, reports): every field's type and range, every list's length,
+ * The checks of the JSON bodies of cluster messages (deltas, snapshots,
+ * reports, listings): every field's type and range, every list's length,
  * every string's length. A body that passes is rebuilt from the checked
  * fields alone, so nothing the sender added (an extra key, a `__proto__`)
  * reaches the node.
@@ -9,19 +9,19 @@
  */
 import { NUMBER_OPTIONS } from "../options.ts";
 import type { ServerStats } from "../stats.ts";
-import type { ClusterMessage, DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
+import type { ClusterMessage, ConnectionEntry, RoomCount } from "./messages.ts";
 import { nodeOfConnection } from "./node_ids.ts";
 
 /** What one message may hold at most: each bounds what reading it allocates. */
 export const MESSAGE_LIMITS = {
   /** Bytes of a JSON body. */
   jsonBytes: 16 * 1024 * 1024,
-  /** Joins, leaves, snapshot entries or room counts in one message. */
+  /** Room counts in one message. */
   entries: 262_144,
-  /** Characters of a host name or address in a directory entry. */
+  /** Connections in one listing, and the most a `fetch` may ask of one node (about 60 bytes each on the bus). */
+  listing: 10_000,
+  /** Characters of a host name or address in a listing's entry. */
   hostLength: 255,
-  /** Characters of a close reason. */
-  reasonLength: 64,
   /** Bytes (UTF-8) of a room name. */
   roomNameBytes: 1024,
   /** Keys of a count by reason in a report. */
@@ -76,9 +76,9 @@ function count(value: unknown, name: string): number {
   return isCount(value) ? value : fail(`${name} is not a non-negative integer`);
 }
 
-function list(value: unknown, name: string): unknown[] {
+function list(value: unknown, name: string, max: number = MESSAGE_LIMITS.entries): unknown[] {
   if (!Array.isArray(value)) fail(`${name} is not a list`);
-  if (value.length > MESSAGE_LIMITS.entries) fail(`${name} has ${value.length} items, over ${MESSAGE_LIMITS.entries}`);
+  if (value.length > max) fail(`${name} has ${value.length} items, over ${max}`);
   return value;
 }
 
@@ -98,8 +98,8 @@ function idOf(value: unknown, from: number, name: string): number {
   return value;
 }
 
-function entries(value: unknown, from: number): DirectoryEntry[] {
-  return list(value, "entries").map((entry) => {
+function entries(value: unknown, from: number): ConnectionEntry[] {
+  return list(value, "entries", MESSAGE_LIMITS.listing).map((entry) => {
     if (!Array.isArray(entry) || entry.length !== 6) fail("an entry is not a list of 6");
     const openedAt = entry[5];
     if (typeof openedAt !== "number" || !Number.isFinite(openedAt) || openedAt < 0) fail("an opening time is not one");
@@ -114,13 +114,6 @@ function entries(value: unknown, from: number): DirectoryEntry[] {
   });
 }
 
-function leaves(value: unknown, from: number): DirectoryLeave[] {
-  return list(value, "leaves").map((leave) => {
-    if (!Array.isArray(leave) || leave.length !== 2) fail("a leave is not a list of 2");
-    return [idOf(leave[0], from, "a leave's id"), text(leave[1], MESSAGE_LIMITS.reasonLength, "a close reason")];
-  });
-}
-
 /** A room's name as it crosses: non-empty, well-formed, at most `MESSAGE_LIMITS.roomNameBytes` of UTF-8. */
 export function isRoomName(value: unknown): value is string {
   if (typeof value !== "string" || value.length === 0 || LONE_SURROGATE.test(value)) return false;
@@ -128,8 +121,7 @@ export function isRoomName(value: unknown): value is string {
     encoder.encode(value).length <= MESSAGE_LIMITS.roomNameBytes;
 }
 
-function rooms(value: unknown): RoomCount[] | undefined {
-  if (value === undefined) return undefined;
+function rooms(value: unknown): RoomCount[] {
   return list(value, "rooms").map((room) => {
     if (!Array.isArray(room) || room.length !== 2) fail("a room count is not a list of 2");
     if (!isRoomName(room[0])) fail("a room's name is not one");
@@ -168,6 +160,12 @@ function seq(value: unknown, min: number): number {
 /** The kinds whose body is JSON. */
 export type JsonKind = Exclude<ClusterMessage["kind"], "broadcast" | "post" | "send" | "close" | "room">;
 
+function limit(value: unknown): number {
+  return isCount(value) && value >= 1 && value <= MESSAGE_LIMITS.listing
+    ? value
+    : fail(`limit is not an integer from 1 to ${MESSAGE_LIMITS.listing}`);
+}
+
 /**
  * The message of kind `kind` from node `from`, rebuilt from the checked
  * fields of `body` (a parsed JSON value).
@@ -176,8 +174,8 @@ export type JsonKind = Exclude<ClusterMessage["kind"], "broadcast" | "post" | "s
 export function checkBody(kind: JsonKind, from: number, body: unknown): ClusterMessage {
   if (typeof body !== "object" || body === null || Array.isArray(body)) fail("the body is not an object");
   const fields = body as Record<string, unknown>;
-  // Only a node with a server speaks of its directory; node 0 observes.
-  const member = () => from !== 0 || fail("node 0 has no directory");
+  // Only a node with a server speaks of its connections; node 0 observes.
+  const member = () => from !== 0 || fail("node 0 has no connections");
   switch (kind) {
     case "hello":
       member();
@@ -192,20 +190,20 @@ export function checkBody(kind: JsonKind, from: number, body: unknown): ClusterM
       return { kind, seq: seq(fields.seq, 0), stats: stats(fields.stats) };
     case "delta": {
       member();
-      const roomCounts = rooms(fields.rooms);
-      const delta = {
-        kind,
-        seq: seq(fields.seq, 1),
-        joins: entries(fields.joins, from),
-        leaves: leaves(fields.leaves, from),
-      };
-      return roomCounts === undefined ? delta : { ...delta, rooms: roomCounts };
+      const delta = { kind, seq: seq(fields.seq, 1), active: count(fields.active, "active") };
+      return fields.rooms === undefined ? delta : { ...delta, rooms: rooms(fields.rooms) };
     }
-    case "snapshot": {
+    case "snapshot":
       member();
-      const roomCounts = rooms(fields.rooms);
-      const snapshot = { kind, seq: seq(fields.seq, 0), entries: entries(fields.entries, from) };
-      return roomCounts === undefined ? snapshot : { ...snapshot, rooms: roomCounts };
+      return { kind, seq: seq(fields.seq, 0), active: count(fields.active, "active"), rooms: rooms(fields.rooms) };
+    case "fetch": {
+      if (fields.room !== undefined && !isRoomName(fields.room)) fail("its room's name is not one");
+      const fetch = { kind, limit: limit(fields.limit) };
+      return fields.room === undefined ? fetch : { ...fetch, room: fields.room as string };
     }
+    case "listing":
+      member();
+      if (typeof fields.more !== "boolean") fail("more is not a boolean");
+      return { kind, entries: entries(fields.entries, from), more: fields.more };
   }
 }

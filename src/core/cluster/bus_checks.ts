@@ -1,7 +1,7 @@
 /**
  * What a node of a cluster made of the messages the bus brought it: used,
  * or rejected (counted by the kind they claimed, logged through the log
- * limiter), and the deltas waiting for a node's snapshot. Read it from
+ * limiter), and the deltas skipped while a node was unsynced. Read it from
  * `cluster.busStats`.
  *
  * @module
@@ -22,10 +22,8 @@ export interface ClusterBusStats {
   readonly rejected: number;
   /** The same, by the kind the message claimed (`"unreadable"` when it claimed none the kit knows). */
   readonly rejectedByKind: Readonly<Record<string, number>>;
-  /** Directory deltas waiting now for their node's snapshot, over every node. */
-  readonly waitingDeltas: number;
-  /** Times a node's waiting deltas passed their bound (count or bytes) and were dropped, its snapshot asked again. */
-  readonly waitingDropped: number;
+  /** Deltas skipped because their node was unsynced (a gap): its snapshot, asked for then, carries their effect. */
+  readonly deltasSkipped: number;
 }
 
 /** The counts behind {@linkcode ClusterBusStats}, and the rejections' log. */
@@ -58,14 +56,13 @@ export class BusChecks {
     );
   }
 
-  /** The figures now, with the directory's waiting deltas. */
-  stats(waiting: { readonly waiting: number; readonly waitingDropped: number }): ClusterBusStats {
+  /** The figures now, with the deltas skipped. */
+  stats(nodes: { readonly deltasSkipped: number }): ClusterBusStats {
     return {
       accepted: this.accepted,
       rejected: this.rejected,
       rejectedByKind: { ...this.rejectedByKind },
-      waitingDeltas: waiting.waiting,
-      waitingDropped: waiting.waitingDropped,
+      deltasSkipped: nodes.deltasSkipped,
     };
   }
 

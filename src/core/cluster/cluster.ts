@@ -1,32 +1,36 @@
 /**
  * The cluster logic, written once over a {@linkcode Bus}: nodes (worker
- * threads, processes, machines) whose servers broadcast, post, count and list
- * connections across the set, while every frame stays on the node that read it.
+ * threads, processes, machines) whose servers broadcast, post and count
+ * across the set, while every frame stays on the node that read it.
  *
  * Invariants:
- * 1. A connection id carries its node (node_ids.ts): a post or a send to a
- *    remote id goes straight to that node's topic, with no lookup.
- * 2. Messages from this node to another arrive in the order they were sent
- *    (the bus keeps publish order), so posts to one connection arrive in order.
+ * 1. A connection id carries its node (node_ids.ts): a post, a send or a
+ *    close to a remote id goes straight to that node's topic, with no lookup,
+ *    and a handle for it is made from the id alone (`remote(id)`).
+ * 2. Messages from this node to another arrive in publish order (the bus's).
  * 3. A broadcast crosses the bus once (one message on the `all` topic, or one
- *    per node when a filter keeps few), and each node frames it once.
- * 4. Each node publishes its connections' joins and leaves as numbered deltas
- *    and, every `reportInterval`, its figures with the last delta's number;
- *    the others keep a directory (directory.ts) and ask for a snapshot when a
- *    number is missing. A node silent for `expireAfter` is forgotten.
+ *    per node named by an `only` list, split to fit a bus message), and each
+ *    node frames it once. A broadcast the bus refused is not counted as
+ *    delivered: it is counted in `messagesDropped`.
+ * 4. The rest of the fleet costs a node O(nodes + rooms): each node
+ *    publishes its count of connections and its rooms' sizes as numbered
+ *    deltas and, every `reportInterval`, its figures with the last delta's
+ *    number; the others keep counts (nodes.ts) and ask for a snapshot (a
+ *    count and the rooms) when a number is missing. No message carries
+ *    per-connection state but a listing asked for with `fetchConnections()`,
+ *    bounded by its limit and its timeout. A node silent for `expireAfter`
+ *    is forgotten.
  * 5. A cluster without a server (a supervisor's) only listens: it sums the
- *    reports and keeps no directory.
+ *    reports.
  * 6. Rooms cross on a topic each, subscribed by the nodes that host them
- *    (cluster_rooms.ts); their sizes travel with the directory's deltas.
+ *    (cluster_rooms.ts); their sizes travel with the deltas.
  * 7. The bus is a trust boundary: every message is checked before it is used
- *    (read_message.ts), and one that fails, or that names a connection of
- *    another node where this node's is meant, is dropped, counted in
- *    `busStats` and logged through the log limiter. Nothing from the bus
- *    throws into the node or reaches `server.stats`.
- * 8. A frame sent from another node to a connection of this one meets the
- *    connection's outbox as a broadcast does: over the high-water mark, the
- *    server's slow-consumer policy (dropped and counted, or the connection
- *    closed), never a send that waits holding the payload.
+ *    (read_message.ts); one that fails, or names another node's connection
+ *    where this node's is meant, is dropped, counted in `busStats` and logged
+ *    through the log limiter, never thrown into the node or `server.stats`.
+ * 8. A frame sent from another node to a connection of this one meets its
+ *    outbox as a broadcast does (the slow-consumer policy), never a send
+ *    that waits holding the payload.
  *
  * @module
  */
@@ -35,19 +39,23 @@ import { jsonCodec } from "../json_codec.ts";
 import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import { escapingLogger, type Logger } from "../logger.ts";
 import { checkNumber } from "../options.ts";
+import type { BroadcastTarget } from "../server/broadcast.ts";
 import type { Server, ServerHooks, ServerSide } from "../server/server.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { Bus, BusDelivery } from "./bus.ts";
-import { planBroadcast } from "./broadcast_plan.ts";
+import { sendBroadcast } from "./broadcast_plan.ts";
 import { ClusterRooms } from "./cluster_rooms.ts";
-import { Directory } from "./directory.ts";
+import { Nodes } from "./nodes.ts";
 import { Membership } from "./membership.ts";
 import { BusChecks, type ClusterBusStats } from "./bus_checks.ts";
 import type { Cluster, ClusterOptions } from "./cluster_types.ts";
+import { fetchConnections, type FetchConnectionsOptions, type FetchedConnections } from "./fetch_connections.ts";
+import { askNode } from "./ask_node.ts";
 import { type ClusterMessage, encodeMessage } from "./messages.ts";
 import { readMessage } from "./read_message.ts";
 import { deliverLocally } from "./local_delivery.ts";
 import { firstIdOf, nodeOfConnection } from "./node_ids.ts";
+import { RemoteHandle, type RemoteHost } from "./remote_connection.ts";
 import { sumServerStats } from "./summed_stats.ts";
 
 /** A node: the cluster logic over the bus; `serve()` calls it through its server hooks. */
@@ -59,15 +67,16 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   readonly #codec: MessageCodec<Message>;
   readonly #expireMs: number;
   readonly #logger: Logger;
-  readonly #directory: Directory;
+  readonly #nodes = new Nodes();
   readonly #membership: Membership;
   readonly #rooms: ClusterRooms;
   readonly #checks: BusChecks;
+  readonly #remoteHost: RemoteHost;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #timer: ReturnType<typeof setInterval>;
   #local: ServerSide<Message> | undefined;
   #closed = false;
-  /** Posts to other nodes that did not go (node unknown, bus full). */
+  /** Posts and broadcasts to other nodes that did not go (node unknown, bus full, a message over its bound). */
   messagesDropped = 0;
 
   constructor(options: ClusterOptions<Message>) {
@@ -80,40 +89,28 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
     this.#codec = options.codec ?? jsonCodec as MessageCodec<Message>;
     this.#logger = escapingLogger(options.logger);
     this.#checks = new BusChecks(this.node, this.#logger);
-    this.#directory = new Directory({
+    this.#remoteHost = {
       send: (node, id, payload) => this.#publish(this.#topicOf(node), { kind: "send", id, payload }),
       close: (node, id) => void this.#publish(this.#topicOf(node), { kind: "close", id }),
       checkOutgoing: (length) => this.#local?.checkOutgoing(length),
-    });
-    this.#membership = new Membership(this.node, this.#directory, {
+    };
+    this.#membership = new Membership(this.node, this.#nodes, {
       all: (message) => this.#publish(this.#all, message),
       to: (node, message) => this.#publish(this.#topicOf(node), message),
-      ask: async (node, message) => {
-        const topic = this.#topicOf(node);
-        const read = readMessage(await this.#bus.request(topic, encodeMessage(this.node, message)));
-        if ("rejected" in read || read.from !== node) {
-          const rejected = "rejected" in read
-            ? read
-            : { rejected: read.message.kind, why: `an answer not from ${node}` };
-          this.#checks.reject(rejected, topic);
-          throw new RangeError(`Cannot sync node ${node}: its answer failed a check (${rejected.why})`);
-        }
-        this.#checks.accepted++;
-        return read.message;
-      },
+      ask: (node, message) => this.#ask(node, message),
       encode: (message) => encodeMessage(this.node, message),
     }, this.#logger);
     const onMessage = (payload: Uint8Array, delivery: BusDelivery) => this.#onMessage(payload, delivery);
     this.#rooms = new ClusterRooms(this.#bus, this.#prefix, onMessage, {
       publish: (topic, room, payload, except) => this.#publish(topic, { kind: "room", room, payload, except }),
       changed: (room, size) => this.#membership.roomChanged(room, size),
-      remoteSize: (room) => this.#directory.roomSize(room),
+      remoteSize: (room) => this.#nodes.roomSize(room),
     });
     this.#unsubscribe.push(this.#bus.subscribe(this.#all, onMessage));
     if (this.node !== 0) this.#unsubscribe.push(this.#bus.subscribe(this.#topicOf(this.node), onMessage));
     this.#timer = setInterval(() => {
       this.#membership.report();
-      this.#directory.expire(Date.now() - this.#expireMs);
+      this.#nodes.expire(Date.now() - this.#expireMs);
       this.#checks.flush();
     }, reportMs);
   }
@@ -124,18 +121,18 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   }
 
   nodes(): number[] {
-    return [...this.#directory.nodes()].map((remote) => remote.node);
+    return [...this.#nodes.nodes()].map((remote) => remote.node);
   }
 
   get size(): number {
-    if (this.#local !== undefined) return this.#local.server.size + this.#directory.size;
+    if (this.#local !== undefined) return this.#local.server.size + this.#nodes.size;
     let size = 0;
-    for (const remote of this.#directory.nodes()) size += remote.stats?.active ?? 0;
+    for (const remote of this.#nodes.nodes()) size += remote.stats?.active ?? 0;
     return size;
   }
 
   get stats(): ServerStats {
-    const all = [...this.#directory.nodes()].flatMap((remote) => remote.stats === undefined ? [] : [remote.stats]);
+    const all = [...this.#nodes.nodes()].flatMap((remote) => remote.stats === undefined ? [] : [remote.stats]);
     if (this.#local !== undefined) {
       const own = this.#local.server.stats;
       all.push({ ...own, messagesDropped: own.messagesDropped + this.messagesDropped });
@@ -144,7 +141,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   }
 
   get busStats(): ClusterBusStats {
-    return this.#checks.stats(this.#directory);
+    return this.#checks.stats(this.#nodes);
   }
 
   serverHooks(): ServerHooks<unknown> {
@@ -159,73 +156,81 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
     this.#membership.attach(local.server as Server<unknown>, () => local.roomSizes());
   }
 
-  /** A room of this node's server has `size` members now. */
   roomChanged(room: string, size: number): void {
     this.#rooms.changed(room, size);
   }
 
-  /** Sends a room broadcast to the other nodes; returns their members of the room. */
+  /** Sends a room broadcast to the other nodes; returns their members of the room (0 when the bus dropped it). */
   roomBroadcast(room: string, payload: Uint8Array, except: number): number {
-    return this.#rooms.broadcast(room, payload, except);
+    const members = this.#rooms.broadcast(room, payload, except);
+    if (members < 0) this.messagesDropped++;
+    return Math.max(members, 0);
   }
 
-  /** Members of `room` on the other nodes. */
   roomSize(room: string): number {
     return this.#rooms.size(room);
   }
 
-  /** A connection of this node's server opened. */
-  opened(conn: Connection<Message>): void {
-    this.#membership.opened(conn as Connection<unknown>);
+  /** A connection of this node's server opened: its count goes with the next delta. */
+  opened(_conn: Connection<Message>): void {
+    this.#membership.changed();
   }
 
-  /** A connection of this node's server ended. */
-  closed(stats: ConnectionStats): void {
-    this.#membership.closed(stats);
+  closed(_stats: ConnectionStats): void {
+    this.#membership.changed();
   }
 
-  /** Whether connection `id` is this node's. */
   owns(id: number): boolean {
     return nodeOfConnection(id) === this.node;
   }
 
-  /** A connection of another node, if listed. */
   remote(id: number): RemoteConnection | undefined {
-    return this.#directory.connection(nodeOfConnection(id), id);
+    if (!Number.isSafeInteger(id) || id < 1 || this.owns(id)) return undefined;
+    const gone = this.#nodes.get(nodeOfConnection(id))?.gone.signal;
+    return gone === undefined ? undefined : new RemoteHandle(id, this.#remoteHost, gone);
   }
 
-  /** Every connection of the other nodes. */
-  remotes(): IterableIterator<RemoteConnection> {
-    return this.#directory.connections();
+  fetchConnections(options?: FetchConnectionsOptions): Promise<FetchedConnections<Message>> {
+    const server = this.#local?.server;
+    return fetchConnections<Message>({
+      local: (room) =>
+        server === undefined ? [] : room === undefined ? server.connections() : server.rooms.members(room),
+      nodes: () => this.nodes(),
+      ask: (node, message, timeout) => this.#ask(node, message, timeout),
+      handle: (entry) => {
+        const gone = this.#nodes.get(nodeOfConnection(entry[0]))?.gone.signal ?? AbortSignal.abort();
+        return new RemoteHandle(entry[0], this.#remoteHost, gone, entry);
+      },
+    }, options);
   }
 
   /**
-   * Sends a broadcast to the other nodes: to all (or all but the few `filter`
-   * rejects) as one message, or to the few it keeps, one message per node.
-   * Returns how many remote connections it is meant for.
+   * Sends a broadcast to the other nodes (see invariant 3): a predicate stays
+   * here (nothing crosses); ids cross. Returns how many remote connections
+   * it is meant for, as last heard.
+   * @throws {RangeError} an `except` list over what a bus message holds (counted in `messagesDropped`).
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number {
-    if (filter === undefined) {
-      this.#publish(this.#all, { kind: "broadcast", payload });
-      return this.#directory.size;
-    }
-    const { kept, except, only } = planBroadcast(this.remotes(), filter);
-    if (only === undefined) this.#publish(this.#all, { kind: "broadcast", payload, except });
-    else for (const [node, ids] of only) this.#publish(this.#topicOf(node), { kind: "broadcast", payload, only: ids });
-    return kept;
+  broadcast(payload: Uint8Array, filter?: ((conn: Connection<Message>) => boolean) | BroadcastTarget): number {
+    if (typeof filter === "function") return 0;
+    const { meant, dropped } = sendBroadcast(this.node, filter, this.#nodes, (node, except, only) => {
+      const topic = node === undefined ? this.#all : this.#topicOf(node);
+      return this.#publish(topic, { kind: "broadcast", payload, except, only });
+    }, () => this.messagesDropped++);
+    this.messagesDropped += dropped;
+    return meant;
   }
 
   /** Posts to a connection of another node; false (counted) when the node is unknown or the bus dropped it. */
   post(id: number, message: Message): boolean {
     const node = nodeOfConnection(id);
-    const sent = this.#directory.get(node) !== undefined &&
+    const sent = this.#nodes.get(node) !== undefined &&
       this.#publish(this.#topicOf(node), { kind: "post", id, body: this.#codec.encode(message) });
     if (!sent) this.messagesDropped++;
     return sent;
   }
 
   forget(node: number): void {
-    this.#directory.forget(node);
+    this.#nodes.forget(node);
     this.#publish(this.#all, { kind: "left", node });
   }
 
@@ -237,7 +242,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
     this.#closed = true;
     this.#rooms.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    for (const remote of [...this.#directory.nodes()]) this.#directory.forget(remote.node);
+    for (const remote of [...this.#nodes.nodes()]) this.#nodes.forget(remote.node);
   }
 
   #topicOf(node: number): string {
@@ -246,6 +251,10 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
 
   #publish(topic: string, message: ClusterMessage): boolean {
     return !this.#closed && this.#bus.publish(topic, encodeMessage(this.node, message));
+  }
+
+  #ask(node: number, message: ClusterMessage, timeout?: number): Promise<ClusterMessage> {
+    return askNode(this.#bus, this.#checks, this.node, node, this.#topicOf(node), message, timeout);
   }
 
   #onMessage(payload: Uint8Array, delivery: BusDelivery): void {
@@ -259,7 +268,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
     }
     let why: string | undefined;
     try {
-      why = this.#handle(from, message, delivery, payload.length);
+      why = this.#handle(from, message, delivery);
     } catch (error) {
       // A check passed but the server refused what it said (a codec's refusal, a frame over the limit).
       why = `the server refused it (${error instanceof Error ? error.name : "error"})`;
@@ -269,7 +278,7 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
   }
 
   /** Acts on a checked message; returns why it was refused, if it was. */
-  #handle(from: number, message: ClusterMessage, delivery: BusDelivery, bytes: number): string | undefined {
+  #handle(from: number, message: ClusterMessage, delivery: BusDelivery): string | undefined {
     switch (message.kind) {
       case "broadcast":
       case "post":
@@ -282,12 +291,10 @@ export class ClusterNode<Message = unknown> implements Cluster, ServerHooks<Mess
         delivery.reply?.(encodeMessage(this.node, message));
         return;
       case "left":
-        if (message.node !== this.node) this.#directory.forget(message.node);
+        if (message.node !== this.node) this.#nodes.forget(message.node);
         return;
       default:
-        return this.#membership.handle(from, message, delivery, bytes)
-          ? undefined
-          : "one node more than the cluster holds";
+        return this.#membership.handle(from, message, delivery);
     }
   }
 }

@@ -8,8 +8,8 @@
  * 2. A room broadcast crosses the bus once, on the room's topic, whatever
  *    the number of nodes and members; each node that hosts the room frames
  *    it once for its members there.
- * 3. Room sizes of the other nodes come with their directory deltas and
- *    snapshots (directory.ts), as fresh as `server.size`.
+ * 3. Room sizes of the other nodes come with their deltas and snapshots
+ *    (nodes.ts), as fresh as `server.size`.
  *
  * @module
  */
@@ -63,9 +63,9 @@ export class ClusterRooms {
     this.#host.changed(room, size);
   }
 
-  /** Sends a room broadcast to the other nodes that host `room`; returns their members (as last heard). */
+  /** Sends a room broadcast to the other nodes that host `room`; returns their members (as last heard), -1 when the bus dropped it. */
   broadcast(room: string, payload: Uint8Array, except: number): number {
-    this.#host.publish(roomTopic(this.#prefix, room), room, payload, except);
+    if (!this.#host.publish(roomTopic(this.#prefix, room), room, payload, except)) return -1;
     return this.#host.remoteSize(room);
   }
 

@@ -7,10 +7,12 @@
  */
 import type { MessageCodec } from "../codec.ts";
 import type { Logger } from "../logger.ts";
+import type { RemoteConnection } from "../connection/connection.ts";
 import type { ServerExtension } from "../server/server.ts";
 import type { ServerStats } from "../stats.ts";
 import type { Bus } from "./bus.ts";
 import type { ClusterBusStats } from "./bus_checks.ts";
+import type { FetchConnectionsOptions, FetchedConnections } from "./fetch_connections.ts";
 
 /** The default `name` of a cluster: the prefix of its topics. */
 export const DEFAULT_CLUSTER_NAME = "spawnkit";
@@ -47,8 +49,22 @@ export interface Cluster extends ServerExtension {
   readonly size: number;
   /** Every node's figures summed (this node's server included, once it has one). */
   readonly stats: ServerStats;
-  /** What this node made of the messages the bus brought it: used, rejected, waiting. */
+  /** What this node made of the messages the bus brought it: used, rejected, skipped. */
   readonly busStats: ClusterBusStats;
+  /**
+   * A handle for connection `id` of another node, made from the id alone (it
+   * carries its node): undefined for an id of this node or of a node not
+   * heard from. Nothing is asked: the connection may have ended there, and
+   * a send to it is then dropped there.
+   */
+  remote(id: number): RemoteConnection | undefined;
+  /**
+   * Asks every node for its connections (of `room`, when given): at most
+   * `limit` in all, each node waited for at most `timeout` seconds. Nothing
+   * is kept: each call asks again.
+   * @throws {RangeError} a `limit` or `timeout` out of range.
+   */
+  fetchConnections(options?: FetchConnectionsOptions): Promise<FetchedConnections>;
   /** Tells every node that `node` is gone (its thread or process died): they forget it at once. */
   forget(node: number): void;
   /** Leaves the cluster (the others forget this node) and stops reporting. Idempotent; the bus stays open. */

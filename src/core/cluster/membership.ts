@@ -1,19 +1,27 @@
 /**
- * Who is where: this node's side of the directory protocol (its own joins and
- * leaves as numbered deltas, its reports and snapshots) and the other nodes'
- * side into the {@linkcode Directory} (their deltas, reports and snapshots,
- * and a snapshot asked for when a number is missing). See directory.ts for
- * the invariants.
+ * Who is where, by count: this node's side (its count of connections and its
+ * rooms' sizes as numbered deltas, its reports, its snapshot and listings
+ * when asked) and the other nodes' side into {@linkcode Nodes} (their deltas,
+ * reports and snapshots, and a snapshot asked for when a number is missing).
+ * See nodes.ts for the invariants. No message carries per-connection state
+ * but a listing, asked for explicitly and bounded by its limit.
  *
  * @module
  */
 import type { Connection } from "../connection/connection.ts";
 import type { Logger } from "../logger.ts";
 import type { Server } from "../server/server.ts";
-import type { ConnectionStats } from "../stats.ts";
 import type { BusDelivery } from "./bus.ts";
-import type { Directory, RemoteNode } from "./directory.ts";
-import type { ClusterMessage, DirectoryEntry, DirectoryLeave, RoomCount } from "./messages.ts";
+import type { Nodes, RemoteNode } from "./nodes.ts";
+import type { ClusterMessage, ConnectionEntry, RoomCount } from "./messages.ts";
+
+/**
+ * Milliseconds at least between two of this node's deltas: a node sends at
+ * most 20 a second however fast it accepts, so that the engine's fan-out
+ * (every delta to every node) grows with the nodes, not with the accept rate;
+ * the others' `server.size` lags by at most this more.
+ */
+export const MIN_DELTA_GAP_MS = 50;
 
 /** How the membership reaches the others. */
 export interface MembershipHost {
@@ -30,34 +38,35 @@ export interface MembershipHost {
 /** The messages this file handles. */
 export type MembershipMessage = Extract<
   ClusterMessage,
-  { kind: "delta" | "report" | "hello" | "snapshot" | "snapshot-request" }
+  { kind: "delta" | "report" | "hello" | "snapshot" | "snapshot-request" | "fetch" | "listing" }
 >;
 
-/** The directory entry of a connection. */
-function entryOf(conn: Pick<Connection<unknown>, "id" | "remoteAddr" | "localAddr">, openedAt: number): DirectoryEntry {
+/** The listing entry of a connection. */
+export function entryOf(conn: Connection<unknown>): ConnectionEntry {
   const { remoteAddr: remote, localAddr: local } = conn;
-  return [conn.id, remote.hostname, remote.port, local.hostname, local.port, openedAt];
+  return [conn.id, remote.hostname, remote.port, local.hostname, local.port, conn.stats.openedAt];
 }
 
 /** This node's part in who is where (see the module's doc). */
 export class Membership {
   readonly #node: number;
-  readonly #directory: Directory;
+  readonly #nodes: Nodes;
   readonly #host: MembershipHost;
   readonly #logger: Logger;
   #server: Server<unknown> | undefined;
   #roomSizes: () => Iterable<RoomCount> = () => [];
   #seq = 0;
+  /** The count of connections last published. */
+  #active = 0;
   /** Rooms whose size changed since the last delta, with their size now. */
   #rooms = new Map<string, number>();
-  #joins: DirectoryEntry[] = [];
-  #leaves: DirectoryLeave[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushedAt = 0;
   readonly #syncing = new Set<number>();
 
-  constructor(node: number, directory: Directory, host: MembershipHost, logger: Logger) {
+  constructor(node: number, nodes: Nodes, host: MembershipHost, logger: Logger) {
     this.#node = node;
-    this.#directory = directory;
+    this.#nodes = nodes;
     this.#host = host;
     this.#logger = logger;
   }
@@ -70,15 +79,8 @@ export class Membership {
     this.report();
   }
 
-  /** A connection of this node opened (just now). */
-  opened(conn: Connection<unknown>): void {
-    this.#joins.push(entryOf(conn, Date.now()));
-    this.#flushSoon();
-  }
-
-  /** A connection of this node ended. */
-  closed(stats: ConnectionStats): void {
-    this.#leaves.push([stats.id, stats.closeReason ?? "closed"]);
+  /** This node's count of connections changed (an accept or an end). */
+  changed(): void {
     this.#flushSoon();
   }
 
@@ -88,18 +90,18 @@ export class Membership {
     this.#flushSoon();
   }
 
-  /** Publishes the joins, leaves and room sizes not published yet, as the next delta. */
+  /** Publishes the count and the room sizes that changed since the last delta, as the next delta. */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#joins.length === 0 && this.#leaves.length === 0 && this.#rooms.size === 0) return;
+    const active = this.#server?.size ?? 0;
+    if (active === this.#active && this.#rooms.size === 0) return;
     const rooms = this.#rooms.size === 0 ? undefined : [...this.#rooms];
-    const delta = { kind: "delta", seq: ++this.#seq, joins: this.#joins, leaves: this.#leaves, rooms } as const;
-    this.#joins = [];
-    this.#leaves = [];
+    this.#flushedAt = Date.now();
+    this.#active = active;
     this.#rooms = new Map();
     // Dropped by the bus or not, the number moves on: the others see the gap and ask for a snapshot.
-    this.#host.all(delta);
+    this.#host.all({ kind: "delta", seq: ++this.#seq, active, rooms });
   }
 
   /** Publishes this node's figures with its last delta's number. */
@@ -116,47 +118,64 @@ export class Membership {
   }
 
   /**
-   * Handles a (checked) message about who is where from node `from`, of
-   * `bytes` on the bus. False when it was refused: one node more than the
-   * directory holds.
+   * Handles a (checked) message about who is where from node `from`. Returns
+   * why it was refused, if it was: one node more than this node holds, or an
+   * answer nobody asked for.
    */
-  handle(from: number, message: MembershipMessage, delivery: BusDelivery, bytes: number): boolean {
-    if (message.kind === "snapshot-request") {
-      if (this.#server !== undefined) delivery.reply?.(this.#host.encode(this.#snapshot()));
-      return true;
+  handle(from: number, message: MembershipMessage, delivery: BusDelivery): string | undefined {
+    if (message.kind === "snapshot-request" || message.kind === "fetch") {
+      if (this.#server !== undefined) {
+        const answer = message.kind === "fetch" ? this.#listing(message.limit, message.room) : this.#snapshot();
+        delivery.reply?.(this.#host.encode(answer));
+      }
+      return;
     }
-    const heard = this.#directory.heard(from, Date.now());
-    if (heard === undefined) return false;
+    // Answers come through request(), never on a topic.
+    if (message.kind === "listing") return "an answer nobody asked for";
+    const heard = this.#nodes.heard(from, Date.now());
+    if (heard === undefined) return "one node more than the cluster holds";
     const { remote, isNew } = heard;
     if (message.kind === "report") remote.stats = message.stats;
-    if (this.#server === undefined) return true; // an observer keeps no directory
-    if (message.kind === "hello") {
-      // A newcomer: tell it who is here, with this node's connections.
+    if (message.kind === "hello" && this.#server !== undefined) {
+      // A newcomer: tell it this node's count and rooms (a few bytes per room), and its figures.
       this.#host.to(from, this.#snapshot());
       this.report();
     }
     if (message.kind === "snapshot") {
-      this.#applySnapshot(remote, message);
-      return true;
+      this.#nodes.snapshot(remote, message);
+      return;
     }
-    if (message.kind === "delta" && !this.#directory.delta(remote, message, bytes)) {
+    const gap = message.kind === "delta" && !this.#nodes.delta(remote, message);
+    if (gap || isNew || (message.kind === "report" && (!remote.synced || remote.seq !== message.seq))) {
       this.#resync(remote);
-      return true;
     }
-    if (isNew || (message.kind === "report" && (!remote.synced || remote.seq !== message.seq))) this.#resync(remote);
-    return true;
   }
 
   #flushSoon(): void {
-    // A burst of accepts or ends (a shutdown) goes as one delta.
-    this.#flushTimer ??= setTimeout(() => this.flush(), 0);
+    // A burst of accepts or ends (a shutdown) goes as one delta, and deltas at least MIN_DELTA_GAP_MS apart.
+    const wait = Math.max(0, this.#flushedAt + MIN_DELTA_GAP_MS - Date.now());
+    this.#flushTimer ??= setTimeout(() => this.flush(), wait);
   }
 
   #snapshot(): ClusterMessage {
     this.flush();
-    const entries: DirectoryEntry[] = [];
-    for (const conn of this.#server?.connections() ?? []) entries.push(entryOf(conn, conn.stats.openedAt));
-    return { kind: "snapshot", seq: this.#seq, entries, rooms: [...this.#roomSizes()] };
+    return { kind: "snapshot", seq: this.#seq, active: this.#active, rooms: [...this.#roomSizes()] };
+  }
+
+  /** Up to `limit` of this node's connections (of `room`, when given), and whether there are more. */
+  #listing(limit: number, room?: string): ClusterMessage {
+    const server = this.#server!;
+    const entries: ConnectionEntry[] = [];
+    const members = room === undefined ? server.connections() : server.rooms.members(room);
+    let more = false;
+    for (const conn of members) {
+      if (entries.length === limit) {
+        more = true;
+        break;
+      }
+      entries.push(entryOf(conn as Connection<unknown>));
+    }
+    return { kind: "listing", entries, more };
   }
 
   /** Asks `remote` for its snapshot, once at a time; on failure, its next report asks again. */
@@ -165,9 +184,7 @@ export class Membership {
     this.#syncing.add(remote.node);
     this.#host.ask(remote.node, { kind: "snapshot-request" }).then((answer) => {
       this.#syncing.delete(remote.node);
-      if (answer.kind === "snapshot" && this.#directory.get(remote.node) === remote) {
-        this.#applySnapshot(remote, answer);
-      }
+      if (answer.kind === "snapshot" && this.#nodes.get(remote.node) === remote) this.#nodes.snapshot(remote, answer);
     }, (error) => {
       this.#syncing.delete(remote.node);
       this.#logger.debug("cluster node {node} could not sync node {remote}: {error}", {
@@ -176,9 +193,5 @@ export class Membership {
         error,
       });
     });
-  }
-
-  #applySnapshot(remote: RemoteNode, message: Extract<ClusterMessage, { kind: "snapshot" }>): void {
-    if (!this.#directory.snapshot(remote, message.seq, message.entries, message.rooms)) this.#resync(remote);
   }
 }

@@ -12,7 +12,8 @@
  * send       id (f64) | frame payload
  * close      id (f64)
  * room       except (f64, 0: none) | name length (u16) | name (UTF-8) | frame payload
- * others     JSON (directory changes, reports, snapshots, pings; a few per second)
+ * others     JSON (counts and rooms that changed, reports, snapshots, pings, a
+ *            listing asked for; a few per second, each bounded)
  * ```
  *
  * A frame payload crosses as it is: one copy per node, framed once there.
@@ -23,8 +24,8 @@
  */
 import type { ServerStats } from "../stats.ts";
 
-/** A connection as the directory of another node knows it: id, remote and local address, opening time. */
-export type DirectoryEntry = readonly [
+/** A connection as a listing (`fetchConnections()`) gives it: id, remote and local address, opening time. */
+export type ConnectionEntry = readonly [
   id: number,
   remoteHost: string,
   remotePort: number,
@@ -32,9 +33,6 @@ export type DirectoryEntry = readonly [
   localPort: number,
   openedAt: number,
 ];
-
-/** A connection that left, with its close reason. */
-export type DirectoryLeave = readonly [id: number, reason: string];
 
 /** A room and its members on the node that says so (0: it has none left). */
 export type RoomCount = readonly [room: string, members: number];
@@ -46,24 +44,15 @@ export type ClusterMessage =
   | { readonly kind: "send"; readonly id: number; readonly payload: Uint8Array }
   | { readonly kind: "close"; readonly id: number }
   | { readonly kind: "room"; readonly room: string; readonly except: number; readonly payload: Uint8Array }
-  | {
-    readonly kind: "delta";
-    readonly seq: number;
-    readonly joins: readonly DirectoryEntry[];
-    readonly leaves: readonly DirectoryLeave[];
-    readonly rooms?: readonly RoomCount[];
-  }
+  | { readonly kind: "delta"; readonly seq: number; readonly active: number; readonly rooms?: readonly RoomCount[] }
   | { readonly kind: "report"; readonly seq: number; readonly stats: ServerStats }
   | { readonly kind: "hello" }
   | { readonly kind: "left"; readonly node: number }
   | { readonly kind: "snapshot-request" }
-  | {
-    readonly kind: "snapshot";
-    readonly seq: number;
-    readonly entries: readonly DirectoryEntry[];
-    readonly rooms?: readonly RoomCount[];
-  }
-  | { readonly kind: "ping" };
+  | { readonly kind: "snapshot"; readonly seq: number; readonly active: number; readonly rooms: readonly RoomCount[] }
+  | { readonly kind: "ping" }
+  | { readonly kind: "fetch"; readonly limit: number; readonly room?: string }
+  | { readonly kind: "listing"; readonly entries: readonly ConnectionEntry[]; readonly more: boolean };
 
 /** The kinds, by their number on the wire. */
 export const KINDS = [
@@ -79,6 +68,8 @@ export const KINDS = [
   "snapshot",
   "room",
   "ping",
+  "fetch",
+  "listing",
 ] as const;
 /** Bytes of the header every message starts with: kind and sender. */
 export const HEADER = 9;

@@ -1,18 +1,22 @@
 /**
- * A connection served by another node, as this node's handlers see it in
- * `server.connections()` and `server.get(id)` (a `RemoteConnection`): like an
+ * A connection served by another node, as this node's handlers hold it
+ * (`cluster.remote(id)`, or an entry of `cluster.fetchConnections()`): like an
  * Erlang pid on another node, something to send to and to close, not to read.
- * Its frames, handler and figures stay on its own node.
+ * It is made from the id alone (the id carries its node), so holding one
+ * costs nothing on the bus and nothing is kept for it: its frames, handler and
+ * figures stay on its own node, and this node does not learn when it ends.
+ * Its `signal` aborts, and `finished` settles, when its node leaves or is
+ * forgotten (one signal per node, shared by every handle of that node).
  *
  * @module
  */
 import type { RemoteConnection } from "../connection/connection.ts";
-import { Lifecycle } from "../connection/lifecycle.ts";
-import { closeReasonOf } from "../errors.ts";
+import { ConnectionClosedError } from "../errors.ts";
 import type { ConnectionStats } from "../stats.ts";
 import { statsHead } from "../stats_head.ts";
 import type { Address } from "../../transport/types.ts";
-import type { DirectoryEntry } from "./messages.ts";
+import type { ConnectionEntry } from "./messages.ts";
+import { nodeOfConnection } from "./node_ids.ts";
 
 /** How a remote connection reaches its node. */
 export interface RemoteHost {
@@ -24,7 +28,10 @@ export interface RemoteHost {
   checkOutgoing(length: number): void;
 }
 
-/** A connection of another node (see the module's doc): the directory's handle of it. */
+/** Where a handle made from the id alone says it is: unknown. */
+const UNKNOWN: Address = Object.freeze({ hostname: "", port: 0 });
+
+/** A connection of another node (see the module's doc). */
 export class RemoteHandle implements RemoteConnection {
   readonly id: number;
   /** The node that serves it. */
@@ -33,35 +40,50 @@ export class RemoteHandle implements RemoteConnection {
   readonly localAddr: Address;
   readonly #openedAt: number;
   readonly #host: RemoteHost;
-  readonly #life = new Lifecycle();
+  readonly #gone: AbortSignal;
   #closedAt: number | undefined;
+  #finished: Promise<ConnectionStats> | undefined;
   #framesOut = 0;
   #framesDropped = 0;
   #writable: WritableStream<Uint8Array> | undefined;
 
-  constructor(node: number, entry: DirectoryEntry, host: RemoteHost) {
-    const [id, remoteHost, remotePort, localHost, localPort, openedAt] = entry;
+  /**
+   * The handle of connection `id`; `gone` aborts when its node is forgotten.
+   * Addresses and opening time come from a listing's `entry`; without one they are unknown (`""`, port 0, 0).
+   */
+  constructor(id: number, host: RemoteHost, gone: AbortSignal, entry?: ConnectionEntry) {
     this.id = id;
-    this.node = node;
-    this.remoteAddr = { hostname: remoteHost, port: remotePort };
-    this.localAddr = { hostname: localHost, port: localPort };
-    this.#openedAt = openedAt;
+    this.node = nodeOfConnection(id);
+    this.remoteAddr = entry === undefined ? UNKNOWN : { hostname: entry[1], port: entry[2] };
+    this.localAddr = entry === undefined ? UNKNOWN : { hostname: entry[3], port: entry[4] };
+    this.#openedAt = entry?.[5] ?? 0;
     this.#host = host;
+    this.#gone = gone;
   }
 
+  /** Aborts when its node leaves the cluster or is forgotten. */
   get signal(): AbortSignal {
-    return this.#life.signal;
+    return this.#gone;
   }
 
+  /** Settles when its node leaves the cluster or is forgotten. */
   get finished(): Promise<ConnectionStats> {
-    return this.#life.finished;
+    return this.#finished ??= new Promise((resolve) => {
+      const settle = () => {
+        this.#closedAt ??= Date.now();
+        resolve(this.stats);
+      };
+      if (this.#gone.aborted) settle();
+      else this.#gone.addEventListener("abort", settle, { once: true });
+    });
   }
 
+  /** True once its node is gone. */
   get closing(): boolean {
-    return this.#life.reason !== undefined;
+    return this.#gone.aborted;
   }
 
-  /** What this node knows: addresses, opening time, and the frames it sent there; the rest stays on its node. */
+  /** What this node knows: addresses and opening time (from a listing), and the frames it sent there. */
   get stats(): ConnectionStats {
     return {
       ...statsHead(this, this.#openedAt, this.#closedAt),
@@ -74,8 +96,8 @@ export class RemoteHandle implements RemoteConnection {
       messagesDropped: 0,
       outboxBytes: 0,
       outboxPeak: 0,
-      closeReason: this.#life.reason,
-      error: this.#life.error,
+      closeReason: this.#gone.aborted ? "closed" : undefined,
+      error: undefined,
     };
   }
 
@@ -83,7 +105,8 @@ export class RemoteHandle implements RemoteConnection {
    * Sends a frame through the bus to its node, in order with this node's
    * other sends and posts to it. Settles once the bus took it: a remote
    * outbox's backpressure does not reach across. A frame the bus dropped is
-   * counted in `stats.framesDropped`.
+   * counted in `stats.framesDropped`; one to a connection that has ended
+   * there is dropped there.
    */
   send(payload: Uint8Array): Promise<void> {
     try {
@@ -91,7 +114,7 @@ export class RemoteHandle implements RemoteConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.closing) return Promise.reject(this.#life.closedError());
+    if (this.closing) return Promise.reject(new ConnectionClosedError("closed"));
     if (this.#host.send(this.node, this.id, payload)) this.#framesOut++;
     else this.#framesDropped++;
     return Promise.resolve();
@@ -109,9 +132,10 @@ export class RemoteHandle implements RemoteConnection {
     if (!this.closing) this.#host.close(this.node, this.id);
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  /** Asks its node to close it; settles at once (this node does not learn when it ends there). */
+  [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    await this.finished;
+    return Promise.resolve();
   }
 
   /** Sends through the bus, as `send()`; closing or aborting it closes the connection. */
@@ -121,13 +145,5 @@ export class RemoteHandle implements RemoteConnection {
       close: () => this.close(),
       abort: () => this.close(),
     });
-  }
-
-  /** Its node said it ended (or the node is gone): the signal aborts and `finished` settles. */
-  left(reason: string): void {
-    if (this.closing) return;
-    this.#life.ended(closeReasonOf({ code: reason }, "closed"));
-    this.#closedAt = Date.now();
-    this.#life.settle(this.stats);
   }
 }

@@ -17,6 +17,34 @@ export interface SlowConsumerPolicy {
 }
 
 /**
+ * Connections named by id, for a broadcast that reaches other nodes of a
+ * cluster: every connection but the `except` ids, or the `only` ids. A
+ * predicate cannot cross the bus; ids can.
+ *
+ * @example To every connection but one, on every node
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type BroadcastTarget, serve, silentLogger } from "spawnkit";
+ * await using server = await serve({ port: 0, logger: silentLogger }, () => {});
+ * const target: BroadcastTarget = { except: [1] };
+ * assert.equal(server.broadcast(new TextEncoder().encode("hi"), target), 0); // nobody connected yet
+ * ```
+ */
+export type BroadcastTarget =
+  | { readonly except: readonly number[]; readonly only?: undefined }
+  | { readonly only: readonly number[]; readonly except?: undefined };
+
+/** The predicate of `target` over connections (a Set: one pass however long the lists). */
+export function targetFilter(target: BroadcastTarget): (conn: { readonly id: number }) => boolean {
+  if (target.only !== undefined) {
+    const only = new Set(target.only);
+    return (conn) => only.has(conn.id);
+  }
+  const except = new Set(target.except);
+  return (conn) => !except.has(conn.id);
+}
+
+/**
  * Queues encoded `bytes` to every connection that `filter` accepts (all when
  * absent); returns how many took it. A full outbox counts the frame in the
  * connection's `framesDropped`, and under `"disconnect"` force-closes the

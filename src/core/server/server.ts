@@ -9,12 +9,13 @@
  * @module
  */
 import type { ConnectionCallbacks } from "../connection/callbacks.ts";
-import type { Connection, RemoteConnection } from "../connection/connection.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { OutboxOptions } from "../connection/water_marks.ts";
 import type { FramingOptions } from "../framing/length_prefixed.ts";
 import type { Logger } from "../logger.ts";
 import type { ConnectionStats, ServerStats } from "../stats.ts";
 import type { AdmissionOptions } from "./admission.ts";
+import type { BroadcastTarget } from "./broadcast.ts";
 import type { GuardOptions } from "./guards.ts";
 import type { ProxyProtocolOptions } from "./proxy/gate.ts";
 import type { RoomOptions, Rooms } from "./rooms.ts";
@@ -99,7 +100,8 @@ export interface ServeOptions<Message = unknown>
   /**
    * Serve as a node of this cluster (`joinCluster()`): connection ids carry the
    * node, and the server handlers get (and `serve()` returns) reaches every
-   * node with `broadcast`, `post`, `size`, `stats`, `get` and `connections`.
+   * node with `broadcast`, `post`, `size`, `stats` and the rooms' `broadcast`
+   * and `size`; `get` and `connections` stay this node's own.
    * The server owns it: shutdown closes it.
    * @default none: this server alone
    */
@@ -136,18 +138,23 @@ export interface Server<Message = unknown> extends AsyncDisposable {
   readonly size: number;
   /** The server's figures now. */
   readonly stats: ServerStats;
-  /** The connection with this id, if it is open: in a cluster, one of another node is a `RemoteConnection`. */
-  get(id: number): Connection<Message> | RemoteConnection | undefined;
+  /** This server's connection with this id, if it is open (in a cluster, `cluster.remote(id)` makes a handle for another node's). */
+  get(id: number): Connection<Message> | undefined;
   /** Named groups of connections: join, leave (and leave all at the end), broadcast to one, sizes. */
   readonly rooms: Rooms<Message>;
-  /** The open connections: in a cluster, those of the other nodes too, each a `RemoteConnection`. */
-  connections(): IterableIterator<Connection<Message> | RemoteConnection>;
+  /** This server's open connections (in a cluster, `cluster.fetchConnections()` asks every node for theirs). */
+  connections(): IterableIterator<Connection<Message>>;
   /**
    * Encodes `payload` once and queues it to every open connection, or to those
-   * `filter` accepts. Returns how many connections took it.
+   * `filter` accepts. In a cluster, without a filter or with ids
+   * (`{ except: ids }`, `{ only: ids }`) it reaches every node; a predicate
+   * cannot cross the bus, so a broadcast with one reaches this node's
+   * connections only. Returns how many connections took it (on other nodes:
+   * how many it is meant for, as last heard).
    * @throws {FrameTooLargeError} the payload is over the limit; nothing is sent.
+   * @throws {RangeError} in a cluster, an `except` list over the bound a bus message holds; nothing is sent.
    */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
+  broadcast(payload: Uint8Array, filter?: ((conn: Connection<Message>) => boolean) | BroadcastTarget): number;
   /**
    * Posts `message` into connection `id`'s mailbox. False, and counted in its
    * `messagesDropped`, when it is gone, its mailbox is full, or its handler
@@ -214,8 +221,8 @@ export interface ServerSide<Message> {
 /**
  * What `serve()` calls on an extension (a cluster node): the first connection
  * id, the lifecycle of connections and rooms, and the reach of the `Server`
- * handlers hold beyond this server (its `size`, `stats`, `get`,
- * `connections`, `broadcast`, `post`, and the rooms' `broadcast` and `size`).
+ * handlers hold beyond this server (its `size`, `stats`, `broadcast`,
+ * `post`, and the rooms' `broadcast` and `size`).
  *
  * @example Hooks that add nothing: ids from 1, no reach beyond this server
  * ```ts
@@ -242,8 +249,6 @@ export interface ServerSide<Message> {
  *     acceptPauses: 0,
  *   },
  *   owns: () => true,
- *   remote: () => undefined,
- *   remotes: () => [],
  *   broadcast: () => 0,
  *   post: () => false,
  *   roomBroadcast: () => 0,
@@ -272,12 +277,12 @@ export interface ServerHooks<Message = unknown> {
   readonly stats: ServerStats;
   /** Whether connection `id` is the server's own (else it is beyond it). */
   owns(id: number): boolean;
-  /** A connection beyond the server, if known. */
-  remote(id: number): RemoteConnection | undefined;
-  /** Every connection beyond the server. */
-  remotes(): Iterable<RemoteConnection>;
-  /** Sends a broadcast beyond the server; returns how many connections it is meant for. */
-  broadcast(payload: Uint8Array, filter?: (conn: Connection<Message> | RemoteConnection) => boolean): number;
+  /**
+   * Sends a broadcast beyond the server (a predicate `filter` stays on the
+   * server: nothing crosses); returns how many connections it is meant for.
+   * Called before the server's own part: a throw sends nothing.
+   */
+  broadcast(payload: Uint8Array, filter?: ((conn: Connection<Message>) => boolean) | BroadcastTarget): number;
   /** Posts to a connection beyond the server; false when it did not go. */
   post(id: number, message: Message): boolean;
   /** Sends a room broadcast beyond the server (`except`: an id, or 0); returns the members it is meant for. */

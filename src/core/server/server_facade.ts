@@ -1,8 +1,8 @@
 /**
  * The one builder of the `Server` a handler holds, and of its rooms: over the
  * server's registry alone, or, given an extension's hooks (a cluster node),
- * with `size`, `stats`, `get`, `connections`, `broadcast`, `post` and the
- * rooms' `broadcast` and `size` reaching beyond it. The address, the signal,
+ * with `size`, `stats`, `broadcast`, `post` and the rooms' `broadcast` and
+ * `size` reaching beyond it. The address, the signal, `get`, `connections`,
  * `reload` and shutdown are the server's own in both.
  *
  * One builder, two views in a cluster: the server's own (what the extension
@@ -12,13 +12,12 @@
  */
 import type { CallbackSource } from "../connection/callbacks.ts";
 import { checkCallbacks } from "../connection/callbacks.ts";
-import type { Connection, RemoteConnection } from "../connection/connection.ts";
 import type { FramedConnection } from "../connection/framed_connection.ts";
 import { checkOutgoing, encodeWith, type Framing } from "../framing/length_prefixed.ts";
 import type { ServerStats } from "../stats.ts";
 import type { Address } from "../../transport/types.ts";
 import type { AcceptErrors } from "./accept_errors.ts";
-import { broadcastEncoded, type SlowConsumerPolicy } from "./broadcast.ts";
+import { broadcastEncoded, type SlowConsumerPolicy, targetFilter } from "./broadcast.ts";
 import type { Registry } from "./registry.ts";
 import { checkRoomName, type RoomRegistry, type Rooms } from "./rooms.ts";
 import type { Server, ServerHooks, ServerSide } from "./server.ts";
@@ -57,18 +56,16 @@ export function buildServer<Message>(parts: ServerParts<Message>, hooks?: Server
       if (hooks !== undefined) return hooks.stats;
       return { ...registry.stats(), acceptErrors: acceptErrors.counts, acceptPauses: acceptErrors.pauses };
     },
-    get: (id) => registry.get(id) ?? hooks?.remote(id),
-    connections: hooks === undefined
-      ? () => registry.values()
-      : function* (): IterableIterator<Connection<Message> | RemoteConnection> {
-        yield* registry.values();
-        yield* hooks.remotes();
-      },
+    get: (id) => registry.get(id),
+    connections: () => registry.values(),
     rooms: roomsOf(parts, hooks),
     broadcast(payload, filter) {
       // Encoded (and checked) here first: a payload too large goes nowhere, not even beyond the server.
-      const taken = broadcastEncoded(registry.values(), encodeWith(payload, framing), slowConsumer, filter);
-      return hooks === undefined ? taken : taken + hooks.broadcast(payload, filter);
+      const bytes = encodeWith(payload, framing);
+      // Beyond the server before it: a list the bus cannot carry throws before anything is sent.
+      const beyond = hooks === undefined ? 0 : hooks.broadcast(payload, filter);
+      const local = typeof filter === "object" ? targetFilter(filter) : filter;
+      return beyond + broadcastEncoded(registry.values(), bytes, slowConsumer, local);
     },
     post: (id, message) =>
       hooks === undefined || hooks.owns(id) ? registry.get(id)?.deliver(message) ?? false : hooks.post(id, message),

@@ -57,6 +57,13 @@ export interface RedisBusOptions extends EngineBusOptions {
    * (an ACL user) or `redis://:password@host:port` (`requirepass`), percent-encoded.
    */
   url: string;
+  /**
+   * Redis Sentinel: the sentinels (`"host:port"`) to ask for the primary of the group `name`, instead of the URL's
+   * host (its credentials and TLS still apply: `redis://:password@primary` names no host that is used). When the primary dies and the sentinels promote a replica, the bus
+   * reconnects to the new primary: an outage, logged and counted as any other, local service going on meanwhile.
+   * @default none: the URL's server alone (when it dies, the bus waits for it to come back)
+   */
+  sentinel?: RedisSentinelOptions;
   /** The ACL user, when the URL names none (`ACL SETUSER`). @default the URL's, else `default` */
   username?: string;
   /** The password, when the URL has none (the ACL user's, or `requirepass`). @default the URL's, else none */
@@ -71,6 +78,32 @@ export interface RedisBusOptions extends EngineBusOptions {
   name?: string;
   /** Seconds between two attempts to reconnect. @default {0.5} */
   reconnectWait?: number;
+}
+
+/** Where Redis Sentinel is (see `RedisBusOptions.sentinel`). */
+export interface RedisSentinelOptions {
+  /** The primary's group name, as in `sentinel monitor NAME host port quorum`. */
+  readonly name: string;
+  /** The sentinels, `"host:port"` each (IPv6 in brackets: `"[::1]:26379"`). */
+  readonly sentinels: readonly string[];
+}
+
+/** The sentinels of `sentinel` as ioredis takes them. @throws {TypeError} a malformed one. */
+function sentinelsOf(sentinel: RedisSentinelOptions): { name: string; sentinels: { host: string; port: number }[] } {
+  const { name, sentinels } = sentinel;
+  if (typeof name !== "string" || name === "" || !Array.isArray(sentinels) || sentinels.length === 0) {
+    throw new TypeError("Cannot connect to Redis: sentinel needs a name and a list of sentinels");
+  }
+  return {
+    name,
+    sentinels: sentinels.map((address) => {
+      const match = typeof address === "string" ? /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
+      if (match === null || Number(match[2]) > 65535) {
+        throw new TypeError("Cannot connect to Redis: a sentinel is not host:port");
+      }
+      return { host: match[1]!, port: Number(match[2]) };
+    }),
+  };
 }
 
 /**
@@ -102,9 +135,17 @@ export async function connectRedisBus(options: RedisBusOptions): Promise<EngineB
       throw new TypeError(`Cannot connect to Redis: ${name} must be a string`);
     }
   }
-  const state = new EngineState("Redis", options.url, options);
+  const sentinel = options.sentinel === undefined ? {} : sentinelsOf(options.sentinel);
+  // With sentinels, the outages are logged with where the primary is asked for.
+  const where = options.sentinel === undefined
+    ? options.url
+    : options.sentinel.sentinels.map((at) => `sentinel://${at}`);
+  const state = new EngineState("Redis", where, options);
   const connection = (role: string) =>
     new ioredis.Redis(options.url, {
+      // With sentinels, ioredis asks them for the primary at each (re)connection.
+      ...sentinel,
+      sentinelRetryStrategy: () => waitMs,
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
       ...(options.tls === undefined ? {} : { tls: options.tls }),

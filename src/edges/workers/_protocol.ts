@@ -7,6 +7,7 @@
  */
 import type { ShutdownOptions, ShutdownReport } from "../../../mod.ts";
 import type { ChannelPort } from "../../_internal.ts";
+import type { WorkerEngine } from "./worker_engine.ts";
 
 /** The key of workerData that marks a thread as a spawnkit worker. */
 export const WORKER_MARK = "spawnkit.worker";
@@ -26,6 +27,8 @@ export interface WorkerData {
   readonly port: number;
   /** This worker's end of the hub. */
   readonly bus: ChannelPort;
+  /** The engine whose cluster the worker joins instead of the hub's (its module's URL resolved), if any. */
+  readonly engine: WorkerEngine | undefined;
   /** `serveWorkers({ data })`, copied. */
   readonly data: unknown;
   /** The cluster's report interval and expiry, seconds. */
@@ -40,7 +43,7 @@ export type ToWorker =
 
 /** Worker to supervisor. */
 export type FromWorker =
-  | { readonly type: "listening"; readonly hostname: string; readonly port: number }
+  | { readonly type: "listening"; readonly hostname: string; readonly port: number; readonly node: number }
   | { readonly type: "shut-down"; readonly report: ShutdownReport };
 
 /** True when `data` is what a spawnkit supervisor starts its threads with. */

@@ -37,6 +37,7 @@ import {
   DEFAULT_RESTART_PERIOD,
   RestartPolicy,
 } from "./restart_policy.ts";
+import { connectEngine, resolveEngine } from "./worker_engine.ts";
 import { crossingOptions } from "./worker_module.ts";
 import { DEFAULT_WORKERS, RestartLimitError, type WorkerSet, type WorkersOptions } from "./worker_set.ts";
 
@@ -50,6 +51,7 @@ interface Slot {
   readonly index: number;
   worker: Worker | undefined;
   node: number;
+  clusterNode: number; // the hub's `node`, or the number it claimed on the engine (0 until it says)
   restarts: number;
   listening: boolean;
   report: ShutdownReport | undefined;
@@ -79,8 +81,10 @@ export async function superviseWorkers<Message = unknown>(
     reportInterval,
     expireAfter,
     port: requestedPort,
+    engine: givenEngine,
     ...serveOptions
   } = options;
+  const engine = resolveEngine(givenEngine, process.cwd());
   const logger = escapingLogger(supervisorLogger);
   const forWorkers = crossingOptions(serveOptions as Record<string, unknown>);
   let count = checkNumber("workers", workers) ?? DEFAULT_WORKERS;
@@ -102,12 +106,14 @@ export async function superviseWorkers<Message = unknown>(
   const moduleUrl = new URL(module, `file://${process.cwd()}/`).href;
 
   const hub = createPortHub();
-  // The supervisor's own view: it sums what the workers report, and tells the others when one dies.
-  const observer: Cluster = joinCluster({ bus: hub.connect(0), node: 0, logger, reportInterval, expireAfter });
+  // The supervisor's own view (on an engine, through a bus of its own): it sums the reports, tells when one dies.
+  const observerBus = engine === undefined ? hub.connect(0) : await connectEngine(engine);
+  const observer: Cluster = joinCluster({ bus: observerBus, node: 0, logger, reportInterval, expireAfter });
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({
     index: i + 1,
     worker: undefined,
     node: 0,
+    clusterNode: 0,
     restarts: 0,
     listening: false,
     report: undefined,
@@ -133,6 +139,7 @@ export async function superviseWorkers<Message = unknown>(
   const start = (slot: Slot): void => {
     slot.restartTimer = undefined;
     slot.node = nextNode++;
+    slot.clusterNode = engine === undefined ? slot.node : 0;
     slot.listening = false;
     const channel = hub.attach(slot.node);
     const workerData: WorkerData = {
@@ -145,6 +152,7 @@ export async function superviseWorkers<Message = unknown>(
       options: forWorkers,
       port,
       bus: channel,
+      engine,
       data,
       reportInterval,
       expireAfter,
@@ -168,6 +176,7 @@ export async function superviseWorkers<Message = unknown>(
 
   const listened = (slot: Slot, message: Extract<FromWorker, { type: "listening" }>): void => {
     slot.listening = true;
+    slot.clusterNode = message.node;
     if (addr === undefined) {
       addr = { hostname: message.hostname, port: message.port };
       port = message.port;
@@ -182,8 +191,8 @@ export async function superviseWorkers<Message = unknown>(
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     hub.detach(slot.node);
-    // The others drop its connections now, not at the expiry.
-    observer.forget(slot.node);
+    // The others drop its connections now, not at the expiry (on an engine, its number there).
+    if (slot.clusterNode !== 0) observer.forget(slot.clusterNode);
     if (stopping !== undefined) return;
     const verdict = policy.died(slot.index, Date.now());
     const why = error ?? `exit code ${code}`;
@@ -228,6 +237,7 @@ export async function superviseWorkers<Message = unknown>(
       clearTimeout(timer);
       observer.close();
       hub.close();
+      if (engine !== undefined) await observerBus.close().catch(stopFailed);
       signal?.removeEventListener("abort", onAbort);
       const reports = slots.flatMap((slot) => slot.report === undefined ? [] : [slot.report]);
       settleFinished(error);

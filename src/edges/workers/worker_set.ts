@@ -6,6 +6,7 @@
  */
 import type { Address, Logger, ServeOptions, ServerStats, ShutdownOptions, ShutdownReport } from "../../../mod.ts";
 import type { RestartOptions } from "./restart_policy.ts";
+import type { WorkerEngine } from "./worker_engine.ts";
 
 /** The default `workers`: 0, one per core. */
 export const DEFAULT_WORKERS = 0;
@@ -31,6 +32,17 @@ export interface WorkersOptions<Message = unknown>
   reportInterval?: number;
   /** Seconds after which a worker that stopped reporting is forgotten by the others. @default {5} */
   expireAfter?: number;
+  /**
+   * An engine (NATS, Redis) whose cluster every worker joins as a node of its
+   * own, reachable from other machines (worker_engine.ts says why not a
+   * bridge): each worker imports `engine.module` and awaits its export
+   * (`connectBus` by default) called with `engine.options` for a bus, and
+   * claims its node number on it. The set's `size` and `stats` are then the
+   * engine cluster's, every node's. One `shutdown()` (or SIGTERM in the
+   * examples) still drains every worker of the set.
+   * @default none: the workers' own hub, this machine alone
+   */
+  engine?: WorkerEngine;
 }
 
 /** A running set of workers, returned by `serveWorkers()`. */
@@ -41,7 +53,7 @@ export interface WorkerSet extends AsyncDisposable {
   readonly workers: number;
   /** Restarts so far. */
   readonly restarts: number;
-  /** Connections open on every worker, as last reported (each worker reports every `reportInterval`). */
+  /** Connections open on every worker (with an `engine`: on every node of its cluster), as last reported. */
   readonly size: number;
   /** Every worker's figures summed, as last reported. */
   readonly stats: ServerStats;

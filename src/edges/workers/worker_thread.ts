@@ -1,6 +1,6 @@
 /**
  * A worker thread's side: imports the handler module, joins the cluster
- * through its hub port, serves with `reusePort`, tells the supervisor, and
+ * through its hub port (or its own bus on the set's engine), serves with `reusePort`, tells the supervisor, and
  * shuts down when told. A crash outside every connection's handler (a timer
  * of the module, say) ends the worker's connections at once, so that their
  * end hooks run here, before the thread dies for the supervisor to restart it.
@@ -11,6 +11,7 @@ import process from "node:process";
 import { parentPort } from "node:worker_threads";
 import { escapingLogger, joinCluster, nodeOfConnection, serve, type ShutdownOptions } from "../../../mod.ts";
 import { connectPortBus, type PortLike } from "../../_internal.ts";
+import { joinEngine } from "./worker_engine.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./_protocol.ts";
 import { handlerOf, serveOptionsOf, type WorkerModule } from "./worker_module.ts";
 
@@ -20,7 +21,12 @@ export async function runWorker(data: WorkerData): Promise<void> {
   const tell = (message: FromWorker) => parent.postMessage(message);
   const module = await import(data.module) as WorkerModule & Record<string, unknown>;
   const handler = handlerOf(module, data.module, data.exportName);
-  const { index, node, restarts } = data;
+  const { index, restarts } = data;
+  // On an engine, this worker is a node of the engine's cluster, its number claimed there; else one of the hub's.
+  const joined = data.engine === undefined
+    ? { bus: connectPortBus(data.bus as unknown as PortLike), node: data.node }
+    : await joinEngine(data.engine);
+  const { bus, node } = joined;
   const ended = new AbortController();
   const listeners = new Set<(message: unknown) => void>();
   const onTell = (listener: (message: unknown) => void) => {
@@ -29,7 +35,6 @@ export async function runWorker(data: WorkerData): Promise<void> {
   };
   const own = await serveOptionsOf(module, { index, node, restarts, data: data.data, signal: ended.signal, onTell });
   const logger = escapingLogger(own.logger);
-  const bus = connectPortBus(data.bus as unknown as PortLike);
   const { reportInterval, expireAfter } = data;
   const cluster = joinCluster({ bus, node, logger, reportInterval, expireAfter });
   const server = await serve({ ...data.options, ...own, port: data.port, reusePort: true, cluster }, handler)
@@ -75,5 +80,5 @@ export async function runWorker(data: WorkerData): Promise<void> {
   };
   process.on("uncaughtException", crashed);
   process.on("unhandledRejection", crashed);
-  tell({ type: "listening", hostname: server.addr.hostname, port: server.addr.port });
+  tell({ type: "listening", hostname: server.addr.hostname, port: server.addr.port, node });
 }

@@ -26,6 +26,7 @@ import { runWorker } from "./worker_thread.ts";
 export { RestartLimitError, type WorkerSet, type WorkersOptions } from "./worker_set.ts";
 export type { RestartOptions } from "./restart_policy.ts";
 export type { WorkerContext, WorkerHandler, WorkerModule, WorkerServeOptions } from "./worker_module.ts";
+export type { WorkerEngine } from "./worker_engine.ts";
 // The hub and bus over MessagePorts the workers share: a cluster in one process, for tests and tools.
 export {
   type ChannelPort,
