@@ -36,6 +36,11 @@ const SECONDS_OPTIONS: [NumberOption, string][] = [
   ["maxDelay", "Cannot use maxDelay 2147484: must be a positive number of seconds up to 2147483"],
   ["reconnectWait", "Cannot use reconnectWait 2147484: must be a positive number of seconds up to 2147483"],
   ["pingInterval", "Cannot use pingInterval 2147484: must be a positive number of seconds up to 2147483"],
+  ["authTimeout", "Cannot use authTimeout 2147484: must be a positive number of seconds up to 2147483"],
+  ["heartbeatInterval", "Cannot use heartbeatInterval 2147484: must be a positive number of seconds up to 2147483"],
+  ["heartbeatTimeout", "Cannot use heartbeatTimeout 2147484: must be a positive number of seconds up to 2147483"],
+  ["keepAlive", "Cannot use keepAlive 2147484: must be a non-negative number of seconds up to 2147483"],
+  ["resumeWindow", "Cannot use resumeWindow 2147484: must be a non-negative number of seconds up to 2147483"],
 ];
 
 test("the table above names every seconds option there is", () => {

@@ -33,7 +33,7 @@ test("chat_server --ws-port puts TCP and WebSocket clients in the same chat", as
     assert.ok(url !== undefined, child.output());
     const tcp = await connect({ port: child.port, logger: silentLogger });
     await tcp.send(text("/who"));
-    assert.match(decoder.decode((await take(tcp, 1))[0]), /^online: \d+$/);
+    assert.match(decoder.decode((await take(tcp, 1))[0]), /^online: 1, here: \d+$/);
     const ws = await wsOpen(url);
     assert.match(decoder.decode((await take(tcp, 1))[0]), /^\d+ joined$/);
     ws.send(text("hello from a browser"));
