@@ -2,7 +2,8 @@
  * One connection's task: the original's connection process. Frames come out of an async iterator in the order they
  * arrived, interleaved with messages posted by the server and ticks; replies go into a coalescing outbox. The class
  * behind the {@linkcode Connection} interface, with what the server needs of it besides (deliver, tick, abort, run).
- * How the handler runs and reads is in handler_driver.ts, the settings it is built with in connection_settings.ts.
+ * How the handler runs and reads is in handler_driver.ts, the settings it is built with in connection_settings.ts,
+ * how its parts are made and wired in connection_parts.ts.
  *
  * The path of a frame through these parts is drawn in connection.ts.
  *
@@ -15,22 +16,21 @@
  * @module
  */
 import { type CloseReason, closeReasonOf, GuardError } from "../errors.ts";
-import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { Connection } from "./connection.ts";
 import type { CallbackSource } from "./callbacks.ts";
 import type { ConnectionEvent } from "./events.ts";
 import type { ConnectionSettings } from "./connection_settings.ts";
-import { Inbox } from "./inbox.ts";
+import { type ConnectionParts, connectionParts } from "./connection_parts.ts";
+import { framedStats } from "./framed_stats.ts";
+import type { FlushPolicy } from "./flush_policy.ts";
+import type { Inbox } from "./inbox.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import { Outbox } from "./outbox.ts";
-import { loansOf } from "./read_loans.ts";
-import { FlushPolicy } from "./flush_policy.ts";
+import type { Outbox } from "./outbox.ts";
+import type { Delivery, Sender } from "./sender.ts";
+import type { Timeouts } from "./timeouts.ts";
 import { HandlerDriver } from "./handler_driver.ts";
 import { frameWritable } from "./streams.ts";
-import { type Delivery, Sender } from "./sender.ts";
-import { Timeouts } from "./timeouts.ts";
 import type { ConnectionStats } from "../stats.ts";
-import { statsHead } from "../stats_head.ts";
 import type { Address, RawSocket } from "../../transport/types.ts";
 
 /** One connection: the handle the handler holds, and the server's side of it. */
@@ -43,6 +43,8 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
 
   readonly #settings: ConnectionSettings;
   readonly #socket: RawSocket;
+  // What the fields below come from, for the stats (framed_stats.ts).
+  readonly #parts: ConnectionParts;
   readonly #inbox: Inbox;
   readonly #sender: Sender;
   readonly #outbox: Outbox;
@@ -64,24 +66,14 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
     this.localAddr = socket.localAddr;
     this.#settings = settings;
     this.#socket = socket;
-    this.#timeouts = new Timeouts(settings);
-    // The parts reach each other directly: one closure (the end of input) rather than one per hook.
-    const outbox = this.#outbox = new Outbox(socket, settings.waterMarks);
-    const flushes = this.#flushes = new FlushPolicy(outbox, settings.waterMarks, settings.deferredFlush);
-    const decoder = settings.framing.format?.decoder() ?? new FrameDecoder(settings.framing);
-    const loans = loansOf(socket, decoder, outbox, settings.debugBorrowedFrames === true);
-    const inbox = this.#inbox = new Inbox(
-      socket,
-      decoder,
-      settings.mailboxCapacity,
-      (reason, error) => this.#ended(reason, error),
-      flushes,
-      settings.rateLimits?.budget(),
-      loans,
-    );
-    outbox.input = inbox; // a failed write ends input: the outbox's one reference back to the inbound side
-    this.#sender = new Sender(outbox, settings.framing, settings.waterMarks, inbox, flushes);
-    if (loans !== undefined) loans.sender = this.#sender;
+    // The parts, wired to each other (connection_parts.ts).
+    const parts = this.#parts = connectionParts(socket, settings, (reason, error) => this.#ended(reason, error));
+    const { inbox, flushes } = parts;
+    this.#inbox = inbox;
+    this.#outbox = parts.outbox;
+    this.#flushes = flushes;
+    this.#sender = parts.sender;
+    this.#timeouts = parts.timeouts;
     // A socket that finds its link dead by itself (a heartbeat) ends the connection even while nobody reads.
     socket.watch?.((error) => this.abort(error));
     this.#driver = new HandlerDriver({ conn: this, inbox, life: this.#life, flushes, onMessage: settings.onMessage });
@@ -96,23 +88,7 @@ export class FramedConnection<Message = unknown> implements Connection<Message> 
   }
 
   get stats(): ConnectionStats {
-    const inbox = this.#inbox;
-    return {
-      ...statsHead(this, this.#openedAt, this.#closedAt),
-      bytesIn: inbox.bytesIn,
-      bytesOut: this.#outbox.written,
-      framesIn: inbox.framesIn,
-      framesOut: this.#sender.framesOut,
-      framesDropped: this.#sender.framesDropped,
-      messagesIn: inbox.messagesIn,
-      messagesDropped: inbox.messagesDropped,
-      outboxBytes: this.#outbox.bytes,
-      outboxPeak: this.#outbox.peak,
-      closeReason: this.#life.reason,
-      error: this.#life.error,
-      ...(this.identity === undefined ? undefined : { identity: this.identity }),
-      ...(this.#socket.session === undefined ? undefined : { session: { ...this.#socket.session } }),
-    };
+    return framedStats(this, this.#parts, this.#life, this.#socket.session, this.#openedAt, this.#closedAt);
   }
 
   get closing(): boolean {

@@ -1,6 +1,6 @@
 /**
  * A connection's inbound side: socket reads, the frame decoder, the mailbox
- * and ticks (mailbox.ts), merged into one queue in arrival order.
+ * and ticks (mailbox.ts), merged into one queue in arrival order (inbox_queue.ts).
  *
  * Invariants:
  * 1. Pull-based: a read is started only when the loop waits for an item, none is queued, no read is pending and
@@ -19,6 +19,7 @@
 import { type CloseReason, closeReasonOf } from "../errors.ts";
 import { FrameDecoder } from "../framing/frame_decoder.ts";
 import type { WireDecoder } from "../framing/wire_format.ts";
+import { InboxQueue } from "./inbox_queue.ts";
 import { type InboxItem, Mailbox, Tick } from "./mailbox.ts";
 import type { RateLimits } from "./rate_limit.ts";
 import type { ReadLoans } from "./read_loans.ts";
@@ -44,8 +45,7 @@ export class Inbox {
   readonly #limits: RateLimits | undefined;
   // The end of borrowed frames' lifetime (read_loans.ts); only over the kit's own decoder.
   readonly #loans: ReadLoans | undefined;
-  #queue: InboxItem[] = [];
-  #head = 0;
+  readonly #queue = new InboxQueue();
   #reading = false;
   #paused = false;
   #wake: (() => void) | undefined;
@@ -82,20 +82,15 @@ export class Inbox {
 
   /** True while the loop waits for input: a read pending (or paused for the budget), nothing queued or handled. */
   get waitingForInput(): boolean {
-    return (this.#reading || this.#paused) && !this.processing && !this.done && this.#head === this.#queue.length;
+    return (this.#reading || this.#paused) && !this.processing && !this.done && !this.#queue.pending;
   }
 
   /** The next queued item, without waiting; undefined when none is queued. A frame is `borrow`ed or owned. */
   take(borrow = false): InboxItem | undefined {
-    const queue = this.#queue;
-    if (this.#head === queue.length) {
+    const item = this.#queue.shift();
+    if (item === undefined) {
       this.processing = false;
       return undefined;
-    }
-    const item = queue[this.#head++]!;
-    if (this.#head === queue.length) {
-      queue.length = 0;
-      this.#head = 0;
     }
     if (!(item instanceof Uint8Array)) this.#mailbox!.taken(item);
     else if (!borrow) this.#loans?.owned();
@@ -108,28 +103,11 @@ export class Inbox {
    * `borrow`ed or owned; undefined when the head is not a frame or nothing is queued (`take()` gives what is there).
    */
   takeFrames(borrow = false): Uint8Array[] | undefined {
-    const queue = this.#queue;
-    const head = this.#head;
-    const length = queue.length;
-    if (head === length || !(queue[head] instanceof Uint8Array)) return undefined;
+    const frames = this.#queue.frames();
+    if (frames === undefined) return undefined;
     if (!borrow) this.#loans?.owned();
-    let end = head + 1;
-    while (end < length && queue[end] instanceof Uint8Array) end++;
-    let frames: InboxItem[];
-    if (head === 0 && end === length) {
-      // The usual case, every item a frame of the last read: the queue itself is handed over.
-      frames = queue;
-      this.#queue = [];
-    } else {
-      frames = queue.slice(head, end);
-      this.#head = end;
-      if (end === length) {
-        queue.length = 0;
-        this.#head = 0;
-      }
-    }
     this.processing = true;
-    return frames as Uint8Array[];
+    return frames;
   }
 
   /**
@@ -137,11 +115,11 @@ export class Inbox {
    * caller then takes the item. One waiter at a time: a loop that resolves its own promise straight from the read.
    */
   park(ready: () => void): void {
-    if (this.#head < this.#queue.length || this.done) return ready();
+    if (this.#queue.pending || this.done) return ready();
     // The loop is about to wait for input: the connection's flush point (F1).
     this.#flushes.loopWaits();
     this.#readIfWanted();
-    if (this.#head < this.#queue.length || this.done) return ready();
+    if (this.#queue.pending || this.done) return ready();
     this.#wake = ready;
   }
 
@@ -153,7 +131,7 @@ export class Inbox {
       if (this.done) return undefined;
       this.#flushes.loopWaits();
       this.#readIfWanted();
-      if (this.#head === this.#queue.length && !this.done) {
+      if (!this.#queue.pending && !this.done) {
         await new Promise<void>((resolve) => this.#wake = resolve);
       }
     }
@@ -234,9 +212,9 @@ export class Inbox {
     // Bytes kept at the budget come first (invariant 5); a read only when they held no whole frame.
     if (this.#kept) {
       this.#kept = false;
-      const before = this.#queue.length;
+      const before = this.#queue.items.length;
       this.#decode(EMPTY, 0);
-      if (this.#queue.length > before || this.done || this.#paused) return;
+      if (this.#queue.items.length > before || this.done || this.#paused) return;
     }
     this.#reading = true;
     // The frames of the last read have all been handled: borrowed ones end, the decoder need not keep its chunk.
@@ -274,7 +252,7 @@ export class Inbox {
 
   /** Decodes `chunk`, a read of `bytes` bytes (0: bytes kept from an earlier read), within the frame budget. */
   #decode(chunk: Uint8Array, bytes: number): void {
-    const queue = this.#queue;
+    const queue = this.#queue.items;
     const before = queue.length;
     const limit = this.#limits?.frameLimit ?? Infinity;
     let failure: { error: unknown } | undefined;
@@ -302,7 +280,7 @@ export class Inbox {
     // Frames already read within the budget are handled; then the next read waits for it to refill, or input ends.
     if (verdict === "pause") return void (this.#paused = true);
     // "close": the frame past the budget (every one past it, from a decoder that takes no limit) is not handled.
-    if (frames > budget - 1) this.#queue.length = before + budget - 1;
+    if (frames > budget - 1) this.#queue.items.length = before + budget - 1;
     this.end("rate-limit", verdict);
   }
 }

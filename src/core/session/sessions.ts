@@ -1,28 +1,29 @@
 /**
  * The session layer of a server: `sessions()` makes the gate `serve()` puts
- * between the acceptor and the handler (the `sessions` option). It reads each
- * socket's first frame, asks the authentication hook who the peer is, and
- * opens the connection with that identity, or refuses it with the close
- * reason `unauthenticated`; it holds each identity to its limit.
+ * between the acceptor and the handler (the `sessions` option). Every socket
+ * speaks the session wire if its peer does (a SessionSocket, whose heartbeat
+ * the gate's ticks drive); with an authentication hook it goes through the
+ * authentication step (auth_step.ts) first, and each identity is held to its
+ * limit; with resume, a socket whose first record is a RESUME takes its link
+ * to the session it names (resumes.ts), and opens nothing.
  *
  * Invariants:
  * 1. A socket waiting here counts against `maxConnections`; memory per socket
  *    is bounded by `maxFrameSize` (one frame, then the hook).
- * 2. Every socket leaves exactly once: opened, or refused, at the latest at
- *    `authTimeout` (the ticker's resolution) after it was taken.
- * 3. A hook's answer that comes after the socket left is dropped.
+ * 2. Every socket leaves exactly once: opened, refused, or taken to its
+ *    session; at the latest at `authTimeout` (the ticker's resolution) after
+ *    it was taken, a socket still here is refused.
  *
  * @module
  */
-import { SessionError } from "../errors.ts";
 import { checkNumber } from "../options.ts";
 import type { Admission, AdmissionContext, AdmissionExits, AdmissionExtension } from "../server/admission.ts";
 import type { Connection } from "../connection/connection.ts";
 import { GOODBYE_WAIT_MS } from "../server/goodbye.ts";
 import { GuardError } from "../errors.ts";
 import type { RawSocket } from "../../transport/types.ts";
-import { type Authenticate, AuthRefusal, DEFAULT_AUTH_TIMEOUT, MAX_IDENTITY_LENGTH } from "./auth.ts";
-import { FirstFrameReader, ReplaySocket } from "./_first_frame.ts";
+import { type Authenticate, DEFAULT_AUTH_TIMEOUT } from "./auth.ts";
+import { AuthStep } from "./auth_step.ts";
 import { Identities } from "./identities.ts";
 import { Heartbeat } from "./wire/heartbeat.ts";
 import { type SessionHost, SessionSocket } from "./wire/session_socket.ts";
@@ -77,15 +78,6 @@ export interface SessionOptions {
   onResume?: (conn: Connection) => void;
 }
 
-/** One socket waiting for its first frame or its hook's answer. */
-class Waiting {
-  age = 0;
-  /** True once the first frame is whole and the hook was asked. */
-  asked = false;
-  readonly controller = new AbortController();
-  constructor(readonly socket: RawSocket, readonly reader: FirstFrameReader) {}
-}
-
 /**
  * Makes the session layer of a server: pass it as `serve()`'s `sessions`.
  *
@@ -126,13 +118,11 @@ export function sessions(options: SessionOptions = {}): AdmissionExtension {
   };
 }
 
-/** The gate: first frame, hook, open or refuse. */
+/** The gate: the session wire, the authentication step, resume; open or refuse. */
 class SessionGate implements Admission {
-  readonly #waiting = new Set<Waiting>();
   readonly #context: AdmissionContext;
-  readonly #authenticate: Authenticate | undefined;
+  readonly #auth: AuthStep | undefined;
   readonly #timeout: number;
-  readonly #identities: Identities;
   readonly #heartbeatTimeout: number;
   // Every socket of the server, waiting or open, until it ends: the ticker drives their heartbeats.
   readonly #sockets = new Set<SessionSocket>();
@@ -151,9 +141,11 @@ class SessionGate implements Admission {
     resume: ResumePlan | undefined,
   ) {
     this.#context = context;
-    this.#authenticate = authenticate;
     this.#timeout = timeout;
-    this.#identities = ids;
+    this.#auth = authenticate === undefined ? undefined : new AuthStep(context.framing, authenticate, timeout, {
+      open: (socket, identity, session) => ids.add(identity, this.#open(socket, identity, session)),
+      refuse: (socket, reason, error, goodbye) => this.#exits!.refuse(socket, reason, error, goodbye),
+    });
     this.#heartbeatTimeout = heartbeatTimeout;
     this.#resumes = resume === undefined ? undefined : new Resumes(resume, context.framing.packet);
     this.#host = {
@@ -163,11 +155,7 @@ class SessionGate implements Admission {
       },
       resumeAsked: (socket, token, received, rest) => {
         this.#deciding.delete(socket);
-        for (const waiting of this.#waiting) {
-          if (waiting.socket !== socket) continue;
-          this.#waiting.delete(waiting);
-          waiting.controller.abort();
-        }
+        this.#auth?.drop(socket);
         this.#sockets.delete(socket);
         const link = socket.release();
         const refusal = this.#resumes?.resume(link, token, received, rest);
@@ -181,7 +169,7 @@ class SessionGate implements Admission {
   }
 
   get size(): number {
-    return this.#waiting.size + this.#deciding.size;
+    return (this.#auth?.size ?? 0) + this.#deciding.size;
   }
 
   take(raw: RawSocket, exits: AdmissionExits): void {
@@ -191,13 +179,9 @@ class SessionGate implements Admission {
     const socket = new SessionSocket(raw, this.#context.framing, heartbeat, { host: this.#host, logLimit });
     this.#sockets.add(socket);
     heartbeat.onDetach(() => this.#sockets.delete(socket));
-    if (this.#authenticate === undefined) {
-      if (this.#resumes === undefined) return void this.#open(socket, undefined);
-      return void this.#deciding.set(socket, { age: 0 });
-    }
-    const waiting = new Waiting(socket, new FirstFrameReader(this.#context.framing));
-    this.#waiting.add(waiting);
-    this.#read(waiting);
+    if (this.#auth !== undefined) return this.#auth.take(socket);
+    if (this.#resumes === undefined) return void this.#open(socket, undefined);
+    this.#deciding.set(socket, { age: 0 });
   }
 
   tick(seconds: number): void {
@@ -208,101 +192,19 @@ class SessionGate implements Admission {
       const error = new GuardError("first-frame-timeout", `nothing within ${this.#timeout} seconds`, this.#timeout);
       this.#exits!.refuse(socket, "first-frame-timeout", error);
     }
-    for (const waiting of this.#waiting) {
-      waiting.age += seconds;
-      if (waiting.age < this.#timeout) continue;
-      const detail = waiting.asked
-        ? `no answer within ${this.#timeout} seconds`
-        : `no first frame within ${this.#timeout} seconds (${waiting.reader.bytes} bytes received)`;
-      this.#refuse(waiting, new SessionError("unauthenticated", detail));
-    }
+    this.#auth?.tick(seconds);
   }
 
   close(): void {
-    for (const waiting of this.#waiting) {
-      waiting.controller.abort();
-      waiting.socket.close();
-    }
-    this.#waiting.clear();
+    this.#auth?.close();
     for (const socket of this.#deciding.keys()) socket.close();
     this.#deciding.clear();
-  }
-
-  #read(waiting: Waiting): void {
-    waiting.socket.read().then(
-      (chunk) => this.#onChunk(waiting, chunk),
-      (error) => this.#fail(waiting, "socket-error", error),
-    );
-  }
-
-  #onChunk(waiting: Waiting, chunk: Uint8Array | null): void {
-    if (!this.#waiting.has(waiting)) return;
-    if (chunk === null) {
-      if (waiting.reader.bytes === 0) return this.#fail(waiting, "peer-closed");
-      return this.#fail(waiting, "truncated-frame", waiting.reader.truncated());
-    }
-    let step;
-    try {
-      step = waiting.reader.push(chunk);
-    } catch (error) {
-      return this.#fail(waiting, "frame-too-large", error);
-    }
-    if (!step.done) return this.#read(waiting);
-    const { frame, rest } = step;
-    const consumed = waiting.reader.bytes - rest.length;
-    let answer: ReturnType<Authenticate>;
-    waiting.asked = true;
-    try {
-      answer = this.#authenticate!(frame, {
-        remoteAddr: waiting.socket.remoteAddr,
-        localAddr: waiting.socket.localAddr,
-        signal: waiting.controller.signal,
-      });
-    } catch (error) {
-      return this.#refuse(waiting, new SessionError("unauthenticated", "authenticate threw", { cause: error }));
-    }
-    Promise.resolve(answer).then(
-      (identity) => this.#answered(waiting, identity, rest, consumed),
-      (error) => this.#refuse(waiting, new SessionError("unauthenticated", "authenticate threw", { cause: error })),
-    );
-  }
-
-  #answered(waiting: Waiting, answer: unknown, rest: Uint8Array, consumed: number): void {
-    if (answer instanceof AuthRefusal) {
-      const reason = String(answer.reason).slice(0, MAX_IDENTITY_LENGTH);
-      return this.#refuse(waiting, new SessionError("unauthenticated", `refused: ${reason}`), answer.goodbye);
-    }
-    if (typeof answer !== "string" || answer.length === 0 || answer.length > MAX_IDENTITY_LENGTH) {
-      const detail = `authenticate gave no identity (a string of 1 to ${MAX_IDENTITY_LENGTH} characters)`;
-      return this.#refuse(waiting, new SessionError("unauthenticated", detail));
-    }
-    // Timed out or closed at shutdown meanwhile: the socket has left already.
-    if (!this.#waiting.delete(waiting)) return;
-    const conn = this.#open(new ReplaySocket(waiting.socket, rest, consumed), answer, waiting.socket);
-    this.#identities.add(answer, conn);
   }
 
   #open(socket: RawSocket, identity: string | undefined, session = socket): ReturnType<AdmissionExits["open"]> {
     const conn = this.#exits!.open(socket, identity);
     if (session instanceof SessionSocket) this.#resumes?.opened(session, conn);
     return conn;
-  }
-
-  #refuse(waiting: Waiting, error: SessionError, goodbye?: Uint8Array): void {
-    if (!this.#waiting.delete(waiting)) return;
-    waiting.controller.abort(error);
-    const socket = new ReplaySocket(waiting.socket, undefined, waiting.reader.bytes);
-    this.#exits!.refuse(socket, "unauthenticated", error, goodbye);
-  }
-
-  #fail(
-    waiting: Waiting,
-    reason: "peer-closed" | "socket-error" | "truncated-frame" | "frame-too-large",
-    error?: unknown,
-  ): void {
-    if (!this.#waiting.delete(waiting)) return;
-    waiting.controller.abort();
-    this.#exits!.refuse(new ReplaySocket(waiting.socket, undefined, waiting.reader.bytes), reason, error);
   }
 }
 
