@@ -9,9 +9,20 @@ import { runToEnd } from "./_child.ts";
 const FILES = ["package.json", "deno.json", "package-lock.json", "CHANGELOG.md"];
 
 /** A copy of the repository's four versioned files, in a folder of its own. */
+/**
+ * The version files in a folder of their own, with a change under `## Unreleased` whatever the repository's holds
+ * (right after a release it holds none): the tests never depend on where the repository is in its cycle.
+ */
 function copyOfRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), "spawnkit-bump-"));
   for (const file of FILES) copyFileSync(file, join(dir, file));
+  const changelog = join(dir, "CHANGELOG.md");
+  const text = readFileSync(changelog, "utf8");
+  const body = text.indexOf("## Unreleased\n") + "## Unreleased\n".length;
+  const unreleased = text.slice(body, text.indexOf("\n## ", body) + 1);
+  if (!/^- /m.test(unreleased)) {
+    writeFileSync(changelog, `${text.slice(0, body)}\n### Added\n\n- A change of the test's own.\n${text.slice(body)}`);
+  }
   return dir;
 }
 
@@ -35,7 +46,7 @@ test("bump_version sets every file's version and turns Unreleased into the versi
     const before = readFileSync(join(dir, "CHANGELOG.md"), "utf8");
     const body = before.indexOf("## Unreleased\n") + "## Unreleased\n".length;
     const unreleased = before.slice(body, before.indexOf("\n## ", body) + 1);
-    assert.match(unreleased, /^- /m, "the repository's Unreleased lists changes");
+    assert.match(unreleased, /^- /m, "the copy's Unreleased lists changes");
     assert.deepEqual(bump(dir, "99.0.0", "2030-01-02"), FILES);
     for (const file of ["package.json", "deno.json", "package-lock.json"]) assert.equal(versionOf(dir, file), "99.0.0");
     assert.equal(JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8")).packages[""].version, "99.0.0");
@@ -55,6 +66,7 @@ test("bump_version sets every file's version and turns Unreleased into the versi
 
 test("bump_version refuses a bad version, one not above the current, and files that disagree, writing nothing", () => {
   const dir = copyOfRepository();
+  const changelogBefore = readFileSync(join(dir, "CHANGELOG.md"), "utf8");
   try {
     const current = versionOf(dir, "package.json");
     assert.throws(() => bump(dir, "1.2", "2030-01-02"), TypeError);
@@ -66,7 +78,7 @@ test("bump_version refuses a bad version, one not above the current, and files t
     writeFileSync(join(dir, "deno.json"), JSON.stringify({ ...deno, version: "9.9.9" }));
     assert.throws(() => bump(dir, "99.0.0", "2030-01-02"), /the files disagree/);
     assert.equal(versionOf(dir, "package.json"), current, "package.json untouched");
-    assert.equal(readFileSync(join(dir, "CHANGELOG.md"), "utf8"), readFileSync("CHANGELOG.md", "utf8"));
+    assert.equal(readFileSync(join(dir, "CHANGELOG.md"), "utf8"), changelogBefore, "CHANGELOG.md untouched");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
