@@ -7,6 +7,11 @@
  * the same run, per runtime of the nodes. Writes bench/CLUSTER.md.
  *
  *   deno run -A bench/cluster.ts [--runtimes deno,bun,node] [--connections 10000] [--rounds 10] [--pings 1000]
+ *     [--nodes 2]
+ *
+ * `--nodes 2,4,8` measures the same over each number of nodes, on each engine,
+ * with the load average beside each row, and writes it to the file's N-nodes
+ * section (the top, 2 nodes on every runtime, stays as it is).
  *
  * It starts its own nats-server and redis-server (Debian's, on free loopback
  * ports; scripts/engines.sh installs them) and stops them after. Nothing is
@@ -23,7 +28,7 @@ import { parseArgs } from "node:util";
 import { BENCH_DIR, findRuntime, ROOT, versionOf } from "./_prepare.ts";
 import { type RunningServer, startServer } from "./_processes.ts";
 import { type Engine, startEngine } from "./_engine.ts";
-import { keepScaleSection } from "./_scale_section.ts";
+import { keepScaleSection, withNodesSection } from "./_scale_section.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -32,6 +37,7 @@ const { values: flags } = parseArgs({
     connections: { type: "string", default: "10000" },
     rounds: { type: "string", default: "10" },
     pings: { type: "string", default: "1000" },
+    nodes: { type: "string", default: "2" },
     out: { type: "string", default: join(BENCH_DIR, "CLUSTER.md") },
   },
   strict: true,
@@ -39,6 +45,11 @@ const { values: flags } = parseArgs({
 const total = Number(flags.connections);
 const rounds = Number(flags.rounds);
 const pings = Number(flags.pings);
+const nodeCounts = flags.nodes.split(",").map(Number);
+if (nodeCounts.some((n) => !Number.isInteger(n) || n < 2 || n > 16)) {
+  throw new RangeError(`Cannot bench ${flags.nodes} nodes: each count must be an integer from 2 to 16`);
+}
+const scaling = nodeCounts.length !== 1 || nodeCounts[0] !== 2;
 
 const SERVER = join(BENCH_DIR, "servers", "cluster_node.ts");
 const bin = { deno: await findRuntime("deno"), bun: await findRuntime("bun") };
@@ -126,13 +137,13 @@ interface Figures {
   readonly pingP99Us: number;
 }
 
-/** One setup: `nodes` servers (1 alone, or 2 over `engine`), the clients spread over them. */
-async function measure(command: string[], engine: Engine | undefined): Promise<Figures> {
+/** One setup: `nodes` servers (1 alone, or more over `engine`), the clients spread over them. */
+async function measure(command: string[], engine: Engine | undefined, nodes: number): Promise<Figures> {
   const args = engine === undefined ? ["none"] : [engine.url.split(":")[0]!, engine.url];
   const servers: RunningServer[] = [];
   const clients: Client[] = [];
   try {
-    for (let i = 0; i < (engine === undefined ? 1 : 2); i++) {
+    for (let i = 0; i < (engine === undefined ? 1 : nodes); i++) {
       servers.push(await startServer([...command, ...args], 30_000, undefined));
     }
     const controls = await Promise.all(servers.map((server) => open(server.port, true)));
@@ -206,39 +217,79 @@ async function measure(command: string[], engine: Engine | undefined): Promise<F
 
 const rows: string[] = [];
 const load = loadavg()[0]!.toFixed(2);
+const engineName = { nats: "NATS", redis: "Redis" } as const;
+/** A table row: the setup's figures, their ratios to one node's, and (N-nodes section) the 1-minute load after it. */
+function row(label: string, setup: string, figures: Figures, alone: Figures): string {
+  const cells = [
+    label,
+    setup,
+    figures.broadcastMs.toFixed(1),
+    (figures.broadcastMs / alone.broadcastMs).toFixed(2),
+    figures.pingP50Us.toFixed(0),
+    figures.pingP99Us.toFixed(0),
+    (figures.pingP50Us / alone.pingP50Us).toFixed(2),
+  ];
+  if (scaling) cells.push(loadavg()[0]!.toFixed(2));
+  return `| ${cells.join(" | ")} |`;
+}
 for (const runtime of flags.runtimes.split(",")) {
   const command = commands[runtime];
   if (command === undefined) continue;
   // The version number alone (`deno --version` prints a line of build details after it).
   const version = (await versionOf(command[0]!)).match(/\d+\.\d+\.\d+/)?.[0] ?? "?";
-  const alone = await measure(command, undefined);
+  const label = `${runtime} ${version}`;
+  const alone = await measure(command, undefined, 1);
   console.error(`${runtime} one node: ${JSON.stringify(alone)}`);
-  rows.push(
-    `| ${runtime} ${version} | one node | ${alone.broadcastMs.toFixed(1)} | 1.00 | ${alone.pingP50Us.toFixed(0)} | ${
-      alone.pingP99Us.toFixed(0)
-    } | 1.00 |`,
-  );
+  rows.push(row(label, "one node", alone, alone));
   for (const kind of ["nats", "redis"] as const) {
     const engine = await startEngine(kind);
     try {
-      const two = await measure(command, engine);
-      console.error(`${runtime} ${kind}: ${JSON.stringify(two)}`);
-      rows.push(
-        `| ${runtime} ${version} | 2 nodes, ${kind === "nats" ? "NATS" : "Redis"} | ${two.broadcastMs.toFixed(1)} | ${
-          (two.broadcastMs / alone.broadcastMs).toFixed(2)
-        } | ${two.pingP50Us.toFixed(0)} | ${two.pingP99Us.toFixed(0)} | ${
-          (two.pingP50Us / alone.pingP50Us).toFixed(2)
-        } |`,
-      );
+      for (const nodes of nodeCounts) {
+        const figures = await measure(command, engine, nodes);
+        console.error(`${runtime} ${nodes} nodes ${kind}: ${JSON.stringify(figures)}`);
+        rows.push(row(label, `${nodes} nodes, ${engineName[kind]}`, figures, alone));
+      }
     } finally {
       await engine.stop();
     }
   }
 }
 
+const header =
+  `| nodes' runtime | setup | broadcast to all (ms) | × one node | post round trip p50 (µs) | p99 (µs) | p50 × one node |${
+    scaling ? " load (1 min) |" : ""
+  }
+| -------------- | ----- | --------------------: | ---------: | -----------------------: | -------: | -------------: |${
+    scaling ? " ----------: |" : ""
+  }
+${rows.join("\n")}
+`;
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"})`;
+const command =
+  `deno run -A bench/cluster.ts --runtimes ${flags.runtimes} --connections ${total} --rounds ${rounds} --pings ${pings}`;
+
+if (scaling) {
+  const section = `## Over N nodes
+
+\`${command} --nodes ${flags.nodes}\` on ${machine}, load average ${load} at the start and, in the last column, the
+1-minute load average after each row. The same measure as the table above, over ${nodeCounts.join(", ")} nodes on each
+engine: ${total} idle connections spread evenly over the nodes, a broadcast from a connection of the first node timed
+until every client has it (median of ${rounds}), the post round trip from the first node to the last (${pings} in a row).
+
+**Read it with the machine in mind**, more so than above: every node is a process of its own on the same
+${cpus().length} cores, so N nodes here are N processes competing for them with the engine and this client; what grows
+with N is the cost of sharing the cores as much as the cost of the cluster. On machines of their own, a broadcast's
+framing is split over the nodes and runs at once.
+
+${header}`;
+  writeFileSync(flags.out, withNodesSection(flags.out, section));
+  console.log(section);
+  process.exit(0);
+}
+
 const report = `# Cluster bench
 
-\`deno run -A bench/cluster.ts\` on ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load average ${load} at
+\`deno run -A bench/cluster.ts\` on ${machine}, load average ${load} at
 the start. ${total} idle connections, spread evenly over the nodes; a broadcast is timed from the control frame's write
 until every client has read it (median of ${rounds}); the post round trip goes from a connection of the first node to a
 connection of the last and back, through both mailboxes (${pings} in a row, p50 and p99). "One node" is the same
@@ -250,10 +301,7 @@ machines would not, and the one-node figure is the best case for a single core.
 The broadcast time also holds this client's reads of all ${total} sockets in one process (node:net), on the same
 cores: it bounds what the figure can show of the nodes, so read the ratio, not the milliseconds.
 
-| nodes' runtime | setup | broadcast to all (ms) | × one node | post round trip p50 (µs) | p99 (µs) | p50 × one node |
-| -------------- | ----- | --------------------: | ---------: | -----------------------: | -------: | -------------: |
-${rows.join("\n")}
-`;
+${header}`;
 writeFileSync(flags.out, keepScaleSection(flags.out, report));
 console.log(report);
 process.exit(0);
