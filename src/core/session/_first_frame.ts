@@ -7,7 +7,6 @@
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
 import { type Framing, readLength } from "../framing/length_prefixed.ts";
-import type { Address, RawSocket } from "../../transport/types.ts";
 
 /** What pushing a chunk gave: nothing yet, or the frame and the bytes after it. */
 export type FirstFrameStep = { done: false } | { done: true; frame: Uint8Array; rest: Uint8Array };
@@ -63,59 +62,4 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
     at += part.length;
   }
   return out;
-}
-
-/** A socket whose first read gives `rest` (the bytes after the first frame), and which counts the frame read off it. */
-export class ReplaySocket implements RawSocket {
-  readonly remoteAddr: Address;
-  readonly localAddr: Address;
-  readonly preambleBytes: number;
-  /** Present when the socket under it can end its write side. */
-  readonly closeWrite?: () => void;
-  readonly #socket: RawSocket;
-  #rest: Uint8Array | undefined;
-
-  constructor(socket: RawSocket, rest: Uint8Array | undefined, consumed: number) {
-    this.#socket = socket;
-    if (socket.closeWrite !== undefined) this.closeWrite = () => socket.closeWrite!();
-    this.remoteAddr = socket.remoteAddr;
-    this.localAddr = socket.localAddr;
-    this.preambleBytes = (socket.preambleBytes ?? 0) + consumed;
-    this.#rest = rest !== undefined && rest.length > 0 ? rest : undefined;
-  }
-
-  watch(dead: (error: unknown) => void): void {
-    this.#socket.watch?.(dead);
-  }
-
-  get session(): RawSocket["session"] {
-    return this.#socket.session;
-  }
-
-  get handshaking(): boolean | undefined {
-    return this.#socket.handshaking;
-  }
-
-  read(): Promise<Uint8Array | null> {
-    const rest = this.#rest;
-    if (rest === undefined) return this.#socket.read();
-    this.#rest = undefined;
-    return Promise.resolve(rest);
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    return this.#socket.write(data);
-  }
-
-  tryWrite(data: Uint8Array): number {
-    return this.#socket.tryWrite?.(data) ?? 0;
-  }
-
-  holdReads(): void {
-    if (this.#rest === undefined) this.#socket.holdReads?.();
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
 }

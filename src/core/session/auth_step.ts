@@ -17,7 +17,8 @@ import { type CloseReason, SessionError } from "../errors.ts";
 import type { Framing } from "../framing/length_prefixed.ts";
 import type { RawSocket } from "../../transport/types.ts";
 import { type Authenticate, AuthRefusal, MAX_IDENTITY_LENGTH } from "./auth.ts";
-import { FirstFrameReader, ReplaySocket } from "./_first_frame.ts";
+import { FirstFrameReader } from "./_first_frame.ts";
+import { ReplaySocket } from "../../transport/replay_socket.ts";
 
 /** Where the step sends a socket it is done with. */
 export interface AuthExits {

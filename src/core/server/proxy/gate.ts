@@ -16,12 +16,13 @@
  *
  * @module
  */
-import { type ProxyHeader, ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
+import { ProxyHeaderError, type ProxyHeaderStep } from "./header.ts";
 import { ProxyHeaderParser } from "./parser.ts";
 import { TrustedSources } from "./trusted.ts";
 import type { CloseReason } from "../../errors.ts";
 import { checkNumber } from "../../options.ts";
-import type { Address, RawSocket } from "../../../transport/types.ts";
+import type { RawSocket } from "../../../transport/types.ts";
+import { ReplaySocket } from "../../../transport/replay_socket.ts";
 
 /** The default `proxyHeaderTimeout`, in seconds: the spec asks for at least 3, to cover a TCP retransmit. */
 export const DEFAULT_PROXY_HEADER_TIMEOUT = 5;
@@ -184,56 +185,16 @@ export class ProxyGate {
     if (!step.done) return this.#read(waiting);
     this.#waiting.delete(waiting);
     const headerBytes = waiting.bytes - step.rest.length;
-    this.#exits.admit(new ProxiedSocket(waiting.socket, step.header, step.rest, headerBytes));
+    this.#exits.admit(
+      new ReplaySocket(waiting.socket, step.rest, headerBytes, {
+        remote: step.header?.source,
+        local: step.header?.destination,
+      }),
+    );
   }
 
   #fail(waiting: Waiting, reason: CloseReason, error?: unknown): void {
     if (!this.#waiting.delete(waiting)) return;
-    this.#exits.fail(new ProxiedSocket(waiting.socket, undefined, undefined, waiting.bytes), reason, error);
-  }
-}
-
-/**
- * A socket past its PROXY header: the header's addresses in place of the
- * balancer's (where it carries them), and the bytes that followed the
- * header on the first read.
- */
-class ProxiedSocket implements RawSocket {
-  readonly remoteAddr: Address;
-  readonly localAddr: Address;
-  readonly preambleBytes: number;
-  readonly #socket: RawSocket;
-  #rest: Uint8Array | undefined;
-
-  constructor(socket: RawSocket, header: ProxyHeader | undefined, rest: Uint8Array | undefined, headerBytes: number) {
-    this.#socket = socket;
-    this.remoteAddr = header?.source ?? socket.remoteAddr;
-    this.localAddr = header?.destination ?? socket.localAddr;
-    this.preambleBytes = headerBytes;
-    this.#rest = rest !== undefined && rest.length > 0 ? rest : undefined;
-  }
-
-  read(): Promise<Uint8Array | null> {
-    const rest = this.#rest;
-    if (rest === undefined) return this.#socket.read();
-    this.#rest = undefined;
-    return Promise.resolve(rest);
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    return this.#socket.write(data);
-  }
-
-  tryWrite(data: Uint8Array): number {
-    return this.#socket.tryWrite?.(data) ?? 0;
-  }
-
-  holdReads(): void {
-    // Bytes after the header still to hand out: the next read takes them, the socket need not pause yet.
-    if (this.#rest === undefined) this.#socket.holdReads?.();
-  }
-
-  close(): void {
-    this.#socket.close();
+    this.#exits.fail(new ReplaySocket(waiting.socket, undefined, waiting.bytes), reason, error);
   }
 }
