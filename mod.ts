@@ -146,6 +146,7 @@ export {
   CLOSE_REASONS,
   type CloseReason,
   ConnectionClosedError,
+  ConnectTimeoutError,
   FrameTooLargeError,
   GuardError,
   type GuardReason,

@@ -35,6 +35,7 @@ const SECONDS_OPTIONS: [NumberOption, string][] = [
   ["baseDelay", "Cannot use baseDelay 2147484: must be a positive number of seconds up to 2147483"],
   ["maxDelay", "Cannot use maxDelay 2147484: must be a positive number of seconds up to 2147483"],
   ["reconnectWait", "Cannot use reconnectWait 2147484: must be a positive number of seconds up to 2147483"],
+  ["connectTimeout", "Cannot use connectTimeout 2147484: must be a positive number of seconds up to 2147483"],
   ["pingInterval", "Cannot use pingInterval 2147484: must be a positive number of seconds up to 2147483"],
   ["authTimeout", "Cannot use authTimeout 2147484: must be a positive number of seconds up to 2147483"],
   ["heartbeatInterval", "Cannot use heartbeatInterval 2147484: must be a positive number of seconds up to 2147483"],

@@ -12,13 +12,14 @@ import { type OutboxOptions, waterMarksOf } from "./connection/water_marks.ts";
 import { framingOf, type FramingOptions } from "./framing/length_prefixed.ts";
 import type { Logger } from "./logger.ts";
 import { escapingLogger } from "./logger.ts";
+import { ConnectTimeoutError } from "./errors.ts";
 import { checkNumber } from "./options.ts";
 import { type ReconnectOptions, reconnectSettingsOf } from "./reconnect/reconnect_options.ts";
 import type { ReconnectingConnection } from "./reconnect/reconnecting_connection.ts";
 import { Reconnector } from "./reconnect/reconnector.ts";
 import { clientSessionSocket, type HeartbeatOptions, heartbeatPlanOf } from "./session/wire/client_heartbeat.ts";
 import { defaultTransport } from "../transport/select.ts";
-import type { RawSocket, TlsConnectOptions, Transport } from "../transport/types.ts";
+import type { DialOptions, RawSocket, TlsConnectOptions, Transport } from "../transport/types.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends FramingOptions, OutboxOptions {
@@ -62,7 +63,20 @@ export interface ConnectOptions extends FramingOptions, OutboxOptions {
   resume?: boolean;
   /** TCP keepalive after this many idle seconds (`Transport`'s `keepAlive`). @default off */
   keepAlive?: number;
+  /**
+   * Seconds one dial may take, the TLS handshake included: past it the dial
+   * is given up, its socket closed, and `connect()` rejects with a
+   * {@linkcode ConnectTimeoutError} (a reconnecting client counts it as a
+   * failed attempt and tries again). A host that drops the SYN would
+   * otherwise hold a dial for the kernel's minutes, and a server that never
+   * answers the TLS hello, for ever.
+   * @default {30}
+   */
+  connectTimeout?: number;
 }
+
+/** The default `connectTimeout`, in seconds (Netty's connect timeout). */
+export const DEFAULT_CONNECT_TIMEOUT = 30;
 
 let nextClientId = 1;
 // Replies a client's handler sends while busy go out at the end of the turn: one flush for every client.
@@ -131,6 +145,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     throw new TypeError("Cannot connect with a heartbeat: the session wire needs length-prefixed framing");
   }
   const keepAlive = checkNumber("keepAlive", options.keepAlive);
+  const connectTimeout = checkNumber("connectTimeout", options.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT;
   const transport = options.transport ?? await defaultTransport();
   const signal = options.signal;
   signal?.throwIfAborted();
@@ -149,11 +164,12 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         reason: stats.closeReason,
       }),
   };
+  const target = formatAddress({ hostname, port });
+  const link = (abort?: AbortSignal) =>
+    dialWithin(transport, { hostname, port, tls: options.tls, keepAlive }, target, connectTimeout, abort);
   const dial = async (abort: AbortSignal | undefined): Promise<FramedConnection> => {
-    const link = () => transport.connect({ hostname, port, tls: options.tls, keepAlive });
-    const dialing = link();
-    const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
-    const redial = options.resume === true ? link : undefined;
+    const socket = await link(abort);
+    const redial = options.resume === true ? () => link() : undefined;
     const resumed = () => reconnector?.sessionResumed();
     const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
     return new FramedConnection(framed, settings, nextClientId++);
@@ -163,7 +179,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const first = await dial(signal);
   const conn = reconnect === undefined ? first : reconnector = new Reconnector(first, {
     ...reconnect,
-    target: formatAddress({ hostname, port }),
+    target,
     framing,
     logger,
     dial,
@@ -174,6 +190,30 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     conn.finished.then(() => signal.removeEventListener("abort", onAbort));
   }
   return conn;
+}
+
+/**
+ * One dial, given up after `seconds` (a {@linkcode ConnectTimeoutError}) or
+ * when `abort` aborts (its reason). The transport is told, so that it closes
+ * the socket under way; one that does not listen has its socket closed when
+ * it arrives.
+ */
+async function dialWithin(
+  transport: Transport,
+  options: DialOptions,
+  target: string,
+  seconds: number,
+  abort: AbortSignal | undefined,
+): Promise<RawSocket> {
+  abort?.throwIfAborted();
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(new ConnectTimeoutError(target, seconds)), seconds * 1000);
+  const signal = abort === undefined ? timer.signal : AbortSignal.any([abort, timer.signal]);
+  try {
+    return await abortable(transport.connect({ ...options, signal }), signal);
+  } finally {
+    clearTimeout(timeout);
+  }
 }
 
 /**

@@ -144,6 +144,35 @@ export class ConnectionClosedError extends Error {
 }
 
 /**
+ * `connect()` found no connection within its `connectTimeout`: the TCP
+ * connect, and over TLS the handshake, took longer (a host that drops the
+ * SYN, a server that accepts and never answers the TLS hello). The socket
+ * under way is closed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ConnectTimeoutError } from "spawnkit";
+ * const error = new ConnectTimeoutError("127.0.0.1:7000", 10);
+ * assert.equal(error.code, "connect-timeout");
+ * assert.equal(error.message, "Cannot connect to 127.0.0.1:7000: no connection within 10 seconds (connectTimeout)");
+ * ```
+ */
+export class ConnectTimeoutError extends Error {
+  /** Says what went wrong, as the close reasons do. */
+  readonly code = "connect-timeout" as const;
+  /** The `connectTimeout` that passed, in seconds. */
+  readonly seconds: number;
+
+  /** Builds the error for a dial to `target` ("host:port") that took over `seconds`. */
+  constructor(target: string, seconds: number) {
+    super(`Cannot connect to ${target}: no connection within ${seconds} seconds (connectTimeout)`);
+    this.name = "ConnectTimeoutError";
+    this.seconds = seconds;
+  }
+}
+
+/**
  * The abort reason the server gives its connections when it shuts down.
  *
  * @example

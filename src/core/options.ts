@@ -75,6 +75,7 @@ export type NumberOption =
   | "maxRoomNameLength"
   | "maxMessageSize"
   | "reconnectWait"
+  | "connectTimeout"
   | "pingInterval"
   | "authTimeout"
   | "maxSessionsPerIdentity"
@@ -129,6 +130,8 @@ export const NUMBER_OPTIONS: Readonly<Record<NumberOption, NumberSpec>> = {
   // The cluster's own messages need a few hundred bytes.
   maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
   reconnectWait: seconds,
+  // connect(): the TCP connect and the TLS handshake of one dial.
+  connectTimeout: seconds,
   pingInterval: seconds,
   // The session layer (sessions.md).
   authTimeout: seconds,

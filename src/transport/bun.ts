@@ -292,11 +292,19 @@ export const bunTransport: Transport = {
     });
     wrapped.attach(socket);
     if (options.keepAlive) socket.setKeepAlive?.(true, options.keepAlive * 1000);
+    const signal = options.signal;
+    // Closing the socket is what ends a handshake under way (and a dial that connected after the abort).
+    const onAbort = () => wrapped.close();
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      signal?.throwIfAborted();
       await handshaken;
+      signal?.throwIfAborted();
     } catch (error) {
       wrapped.close();
-      throw error;
+      throw signal?.aborted ? signal.reason : error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
     return wrapped;
   },

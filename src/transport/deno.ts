@@ -1,7 +1,7 @@
 /**
- * The Deno adapter: Deno.listen / Deno.connect, and Deno.connectTls for a TLS
- * client (a TLS server listens through Deno's node:tls, the Node adapter). Reads go straight to `conn.read()` with a buffer of
- * their own, so nothing is read while no read is pending: the pull-based flow
+ * The Deno adapter: Deno.listen / Deno.connect for plain TCP (TLS, both ways,
+ * goes through Deno's node:tls, the Node adapter). Reads go straight to
+ * `conn.read()` with a buffer of their own, so nothing is read while no read is pending: the pull-based flow
  * control the kit relies on.
  *
  * With `reusePort` and no --unstable-net, a listener goes through Deno's
@@ -26,7 +26,6 @@ interface DenoConn {
   setNoDelay?(enabled: boolean): void;
   /** On, at the system's delay: Deno takes no delay of its own. */
   setKeepAlive?(enabled: boolean): void;
-  handshake?(): Promise<unknown>;
 }
 interface DenoListener {
   readonly addr: DenoNetAddr;
@@ -37,8 +36,7 @@ interface DenoApi {
   listen(options: { hostname: string; port: number; transport: "tcp"; reusePort?: boolean }): DenoListener;
   /** Present only with --unstable-net (Deno leaves unstable APIs out without their flag). */
   listenDatagram?: unknown;
-  connect(options: { hostname: string; port: number; transport: "tcp" }): Promise<DenoConn>;
-  connectTls(options: { hostname: string; port: number; caCerts?: string[] }): Promise<DenoConn>;
+  connect(options: { hostname: string; port: number; transport: "tcp"; signal?: AbortSignal }): Promise<DenoConn>;
   errors: { BadResource: new () => Error; Interrupted: new () => Error };
 }
 
@@ -234,21 +232,16 @@ export const denoTransport: Transport = {
   },
 
   async connect(options: DialOptions): Promise<RawSocket> {
-    const { hostname, port, tls } = options;
+    const { hostname, port, tls, signal } = options;
+    signal?.throwIfAborted();
     if (tls === undefined) {
-      const conn = await deno.connect({ hostname, port, transport: "tcp" });
+      const conn = await deno.connect({ hostname, port, transport: "tcp", signal });
       if (options.keepAlive) keepAlive(conn);
       return new DenoSocket(conn);
     }
-    const conn = await deno.connectTls({ hostname, port, caCerts: tls.caCerts });
-    try {
-      // Handshake now, so that a server the client does not trust fails connect(), not a later read.
-      await conn.handshake?.();
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
-    return new DenoSocket(conn);
+    // Through node:tls, as a TLS listener is: a Deno.TlsConn closed during its handshake keeps its TCP socket
+    // open (Deno 2.x), so a dial given up there (connectTimeout, an abort) would leave a descriptor behind.
+    return (await import("./node.ts")).nodeTransport.connect(options);
   },
 };
 

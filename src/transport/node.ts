@@ -167,9 +167,22 @@ export const nodeTransport: Transport = {
           ...{ allowHalfOpen: true },
           ca: trust.caCerts,
         });
-      socket.once("error", reject);
+      const signal = options.signal;
+      const fail = (error: unknown) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(error);
+      };
+      const onAbort = () => {
+        socket.off("error", fail);
+        socket.destroy();
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      socket.once("error", fail);
       socket.once(trust === undefined ? "connect" : "secureConnect", () => {
-        socket.off("error", reject);
+        socket.off("error", fail);
+        signal?.removeEventListener("abort", onAbort);
         if (options.keepAlive) socket.setKeepAlive(true, options.keepAlive * 1000);
         resolve(new NodeSocket(socket));
       });

@@ -210,6 +210,11 @@ export interface DialOptions {
    * system's (`net.ipv4.tcp_keepalive_time`, two hours by default).
    */
   keepAlive?: number;
+  /**
+   * Aborting it gives up the dial: the socket under way (its TCP connect or
+   * its TLS handshake) is closed and the promise rejects with the reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** A bound, accepting listener. */
