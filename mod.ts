@@ -56,12 +56,12 @@ export { serve } from "./src/core/server/serve.ts";
 export type {
   CallbackHandler,
   Handler,
-  ServeOptions,
   Server,
   ServerExtension,
   ServerHooks,
   ServerSide,
 } from "./src/core/server/server.ts";
+export type { ServeOptions } from "./src/core/server/serve_options.ts";
 export type { RoomOptions, Rooms } from "./src/core/server/rooms.ts";
 export type { BroadcastTarget } from "./src/core/server/broadcast.ts";
 export type { ShutdownOptions, ShutdownReport } from "./src/core/server/shutdown.ts";

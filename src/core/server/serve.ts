@@ -36,7 +36,8 @@ import { checkNumber, DEFAULT_MAILBOX_CAPACITY } from "../options.ts";
 import { proxyPlanOf } from "./proxy/gate.ts";
 import { Registry } from "./registry.ts";
 import { RoomRegistry } from "./rooms.ts";
-import type { CallbackHandler, Handler, ServeOptions, Server, ServerHooks } from "./server.ts";
+import type { CallbackHandler, Handler, Server, ServerHooks } from "./server.ts";
+import type { ServeOptions } from "./serve_options.ts";
 import { buildServer, type ServerParts, serverSide } from "./server_facade.ts";
 import type { ConnectionStats } from "../stats.ts";
 import {
