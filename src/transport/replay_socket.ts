@@ -19,6 +19,16 @@ export class ReplaySocket implements RawSocket {
   readonly preambleBytes: number;
   /** Present when the socket under it can end its write side. */
   readonly closeWrite?: () => void;
+  /**
+   * Present when the socket under it reads without a promise (Bun, Node): a
+   * connection behind a PROXY header or an authentication step keeps that
+   * path. `reuse` is not passed on: a gate may have handed out views of what
+   * it read (the first frame to `authenticate`), which a reused buffer would
+   * overwrite.
+   */
+  readonly pull?: RawSocket["pull"];
+  /** Present when the socket under it keeps memory for reads to come. */
+  readonly trim?: () => void;
   readonly #socket: RawSocket;
   #rest: Uint8Array | undefined;
 
@@ -30,6 +40,15 @@ export class ReplaySocket implements RawSocket {
   ) {
     this.#socket = socket;
     if (socket.closeWrite !== undefined) this.closeWrite = () => socket.closeWrite!();
+    if (socket.pull !== undefined) {
+      this.pull = (onChunk, onError) => {
+        const rest = this.#rest;
+        if (rest === undefined) return socket.pull!(onChunk, onError);
+        this.#rest = undefined;
+        onChunk(rest);
+      };
+    }
+    if (socket.trim !== undefined) this.trim = () => socket.trim!();
     this.remoteAddr = addresses.remote ?? socket.remoteAddr;
     this.localAddr = addresses.local ?? socket.localAddr;
     this.preambleBytes = (socket.preambleBytes ?? 0) + consumed;
