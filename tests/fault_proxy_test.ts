@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Connection } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { client, echoHandler, startServer, text, until } from "./_fixtures.ts";
-import { startFaultProxy } from "./_fault_proxy.ts";
+import { startFaultProxy } from "../examples/_fault_proxy.ts";
 
 test("startFaultProxy relays frames both ways and counts the bytes", async () => {
   const { server } = await startServer(echoHandler);

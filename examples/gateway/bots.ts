@@ -10,9 +10,15 @@
  * Flags: --host (default 127.0.0.1; loopback only), --port (default 7100),
  * --bots N (default 20, at most 5000), --seconds S (default 10, at most
  * 3600), --rate R (calls a second per bot, default 5, at most 1000), --rooms
- * K (default one per 10 bots), --chart FILE (default gateway-bots.svg).
- * Exits 1 on any error it did not expect: the only one expected is "no such
- * player" (4004) for a whisper to a bot that has just left.
+ * K (default one per 10 bots), --chart FILE (default gateway-bots.svg),
+ * --chaos P (default 0: each bot's link dropped with probability P a second,
+ * by a reset or a stall, through a relay in this process: chaos.ts).
+ *
+ * Every bot's session resumes (docs/sessions.md), and every push it gets is
+ * checked for gaps and repeats in its numbering (push_sequences.ts).
+ * Exits 1, after a line that says why, on any error it did not expect (the
+ * only one expected is "no such player" (4004) for a whisper to a bot that
+ * has just left), and on any push lost or seen twice.
  *
  * @module
  */
@@ -22,7 +28,9 @@ import { connect, ConnectionClosedError, silentLogger } from "spawnkit";
 import { rpcClient, RpcError, RpcTimeoutError } from "spawnkit/rpc";
 import { timelineChart } from "../../bench/_timeline_chart.ts";
 import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_flags.ts";
+import { ChaosRelay } from "./chaos.ts";
 import { NO_SUCH_PLAYER } from "./game.ts";
+import { PushSequences, streamOf } from "./push_sequences.ts";
 
 /** The errors a healthy run may meet: a whisper racing its target's departure. */
 const EXPECTED = new Set([String(NO_SUCH_PLAYER)]);
@@ -52,7 +60,19 @@ export interface BotsSummary {
   readonly pushesByMethod: Record<string, number>;
   readonly errors: Record<string, number>;
   readonly unexpectedErrors: number;
+  /** The probability of a drop per bot per second (`--chaos`). */
+  readonly chaos: number;
+  /** Links the chaos dropped: by a reset, and by a stall the heartbeat had to find. */
+  readonly drops: { readonly resets: number; readonly stalls: number };
+  /** Sessions that went on over a new link (the clients' `stats.session.resumes`). */
+  readonly resumed: number;
+  /** Pushes numbered and never seen (gaps in a stream), and pushes seen twice or going back. */
+  readonly lostPushes: number;
+  readonly duplicatePushes: number;
 }
+
+/** A bot's link dropped by the chaos is found within about two heartbeat intervals of this many seconds. */
+const CHAOS_HEARTBEAT = { interval: 0.25, timeout: 0.25 };
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -79,6 +99,7 @@ await runCli("bots", async () => {
     rate: { type: "string" },
     rooms: { type: "string" },
     chart: { type: "string" },
+    chaos: { type: "string" },
   });
   const hostname = flags.host ?? "127.0.0.1";
   if (!LOOPBACK.test(hostname)) throw new UsageError(`--host must be a loopback address, got "${hostname}"`);
@@ -91,6 +112,10 @@ await runCli("bots", async () => {
   if (rate > 1000) throw new UsageError(`--rate must be at most 1000`);
   const rooms = positiveFlag("rooms", flags.rooms) ?? Math.ceil(bots / 10);
   const chartFile = flags.chart ?? "gateway-bots.svg";
+  const chaos = flags.chaos === undefined ? 0 : Number(flags.chaos);
+  if (flags.chaos?.trim() === "" || !(chaos >= 0 && chaos <= 1)) {
+    throw new UsageError(`--chaos must be a probability from 0 to 1, got "${flags.chaos}"`);
+  }
 
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
@@ -98,6 +123,9 @@ await runCli("bots", async () => {
   const pushesPerBot = new Array<number>(bots).fill(0);
   let connected = 0;
   let sent = 0;
+  let resumed = 0;
+  const drops = { resets: 0, stalls: 0 };
+  const seqs: PushSequences[] = [];
   let tick = { calls: 0, pushes: 0, errors: 0, latencies: [] as number[] };
   const failed = (error: unknown) => {
     const code = codeOf(error);
@@ -109,13 +137,25 @@ await runCli("bots", async () => {
   const deadline = started + seconds * 1000;
   const bot = async (index: number) => {
     const known = new Set<number>();
-    const conn = await connect({ hostname, port, logger: silentLogger });
+    const pushes = new PushSequences();
+    seqs.push(pushes);
+    // Under chaos the bot dials its own relay, and a short heartbeat finds a stalled link soon.
+    const relay = chaos === 0 ? undefined : await ChaosRelay.open(hostname, port, chaos);
+    const conn = relay === undefined
+      ? await connect({ hostname, port, logger: silentLogger, resume: true })
+      : await connect({ port: relay.port, logger: silentLogger, resume: true, heartbeat: CHAOS_HEARTBEAT });
     const client = rpcClient(conn, {
       timeout: 10,
       onNotification: (method, params) => {
         pushesPerBot[index]!++;
         pushesByMethod[method] = (pushesByMethod[method] ?? 0) + 1;
         tick.pushes++;
+        const stream = streamOf(method, params as Record<string, unknown>);
+        try {
+          if (stream !== undefined) pushes.see(stream, (params as { seq?: unknown }).seq);
+        } catch (error) {
+          failed(error);
+        }
         if (method === "positions") {
           for (const player of (params as { players: { id: number }[] }).players) known.add(player.id);
         }
@@ -135,6 +175,7 @@ await runCli("bots", async () => {
       }
     };
     connected++;
+    relay?.start();
     try {
       const { id } = await client.call<{ id: number }>("login", { name: `bot-${index}` });
       known.delete(id);
@@ -154,12 +195,19 @@ await runCli("bots", async () => {
           });}
         await sleep(started + (index / bots + k) * (1000 / rate) - performance.now());
       }
+      relay?.stop();
       await call("leave");
     } catch (error) {
       failed(error);
     } finally {
       connected--;
+      resumed += conn.stats.session?.resumes ?? 0;
       await client.close();
+      if (relay !== undefined) {
+        drops.resets += relay.drops.resets;
+        drops.stalls += relay.drops.stalls;
+        await relay.close();
+      }
     }
   };
 
@@ -208,6 +256,11 @@ await runCli("bots", async () => {
     pushesByMethod,
     errors,
     unexpectedErrors: Object.entries(errors).reduce((sum, [code, n]) => sum + (EXPECTED.has(code) ? 0 : n), 0),
+    chaos,
+    drops,
+    resumed,
+    lostPushes: seqs.reduce((sum, s) => sum + s.lost, 0),
+    duplicatePushes: seqs.reduce((sum, s) => sum + s.duplicated, 0),
   };
   writeFileSync(
     chartFile,
@@ -236,7 +289,19 @@ await runCli("bots", async () => {
       `max ${summary.pushesPerBot.max} (${JSON.stringify(pushesByMethod)})`,
   );
   console.log(`errors by code: ${JSON.stringify(errors)} (${summary.unexpectedErrors} not expected)`);
+  console.log(
+    `chaos ${chaos}: ${drops.resets} resets, ${drops.stalls} stalls, ${resumed} sessions resumed; ` +
+      `pushes lost ${summary.lostPushes}, seen twice ${summary.duplicatePushes}`,
+  );
   console.log(`chart: ${chartFile}`);
   console.log(`summary ${JSON.stringify(summary)}`);
-  if (summary.unexpectedErrors > 0) process.exit(1);
+  const failures = [
+    summary.unexpectedErrors > 0 ? `${summary.unexpectedErrors} calls failed` : "",
+    summary.lostPushes > 0 ? `${summary.lostPushes} pushes lost` : "",
+    summary.duplicatePushes > 0 ? `${summary.duplicatePushes} pushes seen twice` : "",
+  ].filter((reason) => reason !== "");
+  if (failures.length > 0) {
+    console.log(`FAILED: ${failures.join(", ")}`);
+    process.exit(1);
+  }
 });
