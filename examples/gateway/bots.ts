@@ -12,13 +12,11 @@
  * 3600), --rate R (calls a second per bot, default 5, at most 1000), --rooms
  * K (default one per 10 bots), --chart FILE (default gateway-bots.svg),
  * --chaos P (default 0: each bot's link dropped with probability P a second,
- * by a reset or a stall, through a relay in this process: chaos.ts).
- *
- * Every bot's session resumes (docs/sessions.md), and every push it gets is
- * checked for gaps and repeats in its numbering (push_sequences.ts).
- * Exits 1, after a line that says why, on any error it did not expect (the
- * only one expected is "no such player" (4004) for a whisper to a bot that
- * has just left), and on any push lost or seen twice.
+ * by a reset or a stall, through a relay in this process: chaos.ts). Each
+ * bot's session resumes (docs/sessions.md); each push's number is checked
+ * (push_sequences.ts). Exits 1, after a line that says why, on any error it
+ * did not expect (the only one expected is "no such player" (4004) for a
+ * whisper to a bot that has just left), and on any push lost or seen twice.
  *
  * @module
  */
@@ -141,9 +139,13 @@ await runCli("bots", async () => {
     seqs.push(pushes);
     // Under chaos the bot dials its own relay, and a short heartbeat finds a stalled link soon.
     const relay = chaos === 0 ? undefined : await ChaosRelay.open(hostname, port, chaos);
-    const conn = relay === undefined
-      ? await connect({ hostname, port, logger: silentLogger, resume: true })
-      : await connect({ port: relay.port, logger: silentLogger, resume: true, heartbeat: CHAOS_HEARTBEAT });
+    const conn = await (relay === undefined
+      ? connect({ hostname, port, logger: silentLogger, resume: true })
+      : connect({ port: relay.port, logger: silentLogger, resume: true, heartbeat: CHAOS_HEARTBEAT }))
+      .catch(async (error) => {
+        await relay?.close(); // a relay left listening would keep the process alive
+        throw error;
+      });
     const client = rpcClient(conn, {
       timeout: 10,
       onNotification: (method, params) => {
@@ -152,12 +154,16 @@ await runCli("bots", async () => {
         tick.pushes++;
         const stream = streamOf(method, params as Record<string, unknown>);
         try {
-          if (stream !== undefined) pushes.see(stream, (params as { seq?: unknown }).seq);
+          if (stream !== undefined) {
+            pushes.see(stream, (params as { seq?: unknown }).seq);
+          }
         } catch (error) {
-          failed(error);
+          failed(error); // a push without its number: the gateway broke its word
         }
         if (method === "positions") {
-          for (const player of (params as { players: { id: number }[] }).players) known.add(player.id);
+          for (const player of (params as { players: { id: number }[] }).players) {
+            known.add(player.id);
+          }
         }
       },
     });
@@ -184,7 +190,9 @@ await runCli("bots", async () => {
       let y = 0;
       for (let k = 1; performance.now() < deadline; k++) {
         const roll = Math.random();
-        const others = [...known].filter((other) => other !== id);
+        const others = [...known].filter((other) =>
+          other !== id
+        );
         if (roll < 0.1 && others.length > 0) {
           const to = others[Math.floor(Math.random() * others.length)]!;
           await call("whisper", { to, text: `psst from ${index}` });
@@ -265,7 +273,8 @@ await runCli("bots", async () => {
   writeFileSync(
     chartFile,
     timelineChart({
-      title: `gateway bots: ${bots} bots for ${seconds} s at ${rate} calls/s each`,
+      title: `gateway bots: ${bots} bots for ${seconds} s at ${rate} calls/s each` +
+        (chaos > 0 ? `, chaos ${chaos}` : ""),
       notes: [
         `${summary.calls} calls, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms · ${summary.pushes} pushes` +
         ` (per bot: ${summary.pushesPerBot.min} to ${summary.pushesPerBot.max}) · errors ${JSON.stringify(errors)}`,
@@ -296,10 +305,10 @@ await runCli("bots", async () => {
   console.log(`chart: ${chartFile}`);
   console.log(`summary ${JSON.stringify(summary)}`);
   const failures = [
-    summary.unexpectedErrors > 0 ? `${summary.unexpectedErrors} calls failed` : "",
-    summary.lostPushes > 0 ? `${summary.lostPushes} pushes lost` : "",
-    summary.duplicatePushes > 0 ? `${summary.duplicatePushes} pushes seen twice` : "",
-  ].filter((reason) => reason !== "");
+    summary.unexpectedErrors > 0 && `${summary.unexpectedErrors} unexpected errors ${JSON.stringify(errors)}`,
+    summary.lostPushes > 0 && `${summary.lostPushes} pushes lost`,
+    summary.duplicatePushes > 0 && `${summary.duplicatePushes} pushes seen twice`,
+  ].filter((reason) => reason !== false);
   if (failures.length > 0) {
     console.log(`FAILED: ${failures.join(", ")}`);
     process.exit(1);
