@@ -99,3 +99,16 @@ test("gateway bots under chaos fail against a gateway that does not resume (--re
   assert.ok(summary.unexpectedErrors + summary.lostPushes > 0, JSON.stringify(summary));
   assert.match(out, /^FAILED: .*(unexpected errors|pushes lost)/m);
 });
+
+test("gateway bots refuse a --chaos that is not a probability, and the gateway a --resume-window past an hour", async () => {
+  for (const chaos of ["1.5", "-0.1", "x", ""]) {
+    const ran = await runToEnd("examples/gateway/bots.ts", ["--port", "1", "--chaos", chaos]);
+    assert.equal(ran.code, 2, ran.stdout + ran.stderr);
+    assert.match(ran.stderr, /--chaos must be a probability from 0 to 1/);
+  }
+  for (const window of ["3601", "-1"]) {
+    const ran = await runToEnd("examples/gateway/server.ts", ["--port", "0", "--resume-window", window]);
+    assert.equal(ran.code, 2, ran.stdout + ran.stderr);
+    assert.match(ran.stderr, /--resume-window must be/);
+  }
+});

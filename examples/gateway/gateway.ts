@@ -10,7 +10,7 @@
 import process from "node:process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { type Connection, sessions } from "spawnkit";
+import { type AdmissionExtension, type Connection, sessions } from "spawnkit";
 import { rpcHandler } from "spawnkit/rpc";
 import type { WorkerContext, WorkerServeOptions } from "spawnkit/workers";
 import { Game, type RpcRoutes } from "./game.ts";
@@ -69,6 +69,19 @@ export async function reloadLogged(url: string, who = "gateway"): Promise<boolea
   }
 }
 
+/** Seconds a player may say nothing, logged in or not yet (the web page waits for a name to be typed). */
+export const IDLE_SECONDS = 600;
+
+/**
+ * The gateway's session layer: a session whose link dropped waits
+ * `resumeWindow` seconds for its client (0: none does). A socket's first
+ * bytes say whether it speaks the session wire; they may wait for a player
+ * to type a name, so the wait is as long as a player may idle.
+ */
+export function gatewaySessions(resumeWindow: number): AdmissionExtension {
+  return sessions({ resumeWindow, authTimeout: IDLE_SECONDS });
+}
+
 /** The last `seq` of each connection's whispers (gone with the connection). */
 const whispers = new WeakMap<Connection, number>();
 
@@ -94,5 +107,5 @@ export async function serveOptions(context: WorkerContext): Promise<WorkerServeO
     const reload = message as ReloadMessage;
     if (reload?.type === "reload") void reloadLogged(reload.routes, `worker ${context.index}`);
   });
-  return { onMessage, sessions: sessions({ resumeWindow }) };
+  return { onMessage, sessions: gatewaySessions(resumeWindow ?? 0) };
 }

@@ -30,11 +30,12 @@
  * @module
  */
 import process from "node:process";
-import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server, sessions } from "spawnkit";
+import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "spawnkit";
 import { serveWorkers, type WorkerSet } from "spawnkit/workers";
 import { BUS_FLAGS, openBus, workersEngine } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
-import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
+import { DEFAULT_ROUTES, gateway, gatewaySessions, IDLE_SECONDS } from "./gateway.ts";
+import { loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
 import type { ReloadMessage } from "./gateway.ts";
 import { webSocketDoor } from "spawnkit/websocket";
 import { serveWebPage } from "./web_server.ts";
@@ -76,7 +77,7 @@ await runCli("gateway", async () => {
     port,
     hostname,
     slowConsumer: "disconnect",
-    idleTimeout: 600 + resumeWindow,
+    idleTimeout: IDLE_SECONDS + resumeWindow,
     sendTimeout: 30 + resumeWindow,
     logger: consoleWarnLogger,
   } as const;
@@ -100,7 +101,7 @@ await runCli("gateway", async () => {
       console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
     server = await serve(
-      { ...options, cluster, onMessage, doors: door && [door], sessions: sessions({ resumeWindow }) },
+      { ...options, cluster, onMessage, doors: door && [door], sessions: gatewaySessions(resumeWindow) },
       gateway,
     );
     if (door !== undefined) {
