@@ -29,6 +29,9 @@ import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_fl
 import { ChaosRelay } from "./chaos.ts";
 import { NO_SUCH_PLAYER } from "./game.ts";
 import { PushSequences, streamOf } from "./push_sequences.ts";
+import { type BotsSummary, report } from "./bots_report.ts";
+
+export type { BotsSummary } from "./bots_report.ts";
 
 /** The errors a healthy run may meet: a whisper racing its target's departure. */
 const EXPECTED = new Set([String(NO_SUCH_PLAYER)]);
@@ -41,32 +44,6 @@ interface Second {
   readonly pushes: number;
   readonly errors: number;
   readonly p99: number | undefined;
-}
-
-/** What the bots report at the end (the `summary` line). */
-export interface BotsSummary {
-  readonly bots: number;
-  readonly seconds: number;
-  /** Calls made (login aside); `calls` of them were answered, the rest are counted in `errors`. */
-  readonly sent: number;
-  readonly calls: number;
-  readonly callsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly pushes: number;
-  readonly pushesPerBot: { readonly min: number; readonly median: number; readonly max: number };
-  readonly pushesByMethod: Record<string, number>;
-  readonly errors: Record<string, number>;
-  readonly unexpectedErrors: number;
-  /** The probability of a drop per bot per second (`--chaos`). */
-  readonly chaos: number;
-  /** Links the chaos dropped: by a reset, and by a stall the heartbeat had to find. */
-  readonly drops: { readonly resets: number; readonly stalls: number };
-  /** Sessions that went on over a new link (the clients' `stats.session.resumes`). */
-  readonly resumed: number;
-  /** Pushes numbered and never seen (gaps in a stream), and pushes seen twice or going back. */
-  readonly lostPushes: number;
-  readonly duplicatePushes: number;
 }
 
 /** A bot's link dropped by the chaos is found within about two heartbeat intervals of this many seconds. */
@@ -181,9 +158,11 @@ await runCli("bots", async () => {
       }
     };
     connected++;
-    relay?.start();
     try {
       const { id } = await client.call<{ id: number }>("login", { name: `bot-${index}` });
+      // The chaos starts once the session has its token (the server's first bytes, before the answer to login):
+      // a link dropped before it has no session to resume, only a connection to lose.
+      relay?.start();
       known.delete(id);
       await call("join", { room: `room-${index % rooms}` });
       let x = 0;
@@ -289,26 +268,7 @@ await runCli("bots", async () => {
       ],
     }),
   );
-  console.log(
-    `${summary.calls} calls in ${summary.seconds} s (${summary.callsPerSecond}/s): p50 ${summary.p50Ms} ms, ` +
-      `p99 ${summary.p99Ms} ms`,
-  );
-  console.log(
-    `pushes per bot: min ${summary.pushesPerBot.min}, median ${summary.pushesPerBot.median}, ` +
-      `max ${summary.pushesPerBot.max} (${JSON.stringify(pushesByMethod)})`,
-  );
-  console.log(`errors by code: ${JSON.stringify(errors)} (${summary.unexpectedErrors} not expected)`);
-  console.log(
-    `chaos ${chaos}: ${drops.resets} resets, ${drops.stalls} stalls, ${resumed} sessions resumed; ` +
-      `pushes lost ${summary.lostPushes}, seen twice ${summary.duplicatePushes}`,
-  );
-  console.log(`chart: ${chartFile}`);
-  console.log(`summary ${JSON.stringify(summary)}`);
-  const failures = [
-    summary.unexpectedErrors > 0 && `${summary.unexpectedErrors} unexpected errors ${JSON.stringify(errors)}`,
-    summary.lostPushes > 0 && `${summary.lostPushes} pushes lost`,
-    summary.duplicatePushes > 0 && `${summary.duplicatePushes} pushes seen twice`,
-  ].filter((reason) => reason !== false);
+  const failures = report(summary, chartFile);
   if (failures.length > 0) {
     console.log(`FAILED: ${failures.join(", ")}`);
     process.exit(1);
