@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Connection } from "../mod.ts";
 import { test } from "./_harness.ts";
 import { client, echoHandler, startServer, text, until } from "./_fixtures.ts";
-import { startFaultProxy } from "./_fault_proxy.ts";
+import { startFaultProxy } from "../examples/_fault_proxy.ts";
 
 test("startFaultProxy relays frames both ways and counts the bytes", async () => {
   const { server } = await startServer(echoHandler);
@@ -73,5 +73,30 @@ test("startFaultProxy delay holds chunks back and counts them", async () => {
   assert.deepEqual(await conn.receive(), text("late"));
   assert.equal(proxy.counters.delayedChunks, 2, "one chunk each way");
   conn.close();
+  await server.shutdown();
+});
+
+test("startFaultProxy silence stalls the links open now, closes too, while a new link forwards; then ends them", async () => {
+  const { server, ends } = await startServer(echoHandler);
+  await using proxy = await startFaultProxy(server.addr.port);
+  const old = await client({ addr: { hostname: "127.0.0.1", port: proxy.port } });
+  await old.send(text("a"));
+  assert.deepEqual(await old.receive(), text("a"));
+  proxy.silence(200);
+  assert.equal(proxy.counters.silenced, 1);
+  await old.send(text("lost"));
+  await until(() => proxy.counters.stalledChunks === 1, "the swallowed chunk");
+  // The client gives up on the old link: its close goes nowhere either.
+  old.close();
+  const fresh = await client({ addr: { hostname: "127.0.0.1", port: proxy.port } });
+  await fresh.send(text("b"));
+  assert.deepEqual(await fresh.receive(), text("b"), "a link made after the silence forwards");
+  assert.equal(server.size, 2, "the server still holds the silent link");
+  assert.equal(ends.length, 0);
+  proxy.silence(10_000);
+  assert.equal(proxy.counters.silenced, 2, "the old pair is silenced once, the new one now");
+  await until(() => ends.length === 1, "the first silent pair to be destroyed");
+  assert.equal(proxy.open, 1);
+  fresh.close();
   await server.shutdown();
 });

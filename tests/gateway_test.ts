@@ -91,6 +91,7 @@ test("gateway pushes a room's positions and chat to its players only, and a whis
     from: ids[0],
     name: "p0",
     text: "hello north",
+    seq: 1,
   });
   assert.ok(!ada.pushes.some((push) => push.method === "chat"), "a chat goes to the others");
   // The south room hears its own chat, and nothing of the north's.
@@ -105,8 +106,21 @@ test("gateway pushes a room's positions and chat to its players only, and a whis
     from: ids[2],
     name: "p2",
     text: "psst",
+    seq: 1,
   });
   for (const p of [ada, cat, dan]) assert.ok(!p.pushes.some((push) => push.method === "whisper"));
+  // Numbered pushes: whispers per recipient, chats per sender, a room's positions per room, each 1, 2, 3...
+  await dan.rpc.call("whisper", { to: ids[1], text: "psst again" });
+  await ada.rpc.call("chat", { text: "hello again" });
+  await ada.rpc.call("move", { x: 5, y: 4 });
+  const seqs = (p: Player, method: string) =>
+    p.pushes.filter((push) => push.method === method).map((push) => push.params.seq as number);
+  await until(() => seqs(bob, "whisper").length === 2 && seqs(bob, "chat").length === 2, "bob's second whisper, chat");
+  assert.deepEqual(seqs(bob, "whisper"), [1, 2]);
+  assert.deepEqual(seqs(bob, "chat"), [1, 2]);
+  await until(() => seqs(bob, "positions").length >= 2, "a second positions push");
+  const positions = seqs(bob, "positions");
+  assert.deepEqual(positions, positions.map((_, i) => positions[0]! + i), "contiguous");
   await Promise.all([ada, bob, cat, dan].map((p) => p.close()));
 });
 

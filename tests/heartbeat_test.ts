@@ -4,7 +4,7 @@ import { type CallbackHandler, connect, type ReconnectEvent, sessions } from "..
 import { controlRecord, HELLO, HELLO_BODY } from "../src/core/session/wire/session_wire.ts";
 import { skip, test } from "./_harness.ts";
 import { client, echoHandler, rawConnect, readToEnd, startServer, text, until } from "./_fixtures.ts";
-import { startFaultProxy } from "./_fault_proxy.ts";
+import { startFaultProxy } from "../examples/_fault_proxy.ts";
 
 const hello = controlRecord(HELLO, 4, HELLO_BODY);
 const fast = { tickInterval: 0.02 };

@@ -4,7 +4,7 @@ import { readFirstRecord, readWelcome, resumeRecord } from "../src/core/session/
 import { controlRecord, HELLO, HELLO_RESUME_BODY, REJECT, WELCOME } from "../src/core/session/wire/session_wire.ts";
 import { test } from "./_harness.ts";
 import { decoder, rawConnect, startServer, text, until } from "./_fixtures.ts";
-import { startFaultProxy } from "./_fault_proxy.ts";
+import { startFaultProxy } from "../examples/_fault_proxy.ts";
 
 const fast = { tickInterval: 0.02 };
 

@@ -10,9 +10,13 @@
  * Flags: --host (default 127.0.0.1; loopback only), --port (default 7100),
  * --bots N (default 20, at most 5000), --seconds S (default 10, at most
  * 3600), --rate R (calls a second per bot, default 5, at most 1000), --rooms
- * K (default one per 10 bots), --chart FILE (default gateway-bots.svg).
- * Exits 1 on any error it did not expect: the only one expected is "no such
- * player" (4004) for a whisper to a bot that has just left.
+ * K (default one per 10 bots), --chart FILE (default gateway-bots.svg),
+ * --chaos P (default 0: each bot's link dropped with probability P a second,
+ * by a reset or a stall, through a relay in this process: chaos.ts). Each
+ * bot's session resumes (docs/sessions.md); each push's number is checked
+ * (push_sequences.ts). Exits 1, after a line that says why, on any error it
+ * did not expect (the only one expected is "no such player" (4004) for a
+ * whisper to a bot that has just left), and on any push lost or seen twice.
  *
  * @module
  */
@@ -22,7 +26,12 @@ import { connect, ConnectionClosedError, silentLogger } from "spawnkit";
 import { rpcClient, RpcError, RpcTimeoutError } from "spawnkit/rpc";
 import { timelineChart } from "../../bench/_timeline_chart.ts";
 import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_flags.ts";
+import { ChaosRelay } from "./chaos.ts";
 import { NO_SUCH_PLAYER } from "./game.ts";
+import { PushSequences, streamOf } from "./push_sequences.ts";
+import { type BotsSummary, report } from "./bots_report.ts";
+
+export type { BotsSummary } from "./bots_report.ts";
 
 /** The errors a healthy run may meet: a whisper racing its target's departure. */
 const EXPECTED = new Set([String(NO_SUCH_PLAYER)]);
@@ -37,22 +46,8 @@ interface Second {
   readonly p99: number | undefined;
 }
 
-/** What the bots report at the end (the `summary` line). */
-export interface BotsSummary {
-  readonly bots: number;
-  readonly seconds: number;
-  /** Calls made (login aside); `calls` of them were answered, the rest are counted in `errors`. */
-  readonly sent: number;
-  readonly calls: number;
-  readonly callsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly pushes: number;
-  readonly pushesPerBot: { readonly min: number; readonly median: number; readonly max: number };
-  readonly pushesByMethod: Record<string, number>;
-  readonly errors: Record<string, number>;
-  readonly unexpectedErrors: number;
-}
+/** A bot's link dropped by the chaos is found within about two heartbeat intervals of this many seconds. */
+const CHAOS_HEARTBEAT = { interval: 0.25, timeout: 0.25 };
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -79,6 +74,7 @@ await runCli("bots", async () => {
     rate: { type: "string" },
     rooms: { type: "string" },
     chart: { type: "string" },
+    chaos: { type: "string" },
   });
   const hostname = flags.host ?? "127.0.0.1";
   if (!LOOPBACK.test(hostname)) throw new UsageError(`--host must be a loopback address, got "${hostname}"`);
@@ -91,6 +87,10 @@ await runCli("bots", async () => {
   if (rate > 1000) throw new UsageError(`--rate must be at most 1000`);
   const rooms = positiveFlag("rooms", flags.rooms) ?? Math.ceil(bots / 10);
   const chartFile = flags.chart ?? "gateway-bots.svg";
+  const chaos = flags.chaos === undefined ? 0 : Number(flags.chaos);
+  if (flags.chaos?.trim() === "" || !(chaos >= 0 && chaos <= 1)) {
+    throw new UsageError(`--chaos must be a probability from 0 to 1, got "${flags.chaos}"`);
+  }
 
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
@@ -98,6 +98,9 @@ await runCli("bots", async () => {
   const pushesPerBot = new Array<number>(bots).fill(0);
   let connected = 0;
   let sent = 0;
+  let resumed = 0;
+  const drops = { resets: 0, stalls: 0 };
+  const seqs: PushSequences[] = [];
   let tick = { calls: 0, pushes: 0, errors: 0, latencies: [] as number[] };
   const failed = (error: unknown) => {
     const code = codeOf(error);
@@ -109,15 +112,35 @@ await runCli("bots", async () => {
   const deadline = started + seconds * 1000;
   const bot = async (index: number) => {
     const known = new Set<number>();
-    const conn = await connect({ hostname, port, logger: silentLogger });
+    const pushes = new PushSequences();
+    seqs.push(pushes);
+    // Under chaos the bot dials its own relay, and a short heartbeat finds a stalled link soon.
+    const relay = chaos === 0 ? undefined : await ChaosRelay.open(hostname, port, chaos);
+    const conn = await (relay === undefined
+      ? connect({ hostname, port, logger: silentLogger, resume: true })
+      : connect({ port: relay.port, logger: silentLogger, resume: true, heartbeat: CHAOS_HEARTBEAT }))
+      .catch(async (error) => {
+        await relay?.close(); // a relay left listening would keep the process alive
+        throw error;
+      });
     const client = rpcClient(conn, {
       timeout: 10,
       onNotification: (method, params) => {
         pushesPerBot[index]!++;
         pushesByMethod[method] = (pushesByMethod[method] ?? 0) + 1;
         tick.pushes++;
+        const stream = streamOf(method, params as Record<string, unknown>);
+        try {
+          if (stream !== undefined) {
+            pushes.see(stream, (params as { seq?: unknown }).seq);
+          }
+        } catch (error) {
+          failed(error); // a push without its number: the gateway broke its word
+        }
         if (method === "positions") {
-          for (const player of (params as { players: { id: number }[] }).players) known.add(player.id);
+          for (const player of (params as { players: { id: number }[] }).players) {
+            known.add(player.id);
+          }
         }
       },
     });
@@ -137,13 +160,18 @@ await runCli("bots", async () => {
     connected++;
     try {
       const { id } = await client.call<{ id: number }>("login", { name: `bot-${index}` });
+      // The chaos starts once the session has its token (the server's first bytes, before the answer to login):
+      // a link dropped before it has no session to resume, only a connection to lose.
+      relay?.start();
       known.delete(id);
       await call("join", { room: `room-${index % rooms}` });
       let x = 0;
       let y = 0;
       for (let k = 1; performance.now() < deadline; k++) {
         const roll = Math.random();
-        const others = [...known].filter((other) => other !== id);
+        const others = [...known].filter((other) =>
+          other !== id
+        );
         if (roll < 0.1 && others.length > 0) {
           const to = others[Math.floor(Math.random() * others.length)]!;
           await call("whisper", { to, text: `psst from ${index}` });
@@ -154,12 +182,19 @@ await runCli("bots", async () => {
           });}
         await sleep(started + (index / bots + k) * (1000 / rate) - performance.now());
       }
+      relay?.stop();
       await call("leave");
     } catch (error) {
       failed(error);
     } finally {
       connected--;
+      resumed += conn.stats.session?.resumes ?? 0;
       await client.close();
+      if (relay !== undefined) {
+        drops.resets += relay.drops.resets;
+        drops.stalls += relay.drops.stalls;
+        await relay.close();
+      }
     }
   };
 
@@ -208,11 +243,17 @@ await runCli("bots", async () => {
     pushesByMethod,
     errors,
     unexpectedErrors: Object.entries(errors).reduce((sum, [code, n]) => sum + (EXPECTED.has(code) ? 0 : n), 0),
+    chaos,
+    drops,
+    resumed,
+    lostPushes: seqs.reduce((sum, s) => sum + s.lost, 0),
+    duplicatePushes: seqs.reduce((sum, s) => sum + s.duplicated, 0),
   };
   writeFileSync(
     chartFile,
     timelineChart({
-      title: `gateway bots: ${bots} bots for ${seconds} s at ${rate} calls/s each`,
+      title: `gateway bots: ${bots} bots for ${seconds} s at ${rate} calls/s each` +
+        (chaos > 0 ? `, chaos ${chaos}` : ""),
       notes: [
         `${summary.calls} calls, p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms · ${summary.pushes} pushes` +
         ` (per bot: ${summary.pushesPerBot.min} to ${summary.pushesPerBot.max}) · errors ${JSON.stringify(errors)}`,
@@ -227,16 +268,9 @@ await runCli("bots", async () => {
       ],
     }),
   );
-  console.log(
-    `${summary.calls} calls in ${summary.seconds} s (${summary.callsPerSecond}/s): p50 ${summary.p50Ms} ms, ` +
-      `p99 ${summary.p99Ms} ms`,
-  );
-  console.log(
-    `pushes per bot: min ${summary.pushesPerBot.min}, median ${summary.pushesPerBot.median}, ` +
-      `max ${summary.pushesPerBot.max} (${JSON.stringify(pushesByMethod)})`,
-  );
-  console.log(`errors by code: ${JSON.stringify(errors)} (${summary.unexpectedErrors} not expected)`);
-  console.log(`chart: ${chartFile}`);
-  console.log(`summary ${JSON.stringify(summary)}`);
-  if (summary.unexpectedErrors > 0) process.exit(1);
+  const failures = report(summary, chartFile);
+  if (failures.length > 0) {
+    console.log(`FAILED: ${failures.join(", ")}`);
+    process.exit(1);
+  }
 });

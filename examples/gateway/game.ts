@@ -35,6 +35,8 @@ export interface Player {
   y: number;
   /** Moved since the last tick. */
   moved: boolean;
+  /** Chats sent: the last one's `seq`. */
+  chats: number;
 }
 
 /** What a whisper posts into the mailbox of the player it is for. */
@@ -54,6 +56,8 @@ export class Game {
   /** Ticks that pushed something, and the position notifications they queued. */
   ticks = 0;
   pushed = 0;
+  /** The last `seq` of each room's `positions`, for the rooms this node has players in. */
+  readonly #positionsSeq = new Map<string, number>();
 
   /** Adds a player; the tick runs while there is one. */
   add(player: Player, server: Server): void {
@@ -71,12 +75,19 @@ export class Game {
     }
   }
 
-  /** One tick: each room with players that moved gets one `positions` notification, encoded once. */
+  /**
+   * One tick: each room with players that moved gets one `positions`
+   * notification, encoded once, numbered per room (`seq`: 1, 2, 3... for as
+   * long as this node has a player in the room, so that a reader sees a gap
+   * or a repeat).
+   */
   tick(): void {
     const server = this.#server;
     if (server === undefined || this.rpc === undefined) return;
     const moved = new Map<string, { id: number; name: string; x: number; y: number }[]>();
+    const occupied = new Set<string>();
     for (const player of this.players.values()) {
+      if (player.room !== undefined) occupied.add(player.room);
       if (!player.moved || player.room === undefined) continue;
       player.moved = false;
       const list = moved.get(player.room) ?? [];
@@ -84,8 +95,12 @@ export class Game {
       moved.set(player.room, list);
     }
     if (moved.size > 0) this.ticks++;
+    // A room this node has no player in forgets its number: the map holds only rooms in use.
+    for (const room of this.#positionsSeq.keys()) if (!occupied.has(room)) this.#positionsSeq.delete(room);
     for (const [room, players] of moved) {
-      this.pushed += this.rpc.notifyRoom(server, room, "positions", { room, players });
+      const seq = (this.#positionsSeq.get(room) ?? 0) + 1;
+      this.#positionsSeq.set(room, seq);
+      this.pushed += this.rpc.notifyRoom(server, room, "positions", { room, players, seq });
     }
   }
 }

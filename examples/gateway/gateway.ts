@@ -10,7 +10,7 @@
 import process from "node:process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { Connection } from "spawnkit";
+import { type AdmissionExtension, type Connection, sessions } from "spawnkit";
 import { rpcHandler } from "spawnkit/rpc";
 import type { WorkerContext, WorkerServeOptions } from "spawnkit/workers";
 import { Game, type RpcRoutes } from "./game.ts";
@@ -69,9 +69,27 @@ export async function reloadLogged(url: string, who = "gateway"): Promise<boolea
   }
 }
 
-/** Delivers a whisper from the mailbox as a `whisper` notification. */
+/** Seconds a player may say nothing, logged in or not yet (the web page waits for a name to be typed). */
+export const IDLE_SECONDS = 600;
+
+/**
+ * The gateway's session layer: a session whose link dropped waits
+ * `resumeWindow` seconds for its client (0: none does). A socket's first
+ * bytes say whether it speaks the session wire; they may wait for a player
+ * to type a name, so the wait is as long as a player may idle.
+ */
+export function gatewaySessions(resumeWindow: number): AdmissionExtension {
+  return sessions({ resumeWindow, authTimeout: IDLE_SECONDS });
+}
+
+/** The last `seq` of each connection's whispers (gone with the connection). */
+const whispers = new WeakMap<Connection, number>();
+
+/** Delivers a whisper from the mailbox as a `whisper` notification, numbered per recipient (`seq`). */
 export async function onMessage(conn: Connection, message: unknown): Promise<void> {
-  await gateway.notify(conn, "whisper", message as unknown as Record<string, unknown>);
+  const seq = (whispers.get(conn) ?? 0) + 1;
+  whispers.set(conn, seq);
+  await gateway.notify(conn, "whisper", { ...message as Record<string, unknown>, seq });
 }
 
 /** What `set.tell()` sends every worker: load the routes again from `routes`. */
@@ -80,14 +98,14 @@ export interface ReloadMessage {
   readonly routes: string;
 }
 
-/** Each worker's options: loads its routes first, then listens for reloads. */
+/** Each worker's options: loads its routes first, then listens for reloads; sessions resume as server.ts says. */
 export async function serveOptions(context: WorkerContext): Promise<WorkerServeOptions> {
-  const { routes } = context.data as { routes: string };
+  const { routes, resumeWindow } = context.data as { routes: string; resumeWindow?: number };
   await loadRoutes(routes);
   console.log(`worker ${context.index}: routes version ${loadedVersion} loaded from ${routes}`);
   context.onTell((message) => {
     const reload = message as ReloadMessage;
     if (reload?.type === "reload") void reloadLogged(reload.routes, `worker ${context.index}`);
   });
-  return { onMessage };
+  return { onMessage, sessions: gatewaySessions(resumeWindow ?? 0) };
 }

@@ -67,7 +67,7 @@ export function routes(game: Game): RpcRoutes {
     version: () => version,
     login: route(isLogin, ({ name }, { conn, server, state, signal }) => {
       if (state.player !== undefined) throw new RpcError(ALREADY_LOGGED_IN, "already logged in");
-      const player: Player = { id: conn.id, name, room: undefined, x: 0, y: 0, moved: false };
+      const player: Player = { id: conn.id, name, room: undefined, x: 0, y: 0, moved: false, chats: 0 };
       state.player = player;
       game.add(player, server);
       signal.addEventListener("abort", () => game.remove(player.id), { once: true });
@@ -90,7 +90,8 @@ export function routes(game: Game): RpcRoutes {
     }),
     chat: route(isChat, ({ text }, { conn, server, state }) => {
       const player = inRoom(state);
-      const message = { room: player.room, from: player.id, name: player.name, text };
+      // Numbered per sender: its readers see a gap or a repeat.
+      const message = { room: player.room, from: player.id, name: player.name, text, seq: ++player.chats };
       return game.rpc!.notifyRoom(server, player.room, "chat", message, conn);
     }),
     whisper: route(isWhisper, ({ to, text }, { server, state }) => {

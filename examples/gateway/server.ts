@@ -19,6 +19,8 @@
  * --workers, each worker a node of the engine's cluster; credentials and
  * TLS as in examples/_bus.ts: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, passwords from the environment), --routes PATH.
+ * --resume-window S (default 60; 0: off) keeps the session of a player whose
+ * link dropped for S seconds, for a client that resumes (docs/sessions.md).
  * Browsers: --ws-port N serves the same JSON-RPC over WebSocket (one
  * JSON-RPC message per binary WebSocket message) at ws://HOST:N/, and
  * --web-port M serves the web page (web/) at http://HOST:M/, the only Origin
@@ -32,10 +34,14 @@ import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Se
 import { serveWorkers, type WorkerSet } from "spawnkit/workers";
 import { BUS_FLAGS, openBus, workersEngine } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
-import { DEFAULT_ROUTES, gateway, loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
+import { DEFAULT_ROUTES, gateway, gatewaySessions, IDLE_SECONDS } from "./gateway.ts";
+import { loadedVersion, loadRoutes, onMessage, reloadLogged } from "./gateway.ts";
 import type { ReloadMessage } from "./gateway.ts";
 import { webSocketDoor } from "spawnkit/websocket";
 import { serveWebPage } from "./web_server.ts";
+
+/** A mobile player's lost link: a minute to come back before its session ends (Socket.IO allows two). */
+const RESUME_WINDOW = 60;
 
 await runCli("gateway", async () => {
   const flags = parseFlags(process.argv.slice(2), {
@@ -46,12 +52,15 @@ await runCli("gateway", async () => {
     routes: { type: "string" },
     "ws-port": { type: "string" },
     "web-port": { type: "string" },
+    "resume-window": { type: "string" },
   });
   const port = optionFlag("port", "port", flags.port) ?? 7100;
   const hostname = flags.host ?? "127.0.0.1";
   const workers = optionFlag("workers", "workers", flags.workers);
   const wsPort = optionFlag("ws-port", "port", flags["ws-port"]);
   const webPort = optionFlag("web-port", "port", flags["web-port"]);
+  const resumeWindow = optionFlag("resume-window", "resumeWindow", flags["resume-window"]) ?? RESUME_WINDOW;
+  if (resumeWindow > 3600) throw new UsageError(`--resume-window must be at most 3600 seconds`);
   if ((wsPort !== undefined || webPort !== undefined) && workers !== undefined) {
     throw new UsageError("--ws-port and --web-port do not go with --workers");
   }
@@ -62,8 +71,16 @@ await runCli("gateway", async () => {
     ? undefined
     : webSocketDoor({ port: wsPort, hostname, origins: web === undefined ? undefined : [web.origin] });
   const routes = flags.routes === undefined ? DEFAULT_ROUTES : new URL(flags.routes, `file://${process.cwd()}/`).href;
-  // A player that stops reading is dropped rather than allowed to hold its room's pushes.
-  const options = { port, hostname, slowConsumer: "disconnect", idleTimeout: 600, logger: consoleWarnLogger } as const;
+  // A player that stops reading is dropped rather than allowed to hold its room's pushes. The idle and send
+  // timeouts stay above the resume window: a suspended session is idle and its sends wait (docs/sessions.md).
+  const options = {
+    port,
+    hostname,
+    slowConsumer: "disconnect",
+    idleTimeout: IDLE_SECONDS + resumeWindow,
+    sendTimeout: 30 + resumeWindow,
+    logger: consoleWarnLogger,
+  } as const;
   let server: Pick<Server, "addr" | "shutdown">;
   let reload: () => Promise<unknown>;
   const engine = await openBus(flags);
@@ -83,7 +100,10 @@ await runCli("gateway", async () => {
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
       console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
-    server = await serve({ ...options, cluster, onMessage, doors: door && [door] }, gateway);
+    server = await serve(
+      { ...options, cluster, onMessage, doors: door && [door], sessions: gatewaySessions(resumeWindow) },
+      gateway,
+    );
     if (door !== undefined) {
       const url = `ws://${door.addr.hostname}:${door.addr.port}/`;
       web?.setWebSocket(url);
@@ -100,7 +120,7 @@ await runCli("gateway", async () => {
       module,
       exportName: "gateway",
       workers,
-      data: { routes },
+      data: { routes, resumeWindow },
     });
     if (engine !== undefined) console.log(`${set.workers} workers, each a node of the cluster on ${engine.address}`);
     set.finished.catch((error) => {

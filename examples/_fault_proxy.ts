@@ -1,9 +1,10 @@
 /**
- * A fault proxy for tests: a TCP relay on loopback between a client and a
- * server that, on command, delays, stalls (stops forwarding without closing:
- * a dead NAT entry, a phone in a tunnel), resets, or cuts a connection in the
- * middle of a frame. node:net runs on Deno, Bun and Node alike. Every fault
- * is counted, so that a test asserts on what the proxy did, not on time.
+ * A fault proxy: a TCP relay on loopback between a client and a server
+ * that, on command, delays, stalls (stops forwarding without closing: a dead
+ * NAT entry, a phone in a tunnel), resets, or cuts a connection in the middle
+ * of a frame. node:net runs on Deno, Bun and Node alike. Every fault is
+ * counted, so that a test asserts on what the proxy did, not on time. The
+ * tests use it, and so do the gateway's bots under `--chaos`.
  *
  * Directions: "up" is client → server, "down" is server → client.
  *
@@ -30,6 +31,8 @@ export interface FaultCounters {
   resets: number;
   /** Connections cut in the middle of a frame. */
   cuts: number;
+  /** Connections silenced by `silence()`. */
+  silenced: number;
 }
 
 interface Pair {
@@ -50,6 +53,13 @@ export interface FaultProxy extends AsyncDisposable {
   stall(direction?: Direction): void;
   /** Forwards again in both directions. */
   heal(): void;
+  /**
+   * Silences the connections open now, and only them: nothing passes either
+   * way, not even a close, and connections made later forward as usual (a
+   * phone whose old link died while its new one gets through). Each silenced
+   * pair is destroyed `destroyAfterMs` later, as a NAT forgets an entry.
+   */
+  silence(destroyAfterMs: number): void;
   /** Resets every open connection (an RST to both ends). */
   reset(): void;
   /** Forwards `bytes` more in `direction` on every open connection, then resets it: a frame cut in the middle. */
@@ -70,8 +80,8 @@ function hardClose(socket: net.Socket): void {
   }
 }
 
-/** Starts a fault proxy on 127.0.0.1 that relays to `targetPort` on 127.0.0.1. */
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+/** Starts a fault proxy on 127.0.0.1 that relays to `targetPort` on `targetHost` (a loopback address). */
+export async function startFaultProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<FaultProxy> {
   const counters: FaultCounters = {
     accepted: 0,
     bytesUp: 0,
@@ -80,21 +90,25 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     delayedChunks: 0,
     resets: 0,
     cuts: 0,
+    silenced: 0,
   };
   const pairs = new Set<Pair>();
   let delayMs = 0;
   const stalled = { up: false, down: false };
   const cuts = new Map<Pair, { direction: "up" | "down"; left: number }>();
+  const silent = new Map<Pair, ReturnType<typeof setTimeout>>();
 
   const endPair = (pair: Pair, counter: "resets" | "cuts"): void => {
     if (!pairs.delete(pair)) return;
+    clearTimeout(silent.get(pair));
+    silent.delete(pair);
     counters[counter]++;
     hardClose(pair.client);
     hardClose(pair.server);
   };
 
   const relay = (pair: Pair, direction: "up" | "down", chunk: Uint8Array): void => {
-    if (stalled[direction]) {
+    if (stalled[direction] || silent.has(pair)) {
       counters.stalledChunks++;
       return;
     }
@@ -125,22 +139,25 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     counters.accepted++;
-    const upstream = net.connect({ host: "127.0.0.1", port: targetPort, allowHalfOpen: true });
+    const upstream = net.connect({ host: targetHost, port: targetPort, allowHalfOpen: true });
     const pair: Pair = { client, server: upstream };
     pairs.add(pair);
     const gone = () => {
       if (!pairs.delete(pair)) return;
+      clearTimeout(silent.get(pair));
+      silent.delete(pair);
       client.destroy();
       upstream.destroy();
     };
     client.on("data", (chunk: Uint8Array) => relay(pair, "up", new Uint8Array(chunk)));
     upstream.on("data", (chunk: Uint8Array) => relay(pair, "down", new Uint8Array(chunk)));
     // A FIN is passed on after what came before it, as TCP would: only an error or a reset tears both down.
-    client.on("end", () => upstream.end());
-    upstream.on("end", () => client.end());
+    client.on("end", () => silent.has(pair) || upstream.end());
+    upstream.on("end", () => silent.has(pair) || client.end());
     let closed = 0;
     for (const socket of [client, upstream]) {
-      socket.on("error", gone);
+      // A silenced pair says nothing to the other end, even of an error at this one: its timer ends both.
+      socket.on("error", () => silent.has(pair) || gone());
       socket.on("close", () => ++closed === 2 && gone());
     }
   });
@@ -151,6 +168,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const port = (server.address() as net.AddressInfo).port;
 
   const close = async (): Promise<void> => {
+    for (const timer of silent.values()) clearTimeout(timer);
+    silent.clear();
     for (const pair of pairs) {
       pair.client.destroy();
       pair.server.destroy();
@@ -174,6 +193,16 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     heal() {
       stalled.up = stalled.down = false;
+    },
+    silence(destroyAfterMs) {
+      for (const pair of pairs) {
+        if (silent.has(pair)) continue;
+        counters.silenced++;
+        silent.set(
+          pair,
+          setTimeout(() => pairs.has(pair) && (pair.client.destroy(), pair.server.destroy()), destroyAfterMs),
+        );
+      }
     },
     reset() {
       for (const pair of [...pairs]) endPair(pair, "resets");
