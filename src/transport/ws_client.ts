@@ -66,7 +66,8 @@ export function dialWebSocket(options: WebSocketLinkOptions): Promise<RawSocket>
       ws.onopen = ws.onerror = ws.onclose = null;
       reject(new Error(`Cannot connect to ${options.url}: ${why}`));
     };
-    ws.onerror = () => failed("the WebSocket failed to open");
+    // A door that does not take the stream subprotocol fails the handshake in most clients (browsers, Bun, Node).
+    ws.onerror = () => failed(`the WebSocket did not open (no server, or one that does not take ${STREAM_PROTOCOL})`);
     ws.onclose = (event) => failed(`closed while opening (${event.code})`);
     ws.onopen = () => {
       if (ws.protocol !== STREAM_PROTOCOL) {
