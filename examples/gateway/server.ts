@@ -20,7 +20,9 @@
  * TLS as in examples/_bus.ts: --nats-user, --nats-creds, --nats-ca,
  * --redis-user, --redis-ca, passwords from the environment), --routes PATH.
  * Browsers: --ws-port N serves the same JSON-RPC over WebSocket (one
- * JSON-RPC message per binary WebSocket message) at ws://HOST:N/, and
+ * JSON-RPC message per binary WebSocket message, or the kit's byte stream
+ * with the spawnkit.stream subprotocol, which the page uses) at
+ * ws://HOST:N/, with sessions that resume within 60 s, and
  * --web-port M serves the web page (web/) at http://HOST:M/, the only Origin
  * the WebSocket port then takes (both not with --workers).
  * SIGINT or SIGTERM closes every connection and exits 0.
@@ -28,7 +30,7 @@
  * @module
  */
 import process from "node:process";
-import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server } from "spawnkit";
+import { claimNode, type Cluster, consoleWarnLogger, joinCluster, serve, type Server, sessions } from "spawnkit";
 import { serveWorkers, type WorkerSet } from "spawnkit/workers";
 import { BUS_FLAGS, openBus, workersEngine } from "../_bus.ts";
 import { optionFlag, parseFlags, runCli, UsageError } from "../_flags.ts";
@@ -83,7 +85,9 @@ await runCli("gateway", async () => {
       cluster = joinCluster({ bus, node, logger: consoleWarnLogger });
       console.log(`node ${node} of the cluster on ${engine!.address}`);
     }
-    server = await serve({ ...options, cluster, onMessage, doors: door && [door] }, gateway);
+    // A page whose link drops resumes its session (its login, its room, the pushes meanwhile) within a minute.
+    const resume = door && sessions({ resumeWindow: 60 });
+    server = await serve({ ...options, cluster, onMessage, doors: door && [door], sessions: resume }, gateway);
     if (door !== undefined) {
       const url = `ws://${door.addr.hostname}:${door.addr.port}/`;
       web?.setWebSocket(url);

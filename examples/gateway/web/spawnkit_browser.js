@@ -3274,14 +3274,16 @@ class Reconnector {
     return this.#retry.state;
   }
   get stats() {
+    const live = this.#legs.live?.conn.stats;
     return {
       ...statsHead(this, this.#openedAt, this.#closedAt),
       ...this.#legs.sums(),
       messagesIn: 0,
       messagesDropped: 0,
-      outboxBytes: this.#legs.live?.conn.stats.outboxBytes ?? 0,
+      outboxBytes: live?.outboxBytes ?? 0,
       closeReason: this.#closeReason,
-      error: this.#error
+      error: this.#error,
+      ...live?.session === undefined ? {} : { session: live.session }
     };
   }
   get reconnectStats() {
