@@ -182,6 +182,7 @@ class WsClientSocket implements RawSocket {
 }
 
 function closeError(code: number, reason: string): Error {
-  const why = reason === "" ? "" : `: ${reason.replace(/[\x00-\x1f\x7f]/g, "?")}`;
+  // Quoted: the server's reason (at most 123 bytes) is the peer's text, its control characters escaped.
+  const why = reason === "" ? "" : `: ${JSON.stringify(reason.slice(0, 123))}`;
   return new WsLinkError("socket-error", `Cannot read: the WebSocket closed with ${code}${why}`);
 }

@@ -236,7 +236,7 @@ class WsClientSocket {
   }
 }
 function closeError(code, reason) {
-  const why = reason === "" ? "" : `: ${reason.replace(/[\x00-\x1f\x7f]/g, "?")}`;
+  const why = reason === "" ? "" : `: ${JSON.stringify(reason.slice(0, 123))}`;
   return new WsLinkError("socket-error", `Cannot read: the WebSocket closed with ${code}${why}`);
 }
 
