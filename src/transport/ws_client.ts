@@ -14,9 +14,11 @@
  * 1. The socket opens only if the server agreed to the stream subprotocol;
  *    any other answer closes it and rejects: a door of one frame per message
  *    would read the stream's headers as payload.
- * 2. A text message ends the connection (1003): the stream is bytes.
+ * 2. A text message ends the connection (`unsupported-data`): the stream is bytes.
  * 3. Reads cannot be paused (no browser can): past `readAheadLimit` bytes
- *    waiting for a reader the connection ends (1008), as on the server.
+ *    waiting for a reader the connection ends (`rate-limit`), as on the server.
+ *    A client may close only with 1000 or 3000-4999 (the WebSocket standard;
+ *    1003 and 1008 throw), so these close with 1000 and say why in the reason.
  * 4. `write()` settles when the runtime buffers no more than 256 KiB for the
  *    socket (`bufferedAmount`, polled: the platform has no drain event), so
  *    the outbox's water marks see a server that does not read.
@@ -148,11 +150,10 @@ class WsClientSocket implements RawSocket {
   #onMessage(data: unknown): void {
     if (this.#ended) return;
     if (!(data instanceof ArrayBuffer)) {
-      return this.#fail(1003, new WsLinkError("unsupported-data", "Cannot read a text message: the stream is bytes"));
+      return this.#fail(new WsLinkError("unsupported-data", "Cannot read a text message: the stream is bytes"));
     }
     if (this.#reads.queuedBytes + data.byteLength > this.#options.readAheadLimit) {
       return this.#fail(
-        1008,
         new WsLinkError(
           "rate-limit",
           `Cannot read ahead: over ${this.#options.readAheadLimit} bytes wait for a reader`,
@@ -162,11 +163,12 @@ class WsClientSocket implements RawSocket {
     if (data.byteLength > 0) this.#reads.push(new Uint8Array(data));
   }
 
-  #fail(code: number, error: WsLinkError): void {
+  #fail(error: WsLinkError): void {
     this.#reads.clear();
     this.#onEnd(error);
     try {
-      this.#ws.close(code, error.message.slice(0, 120));
+      // A reason is at most 123 bytes; the messages here are ASCII.
+      this.#ws.close(1000, error.message.slice(0, 120));
     } catch { /* closed already */ }
   }
 

@@ -209,19 +209,19 @@ class WsClientSocket {
     if (this.#ended)
       return;
     if (!(data instanceof ArrayBuffer)) {
-      return this.#fail(1003, new WsLinkError("unsupported-data", "Cannot read a text message: the stream is bytes"));
+      return this.#fail(new WsLinkError("unsupported-data", "Cannot read a text message: the stream is bytes"));
     }
     if (this.#reads.queuedBytes + data.byteLength > this.#options.readAheadLimit) {
-      return this.#fail(1008, new WsLinkError("rate-limit", `Cannot read ahead: over ${this.#options.readAheadLimit} bytes wait for a reader`));
+      return this.#fail(new WsLinkError("rate-limit", `Cannot read ahead: over ${this.#options.readAheadLimit} bytes wait for a reader`));
     }
     if (data.byteLength > 0)
       this.#reads.push(new Uint8Array(data));
   }
-  #fail(code, error) {
+  #fail(error) {
     this.#reads.clear();
     this.#onEnd(error);
     try {
-      this.#ws.close(code, error.message.slice(0, 120));
+      this.#ws.close(1000, error.message.slice(0, 120));
     } catch {}
   }
   #onEnd(error) {

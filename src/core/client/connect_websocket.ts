@@ -18,7 +18,7 @@ export interface ConnectWebSocketOptions extends ClientOptions {
   url: string | URL;
   /**
    * Bytes of messages from the server that may wait for a reader; past it
-   * the connection ends (`rate-limit`, close 1008): a WebSocket's reads
+   * the connection ends (`rate-limit`): a WebSocket's reads
    * cannot be paused.
    * @default {1048576} (1 MiB), and at least twice maxFrameSize
    */
