@@ -37,6 +37,11 @@ export interface WebSocketLinkOptions {
   readonly messageBytes: number;
   /** Bytes that may wait for a reader before the connection ends. */
   readonly readAheadLimit: number;
+  /**
+   * Milliseconds the opening handshake may take; then the socket is closed
+   * and the dial rejects. Undefined: the platform's own bound.
+   */
+  readonly openTimeoutMs?: number;
 }
 
 // A write waits while the runtime holds more than this for the socket, checked every DRAIN_POLL_MS.
@@ -64,7 +69,13 @@ export function dialWebSocket(options: WebSocketLinkOptions): Promise<RawSocket>
   const ws = new WebSocket(options.url, [STREAM_PROTOCOL]);
   ws.binaryType = "arraybuffer";
   return new Promise((resolve, reject) => {
+    // A silent link (a dead NAT entry) would keep the socket opening until the platform gives up: minutes.
+    const timer = options.openTimeoutMs === undefined ? undefined : setTimeout(() => {
+      failed(`no answer to the handshake within ${options.openTimeoutMs} ms`);
+      ws.close();
+    }, options.openTimeoutMs);
     const failed = (why: string) => {
+      clearTimeout(timer);
       ws.onopen = ws.onerror = ws.onclose = null;
       reject(new Error(`Cannot connect to ${options.url}: ${why}`));
     };
@@ -78,6 +89,7 @@ export function dialWebSocket(options: WebSocketLinkOptions): Promise<RawSocket>
           `the server did not take the ${STREAM_PROTOCOL} subprotocol (a spawnkit WebSocket door takes it)`,
         );
       }
+      clearTimeout(timer);
       ws.onopen = ws.onerror = ws.onclose = null;
       resolve(new WsClientSocket(ws, options));
     };

@@ -127,7 +127,12 @@ function dialWebSocket(options) {
   const ws = new WebSocket(options.url, [STREAM_PROTOCOL]);
   ws.binaryType = "arraybuffer";
   return new Promise((resolve, reject) => {
+    const timer = options.openTimeoutMs === undefined ? undefined : setTimeout(() => {
+      failed(`no answer to the handshake within ${options.openTimeoutMs} ms`);
+      ws.close();
+    }, options.openTimeoutMs);
     const failed = (why) => {
+      clearTimeout(timer);
       ws.onopen = ws.onerror = ws.onclose = null;
       reject(new Error(`Cannot connect to ${options.url}: ${why}`));
     };
@@ -138,6 +143,7 @@ function dialWebSocket(options) {
         ws.close(1000);
         return failed(`the server did not take the ${STREAM_PROTOCOL} subprotocol (a spawnkit WebSocket door takes it)`);
       }
+      clearTimeout(timer);
       ws.onopen = ws.onerror = ws.onclose = null;
       resolve(new WsClientSocket(ws, options));
     };
@@ -4661,7 +4667,8 @@ async function connectWebSocket(options) {
   const link = {
     url,
     messageBytes: Math.min(maxFrameSize, STREAM_MESSAGE_BYTES),
-    readAheadLimit: limit ?? Math.max(1048576, 2 * maxFrameSize)
+    readAheadLimit: limit ?? Math.max(1048576, 2 * maxFrameSize),
+    openTimeoutMs: plan.heartbeat === undefined ? undefined : plan.heartbeat.timeout * 1000
   };
   return await openClient(plan, url, () => dialWebSocket(link));
 }

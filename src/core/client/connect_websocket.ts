@@ -82,6 +82,8 @@ export async function connectWebSocket(options: ConnectWebSocketOptions): Promis
     url,
     messageBytes: Math.min(maxFrameSize, STREAM_MESSAGE_BYTES),
     readAheadLimit: limit ?? Math.max(1_048_576, 2 * maxFrameSize),
+    // With a heartbeat, a handshake gets as long as a ping's answer: a redial over a silent link then costs no more.
+    openTimeoutMs: plan.heartbeat === undefined ? undefined : plan.heartbeat.timeout * 1000,
   };
   return await openClient(plan, url, () => dialWebSocket(link));
 }
