@@ -41,7 +41,7 @@ const root = resolve(import.meta.dirname ?? ".", "..");
 /** The transports a browser may run: the WebSocket client, the pieces it shares with the server's, the types. */
 const BROWSER_TRANSPORTS = new Set([
   "src/transport/ws_client.ts",
-  "src/transport/ws_socket.ts",
+  "src/transport/ws_stream.ts",
   "src/transport/_read_queue.ts",
   "src/transport/types.ts",
 ]);

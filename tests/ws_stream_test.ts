@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { connectWebSocket } from "../src/browser.ts";
 import { webSocketDoor, type WebSocketOptions } from "../src/edges/websocket/websocket.ts";
-import { STREAM_PROTOCOL } from "../src/transport/ws_socket.ts";
+import { STREAM_PROTOCOL } from "../src/transport/ws_stream.ts";
 import { type Connection, type ConnectionStats, type ServeOptions, sessions, silentLogger } from "../mod.ts";
 import { concat, decoder, echoHandler, rawConnect, startServer, text, until } from "./_fixtures.ts";
 import { test } from "./_harness.ts";

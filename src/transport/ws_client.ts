@@ -27,7 +27,7 @@
  */
 import { ReadQueue } from "./_read_queue.ts";
 import type { Address, RawSocket } from "./types.ts";
-import { STREAM_PROTOCOL } from "./ws_socket.ts";
+import { STREAM_PROTOCOL } from "./ws_stream.ts";
 
 /** How a client's WebSocket link is opened. */
 export interface WebSocketLinkOptions {

@@ -22,36 +22,16 @@
  * 4. Close codes (RFC 6455 7.4.1): 1009 for a message over `maxFrameSize`,
  *    1003 for a text message, 1001 once the listener closed (shutdown), 1000
  *    otherwise.
- * 5. With the stream subprotocol ({@linkcode STREAM_PROTOCOL}), messages are
- *    bytes of the kit's byte stream as they are, cut anywhere: a message is
- *    one chunk with no header added (still one copy, still at most
- *    `maxFrameSize`), and `write()` sends its bytes as they are, in messages
- *    of at most {@linkcode STREAM_MESSAGE_BYTES}. The decoder bounds frames
- *    as on TCP, and the session wire runs over it unchanged.
- *
- * ```text
- *  stream mode: message ──► chunk (one copy) ──► read() ──► FrameDecoder / session wire, as on TCP
- *               write(bytes) ──► messages of ≤ 64 KiB, views of `bytes`, cut anywhere
- * ```
+ * 5. With the stream subprotocol (ws_stream.ts), a message is bytes of the
+ *    kit's stream as they are: one chunk, no header added (still one copy, at
+ *    most `maxFrameSize`), and `write()` sends its bytes as they are, in
+ *    messages of at most 64 KiB (views); the decoder bounds frames as on TCP.
  *
  * @module
  */
 import { ReadQueue } from "./_read_queue.ts";
 import type { Address, RawSocket } from "./types.ts";
-
-/**
- * The subprotocol that makes a WebSocket carry the kit's byte stream as it
- * is, instead of one frame per message: what the session wire (heartbeats,
- * resume) needs, since its records travel between frames.
- */
-export const STREAM_PROTOCOL = "spawnkit.stream";
-
-/**
- * The largest message a stream-mode socket sends: a write is cut into
- * messages of at most this many bytes (views, no copy), so that a peer
- * reading them holds no more per message.
- */
-export const STREAM_MESSAGE_BYTES = 65_536;
+import { STREAM_MESSAGE_BYTES, STREAM_PROTOCOL } from "./ws_stream.ts";
 
 /** What a runtime's WebSocket gives this socket. */
 export interface WsPeer {

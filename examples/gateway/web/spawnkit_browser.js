@@ -1,4 +1,8 @@
 // spawnkit/browser, built by scripts/build_browser.ts from src/browser.ts: do not edit.
+// src/transport/ws_stream.ts
+var STREAM_PROTOCOL = "spawnkit.stream";
+var STREAM_MESSAGE_BYTES = 65536;
+
 // src/transport/_read_queue.ts
 var READ_AHEAD_BYTES = 65536;
 var NOTHING = () => {};
@@ -103,12 +107,6 @@ class ReadQueue {
     this.#queuedBytes = 0;
   }
 }
-
-// src/transport/ws_socket.ts
-var STREAM_PROTOCOL = "spawnkit.stream";
-var STREAM_MESSAGE_BYTES = 65536;
-var SLAB_BYTES = 16384;
-var slab = new Uint8Array(SLAB_BYTES);
 
 // src/transport/ws_client.ts
 var BUFFERED_BOUND = 262144;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { STREAM_MESSAGE_BYTES } from "../../transport/ws_socket.ts";
+import { STREAM_MESSAGE_BYTES } from "../../transport/ws_stream.ts";
 import { dialWebSocket } from "../../transport/ws_client.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { ReconnectOptions } from "../reconnect/reconnect_options.ts";
