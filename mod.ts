@@ -98,6 +98,7 @@ export {
 
 // client: connect(), and the reconnecting client over it
 export { connect, type ConnectOptions } from "./src/core/connect.ts";
+export type { ClientOptions } from "./src/core/client/open_client.ts";
 export {
   isReconnecting,
   type ReconnectEvent,

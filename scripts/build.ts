@@ -12,6 +12,9 @@
  *                      (./config -> dist/config.js); npm dependencies stay
  *                      imports, and the core is imported from ./spawnkit.js
  *                      and ./_internal.js
+ *   dist/browser.js    spawnkit/browser (src/browser.ts) for browsers: one
+ *                      module that imports nothing (scripts/build_browser.ts),
+ *                      so its classes are copies of the core's
  *   dist/types/        declarations (tsc --emitDeclarationOnly)
  *
  * Run with Bun: `bun scripts/build.ts [OUT_DIR]` (default dist). `npm pack`
@@ -20,9 +23,10 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
+import { bundleBrowser } from "./build_browser.ts";
 
 // The few Bun APIs this script uses, declared so that no Bun typings are needed.
 interface BunBuildOutput {
@@ -122,6 +126,12 @@ for (const file of await bundleCore()) {
 }
 for (const [key, entry] of Object.entries(exports)) {
   if (key === ".") continue;
+  if (key === "./browser") {
+    // A browser has no node: built-ins and no package resolution: the client stands alone.
+    writeFileSync(join(outDir, bundleName(key)), (await bundleBrowser(entry)).code);
+    console.log(`built ${join(outDir, bundleName(key))}`);
+    continue;
+  }
   console.log(`built ${await bundleEdge(entry, bundleName(key))}`);
 }
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$stage"' EXIT
 cp -r "$root"/{package.json,deno.json,README.md,CHANGELOG.md,LICENSE,mod.ts,src,tsconfig.json,tsconfig.build.json} \
   "$stage"/
 mkdir "$stage/scripts"
-cp "$root/scripts/build.ts" "$root/scripts/globals.d.ts" "$stage/scripts/"
+cp "$root/scripts/build.ts" "$root/scripts/build_browser.ts" "$root/scripts/globals.d.ts" "$stage/scripts/"
 ln -s "$root/node_modules" "$stage/node_modules"
 # npm prints the prepack's output, then the tarball's name last.
 name=$(cd "$stage" && PATH="$root/node_modules/.bin:$PATH" npm pack --loglevel warn --pack-destination "$out" | tail -1)

@@ -38,4 +38,5 @@ export { TrustedSources } from "./core/server/proxy/trusted.ts";
 export { runtimeWebSocketListen } from "./transport/ws_select.ts";
 export { Pings } from "./transport/ws_pings.ts";
 export { drained, type WsPeer, type WsShared, WsSocket } from "./transport/ws_socket.ts";
+export { STREAM_MESSAGE_BYTES, STREAM_PROTOCOL } from "./transport/ws_stream.ts";
 export type { UpgradeRequest, UpgradeVerdict, WsListen, WsListenOptions } from "./transport/ws_types.ts";

@@ -1,8 +1,12 @@
 /**
  * The gateway's web page in a real browser: Debian's chromium, headless,
  * driven by puppeteer-core (which downloads no browser). The page logs in
- * over the browser's own WebSocket, a TCP bot's chat reaches the page, and
- * the page's move reaches the TCP bot. The browser runs once per suite:
+ * over spawnkit/browser's client (the browser's own WebSocket, the stream
+ * subprotocol), a TCP bot's chat reaches the page, and the page's move
+ * reaches the TCP bot. Then a fault proxy between chromium and the
+ * WebSocket port resets the page's link: the page shows "reconnecting…",
+ * resumes its session (still logged in, same room), and the bot's chat sent
+ * while it was away arrives once. The browser runs once per suite:
  * under Node 24's runner, against a gateway on Node 24; the other runners
  * register the same test as skipped, with the reason.
  *
@@ -19,10 +23,11 @@ import { rpcClient } from "../src/edges/rpc/rpc.ts";
 import { isNode } from "../src/transport/select.ts";
 import { startChild } from "./_child.ts";
 import { until } from "./_fixtures.ts";
+import { startFaultProxy } from "../examples/_fault_proxy.ts";
 import { skip, test } from "./_harness.ts";
 
 const NAME =
-  "gateway web page: logs in over WebSocket in chromium, a TCP bot's chat reaches it, its move reaches the bot";
+  "gateway web page: logs in over WebSocket in chromium, chats and moves with a TCP bot, resumes after a reset link";
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path));
 const FLAGS = [
   "--headless",
@@ -58,6 +63,9 @@ if (!here) {
     const bot = rpcClient(await connect({ port: child.port, logger: silentLogger }), {
       onNotification: (method, params) => void pushes.push({ method, params }),
     });
+    const wsPort = Number(/websocket on ws:\/\/[^:]+:(\d+)\//.exec(child.output())?.[1]);
+    // The page's link goes through the proxy: its config.json names the proxy's port.
+    await using proxy = await startFaultProxy(wsPort);
     try {
       const origin = /web page on (http:\/\/\S+)\//.exec(child.output())?.[1];
       assert.ok(origin !== undefined, child.output());
@@ -65,6 +73,15 @@ if (!here) {
       await bot.call("join", { room: "lobby" });
 
       const page = await browser.newPage();
+      await page.setRequestInterception(true);
+      page.on("request", (request) => {
+        if (!request.url().endsWith("/config.json")) return void request.continue();
+        void request.respond({
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify({ webSocket: `ws://127.0.0.1:${proxy.port}/` }),
+        });
+      });
       await page.goto(`${origin}/`);
       await page.waitForSelector("body[data-state=connected]");
       await page.type("#name", "web-player");
@@ -91,6 +108,36 @@ if (!here) {
       // And the page shows the other player where it moved.
       await bot.call("move", { x: 3, y: -1 });
       await page.waitForFunction(`document.getElementById("players").textContent.includes("tcp-bot (3, -1)")`);
+
+      // The link drops (a reset), and the redial stays silent until healed: the bot chats meanwhile.
+      assert.equal(proxy.counters.accepted, 1);
+      proxy.stall("both");
+      proxy.reset();
+      await page.waitForSelector("body[data-link=reconnecting]");
+      await bot.call("chat", { text: "while you were away" });
+      proxy.heal();
+      await page.waitForSelector("body[data-link=resumed]", { timeout: 30_000 });
+      await page.waitForFunction(`document.getElementById("log").textContent.includes("tcp-bot: while you were away")`);
+      assert.equal(proxy.counters.resets, 1);
+      assert.ok(proxy.counters.accepted >= 2, "a new link");
+      // Still logged in and in the room: a move after the resume reaches the bot.
+      assert.equal(await page.evaluate(`document.body.dataset.state`), "joined");
+      await page.click("#down");
+      const movedDown = () =>
+        pushes.some(({ method, params }) =>
+          method === "positions" &&
+          (params as { players: Array<{ name: string; y: number }> }).players.some((p) =>
+            p.name === "web-player" && p.y === 1
+          )
+        );
+      await until(movedDown, "the page's move after the resume at the bot", 15_000);
+      // The chat sent during the drop arrived once, and nothing said before it came again.
+      const lines = await page.evaluate(`[...document.getElementById("log").children].map((d) => d.textContent)`);
+      assert.deepEqual(
+        (lines as string[]).filter((line) => line.startsWith("tcp-bot:")),
+        ["tcp-bot: hello from tcp", "tcp-bot: while you were away"],
+      );
+      assert.match(await page.evaluate(`document.getElementById("link").textContent`) as string, /resumed \(1\)/);
     } finally {
       await bot.close?.();
       await browser.close();

@@ -51,12 +51,17 @@ function target(path: string, specifier: string): string {
 const core = sourceFiles("src/core");
 const transports = sourceFiles("src/transport");
 const edges = sourceFiles("src/edges");
-const ENTRIES = ["mod.ts", "src/_internal.ts"];
+const ENTRIES = ["mod.ts", "src/_internal.ts", "src/browser.ts"];
+/** The entry points that are tables of contents of the core, not edges: the package's root and the browser's client. */
+const CORE_ENTRY_POINTS: Record<string, string> = { ".": "./mod.ts", "./browser": "./src/browser.ts" };
 
 /**
  * The floors, from the bottom: a file's area is the longest prefix it starts with. The server and the
- * reconnecting client are siblings (neither imports the other); the cluster sits on the server, connect.ts
- * (the client's entry) on the reconnecting client; the entries re-export; the edges are apart (rule 3).
+ * reconnecting client are siblings (neither imports the other); the cluster sits on the server; the clients'
+ * assembly (src/core/client/: options, session socket, reconnector, over a link it is given) on the reconnecting
+ * client and the session wire, and connect.ts (TCP, which picks the runtime's transport) above it, so that the
+ * browser's entry (src/browser.ts) reaches the assembly without the runtimes; the entries re-export; the edges are
+ * apart (rule 3).
  */
 const FLOORS: Record<string, number> = {
   "src/transport/": 0,
@@ -69,9 +74,11 @@ const FLOORS: Record<string, number> = {
   "src/core/cluster/": 6,
   "src/core/session/": 6,
   "src/core/session/wire/": 4,
-  "src/core/connect.ts": 6,
-  "src/_internal.ts": 7,
-  "mod.ts": 7,
+  "src/core/client/": 6,
+  "src/core/connect.ts": 7,
+  "src/_internal.ts": 8,
+  "mod.ts": 8,
+  "src/browser.ts": 8,
 };
 
 /** A file's area: the longest prefix of FLOORS it starts with. */
@@ -121,7 +128,8 @@ test("layout: every edge folder is an entry point of deno.json and package.json"
   const jsr = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).exports as Record<string, string>;
   const npm = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports as Record<string, unknown>;
   const folders = new Set(edges.map((path) => path.split("/")[2]!));
-  const entries = Object.entries(jsr).filter(([key]) => key !== ".");
+  for (const [key, file] of Object.entries(CORE_ENTRY_POINTS)) assert.equal(jsr[key], file, `${key} is ${file}`);
+  const entries = Object.entries(jsr).filter(([key]) => !(key in CORE_ENTRY_POINTS));
   const entryFolders = new Set(entries.map(([, file]) => file.replace(/^\.\//, "").split("/")[2]!));
   for (const folder of folders) assert.ok(entryFolders.has(folder), `src/edges/${folder} has no entry point`);
   for (const [key, file] of entries) {
@@ -179,6 +187,12 @@ function reExportsOf(entry: string): { names: string[]; file: string }[] {
     return { names, file: target(entry, match[2]!) };
   });
 }
+
+test("layout: src/browser.ts is a table of contents of the core and the transports", () => {
+  for (const { file } of reExportsOf("src/browser.ts")) {
+    assert.ok(file.startsWith("src/core/") || file.startsWith("src/transport/"), `src/browser.ts re-exports ${file}`);
+  }
+});
 
 test("layout: mod.ts is a table of contents that names every public file and no _ file", () => {
   const listed = new Set(reExportsOf("mod.ts").map(({ file }) => file));

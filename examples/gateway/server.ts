@@ -22,7 +22,9 @@
  * --resume-window S (default 60; 0: off) keeps the session of a player whose
  * link dropped for S seconds, for a client that resumes (docs/sessions.md).
  * Browsers: --ws-port N serves the same JSON-RPC over WebSocket (one
- * JSON-RPC message per binary WebSocket message) at ws://HOST:N/, and
+ * JSON-RPC message per binary WebSocket message, or the kit's byte stream
+ * with the spawnkit.stream subprotocol, which the page uses) at
+ * ws://HOST:N/, with sessions that resume as on TCP, and
  * --web-port M serves the web page (web/) at http://HOST:M/, the only Origin
  * the WebSocket port then takes (both not with --workers).
  * SIGINT or SIGTERM closes every connection and exits 0.

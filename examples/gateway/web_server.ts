@@ -1,7 +1,9 @@
 /**
  * The web page's static server: the files of web/ over node:http (on every
  * runtime), plus `config.json`, which tells the page where the gateway's
- * WebSocket port is. GET only, the three files only; anything else is 404.
+ * WebSocket port is. GET only, these files only; anything else is 404. The
+ * page's client, spawnkit_browser.js, is the committed bundle of
+ * spawnkit/browser (`bun scripts/build_browser.ts` rebuilds it).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { createServer } from "node:http";
 const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/spawnkit_browser.js": { file: "spawnkit_browser.js", type: "text/javascript; charset=utf-8" },
 };
 
 /** A running static server. */

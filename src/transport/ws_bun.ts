@@ -86,7 +86,8 @@ export const bunWebSocketListen: WsListen = (options, onSocket, onError) => {
       });
       if ("status" in verdict) return refusal(verdict.status, verdict.reason);
       const protocol = verdict.protocol ?? "";
-      const headers = protocol === "" ? undefined : { "Sec-WebSocket-Protocol": protocol };
+      // Bun agrees to the first subprotocol offered unless told; an empty value sends none (the kit chose none).
+      const headers = { "Sec-WebSocket-Protocol": protocol };
       const data = { remoteAddr: verdict.remoteAddr, protocol };
       if (server.upgrade(request, { data, headers })) return undefined;
       // No key, a wrong version, not a GET: Bun does not upgrade it.

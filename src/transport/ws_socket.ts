@@ -22,11 +22,16 @@
  * 4. Close codes (RFC 6455 7.4.1): 1009 for a message over `maxFrameSize`,
  *    1003 for a text message, 1001 once the listener closed (shutdown), 1000
  *    otherwise.
+ * 5. With the stream subprotocol (ws_stream.ts), a message is bytes of the
+ *    kit's stream as they are: one chunk, no header added (still one copy, at
+ *    most `maxFrameSize`), and `write()` sends its bytes as they are, in
+ *    messages of at most 64 KiB (views); the decoder bounds frames as on TCP.
  *
  * @module
  */
 import { ReadQueue } from "./_read_queue.ts";
 import type { Address, RawSocket } from "./types.ts";
+import { STREAM_MESSAGE_BYTES, STREAM_PROTOCOL } from "./ws_stream.ts";
 
 /** What a runtime's WebSocket gives this socket. */
 export interface WsPeer {
@@ -94,6 +99,8 @@ export class WsSocket implements RawSocket {
   readonly remoteAddr: Address;
   /** The subprotocol agreed at the upgrade ("" when none). */
   readonly protocol: string;
+  // The stream subprotocol: bytes as they are, no headers added or removed.
+  readonly #stream: boolean;
   readonly #peer: WsPeer;
   readonly #shared: WsShared;
   readonly #reads: ReadQueue;
@@ -111,6 +118,7 @@ export class WsSocket implements RawSocket {
     this.localAddr = localAddr;
     this.remoteAddr = remoteAddr;
     this.protocol = protocol;
+    this.#stream = protocol === STREAM_PROTOCOL;
     this.#reads = new ReadQueue({ pause: () => peer.pause?.(), resume: () => peer.resume?.() });
     shared.open.add(this);
   }
@@ -140,9 +148,9 @@ export class WsSocket implements RawSocket {
         `Cannot read a WebSocket message: ${message.length} bytes is over the limit of ${shared.maxFrameSize} bytes`,
       );
     }
-    const packet = shared.packet;
+    const packet = this.#stream ? 0 : shared.packet;
     const chunk = chunkOf(packet + message.length);
-    writeLength(chunk, message.length, packet);
+    if (packet !== 0) writeLength(chunk, message.length, packet);
     chunk.set(message, packet);
     if (this.#reads.queuedBytes + chunk.length > shared.readAheadLimit && this.#peer.pause === undefined) {
       return this.#fail(
@@ -192,7 +200,7 @@ export class WsSocket implements RawSocket {
     if (this.#ended) return Promise.reject(closedError());
     let room = true;
     try {
-      room = this.#split(data);
+      room = this.#stream ? this.#cut(data) : this.#split(data);
     } catch (error) {
       this.close();
       return Promise.reject(error);
@@ -205,6 +213,15 @@ export class WsSocket implements RawSocket {
     if (this.#ended) return;
     const goingAway = this.#shared.goingAway;
     this.#end(goingAway ? 1001 : 1000, goingAway ? "server shutting down" : "");
+  }
+
+  /** Stream mode: `data` as it is, in messages of at most STREAM_MESSAGE_BYTES; false when the runtime asks to wait. */
+  #cut(data: Uint8Array): boolean {
+    let room = true;
+    for (let at = 0; at < data.length; at += STREAM_MESSAGE_BYTES) {
+      room = this.#peer.send(data.subarray(at, Math.min(data.length, at + STREAM_MESSAGE_BYTES))) && room;
+    }
+    return room;
   }
 
   /** Sends every whole frame of `data` as a message; false when the runtime asks to wait. */

@@ -1,39 +1,64 @@
-// The gateway's web page: JSON-RPC 2.0 over the browser's own WebSocket, one
-// message per binary WebSocket message (the gateway takes binary messages
-// only: text frames are refused with 1003). No build step, no framework.
+// The gateway's web page: JSON-RPC 2.0 over spawnkit's own client for browsers
+// (spawnkit_browser.js, the bundle of spawnkit/browser: scripts/build_browser.ts),
+// one JSON-RPC message per frame, over the WebSocket door's stream subprotocol.
+// With resume on, a lost link is dialled again and the session goes on: still
+// logged in, still in the room, the pushes sent meanwhile delivered once.
+// No framework.
+import { connectWebSocket } from "./spawnkit_browser.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const $ = (id) => document.getElementById(id);
 
-/** A JSON-RPC client over one WebSocket: call() answers by id, notifications go to onNotify. */
-function rpcOver(ws, onNotify) {
+/** A JSON-RPC client over one connection: call() answers by id, notifications go to onNotify. */
+function rpcOver(conn, onNotify) {
   let nextId = 1;
   const pending = new Map();
-  ws.addEventListener("message", (event) => {
-    const message = JSON.parse(decoder.decode(new Uint8Array(event.data)));
-    for (const one of Array.isArray(message) ? message : [message]) {
-      if (one.id === undefined || one.id === null) {
-        if (typeof one.method === "string") onNotify(one.method, one.params);
-        continue;
+  (async () => {
+    for await (const frame of conn) {
+      const message = JSON.parse(decoder.decode(frame));
+      for (const one of Array.isArray(message) ? message : [message]) {
+        if (one.id === undefined || one.id === null) {
+          if (typeof one.method === "string") onNotify(one.method, one.params);
+          continue;
+        }
+        const waiter = pending.get(one.id);
+        pending.delete(one.id);
+        if (one.error !== undefined) waiter?.reject(new Error(`${one.error.code}: ${one.error.message}`));
+        else waiter?.resolve(one.result);
       }
-      const waiter = pending.get(one.id);
-      pending.delete(one.id);
-      if (one.error !== undefined) waiter?.reject(new Error(`${one.error.code}: ${one.error.message}`));
-      else waiter?.resolve(one.result);
     }
-  });
-  ws.addEventListener("close", () => {
+  })().catch(() => {}).finally(() => {
     for (const waiter of pending.values()) waiter.reject(new Error("connection closed"));
     pending.clear();
   });
   return {
-    call(method, params) {
+    async call(method, params) {
       const id = nextId++;
-      ws.send(encoder.encode(JSON.stringify({ jsonrpc: "2.0", id, method, params })));
-      return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+      const answer = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+      await conn.send(encoder.encode(JSON.stringify({ jsonrpc: "2.0", id, method, params })));
+      return answer;
     },
   };
+}
+
+/** Shows the link's state from the session's counters: "reconnecting…" while suspended, "resumed" after. */
+function watchLink(conn) {
+  let shown = "";
+  const timer = setInterval(() => {
+    const session = conn.stats.session;
+    if (session === undefined) return;
+    const state = session.suspensions > session.resumes ? "reconnecting" : session.resumes > 0 ? "resumed" : "";
+    if (state === shown) return;
+    shown = state;
+    document.body.dataset.link = state;
+    $("link").textContent = state === "reconnecting"
+      ? "reconnecting…"
+      : state === "resumed"
+      ? `resumed (${session.resumes})`
+      : "";
+  }, 200);
+  conn.finished.then(() => clearInterval(timer));
 }
 
 const players = new Map();
@@ -78,14 +103,25 @@ function onNotify(method, params) {
 
 async function start() {
   const config = await (await fetch("./config.json")).json();
-  const ws = new WebSocket(config.webSocket);
-  ws.binaryType = "arraybuffer";
-  const rpc = rpcOver(ws, onNotify);
-  await new Promise((resolve, reject) => {
-    ws.addEventListener("open", resolve, { once: true });
-    ws.addEventListener("error", () => reject(new Error("cannot connect")), { once: true });
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const conn = await connectWebSocket({
+    url: config.webSocket,
+    resume: true,
+    heartbeat: { interval: 5 },
+    logger: silent,
+    // A session that could not resume (its window passed): a new one, and the player logs in again.
+    reconnect: {
+      onReconnect(_conn, info) {
+        if (info.resumed) return;
+        me = undefined;
+        $("status").textContent = "reconnected: log in again";
+        document.body.dataset.state = "connected";
+      },
+    },
   });
-  ws.addEventListener("close", (event) => $("status").textContent = `disconnected (${event.code})`);
+  const rpc = rpcOver(conn, onNotify);
+  watchLink(conn);
+  conn.finished.then((stats) => $("status").textContent = `disconnected (${stats.closeReason})`);
   $("status").textContent = "connected";
   document.body.dataset.state = "connected";
 

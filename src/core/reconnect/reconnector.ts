@@ -107,14 +107,17 @@ export class Reconnector implements ReconnectingConnection, LegHost {
   }
 
   get stats(): ConnectionStats {
+    const live = this.#legs.live?.conn.stats;
     return {
       ...statsHead(this, this.#openedAt, this.#closedAt),
       ...this.#legs.sums(),
       messagesIn: 0,
       messagesDropped: 0,
-      outboxBytes: this.#legs.live?.conn.stats.outboxBytes ?? 0,
+      outboxBytes: live?.outboxBytes ?? 0,
       closeReason: this.#closeReason,
       error: this.#error,
+      // The session's counters are the live connection's: a new session (after a refused resume) starts again.
+      ...(live?.session === undefined ? {} : { session: live.session }),
     };
   }
 

@@ -12,8 +12,12 @@
  *    another site opening a socket with the user's cookies): 403. A request
  *    with no `Origin` is not a browser's (browsers always send it, RFC 6455
  *    4.1) and passes.
- * 5. With `protocols`, a client that offers none of them: 400. The server's
- *    order decides among those offered (RFC 6455 4.2.2).
+ * 5. A client that offers the stream subprotocol (`spawnkit.stream`, the
+ *    kit's byte stream as it is: ws_socket.ts) gets it, when `stream` is on,
+ *    before any of `protocols`: it says how the bytes travel, which the
+ *    application's subprotocols do not. Otherwise, with `protocols`, a
+ *    client that offers none of them: 400. The server's order decides among
+ *    those offered (RFC 6455 4.2.2).
  *
  * The client's address is the TCP peer's, unless the peer is a trusted proxy:
  * then it is the rightmost address of `X-Forwarded-For` that is not a trusted
@@ -24,7 +28,7 @@
  * @module
  */
 import type { Address } from "../../../mod.ts";
-import { addressWords, type UpgradeRequest, type UpgradeVerdict } from "../../_internal.ts";
+import { addressWords, STREAM_PROTOCOL, type UpgradeRequest, type UpgradeVerdict } from "../../_internal.ts";
 
 const KEY = /^[A-Za-z0-9+/]{22}==$/;
 
@@ -42,6 +46,8 @@ export interface UpgradeRules {
   readonly origins: ReadonlySet<string> | undefined;
   /** The subprotocols offered, in the server's order of preference; undefined offers none. */
   readonly protocols: readonly string[] | undefined;
+  /** Take the stream subprotocol when a client offers it (optional: on unless false). */
+  readonly stream?: boolean;
   /** The longest request line and headers together, in bytes; longer is a 431. */
   readonly maxHeaderBytes: number;
   /** The proxies whose `X-Forwarded-For` is believed; undefined believes none. */
@@ -82,8 +88,10 @@ export function checkUpgrade(rules: UpgradeRules, request: UpgradeRequest): Upgr
     return { status: 403, reason: "Cannot upgrade: origin not allowed" };
   }
   let protocol: string | undefined;
-  if (rules.protocols !== undefined) {
-    const offered = (request.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  const offered = (request.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+  if (rules.stream !== false && offered.includes(STREAM_PROTOCOL)) {
+    protocol = STREAM_PROTOCOL;
+  } else if (rules.protocols !== undefined) {
     protocol = rules.protocols.find((p) => offered.includes(p));
     if (protocol === undefined) return { status: 400, reason: "Cannot upgrade: no subprotocol in common" };
   }

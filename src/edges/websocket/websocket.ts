@@ -92,6 +92,15 @@ export interface WebSocketOptions {
   origins?: readonly string[];
   /** Subprotocols, in the server's order of preference; a client must offer one. @default none asked */
   protocols?: readonly string[];
+  /**
+   * Take the stream subprotocol (`spawnkit.stream`) when a client offers it:
+   * its messages then carry the kit's byte stream as it is, cut anywhere,
+   * so that the session wire (heartbeats, resume: `sessions()`) runs over
+   * WebSocket as over TCP; `connectWebSocket()` (`spawnkit/browser`) asks for
+   * it. A client that does not offer it gets one frame per message, as before.
+   * @default {true}
+   */
+  stream?: boolean;
   /** Serve wss:// with this certificate and private key (PEM), as `serve({ tls })`. @default plain ws:// */
   tls?: TlsServeOptions;
   /**
@@ -147,6 +156,7 @@ export function webSocketDoor(options: WebSocketOptions = {}): WebSocketDoor {
     path,
     origins: options.origins === undefined ? undefined : new Set(strings("origins", options.origins).map(lower)),
     protocols: options.protocols === undefined ? undefined : strings("protocols", options.protocols),
+    stream: options.stream ?? true,
     maxHeaderBytes: count("maxHeaderBytes", options.maxHeaderBytes, 256, 1_048_576) ?? 8192,
     trusted: options.trustedProxies === undefined ? undefined : new TrustedSources(options.trustedProxies),
   };
