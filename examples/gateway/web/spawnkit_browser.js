@@ -129,11 +129,21 @@ function dialWebSocket(options) {
       failed(`no answer to the handshake within ${options.openTimeoutMs} ms`);
       ws.close();
     }, options.openTimeoutMs);
-    const failed = (why) => {
-      clearTimeout(timer);
-      ws.onopen = ws.onerror = ws.onclose = null;
-      reject(new Error(`Cannot connect to ${options.url}: ${why}`));
+    const signal = options.signal;
+    const onAbort = () => {
+      settle(signal.reason);
+      ws.close();
     };
+    const settle = (error) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      ws.onopen = ws.onerror = ws.onclose = null;
+      reject(error);
+    };
+    const failed = (why) => settle(new Error(`Cannot connect to ${options.url}: ${why}`));
+    if (signal?.aborted)
+      return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     ws.onerror = () => failed(`the WebSocket did not open (no server, or one that does not take ${STREAM_PROTOCOL})`);
     ws.onclose = (event) => failed(`closed while opening (${event.code})`);
     ws.onopen = () => {
@@ -142,6 +152,7 @@ function dialWebSocket(options) {
         return failed(`the server did not take the ${STREAM_PROTOCOL} subprotocol (a spawnkit WebSocket door takes it)`);
       }
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       ws.onopen = ws.onerror = ws.onclose = null;
       resolve(new WsClientSocket(ws, options));
     };
@@ -330,6 +341,16 @@ class ConnectionClosedError extends Error {
     this.reason = reason;
   }
 }
+
+class ConnectTimeoutError extends Error {
+  code = "connect-timeout";
+  seconds;
+  constructor(target, seconds) {
+    super(`Cannot connect to ${target}: no connection within ${seconds} seconds (connectTimeout)`);
+    this.name = "ConnectTimeoutError";
+    this.seconds = seconds;
+  }
+}
 class GuardError extends Error {
   code;
   detail;
@@ -406,6 +427,7 @@ var NUMBER_OPTIONS = {
   maxRoomNameLength: { integer: true, min: 1, max: 1024, unit: "bytes" },
   maxMessageSize: { integer: true, min: 1024, max: 64 * 1024 * 1024, unit: "bytes" },
   reconnectWait: seconds,
+  connectTimeout: seconds,
   pingInterval: seconds,
   authTimeout: seconds,
   maxSessionsPerIdentity: count(1, "connections"),
@@ -4582,6 +4604,7 @@ function clientSessionSocket(inner, framing, plan, redial, onResumed) {
 }
 
 // src/core/client/open_client.ts
+var DEFAULT_CONNECT_TIMEOUT = 30;
 function clientPlanOf(options) {
   const framing = framingOf(options);
   const waterMarks = waterMarksOf(options);
@@ -4591,7 +4614,9 @@ function clientPlanOf(options) {
     throw new TypeError("Cannot connect with a heartbeat: the session wire needs length-prefixed framing");
   }
   const logger = escapingLogger(options.logger);
-  return { framing, waterMarks, reconnect, heartbeat, resume: options.resume === true, logger, signal: options.signal };
+  const connectTimeout = checkNumber("connectTimeout", options.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT;
+  const resume = options.resume === true;
+  return { framing, waterMarks, reconnect, heartbeat, resume, logger, signal: options.signal, connectTimeout };
 }
 var nextClientId = 1;
 var deferredFlush = new DeferredFlush;
@@ -4610,10 +4635,10 @@ async function openClient(plan, target, link) {
       reason: stats.closeReason
     })
   };
+  const dialOnce = (abort) => dialWithin(link, target, plan.connectTimeout, abort);
   const dial = async (abort) => {
-    const dialing = link();
-    const socket = abort === undefined ? await dialing : await abortable(dialing, abort);
-    const redial = plan.resume ? link : undefined;
+    const socket = await dialOnce(abort);
+    const redial = plan.resume ? () => dialOnce() : undefined;
     const resumed = () => reconnector?.sessionResumed();
     const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
     return new FramedConnection(framed, settings, nextClientId++);
@@ -4633,6 +4658,17 @@ async function openClient(plan, target, link) {
     conn.finished.then(() => signal.removeEventListener("abort", onAbort));
   }
   return conn;
+}
+async function dialWithin(link, target, seconds, abort) {
+  abort?.throwIfAborted();
+  const timer = new AbortController;
+  const timeout = setTimeout(() => timer.abort(new ConnectTimeoutError(target, seconds)), seconds * 1000);
+  const signal = abort === undefined ? timer.signal : AbortSignal.any([abort, timer.signal]);
+  try {
+    return await abortable(link(signal), signal);
+  } finally {
+    clearTimeout(timeout);
+  }
 }
 function abortable(dialing, signal) {
   return new Promise((resolve, reject) => {
@@ -4668,9 +4704,10 @@ async function connectWebSocket(options) {
     readAheadLimit: limit ?? Math.max(1048576, 2 * maxFrameSize),
     openTimeoutMs: plan.heartbeat === undefined ? undefined : plan.heartbeat.timeout * 1000
   };
-  return await openClient(plan, url, () => dialWebSocket(link));
+  return await openClient(plan, url, (signal) => dialWebSocket({ ...link, signal }));
 }
 export {
   CLOSE_REASONS,
+  ConnectTimeoutError,
   connectWebSocket
 };
