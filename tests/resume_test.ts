@@ -213,3 +213,52 @@ test("an authenticated session resumes with its identity, and authenticate is as
   conn.close();
   await server.shutdown();
 });
+
+test("connect({ resume }) settles once the server's WELCOME came: a link lost right after it resumes", async () => {
+  const { server, ends } = await startServer(counter as never, { ...fast, sessions: sessions({ resumeWindow: 10 }) });
+  await using proxy = await startFaultProxy(server.addr.port);
+  // The WELCOME comes late; a client that settled before it would hold no token when the link drops.
+  proxy.delay(150);
+  const conn = await connect({ port: proxy.port, resume: true, heartbeat: { interval: 1 } });
+  proxy.delay(0);
+  proxy.reset();
+  await conn.send(text("after"));
+  assert.deepEqual(await takeText(conn, 1), ["after:1"]);
+  assert.equal(conn.stats.session!.resumes, 1);
+  assert.equal(proxy.counters.resets, 1);
+  assert.equal(ends.length, 0, "no connection ended");
+  conn.close();
+  await until(() => ends.length === 1, "the clean close");
+  await server.shutdown();
+});
+
+test("a resume client of a server that keeps no sessions gets a WELCOME with no window: it connects, and a lost link ends it", async () => {
+  const { server, ends } = await startServer(counter as never, { ...fast, sessions: sessions({}) });
+  await using proxy = await startFaultProxy(server.addr.port);
+  const conn = await connect({ port: proxy.port, resume: true, heartbeat: { interval: 1 } });
+  await conn.send(text("one"));
+  assert.deepEqual(await takeText(conn, 1), ["one:1"]);
+  proxy.reset();
+  const stats = await conn.finished;
+  assert.notEqual(stats.closeReason, "normal", "the link's loss ended it");
+  assert.equal(stats.session!.resumes, 0);
+  await until(() => ends.length === 1, "the server's side to end");
+  await server.shutdown();
+});
+
+test("a resume client of a server without sessions() fails to connect, saying why, instead of talking garbage", async () => {
+  const { server, ends } = await startServer(counter as never, fast);
+  await assert.rejects(connect({ port: server.addr.port, resume: true }), (error: Error) => {
+    assert.match(
+      error.message,
+      /^Cannot connect to 127\.0\.0\.1:\d+: the session ended \(peer-closed\) before it began$/,
+    );
+    assert.match(
+      (error.cause as Error).message,
+      /before the server's WELCOME; a client with resume needs a server that runs sessions\(\)$/,
+    );
+    return true;
+  });
+  await until(() => ends.length === 1, "the server to close the connection its HELLO opened");
+  await server.shutdown();
+});

@@ -123,6 +123,8 @@ await runCli("bots", async () => {
         await relay?.close(); // a relay left listening would keep the process alive
         throw error;
       });
+    // connect() settled once the session had its token (the server's WELCOME): from here on a drop resumes.
+    relay?.start();
     const client = rpcClient(conn, {
       timeout: 10,
       onNotification: (method, params) => {
@@ -160,9 +162,6 @@ await runCli("bots", async () => {
     connected++;
     try {
       const { id } = await client.call<{ id: number }>("login", { name: `bot-${index}` });
-      // The chaos starts once the session has its token (the server's first bytes, before the answer to login):
-      // a link dropped before it has no session to resume, only a connection to lose.
-      relay?.start();
       known.delete(id);
       await call("join", { room: `room-${index % rooms}` });
       let x = 0;

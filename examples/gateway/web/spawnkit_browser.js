@@ -4177,6 +4177,7 @@ class ResumeLog {
 }
 
 // src/core/session/wire/resumption.ts
+var NO_TOKEN = new Uint8Array(TOKEN_BYTES);
 var ACK_EVERY = 16 * 1024;
 
 class Resumption {
@@ -4200,6 +4201,9 @@ class Resumption {
   get windowMs() {
     return this.#windowMs;
   }
+  get awaitsWelcome() {
+    return this.#redial !== undefined && this.#token === undefined;
+  }
   get suspended() {
     return this.#suspended;
   }
@@ -4220,16 +4224,21 @@ class Resumption {
     this.#log = undefined;
   }
   grant(token, windowMs) {
-    this.#token = token;
-    this.#windowMs = windowMs;
-    const welcome = welcomeRecord({ token, received: 0, windowMs, resumed: false }, this.#socket.packet);
-    this.#socket.io.writer.control(welcome, true);
+    if (token === undefined)
+      this.#log = undefined;
+    else {
+      this.#token = token;
+      this.#windowMs = windowMs;
+    }
+    const granted = { token: token ?? NO_TOKEN, received: 0, windowMs: this.#windowMs, resumed: false };
+    this.#socket.io.writer.control(welcomeRecord(granted, this.#socket.packet), true);
   }
   welcomed(welcome) {
     this.#token = welcome.token;
     this.#windowMs = welcome.windowMs;
     if (welcome.windowMs === 0)
       this.#log = undefined;
+    this.#redial?.onWelcome?.();
   }
   byeHeard() {
     this.#byeReceived = true;
@@ -4316,6 +4325,9 @@ class Resumption {
       expired: () => this.expire()
     }, socket.packet, this.#windowMs);
   }
+}
+function noWelcomeError() {
+  return Object.assign(new Error("Cannot open session: the link ended, or a frame came, before the server's WELCOME; " + "a client with resume needs a server that runs sessions()"), { code: "peer-closed" });
 }
 
 // src/core/session/wire/wire_in.ts
@@ -4530,6 +4542,8 @@ class SessionSocket {
     this.#resume.ack(false);
     if (data.length === 0)
       return this.#io.pump();
+    if (this.#resume.awaitsWelcome)
+      return this.#fail(noWelcomeError());
     this.#deliver(data);
   }
   #deliver(data) {
@@ -4565,9 +4579,9 @@ class SessionSocket {
       return;
     if (this.#resume.canSuspend(this.#closing))
       return this.#resume.suspend(error);
-    if (error === undefined)
+    if (error === undefined && !this.#resume.awaitsWelcome)
       return this.#finish({});
-    this.#fail(error);
+    this.#fail(error ?? noWelcomeError());
   }
   #end(end, reason) {
     this.#finish(end);
@@ -4594,9 +4608,16 @@ function heartbeatPlanOf(options) {
   const interval = checkNumber("heartbeatInterval", given.interval) ?? DEFAULT_HEARTBEAT_INTERVAL;
   return { interval, timeout: checkNumber("heartbeatTimeout", given.timeout) ?? interval };
 }
-function clientSessionSocket(inner, framing, plan, redial, onResumed) {
+function clientSessionSocket(inner, framing, plan, resume) {
   const heartbeat = new Heartbeat(plan.interval, plan.timeout);
-  const roles = redial === undefined ? {} : { redial: { dial: redial, attemptMs: plan.timeout * 1000, onResumed } };
+  const roles = resume === undefined ? {} : {
+    redial: {
+      dial: resume.redial,
+      attemptMs: plan.timeout * 1000,
+      onResumed: resume.onResumed,
+      onWelcome: resume.onWelcome
+    }
+  };
   const socket = new SessionSocket(inner, framing, heartbeat, roles);
   const timer = setInterval(() => socket.tick(plan.interval), plan.interval * 1000);
   heartbeat.onDetach(() => clearInterval(timer));
@@ -4635,14 +4656,23 @@ async function openClient(plan, target, link) {
       reason: stats.closeReason
     })
   };
-  const dialOnce = (abort) => dialWithin(link, target, plan.connectTimeout, abort);
-  const dial = async (abort) => {
-    const socket = await dialOnce(abort);
-    const redial = plan.resume ? () => dialOnce() : undefined;
-    const resumed = () => reconnector?.sessionResumed();
-    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
-    return new FramedConnection(framed, settings, nextClientId++);
-  };
+  const seconds = plan.connectTimeout;
+  const redial = () => within2(target, seconds, undefined, (signal) => abortable(link(signal), signal));
+  const dial = (abort) => within2(target, seconds, abort, async (signal) => {
+    const socket = await abortable(link(signal), signal);
+    if (heartbeat === undefined)
+      return new FramedConnection(socket, settings, nextClientId++);
+    const welcome = Promise.withResolvers();
+    const resume = !plan.resume ? undefined : {
+      redial,
+      onResumed: () => reconnector?.sessionResumed(),
+      onWelcome: () => welcome.resolve()
+    };
+    const conn = new FramedConnection(clientSessionSocket(socket, framing, heartbeat, resume), settings, nextClientId++);
+    if (resume !== undefined)
+      await welcomed(conn, welcome.promise, signal, target);
+    return conn;
+  });
   let reconnector;
   const first = await dial(signal);
   const conn = plan.reconnect === undefined ? first : reconnector = new Reconnector(first, {
@@ -4659,15 +4689,37 @@ async function openClient(plan, target, link) {
   }
   return conn;
 }
-async function dialWithin(link, target, seconds, abort) {
+async function within2(target, seconds, abort, attempt) {
   abort?.throwIfAborted();
   const timer = new AbortController;
   const timeout = setTimeout(() => timer.abort(new ConnectTimeoutError(target, seconds)), seconds * 1000);
   const signal = abort === undefined ? timer.signal : AbortSignal.any([abort, timer.signal]);
   try {
-    return await abortable(link(signal), signal);
+    return await attempt(signal);
   } finally {
     clearTimeout(timeout);
+  }
+}
+async function welcomed(conn, welcome, signal, target) {
+  let onAbort = () => {};
+  const aborted = new Promise((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const ended = conn.finished.then((stats) => {
+    throw new Error(`Cannot connect to ${target}: the session ended (${stats.closeReason}) before it began`, {
+      cause: stats.error
+    });
+  });
+  aborted.catch(() => {});
+  ended.catch(() => {});
+  try {
+    await Promise.race([welcome, aborted, ended]);
+  } catch (error) {
+    conn.abort(error);
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 function abortable(dialing, signal) {

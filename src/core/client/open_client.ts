@@ -142,14 +142,28 @@ export async function openClient(
         reason: stats.closeReason,
       }),
   };
-  const dialOnce = (abort?: AbortSignal) => dialWithin(link, target, plan.connectTimeout, abort);
-  const dial = async (abort: AbortSignal | undefined): Promise<FramedConnection> => {
-    const socket = await dialOnce(abort);
-    const redial = plan.resume ? () => dialOnce() : undefined;
-    const resumed = () => reconnector?.sessionResumed();
-    const framed = heartbeat === undefined ? socket : clientSessionSocket(socket, framing, heartbeat, redial, resumed);
-    return new FramedConnection(framed, settings, nextClientId++);
-  };
+  const seconds = plan.connectTimeout;
+  const redial = () => within(target, seconds, undefined, (signal) => abortable(link(signal), signal));
+  // One dial, within connectTimeout: the link, and for a session that resumes, the server's first WELCOME (a link
+  // lost before it has no token to resume with, so the connection is handed over only once it came).
+  const dial = (abort: AbortSignal | undefined) =>
+    within(target, seconds, abort, async (signal): Promise<FramedConnection> => {
+      const socket = await abortable(link(signal), signal);
+      if (heartbeat === undefined) return new FramedConnection(socket, settings, nextClientId++);
+      const welcome = Promise.withResolvers<void>();
+      const resume = !plan.resume ? undefined : {
+        redial,
+        onResumed: () => reconnector?.sessionResumed(),
+        onWelcome: () => welcome.resolve(),
+      };
+      const conn = new FramedConnection(
+        clientSessionSocket(socket, framing, heartbeat, resume),
+        settings,
+        nextClientId++,
+      );
+      if (resume !== undefined) await welcomed(conn, welcome.promise, signal, target);
+      return conn;
+    });
   // Set below: a session that resumes under one of its connections tells it (its hook and listeners).
   let reconnector: Reconnector | undefined;
   const first = await dial(signal);
@@ -169,25 +183,58 @@ export async function openClient(
 }
 
 /**
- * One dial, given up after `seconds` (a {@linkcode ConnectTimeoutError}) or
- * when `abort` aborts (its reason). The link is told, so that it closes the
- * socket under way; one that does not listen has its socket closed when it
- * arrives.
+ * `attempt` (one dial), given up after `seconds` (a
+ * {@linkcode ConnectTimeoutError}) or when `abort` aborts (its reason): the
+ * signal it gets aborts then, so that it closes what it opened.
  */
-async function dialWithin(
-  link: (signal: AbortSignal) => Promise<RawSocket>,
+async function within<T>(
   target: string,
   seconds: number,
   abort: AbortSignal | undefined,
-): Promise<RawSocket> {
+  attempt: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   abort?.throwIfAborted();
   const timer = new AbortController();
   const timeout = setTimeout(() => timer.abort(new ConnectTimeoutError(target, seconds)), seconds * 1000);
   const signal = abort === undefined ? timer.signal : AbortSignal.any([abort, timer.signal]);
   try {
-    return await abortable(link(signal), signal);
+    return await attempt(signal);
   } finally {
     clearTimeout(timeout);
+  }
+}
+
+/**
+ * Settles once `welcome` does (the server's first WELCOME came); when the
+ * connection ends first (a server that does not run `sessions()` closes at
+ * the HELLO) or `signal` aborts, ends the connection and rejects.
+ */
+async function welcomed(
+  conn: FramedConnection,
+  welcome: Promise<void>,
+  signal: AbortSignal,
+  target: string,
+): Promise<void> {
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const ended = conn.finished.then((stats) => {
+    throw new Error(`Cannot connect to ${target}: the session ended (${stats.closeReason}) before it began`, {
+      cause: stats.error,
+    });
+  });
+  // Raced below, and settled for good after the race: their later outcome is nobody's.
+  aborted.catch(() => {});
+  ended.catch(() => {});
+  try {
+    await Promise.race([welcome, aborted, ended]);
+  } catch (error) {
+    conn.abort(error);
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

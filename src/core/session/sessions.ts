@@ -150,6 +150,8 @@ class SessionGate implements Admission {
     this.#resumes = resume === undefined ? undefined : new Resumes(resume, context.framing.packet);
     this.#host = {
       started: (socket, version) => {
+        // A client that asks to resume waits for a WELCOME: one with no window, when this server keeps no sessions.
+        if (this.#resumes === undefined && version === 2) socket.enableResume(undefined, 0);
         this.#resumes?.started(socket, version);
         if (this.#deciding.delete(socket)) this.#open(socket, undefined);
       },

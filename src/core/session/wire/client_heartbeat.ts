@@ -39,21 +39,37 @@ export function heartbeatPlanOf(options: true | HeartbeatOptions): HeartbeatPlan
   return { interval, timeout: checkNumber("heartbeatTimeout", given.timeout) ?? interval };
 }
 
+/** What a client that asks to resume gives its session socket. */
+export interface ClientResume {
+  /** Opens a new link to the server, for a session whose link was lost. */
+  readonly redial: () => Promise<RawSocket>;
+  /** The session went on over a new link. */
+  readonly onResumed?: () => void;
+  /** The server's first WELCOME came: the session has its token (or knows that it cannot resume). */
+  readonly onWelcome?: () => void;
+}
+
 /**
  * `inner` speaking the session wire as a client, its heartbeat ticking every
- * `interval` until it ends. With `redial`, it asks the server for a session
- * that resumes, and takes it to a new link when one is lost (then `onResumed`).
+ * `interval` until it ends. With `resume`, it asks the server for a session
+ * that resumes, and takes it to a new link when one is lost.
  */
 export function clientSessionSocket(
   inner: RawSocket,
   framing: Framing,
   plan: HeartbeatPlan,
-  redial?: () => Promise<RawSocket>,
-  onResumed?: () => void,
+  resume?: ClientResume,
 ): SessionSocket {
   const heartbeat = new Heartbeat(plan.interval, plan.timeout);
   // An attempt that hears nothing for as long as a ping may is given up, as a silent link would be.
-  const roles = redial === undefined ? {} : { redial: { dial: redial, attemptMs: plan.timeout * 1000, onResumed } };
+  const roles = resume === undefined ? {} : {
+    redial: {
+      dial: resume.redial,
+      attemptMs: plan.timeout * 1000,
+      onResumed: resume.onResumed,
+      onWelcome: resume.onWelcome,
+    },
+  };
   const socket = new SessionSocket(inner, framing, heartbeat, roles);
   const timer = setInterval(() => socket.tick(plan.interval), plan.interval * 1000);
   heartbeat.onDetach(() => clearInterval(timer));

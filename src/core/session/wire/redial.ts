@@ -23,6 +23,8 @@ export interface Redial {
   readonly attemptMs: number;
   /** Called once the session went on over a new link. */
   readonly onResumed?: () => void;
+  /** Called at the server's first WELCOME: the session has its token, so a link lost from now on resumes. */
+  readonly onWelcome?: () => void;
 }
 
 /** The suspended session a redial works for. */

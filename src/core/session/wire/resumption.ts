@@ -27,6 +27,7 @@ import { SessionError } from "../../errors.ts";
 import type { PacketSize } from "../../framing/length_prefixed.ts";
 import type { RawSocket } from "../../../transport/types.ts";
 import { ackRecord, type Welcome, welcomeRecord } from "./handshake.ts";
+import { TOKEN_BYTES } from "./session_wire.ts";
 import type { Heartbeat } from "./heartbeat.ts";
 import type { LinkIo } from "./link_io.ts";
 import { type Redial, redial } from "./redial.ts";
@@ -48,6 +49,9 @@ export interface ResumeSocket {
 
 /** A lost link's session, waiting for a new one: why it was lost, for how long, and the write it holds. */
 export type Suspension = { readonly error: unknown; age: number; write: Resolvers | undefined };
+
+/** The token of a WELCOME that grants no resume (its window is 0): never looked up. */
+const NO_TOKEN = new Uint8Array(TOKEN_BYTES);
 
 /** Acknowledge at least every this many bytes received, besides once per tick. */
 const ACK_EVERY = 16 * 1024;
@@ -78,6 +82,11 @@ export class Resumption {
   /** Milliseconds a lost link's session waits for a new one. */
   get windowMs(): number {
     return this.#windowMs;
+  }
+
+  /** A client's that asked to resume and has no WELCOME yet: a link lost now cannot be resumed. */
+  get awaitsWelcome(): boolean {
+    return this.#redial !== undefined && this.#token === undefined;
   }
 
   /** The lost link's suspension, while there is one. */
@@ -111,12 +120,20 @@ export class Resumption {
     this.#log = undefined;
   }
 
-  /** A server's grant: the WELCOME that gives the client its token goes first, before the records queued. */
-  grant(token: Uint8Array, windowMs: number): void {
-    this.#token = token;
-    this.#windowMs = windowMs;
-    const welcome = welcomeRecord({ token, received: 0, windowMs, resumed: false }, this.#socket.packet);
-    this.#socket.io.writer.control(welcome, true);
+  /**
+   * A server's grant: the WELCOME that gives the client its token goes
+   * first, before the records queued. No token: the server keeps no
+   * sessions, and its WELCOME grants no window (the client then knows it
+   * cannot resume, and stops waiting).
+   */
+  grant(token: Uint8Array | undefined, windowMs: number): void {
+    if (token === undefined) this.#log = undefined;
+    else {
+      this.#token = token;
+      this.#windowMs = windowMs;
+    }
+    const granted = { token: token ?? NO_TOKEN, received: 0, windowMs: this.#windowMs, resumed: false };
+    this.#socket.io.writer.control(welcomeRecord(granted, this.#socket.packet), true);
   }
 
   /** A client's: the server's WELCOME; a server that does not resume leaves nothing to keep. */
@@ -124,6 +141,7 @@ export class Resumption {
     this.#token = welcome.token;
     this.#windowMs = welcome.windowMs;
     if (welcome.windowMs === 0) this.#log = undefined;
+    this.#redial?.onWelcome?.();
   }
 
   /** The peer said BYE: its close is for good (invariant 4). */
@@ -229,4 +247,19 @@ export class Resumption {
       this.#windowMs,
     );
   }
+}
+
+/**
+ * A resume client's link ended, or a frame came, before the server's
+ * WELCOME: a server that does not run `sessions()` answers the HELLO as
+ * frames, or closes at it.
+ */
+export function noWelcomeError(): Error {
+  return Object.assign(
+    new Error(
+      "Cannot open session: the link ended, or a frame came, before the server's WELCOME; " +
+        "a client with resume needs a server that runs sessions()",
+    ),
+    { code: "peer-closed" },
+  );
 }

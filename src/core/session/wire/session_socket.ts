@@ -20,6 +20,8 @@
  * 4. While suspended, nothing is read or written; every application byte
  *    written is in the resume log until the peer acknowledges it.
  * 5. The session ends once: the end hooks (`watch`, the host) hear of it once.
+ * 6. A client that asked to resume takes nothing before the server's WELCOME:
+ *    a frame before it, or the link's end, is a server without `sessions()`.
  *
  * @module
  */
@@ -31,7 +33,7 @@ import { readCount, readWelcome } from "./handshake.ts";
 import { LinkIo } from "./link_io.ts";
 import { ReadSlot } from "./read_slot.ts";
 import type { Redial } from "./redial.ts";
-import { Resumption } from "./resumption.ts";
+import { noWelcomeError, Resumption } from "./resumption.ts";
 import {
   ACK,
   BYE,
@@ -209,8 +211,8 @@ export class SessionSocket implements RawSocket {
     this.#finish({});
   }
 
-  /** A server's: starts the resume log and writes the WELCOME that gives the client its token. */
-  enableResume(token: Uint8Array, windowMs: number): void {
+  /** A server's: starts the resume log and writes the WELCOME that gives the client its token (none: no resume). */
+  enableResume(token: Uint8Array | undefined, windowMs: number): void {
     this.#resume.grant(token, windowMs);
   }
 
@@ -243,6 +245,7 @@ export class SessionSocket implements RawSocket {
     if (this.#reads.ended || gen !== this.#io.gen) return; // released to another session, or refused
     this.#resume.ack(false);
     if (data.length === 0) return this.#io.pump();
+    if (this.#resume.awaitsWelcome) return this.#fail(noWelcomeError()); // invariant 6
     this.#deliver(data);
   }
 
@@ -274,8 +277,8 @@ export class SessionSocket implements RawSocket {
   #lost(gen: number, error: unknown): void {
     if (gen !== this.#io.gen || this.#reads.ended || this.suspended) return;
     if (this.#resume.canSuspend(this.#closing)) return this.#resume.suspend(error);
-    if (error === undefined) return this.#finish({});
-    this.#fail(error);
+    if (error === undefined && !this.#resume.awaitsWelcome) return this.#finish({});
+    this.#fail(error ?? noWelcomeError());
   }
 
   /** Ends cleanly, and tells `watch` of `reason` (a suspended session whose window passed). */
