@@ -4662,15 +4662,12 @@ async function openClient(plan, target, link) {
     const socket = await abortable(link(signal), signal);
     if (heartbeat === undefined)
       return new FramedConnection(socket, settings, nextClientId++);
-    const welcome = Promise.withResolvers();
-    const resume = !plan.resume ? undefined : {
-      redial,
-      onResumed: () => reconnector?.sessionResumed(),
-      onWelcome: () => welcome.resolve()
-    };
+    let onWelcome = () => {};
+    const welcome = new Promise((resolve) => onWelcome = resolve);
+    const resume = !plan.resume ? undefined : { redial, onResumed: () => reconnector?.sessionResumed(), onWelcome };
     const conn = new FramedConnection(clientSessionSocket(socket, framing, heartbeat, resume), settings, nextClientId++);
     if (resume !== undefined)
-      await welcomed(conn, welcome.promise, signal, target);
+      await welcomed(conn, welcome, signal, target);
     return conn;
   });
   let reconnector;

@@ -150,18 +150,15 @@ export async function openClient(
     within(target, seconds, abort, async (signal): Promise<FramedConnection> => {
       const socket = await abortable(link(signal), signal);
       if (heartbeat === undefined) return new FramedConnection(socket, settings, nextClientId++);
-      const welcome = Promise.withResolvers<void>();
-      const resume = !plan.resume ? undefined : {
-        redial,
-        onResumed: () => reconnector?.sessionResumed(),
-        onWelcome: () => welcome.resolve(),
-      };
+      let onWelcome = () => {};
+      const welcome = new Promise<void>((resolve) => onWelcome = resolve);
+      const resume = !plan.resume ? undefined : { redial, onResumed: () => reconnector?.sessionResumed(), onWelcome };
       const conn = new FramedConnection(
         clientSessionSocket(socket, framing, heartbeat, resume),
         settings,
         nextClientId++,
       );
-      if (resume !== undefined) await welcomed(conn, welcome.promise, signal, target);
+      if (resume !== undefined) await welcomed(conn, welcome, signal, target);
       return conn;
     });
   // Set below: a session that resumes under one of its connections tells it (its hook and listeners).
