@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { connect, ConnectTimeoutError, silentLogger } from "../mod.ts";
+import { connect, ConnectTimeoutError, serve, silentLogger, type Transport } from "../mod.ts";
+import { defaultTransport } from "../src/transport/select.ts";
 import { test } from "./_harness.ts";
 import { until } from "./_fixtures.ts";
 import { testCertificates } from "./_tls.ts";
@@ -79,19 +80,42 @@ test("aborting connect's signal during the TLS handshake rejects with its reason
 test("a reconnecting client gives each attempt connectTimeout and counts the timeouts as failed attempts", async () => {
   const certs = await testCertificates();
   const mute = await muteServer();
+  // A real TLS server for the first dial, the mute one for every dial after it (through the runtime's own transport).
+  const good = await serve({ tls: { cert: certs.cert, key: certs.key }, logger: silentLogger }, async (conn) => {
+    for await (const _ of conn) return; // the first frame ends the connection: the client dials again
+  });
+  const base = await defaultTransport();
+  let dials = 0;
+  const transport: Transport = {
+    ...base,
+    connect: (options) => base.connect({ ...options, port: dials++ === 0 ? good.addr.port : mute.port }),
+  };
   try {
-    const error = await connect({
-      port: mute.port,
+    const conn = await connect({
+      port: good.addr.port,
       tls: { caCerts: [certs.ca] },
       connectTimeout: 0.1,
       logger: silentLogger,
-      reconnect: { baseDelay: 0.01, maxRetries: 2 },
-    }).then(() => undefined, (error: unknown) => error);
-    // The first dial is not retried (as without reconnect): it fails as a plain connect() would.
-    assert.ok(error instanceof ConnectTimeoutError, `a ConnectTimeoutError, not ${error}`);
-    await until(() => mute.ended === mute.accepted && mute.accepted === 1, "the one socket to close");
+      transport,
+      reconnect: { baseDelay: 0.01, maxDelay: 0.01, maxRetries: 3 },
+    });
+    const timedOut: unknown[] = [];
+    // A retry's error is what ended the attempt before it: the first one's, the lost connection's.
+    conn.subscribe((event) => event.type === "retry" && event.attempt > 1 && timedOut.push(event.error));
+    const reading = conn.receive().catch(() => {}); // a read is pending, so the loss is seen as it happens
+    await conn.send(new Uint8Array([1]));
+    await conn.finished;
+    await reading;
+    assert.equal(conn.reconnectStats.state, "closed", "given up after maxRetries");
+    assert.ok(timedOut.length >= 2, `retries after timed-out attempts: ${timedOut.length}`);
+    for (const error of timedOut) {
+      assert.ok(error instanceof ConnectTimeoutError, `a ConnectTimeoutError, not ${error}`);
+    }
+    assert.equal(mute.accepted, dials - 1, "every dial after the first reached the mute server");
+    await until(() => mute.ended === mute.accepted, "every given-up socket to close");
   } finally {
     mute.close();
+    await good.shutdown();
   }
 });
 

@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { type CallbackHandler, connect, type ReconnectEvent, sessions } from "../mod.ts";
 import { controlRecord, HELLO, HELLO_BODY } from "../src/core/session/wire/session_wire.ts";
 import { skip, test } from "./_harness.ts";
+import { fast } from "./_sessions.ts";
 import { client, echoHandler, rawConnect, readToEnd, startServer, text, until } from "./_fixtures.ts";
 import { startFaultProxy } from "../examples/_fault_proxy.ts";
 
 const hello = controlRecord(HELLO, 4, HELLO_BODY);
-const fast = { tickInterval: 0.02 };
 
 test("connect heartbeat pings an idle server, which answers without waking the handler", async () => {
   let events = 0;

@@ -1,33 +1,11 @@
 import assert from "node:assert/strict";
-import { type CallbackHandler, connect, type Connection, type RawSocket, sessions } from "../mod.ts";
+import { connect, type RawSocket, sessions } from "../mod.ts";
 import { readFirstRecord, readWelcome, resumeRecord } from "../src/core/session/wire/handshake.ts";
 import { controlRecord, HELLO, HELLO_RESUME_BODY, REJECT, WELCOME } from "../src/core/session/wire/session_wire.ts";
 import { test } from "./_harness.ts";
+import { counter, fast, takeText } from "./_sessions.ts";
 import { decoder, rawConnect, startServer, text, until } from "./_fixtures.ts";
 import { startFaultProxy } from "../examples/_fault_proxy.ts";
-
-const fast = { tickInterval: 0.02 };
-
-/** Counts the frames of its connection in its state, and answers each with the count: a frame handled twice shows. */
-const counter: CallbackHandler<{ frames: number }> = {
-  open: (conn, server) => {
-    server.rooms.join(conn, "lobby");
-    return { frames: 0 };
-  },
-  frame(conn, frame, state) {
-    state.frames++;
-    return conn.send(text(`${decoder.decode(frame)}:${state.frames}`));
-  },
-};
-
-async function takeText(conn: Connection, count: number): Promise<string[]> {
-  const out: string[] = [];
-  for await (const frame of conn) {
-    out.push(decoder.decode(frame));
-    if (out.length === count) break;
-  }
-  return out;
-}
 
 test("a session resumes on a new link after a reset: calls in flight handled once, state and rooms intact", async () => {
   let resumed = 0;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { AuthRefusal, type Connection, SessionError, sessions } from "../mod.ts";
 import { test } from "./_harness.ts";
+import { fast } from "./_sessions.ts";
 import { client, decoder, echoHandler, rawConnect, readToEnd, startServer, text, until } from "./_fixtures.ts";
 
 const names = (frame: Uint8Array) => decoder.decode(frame) || new AuthRefusal("no name", text("bye"));
-const fast = { tickInterval: 0.02 };
 
 test("sessions authenticate names the connection from its first frame, which the handler never sees", async () => {
   const seen: Array<string | undefined> = [];

@@ -147,50 +147,43 @@ test("connectWebSocket, hostile server: one that never reads holds the client's 
   }
 });
 
-test("connectWebSocket, hostile server: a handshake never answered ends the dial after the heartbeat's timeout", async () => {
+/**
+ * Runs `dial` against a server that reads the opening request and never
+ * answers it, then checks that the client dropped its socket (Deno and Bun
+ * drop the opening socket at close(); Node's WebSocket, undici, keeps it
+ * until its own bound).
+ */
+async function againstSilentServer(dial: (url: string) => Promise<void>): Promise<void> {
   const sockets = new Set<net.Socket>();
   let closed = 0;
-  // Reads the request and never answers it.
   const silent = net.createServer((socket) => {
     sockets.add(socket.on("error", () => {}).on("close", () => closed++));
     socket.resume();
   });
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   try {
-    const url = `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
-    await assert.rejects(
-      connectWebSocket({ url, heartbeat: { interval: 0.2 }, logger: silentLogger }),
-      /no answer to the handshake within 200 ms/,
-    );
-    // Deno and Bun drop the opening socket at close(); Node's WebSocket (undici) keeps it until its own bound.
+    await dial(`ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`);
     if (!isNode()) await until(() => sockets.size === 1 && closed === 1, "the client to drop its socket");
   } finally {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   }
-});
+}
 
-test("connectWebSocket, hostile server: a handshake never answered fails the dial after connectTimeout, typed", async () => {
-  const sockets = new Set<net.Socket>();
-  let closed = 0;
-  // Reads the request and never answers it.
-  const silent = net.createServer((socket) => {
-    sockets.add(socket.on("error", () => {}).on("close", () => closed++));
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  try {
-    const url = `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+test("connectWebSocket, hostile server: a handshake never answered ends the dial after the heartbeat's timeout", () =>
+  againstSilentServer(async (url) => {
+    await assert.rejects(
+      connectWebSocket({ url, heartbeat: { interval: 0.2 }, logger: silentLogger }),
+      /no answer to the handshake within 200 ms/,
+    );
+  }));
+
+test("connectWebSocket, hostile server: a handshake never answered fails the dial after connectTimeout, typed", () =>
+  againstSilentServer(async (url) => {
     const error = await connectWebSocket({ url, connectTimeout: 0.2, logger: silentLogger }).then(
       () => undefined,
       (error: unknown) => error,
     );
     assert.ok(error instanceof ConnectTimeoutError, `a ConnectTimeoutError, not ${error}`);
     assert.equal(error.message, `Cannot connect to ${url}: no connection within 0.2 seconds (connectTimeout)`);
-    // Deno and Bun drop the opening socket at close(); Node's WebSocket (undici) keeps it until its own bound.
-    if (!isNode()) await until(() => sockets.size === 1 && closed === 1, "the client to drop its socket");
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
-  }
-});
+  }));

@@ -14,34 +14,13 @@ import { webSocketDoor } from "../src/edges/websocket/websocket.ts";
 import { defaultTransport } from "../src/transport/select.ts";
 import { dialWebSocket } from "../src/transport/ws_client.ts";
 import type { RawSocket } from "../src/transport/types.ts";
-import { type CallbackHandler, type Connection, sessions, silentLogger } from "../mod.ts";
-import { decoder, startServer, text, until } from "./_fixtures.ts";
+import { sessions, silentLogger } from "../mod.ts";
+import { startServer, text, until } from "./_fixtures.ts";
 import { startFaultProxy } from "../examples/_fault_proxy.ts";
 import { test } from "./_harness.ts";
+import { counter, fast, takeText } from "./_sessions.ts";
 
-const fast = { tickInterval: 0.02 };
 const heartbeat = { interval: 0.05 };
-
-/** Counts the frames of its connection in its state and answers each with the count: a frame handled twice shows. */
-const counter: CallbackHandler<{ frames: number }> = {
-  open: (conn, server) => {
-    server.rooms.join(conn, "lobby");
-    return { frames: 0 };
-  },
-  frame(conn, frame, state) {
-    state.frames++;
-    return conn.send(text(`${decoder.decode(frame)}:${state.frames}`));
-  },
-};
-
-async function takeText(conn: Connection, count: number): Promise<string[]> {
-  const out: string[] = [];
-  for await (const frame of conn) {
-    out.push(decoder.decode(frame));
-    if (out.length === count) break;
-  }
-  return out;
-}
 
 async function resumingServer(onResume?: () => void) {
   const door = webSocketDoor({ pingInterval: 0 });
