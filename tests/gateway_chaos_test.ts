@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BotsSummary } from "../examples/gateway/bots.ts";
-import { PushSequences, streamOf } from "../examples/gateway/push_sequences.ts";
+import { callFaultsOf, chatCallOf, PushSequences, streamOf } from "../examples/gateway/push_sequences.ts";
 import { type Ran, runToEnd, startChild } from "./_child.ts";
 import { test } from "./_harness.ts";
 
@@ -37,6 +37,31 @@ test("push sequences: a number seen again, or going back, is a duplicate and mov
   assert.deepEqual([seqs.lost, seqs.duplicated], [0, 2]);
 });
 
+test("call numbers: a call handled twice or not at all moves the sender's number against its pushes' seq", () => {
+  const seqs = new PushSequences();
+  seqs.seeCall("chat 7", 10, 1);
+  seqs.seeCall("chat 7", 11, 2);
+  seqs.seeCall("chat 7", 13, 4); // push 12 (call 3's) lost: both moved, nothing here
+  assert.deepEqual([seqs.duplicatedCalls, seqs.lostCalls], [0, 0]);
+  seqs.seeCall("chat 7", 14, 4); // call 4 handled again
+  assert.deepEqual([seqs.duplicatedCalls, seqs.lostCalls], [1, 0]);
+  seqs.seeCall("chat 7", 15, 6); // call 5 answered, never handled
+  assert.deepEqual([seqs.duplicatedCalls, seqs.lostCalls], [1, 1]);
+  seqs.seeCall("chat 8", 1, 40); // another sender, its own distance
+  assert.deepEqual([seqs.duplicatedCalls, seqs.lostCalls], [1, 1]);
+  const other = new PushSequences();
+  other.seeCall("chat 7", 13, 4);
+  other.seeCall("chat 7", 14, 4);
+  assert.deepEqual(
+    callFaultsOf([seqs, other]),
+    { duplicated: 1, lost: 1 },
+    "one sender's call seen by two readers once",
+  );
+  assert.equal(chatCallOf("bot 3 chat 17"), 17);
+  assert.equal(chatCallOf("bot 3 says 17"), undefined);
+  assert.equal(chatCallOf(17), undefined);
+});
+
 test("push sequences: a push without a positive integer seq is refused with a TypeError", () => {
   const seqs = new PushSequences();
   for (const bad of [undefined, 0, -1, 1.5, "2", Number.MAX_SAFE_INTEGER + 1]) {
@@ -55,14 +80,18 @@ test("push sequences: streams are a room's positions per node, a sender's chats,
 });
 
 /** Runs 8 bots for 4 seconds under `--chaos 0.6` against a gateway started with `serverArgs`. */
-async function chaosRun(serverArgs: string[]): Promise<{ code: number | string; out: string; summary: BotsSummary }> {
+async function chaosRun(
+  serverArgs: string[],
+  chaosArgs = ["--chaos", "0.6"],
+): Promise<{ code: number | string; out: string; summary: BotsSummary }> {
   const dir = mkdtempSync(join(tmpdir(), "spawnkit-chaos-"));
   const gateway = await startChild("examples/gateway/server.ts", ["--port", "0", ...serverArgs]);
   let ran: Ran;
   try {
     ran = await runToEnd("examples/gateway/bots.ts", [
       ...["--port", String(gateway.port), "--bots", "8", "--seconds", "4", "--rate", "10"],
-      ...["--chaos", "0.6", "--chart", join(dir, "bots.svg")],
+      ...chaosArgs,
+      ...["--chart", join(dir, "bots.svg")],
     ]);
   } finally {
     gateway.kill("SIGTERM");
@@ -84,6 +113,9 @@ test("gateway bots under chaos: links reset and stalled, sessions resumed, no pu
   assert.ok(summary.resumed > 0, out);
   assert.equal(summary.lostPushes, 0);
   assert.equal(summary.duplicatePushes, 0);
+  assert.equal(summary.duplicateCalls, 0);
+  assert.equal(summary.lostCalls, 0);
+  assert.ok((summary.pushesByMethod.chat ?? 0) > 0, "chats were read, so calls were checked");
   assert.equal(summary.unexpectedErrors, 0, JSON.stringify(summary.errors));
   // Every call made was answered (a whisper to a bot that has just left aside), and pushes flowed throughout.
   assert.equal(summary.calls + (summary.errors["4004"] ?? 0), summary.sent);
@@ -98,6 +130,15 @@ test("gateway bots under chaos fail against a gateway that does not resume (--re
   assert.ok(summary.drops.resets + summary.drops.stalls > 0);
   assert.ok(summary.unexpectedErrors + summary.lostPushes > 0, JSON.stringify(summary));
   assert.match(out, /^FAILED: .*(unexpected errors|pushes lost)/m);
+});
+
+test("gateway bots fail against a gateway that handles every chat call twice (its pushes numbered as it should)", async () => {
+  const routes = new URL("./fixtures/twice_chat_routes.ts", import.meta.url).pathname;
+  const { code, out, summary } = await chaosRun(["--routes", routes], ["--chaos", "0"]);
+  assert.equal(code, 1, out);
+  assert.equal(summary.lostPushes + summary.duplicatePushes, 0, "each push numbered in turn: only the calls show");
+  assert.ok(summary.duplicateCalls > 0, JSON.stringify(summary));
+  assert.match(out, /^FAILED: .*calls handled twice/m);
 });
 
 test("gateway bots refuse a --chaos that is not a probability, and the gateway a --resume-window past an hour", async () => {

@@ -28,7 +28,7 @@ import { timelineChart } from "../../bench/_timeline_chart.ts";
 import { optionFlag, parseFlags, positiveFlag, runCli, UsageError } from "../_flags.ts";
 import { ChaosRelay } from "./chaos.ts";
 import { NO_SUCH_PLAYER } from "./game.ts";
-import { PushSequences, streamOf } from "./push_sequences.ts";
+import { callFaultsOf, chatCallOf, PushSequences, streamOf } from "./push_sequences.ts";
 import { type BotsSummary, report } from "./bots_report.ts";
 
 export type { BotsSummary } from "./bots_report.ts";
@@ -134,7 +134,12 @@ await runCli("bots", async () => {
         const stream = streamOf(method, params as Record<string, unknown>);
         try {
           if (stream !== undefined) {
-            pushes.see(stream, (params as { seq?: unknown }).seq);
+            const { seq, text } = params as { seq?: unknown; text?: unknown };
+            pushes.see(stream, seq);
+            const chatCall = method === "chat" ? chatCallOf(text) : undefined;
+            if (chatCall !== undefined) {
+              pushes.seeCall(stream, seq as number, chatCall);
+            }
           }
         } catch (error) {
           failed(error); // a push without its number: the gateway broke its word
@@ -166,6 +171,8 @@ await runCli("bots", async () => {
       await call("join", { room: `room-${index % rooms}` });
       let x = 0;
       let y = 0;
+      // Numbered in their text, so that the room's readers see a chat call the gateway handled twice.
+      let chats = 0;
       for (let k = 1; performance.now() < deadline; k++) {
         const roll = Math.random();
         const others = [...known].filter((other) =>
@@ -174,7 +181,7 @@ await runCli("bots", async () => {
         if (roll < 0.1 && others.length > 0) {
           const to = others[Math.floor(Math.random() * others.length)]!;
           await call("whisper", { to, text: `psst from ${index}` });
-        } else if (roll < 0.3) await call("chat", { text: `bot ${index} says ${k}` });
+        } else if (roll < 0.3) await call("chat", { text: `bot ${index} chat ${++chats}` });
         else {await call("move", {
             x: x += Math.round(Math.random() * 2 - 1),
             y: y += Math.round(Math.random() * 2 - 1),
@@ -229,6 +236,7 @@ await runCli("bots", async () => {
   const sorted = latencies.sort((a, b) => a - b);
   const perBot = [...pushesPerBot].sort((a, b) => a - b);
   const elapsed = (performance.now() - started) / 1000;
+  const callFaults = callFaultsOf(seqs);
   const summary: BotsSummary = {
     bots,
     seconds: Math.round(elapsed * 10) / 10,
@@ -247,6 +255,8 @@ await runCli("bots", async () => {
     resumed,
     lostPushes: seqs.reduce((sum, s) => sum + s.lost, 0),
     duplicatePushes: seqs.reduce((sum, s) => sum + s.duplicated, 0),
+    duplicateCalls: callFaults.duplicated,
+    lostCalls: callFaults.lost,
   };
   writeFileSync(
     chartFile,

@@ -29,12 +29,19 @@ export interface BotsSummary {
   /** Pushes numbered and never seen (gaps in a stream), and pushes seen twice or going back. */
   readonly lostPushes: number;
   readonly duplicatePushes: number;
+  /**
+   * Chat calls the gateway handled twice, and chat calls answered but never
+   * handled, as the readers of a room saw them (per sender the most any
+   * reader saw, summed over the senders).
+   */
+  readonly duplicateCalls: number;
+  readonly lostCalls: number;
 }
 
 /**
  * Prints the run's summary lines, the last of which is `summary {JSON}`, and
  * returns why the run failed (nothing when it did not): errors not expected,
- * pushes lost or seen twice.
+ * pushes lost or seen twice, calls handled twice or not at all.
  * @example
  * ```ts ignore
  * const failures = report(summary, "gateway-bots.svg");
@@ -54,7 +61,8 @@ export function report(summary: BotsSummary, chartFile: string): string[] {
   console.log(`errors by code: ${JSON.stringify(errors)} (${summary.unexpectedErrors} not expected)`);
   console.log(
     `chaos ${summary.chaos}: ${drops.resets} resets, ${drops.stalls} stalls, ${summary.resumed} sessions resumed; ` +
-      `pushes lost ${summary.lostPushes}, seen twice ${summary.duplicatePushes}`,
+      `pushes lost ${summary.lostPushes}, seen twice ${summary.duplicatePushes}; ` +
+      `calls handled twice ${summary.duplicateCalls}, never handled ${summary.lostCalls}`,
   );
   console.log(`chart: ${chartFile}`);
   console.log(`summary ${JSON.stringify(summary)}`);
@@ -62,5 +70,7 @@ export function report(summary: BotsSummary, chartFile: string): string[] {
     summary.unexpectedErrors > 0 && `${summary.unexpectedErrors} unexpected errors ${JSON.stringify(errors)}`,
     summary.lostPushes > 0 && `${summary.lostPushes} pushes lost`,
     summary.duplicatePushes > 0 && `${summary.duplicatePushes} pushes seen twice`,
+    summary.duplicateCalls > 0 && `${summary.duplicateCalls} calls handled twice`,
+    summary.lostCalls > 0 && `${summary.lostCalls} calls answered and never handled`,
   ].filter((reason) => reason !== false);
 }
