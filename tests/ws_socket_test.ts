@@ -112,3 +112,13 @@ test("WsSocket: a close with a write pending drops the connection rather than qu
   assert.equal(log.terminated(), 1);
   assert.equal(log.closes.length, 0);
 });
+
+test("WsSocket in stream mode takes a message as bytes, and an empty message as nothing (not a chunk to queue)", async () => {
+  const socket = new WsSocket(peerLog().peer, shared(4), addr, addr, "spawnkit.stream");
+  // A flood of empty messages carries no byte: none may sit in the read queue, where readAheadLimit counts bytes.
+  for (let i = 0; i < 1000; i++) socket.onMessage(new Uint8Array(0));
+  socket.onMessage(new Uint8Array([0, 0, 0, 1, 42]));
+  assert.deepEqual(await socket.read(), new Uint8Array([0, 0, 0, 1, 42]), "the bytes, no header added");
+  socket.onGone();
+  assert.equal(await socket.read(), null);
+});

@@ -24,11 +24,12 @@
  *    otherwise.
  * 5. With the stream subprotocol (ws_stream.ts), a message is bytes of the
  *    kit's stream as they are: one chunk, no header added (still one copy, at
- *    most `maxFrameSize`), and `write()` sends its bytes as they are, in
+ *    most `maxFrameSize`; an empty message is dropped), and `write()` sends its bytes as they are, in
  *    messages of at most 64 KiB (views); the decoder bounds frames as on TCP.
  *
  * @module
  */
+import { chunkOf } from "./_message_slab.ts";
 import { ReadQueue } from "./_read_queue.ts";
 import type { Address, RawSocket } from "./types.ts";
 import { STREAM_MESSAGE_BYTES, STREAM_PROTOCOL } from "./ws_stream.ts";
@@ -148,6 +149,8 @@ export class WsSocket implements RawSocket {
         `Cannot read a WebSocket message: ${message.length} bytes is over the limit of ${shared.maxFrameSize} bytes`,
       );
     }
+    // An empty message in stream mode carries no byte: queued, it would cost memory that readAheadLimit never counts.
+    if (this.#stream && message.length === 0) return;
     const packet = this.#stream ? 0 : shared.packet;
     const chunk = chunkOf(packet + message.length);
     if (packet !== 0) writeLength(chunk, message.length, packet);
@@ -274,25 +277,6 @@ export class WsSocket implements RawSocket {
       else this.#peer.close(code, reason);
     } catch { /* closed already */ }
   }
-}
-
-// Small chunks are cut from a shared slab, never written again once handed out: on Deno and Bun every typed array has
-// a backing store of its own, and allocating one per 64-byte message cost about 1.5 µs, a sixth of an echo. A slab
-// lives as long as a chunk cut from it is kept (a frame the handler holds keeps at most SLAB_BYTES).
-const SLAB_BYTES = 16_384;
-const SLAB_CHUNK_MAX = 2048;
-let slab = new Uint8Array(SLAB_BYTES);
-let slabUsed = 0;
-
-function chunkOf(length: number): Uint8Array {
-  if (length > SLAB_CHUNK_MAX) return new Uint8Array(length);
-  if (slabUsed + length > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const chunk = slab.subarray(slabUsed, slabUsed + length);
-  slabUsed += length;
-  return chunk;
 }
 
 function writeLength(target: Uint8Array, length: number, packet: 1 | 2 | 4): void {
