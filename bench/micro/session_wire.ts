@@ -15,6 +15,7 @@
  */
 import process from "node:process";
 import { type CallbackHandler, connect, type Connection, serve, sessions, silentLogger } from "../../mod.ts";
+import { echoRate, median } from "./_echo_rate.ts";
 
 const FRAMES = Number(process.env.FRAMES ?? 100_000);
 const SIZE = Number(process.env.SIZE ?? 64);
@@ -26,27 +27,7 @@ const plainServer = await serve({ logger: silentLogger }, echo);
 const wireServer = await serve({ logger: silentLogger, sessions: sessions() }, echo);
 const resumeServer = await serve({ logger: silentLogger, sessions: sessions({ resumeWindow: 30 }) }, echo);
 
-async function framesPerSecond(conn: Connection): Promise<number> {
-  const payload = new Uint8Array(SIZE).fill(7);
-  const start = performance.now();
-  let sent = 0;
-  let received = 0;
-  while (sent < Math.min(WINDOW, FRAMES)) {
-    void conn.send(payload);
-    sent++;
-  }
-  for await (const _ of conn) {
-    received++;
-    if (sent < FRAMES) {
-      void conn.send(payload);
-      sent++;
-    }
-    if (received === FRAMES) break;
-  }
-  return FRAMES / ((performance.now() - start) / 1000);
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const framesPerSecond = (conn: Connection) => echoRate(conn, SIZE, WINDOW, FRAMES);
 
 const clients = {
   plain: await connect({ port: plainServer.addr.port, logger: silentLogger }),

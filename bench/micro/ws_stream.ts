@@ -19,6 +19,7 @@ import process from "node:process";
 import { type CallbackHandler, type Connection, serve, sessions, silentLogger } from "../../mod.ts";
 import { connectWebSocket } from "../../src/browser.ts";
 import { webSocketDoor } from "../../src/edges/websocket/websocket.ts";
+import { echoRate, median } from "./_echo_rate.ts";
 
 const FRAMES = Number(process.env.FRAMES ?? 50_000);
 const SIZE = Number(process.env.SIZE ?? 64);
@@ -60,28 +61,7 @@ async function frameMode(ws: WebSocket): Promise<number> {
   return FRAMES / ((performance.now() - start) / 1000);
 }
 
-/** A kit connection: frames per second. */
-async function streamMode(conn: Connection): Promise<number> {
-  const payload = new Uint8Array(SIZE).fill(7);
-  const start = performance.now();
-  let sent = 0;
-  let received = 0;
-  while (sent < Math.min(WINDOW, FRAMES)) {
-    void conn.send(payload);
-    sent++;
-  }
-  for await (const _ of conn) {
-    received++;
-    if (sent < FRAMES) {
-      void conn.send(payload);
-      sent++;
-    }
-    if (received === FRAMES) break;
-  }
-  return FRAMES / ((performance.now() - start) / 1000);
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const streamMode = (conn: Connection) => echoRate(conn, SIZE, WINDOW, FRAMES);
 
 const ws = new WebSocket(url(plainDoor.addr.port));
 ws.binaryType = "arraybuffer";
