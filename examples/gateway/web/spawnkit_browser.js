@@ -4201,6 +4201,9 @@ class Resumption {
   get windowMs() {
     return this.#windowMs;
   }
+  get byeReceived() {
+    return this.#byeReceived;
+  }
   get awaitsWelcome() {
     return this.#redial !== undefined && this.#token === undefined;
   }
@@ -4579,7 +4582,7 @@ class SessionSocket {
       return;
     if (this.#resume.canSuspend(this.#closing))
       return this.#resume.suspend(error);
-    if (error === undefined && !this.#resume.awaitsWelcome)
+    if ((error === undefined || this.#resume.byeReceived) && !this.#resume.awaitsWelcome)
       return this.#finish({});
     this.#fail(error ?? noWelcomeError());
   }

@@ -84,6 +84,11 @@ export class Resumption {
     return this.#windowMs;
   }
 
+  /** The peer said BYE: a clean close follows, whatever the link does next. */
+  get byeReceived(): boolean {
+    return this.#byeReceived;
+  }
+
   /** A client's that asked to resume and has no WELCOME yet: a link lost now cannot be resumed. */
   get awaitsWelcome(): boolean {
     return this.#redial !== undefined && this.#token === undefined;

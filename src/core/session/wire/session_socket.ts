@@ -277,7 +277,7 @@ export class SessionSocket implements RawSocket {
   #lost(gen: number, error: unknown): void {
     if (gen !== this.#io.gen || this.#reads.ended || this.suspended) return;
     if (this.#resume.canSuspend(this.#closing)) return this.#resume.suspend(error);
-    if (error === undefined && !this.#resume.awaitsWelcome) return this.#finish({});
+    if ((error === undefined || this.#resume.byeReceived) && !this.#resume.awaitsWelcome) return this.#finish({});
     this.#fail(error ?? noWelcomeError());
   }
 
