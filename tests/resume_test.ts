@@ -240,3 +240,16 @@ test("a resume client of a server without sessions() fails to connect, saying wh
   await until(() => ends.length === 1, "the server to close the connection its HELLO opened");
   await server.shutdown();
 });
+
+test("shutdown ends a suspended session at once, its pushes undelivered: no client can resume once the port is closed", async () => {
+  const { server, ends } = await startServer(counter as never, { ...fast, sessions: sessions({ resumeWindow: 60 }) });
+  const { socket } = await hello(server.addr.port);
+  socket.close(); // no BYE: the session waits for its client
+  const conn = [...server.connections()][0]!;
+  await until(() => conn.stats.session?.suspensions === 1, "the session suspended");
+  server.broadcast(text("while away")); // waits in the session for a resume that will not come
+  const report = await server.shutdown({ timeout: 2 });
+  assert.equal(report.forced, 0, "ended by the shutdown, not force-closed at its deadline");
+  assert.equal(ends.length, 1);
+  assert.notEqual(ends[0]!.closeReason, "shutdown-timeout");
+});

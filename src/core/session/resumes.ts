@@ -87,6 +87,16 @@ export class Resumes {
     this.#conns.set(socket, conn);
   }
 
+  /**
+   * The server shuts down: its port is closed, so no client can come back.
+   * Every suspended session ends now, as its window's end would end it (a
+   * tick past any window), rather than hold its connection, and the pushes
+   * waiting for it, until the shutdown's deadline.
+   */
+  close(): void {
+    for (const socket of [...this.#byToken.values()]) if (socket.suspended) socket.tick(Number.POSITIVE_INFINITY);
+  }
+
   /** A session ended for good: its token goes. */
   ended(socket: SessionSocket): void {
     const token = socket.token;

@@ -199,6 +199,7 @@ class SessionGate implements Admission {
 
   close(): void {
     this.#auth?.close();
+    this.#resumes?.close();
     for (const socket of this.#deciding.keys()) socket.close();
     this.#deciding.clear();
   }
