@@ -3902,7 +3902,7 @@ class LinkWriter {
       return;
     if (owner.suspended)
       return void (controls.length = 0);
-    const bytes = controls.length === 1 ? controls[0] : concat2(controls);
+    const bytes = controls.length === 1 ? controls[0] : concat(controls);
     controls.length = 0;
     const taken = this.#link.tryWrite?.(bytes) ?? 0;
     if (taken === bytes.length)
@@ -3923,18 +3923,6 @@ class LinkWriter {
     this.#chain = new WriteChain(link);
     this.#controls.length = 0;
   }
-}
-function concat2(parts) {
-  let total = 0;
-  for (const part of parts)
-    total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 // src/core/session/wire/link_io.ts
@@ -4066,7 +4054,7 @@ async function tryResume(dial, token, received, packet, deadline) {
       const chunk = await link.read();
       if (chunk === null)
         break;
-      bytes = bytes.length === 0 ? chunk : join(bytes, chunk);
+      bytes = bytes.length === 0 ? chunk : concat([bytes, chunk]);
       const first = readFirstRecord(bytes, packet, [WELCOME, REJECT]);
       if (first.state === "more")
         continue;
@@ -4081,12 +4069,6 @@ async function tryResume(dial, token, received, packet, deadline) {
   }
   link.close();
   return;
-}
-function join(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 function beforeDeadline(dialing, deadline) {
   return new Promise((resolve, reject) => {
@@ -4356,7 +4338,7 @@ class WireIn {
   }
   decode(chunk) {
     if (this.#scanner === undefined) {
-      const seen = this.#prefix === undefined ? chunk : join2(this.#prefix, chunk);
+      const seen = this.#prefix === undefined ? chunk : concat([this.#prefix, chunk]);
       const first = readFirstRecord(seen, this.#packet, [HELLO, RESUME]);
       this.#prefix = undefined;
       if (first.state === "more") {
@@ -4396,12 +4378,6 @@ class WireIn {
     this.#host.start({ kind: "plain" });
     return prefix;
   }
-}
-function join2(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 // src/core/session/wire/session_socket.ts

@@ -7,6 +7,7 @@
  */
 import { FrameTooLargeError, TruncatedFrameError } from "../errors.ts";
 import { type Framing, readLength } from "../framing/length_prefixed.ts";
+import { concat } from "./wire/session_wire.ts";
 
 /** What pushing a chunk gave: nothing yet, or the frame and the bytes after it. */
 export type FirstFrameStep = { done: false } | { done: true; frame: Uint8Array; rest: Uint8Array };
@@ -35,7 +36,7 @@ export class FirstFrameReader {
     this.#bytes += chunk.length;
     const packet = this.#framing.packet;
     if (this.#bytes < packet) return { done: false };
-    const all = this.#parts.length === 1 ? chunk : concat(this.#parts, this.#bytes);
+    const all = this.#parts.length === 1 ? chunk : concat(this.#parts);
     this.#parts = [all];
     const length = readLength(all, 0, packet);
     if (length > this.#framing.maxFrameSize) {
@@ -52,14 +53,4 @@ export class FirstFrameReader {
     if (this.#bytes < packet) return new TruncatedFrameError(this.#bytes);
     return new TruncatedFrameError(this.#bytes - packet, readLength(this.#parts[0]!, 0, packet));
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

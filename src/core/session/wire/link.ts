@@ -9,7 +9,7 @@
 import type { PacketSize } from "../../framing/length_prefixed.ts";
 import type { RawSocket } from "../../../transport/types.ts";
 import { readFirstRecord, readWelcome, resumeRecord, type Welcome } from "./handshake.ts";
-import { REJECT, WELCOME } from "./session_wire.ts";
+import { concat, REJECT, WELCOME } from "./session_wire.ts";
 
 /** What one attempt gave: the session back, a refusal, or nothing (no link, or no answer in time). */
 export type ResumeAnswer =
@@ -38,7 +38,7 @@ export async function tryResume(
     while (true) {
       const chunk = await link.read();
       if (chunk === null) break;
-      bytes = bytes.length === 0 ? chunk : join(bytes, chunk);
+      bytes = bytes.length === 0 ? chunk : concat([bytes, chunk]);
       const first = readFirstRecord(bytes, packet, [WELCOME, REJECT]);
       if (first.state === "more") continue;
       if (first.state === "plain") break;
@@ -52,13 +52,6 @@ export async function tryResume(
   }
   link.close();
   return undefined;
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The socket `dialing` gives, or a rejection at `deadline`; a socket that comes later is closed. */

@@ -16,7 +16,7 @@
  */
 import type { PacketSize } from "../../framing/length_prefixed.ts";
 import type { RawSocket } from "../../../transport/types.ts";
-import { escapeEmpties, OutScanner } from "./session_wire.ts";
+import { concat, escapeEmpties, OutScanner } from "./session_wire.ts";
 import type { WireState } from "./wire_in.ts";
 import { type Resolvers, WriteChain } from "./write_chain.ts";
 
@@ -144,16 +144,4 @@ export class LinkWriter {
     this.#chain = new WriteChain(link);
     this.#controls.length = 0;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -269,7 +269,8 @@ export function escapeEmpties(data: Uint8Array, at: readonly number[]): Uint8Arr
   return out;
 }
 
-function concat(pieces: Uint8Array[]): Uint8Array {
+/** The bytes of `pieces`, one after another, in one new array (the session files' one join). */
+export function concat(pieces: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const piece of pieces) total += piece.length;
   const out = new Uint8Array(total);

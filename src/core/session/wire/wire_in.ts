@@ -8,7 +8,7 @@
  */
 import type { PacketSize } from "../../framing/length_prefixed.ts";
 import { readCount, readFirstRecord } from "./handshake.ts";
-import { checkHello, HELLO, InScanner, RESUME, TOKEN_BYTES } from "./session_wire.ts";
+import { checkHello, concat, HELLO, InScanner, RESUME, TOKEN_BYTES } from "./session_wire.ts";
 
 /** How a link started: plain bytes, a HELLO of a version, or a RESUME and the bytes after it. */
 export type LinkStart =
@@ -61,7 +61,7 @@ export class WireIn {
    */
   decode(chunk: Uint8Array): Uint8Array {
     if (this.#scanner === undefined) {
-      const seen = this.#prefix === undefined ? chunk : join(this.#prefix, chunk);
+      const seen = this.#prefix === undefined ? chunk : concat([this.#prefix, chunk]);
       const first = readFirstRecord(seen, this.#packet, [HELLO, RESUME]);
       this.#prefix = undefined;
       if (first.state === "more") {
@@ -103,11 +103,4 @@ export class WireIn {
     this.#host.start({ kind: "plain" });
     return prefix;
   }
-}
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
